@@ -1,0 +1,1 @@
+//! Deletion and return certificates.

@@ -1,0 +1,153 @@
+//! `kura custody add | show | verify`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use serde_json::json;
+
+use super::{t, Report};
+use crate::clock;
+use crate::custody::{self, NewEvent};
+use crate::error::Result;
+use crate::keys::AllowedSigners;
+
+#[derive(Subcommand, Debug)]
+pub enum CustodyCommand {
+    /// Append a signed event (handover, received, returned, deleted, note, lost, …).
+    /// Notes must never name a patient.
+    Add(AddArgs),
+    /// Show the log as a table
+    Show(ShowArgs),
+    /// Check every signature and link of the chain
+    Verify(VerifyLogArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct AddArgs {
+    /// The vault (or its .custody file)
+    pub vault: PathBuf,
+    /// handover, received, verified, extracted, returned, deleted, note or lost
+    #[arg(long, value_name = "KIND")]
+    pub event: String,
+    /// Free text (never a patient's name or other patient information)
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+    /// My OpenSSH Ed25519 key (signs the record)
+    #[arg(short = 'i', long = "identity", value_name = "KEY", required = true)]
+    pub identity: PathBuf,
+    /// File holding the key's passphrase
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ShowArgs {
+    /// The vault (or its .custody file)
+    pub vault: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyLogArgs {
+    /// The vault (or its .custody file)
+    pub vault: PathBuf,
+    /// OpenSSH allowed_signers file: every actor must be listed
+    #[arg(long, value_name = "FILE")]
+    pub signers: Option<PathBuf>,
+}
+
+pub fn run(c: CustodyCommand) -> Result<Report> {
+    match c {
+        CustodyCommand::Add(a) => add(a),
+        CustodyCommand::Show(a) => show(a),
+        CustodyCommand::Verify(a) => verify(a),
+    }
+}
+
+fn add(a: AddArgs) -> Result<Report> {
+    let path = custody::log_path(&a.vault);
+    let pass = crate::keys::PassphraseSource::new(a.passphrase_file.clone());
+    let signer = crate::keys::identity::load_signing_key(&a.identity, &pass)?;
+    let ev = NewEvent {
+        event: a.event.clone(),
+        note: a.note.clone(),
+        ..Default::default()
+    };
+    let rec = custody::append(&path, ev, &signer, clock::now())?;
+    let seq = rec.seq.to_string();
+    Ok(
+        Report::new(json!({ "custody": path.display().to_string(), "record": rec }))
+            .line(t("msg-custody-added", &[("n", &seq), ("event", &rec.event)])),
+    )
+}
+
+fn show(a: ShowArgs) -> Result<Report> {
+    let path = custody::log_path(&a.vault);
+    let chain = custody::read(&path)?;
+    let mut rep = Report::new(json!({
+        "custody": path.display().to_string(),
+        "vault_id": chain.vault_id(),
+        "records": chain.records,
+        "torn_tail": chain.torn_tail,
+    }));
+    rep.push(format!(
+        "{:>3}  {:<25}  {:<10}  {:<30}  {:<16}  {}",
+        "#",
+        t("msg-col-time", &[]),
+        t("msg-col-event", &[]),
+        t("msg-col-who", &[]),
+        t("msg-col-where", &[]),
+        t("msg-col-note", &[])
+    ));
+    for r in &chain.records {
+        let who = if r.actor.comment.is_empty() {
+            r.actor.fingerprint.clone()
+        } else {
+            r.actor.comment.clone()
+        };
+        let mut note = r.note.clone().unwrap_or_default();
+        if let Some(d) = r.details.get("destination").and_then(|v| v.as_str()) {
+            note = if note.is_empty() {
+                format!("→ {d}")
+            } else {
+                format!("{note} (→ {d})")
+            };
+        }
+        rep.push(format!(
+            "{:>3}  {:<25}  {:<10}  {:<30}  {:<16}  {}",
+            r.seq,
+            clock::local_display(&r.time),
+            r.event,
+            who,
+            r.host,
+            note
+        ));
+    }
+    if chain.torn_tail {
+        rep.push(t("warn-custody-torn", &[]));
+    }
+    Ok(rep)
+}
+
+fn verify(a: VerifyLogArgs) -> Result<Report> {
+    let path = custody::log_path(&a.vault);
+    let chain = custody::read(&path)?;
+    if let Some(s) = &a.signers {
+        chain.require_signers(&AllowedSigners::load(s)?)?;
+    }
+    let n = chain.records.len().to_string();
+    let mut rep = Report::new(json!({
+        "custody": path.display().to_string(),
+        "vault_id": chain.vault_id(),
+        "records": chain.records.len(),
+        "signers_checked": a.signers.is_some(),
+        "torn_tail": chain.torn_tail,
+    }))
+    .line(t("msg-custody-ok", &[("n", &n), ("id", chain.vault_id())]));
+    if a.signers.is_none() {
+        rep.push(t("msg-custody-unchecked", &[]));
+    }
+    if chain.torn_tail {
+        rep.push(t("warn-custody-torn", &[]));
+    }
+    Ok(rep)
+}

@@ -1,0 +1,220 @@
+//! `kura demo`: the whole flow on built-in dummy data, step by step, with
+//! the real commands (each step runs this same kura binary).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use clap::Args;
+use serde_json::json;
+
+use super::{t, Report};
+use crate::error::{Error, IoContext, Kind, Result};
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Keep the demo's files in this folder instead of a temporary one
+    #[arg(long, value_name = "DIR")]
+    pub keep: Option<PathBuf>,
+}
+
+const FAMILY: [&str; 8] = ["佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村"];
+const GIVEN: [&str; 8] = ["太郎", "花子", "一郎", "美咲", "健太", "陽子", "翔", "さくら"];
+
+/// Writes a small dummy clinic export. Nobody in it is real.
+pub fn write_dummy_export(dir: &Path) -> Result<()> {
+    let mut seed: u64 = 0x6b75_7261;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    fs::create_dir_all(dir.join("csv")).at(dir.display())?;
+    fs::create_dir_all(dir.join("receipts")).at(dir.display())?;
+    fs::create_dir_all(dir.join("scans")).at(dir.display())?;
+    let mut dump = String::from("-- PostgreSQL database dump (DUMMY DATA, no real patients)\nCOPY public.tbl_ptinf (ptid, ptnum, name) FROM stdin;\n");
+    let mut csv = String::from("患者番号,氏名,生年月日\n");
+    for i in 1..=2000u64 {
+        let name = format!("{}　{}", FAMILY[(next() % 8) as usize], GIVEN[(next() % 8) as usize]);
+        dump.push_str(&format!("{i}\t{i:08}\t{name}（ダミー）\n"));
+        csv.push_str(&format!(
+            "{i:08},{name}（ダミー）,19{:02}-0{}-1{}\n",
+            next() % 100,
+            1 + next() % 9,
+            next() % 10
+        ));
+    }
+    dump.push_str("\\.\n");
+    fs::write(dir.join("orca_dump_dummy.sql"), dump).at(dir.display())?;
+    fs::write(dir.join("csv").join("患者一覧_ダミー.csv"), csv).at(dir.display())?;
+    for i in 0..20u64 {
+        let body = format!("112007410 高血圧症（ダミー） {}点\n", 10 + next() % 900);
+        fs::write(dir.join("receipts").join(format!("receipt_{i:04}.txt")), body).at(dir.display())?;
+    }
+    let scan: Vec<u8> = (0..64 * 1024).map(|_| next() as u8).collect();
+    fs::write(dir.join("scans").join("scan_0001.jpg"), scan).at(dir.display())?;
+    Ok(())
+}
+
+struct Demo {
+    exe: PathBuf,
+    dir: PathBuf,
+    step: usize,
+    lines: Vec<String>,
+}
+
+impl Demo {
+    fn run(&mut self, title: &str, args: &[&str]) -> Result<String> {
+        self.step += 1;
+        let header = format!("\n== {}. {title}", self.step);
+        let cmdline = format!("$ kura {}", args.join(" "));
+        println!("{header}\n{cmdline}");
+        self.lines.push(header);
+        self.lines.push(cmdline);
+        let out = Command::new(&self.exe)
+            .args(args)
+            .current_dir(&self.dir)
+            .env("KURA_PASSPHRASE_FILE", "")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(|e| Error::io(&e, self.exe.display()))?;
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        print!("{stdout}");
+        eprint!("{stderr}");
+        if !out.status.success() {
+            return Err(Error::new(Kind::Internal, "err-demo-step")
+                .arg("step", title)
+                .arg("detail", stderr.trim()));
+        }
+        Ok(stdout)
+    }
+}
+
+pub fn run(a: DemoArgs) -> Result<Report> {
+    let tmp;
+    let dir = match &a.keep {
+        Some(d) => {
+            fs::create_dir_all(d).at(d.display())?;
+            d.clone()
+        }
+        None => {
+            tmp = tempfile::Builder::new().prefix("kura-demo-").tempdir().at("temp")?;
+            tmp.path().to_path_buf()
+        }
+    };
+    let exe = std::env::current_exe().map_err(|e| Error::io(&e, "kura"))?;
+    println!("{}", t("msg-demo-intro", &[("dir", &dir.display().to_string())]));
+    write_dummy_export(&dir.join("export"))?;
+    let mut d = Demo {
+        exe,
+        dir: dir.clone(),
+        step: 0,
+        lines: vec![],
+    };
+    d.run(
+        "keys: the engineer's",
+        &[
+            "keygen",
+            "-o",
+            "engineer.key",
+            "--comment",
+            "engineer@vendor.example",
+            "--no-passphrase",
+        ],
+    )?;
+    d.run(
+        "keys: the clinic's",
+        &[
+            "keygen",
+            "-o",
+            "clinic.key",
+            "--comment",
+            "clinic@clinic.example",
+            "--no-passphrase",
+        ],
+    )?;
+    let eng = fs::read_to_string(dir.join("engineer.key.pub")).at("engineer.key.pub")?;
+    let cli = fs::read_to_string(dir.join("clinic.key.pub")).at("clinic.key.pub")?;
+    let signers = format!(
+        "engineer@vendor.example {}\nclinic@clinic.example {}\n",
+        eng.trim(),
+        cli.trim()
+    );
+    fs::write(dir.join("allowed_signers"), signers).at("allowed_signers")?;
+    let recipients = format!("# who may open the vault\n{}\n{}\n", eng.trim(), cli.trim());
+    fs::write(dir.join("recipients.txt"), recipients).at("recipients.txt")?;
+    let delete_by = (crate::clock::today() + chrono::Days::new(14))
+        .format("%Y-%m-%d")
+        .to_string();
+    d.run(
+        "pack (at the clinic, with its written approval)",
+        &[
+            "pack",
+            "-o",
+            "export.kura",
+            "-R",
+            "recipients.txt",
+            "-i",
+            "engineer.key",
+            "--approval-id",
+            "APP-2026-001",
+            "--approved-by",
+            "院長 山田（ダミー）",
+            "--purpose",
+            "レセプト不具合の調査 (dummy)",
+            "--delete-by",
+            &delete_by,
+            "export",
+        ],
+    )?;
+    d.run("inspect (no key needed)", &["inspect", "export.kura"])?;
+    d.run(
+        "hand-over recorded",
+        &[
+            "custody",
+            "add",
+            "export.kura",
+            "--event",
+            "handover",
+            "--note",
+            "USB stick #3",
+            "-i",
+            "clinic.key",
+        ],
+    )?;
+    d.run(
+        "verify (back at the office)",
+        &[
+            "verify",
+            "export.kura",
+            "-i",
+            "engineer.key",
+            "--signers",
+            "allowed_signers",
+        ],
+    )?;
+    d.run(
+        "extract",
+        &[
+            "extract",
+            "export.kura",
+            "-i",
+            "engineer.key",
+            "-C",
+            "work",
+            "--signers",
+            "allowed_signers",
+        ],
+    )?;
+    d.run("custody log", &["custody", "show", "export.kura"])?;
+    d.run(
+        "custody check",
+        &["custody", "verify", "export.kura", "--signers", "allowed_signers"],
+    )?;
+    println!("\n{}", t("msg-demo-done", &[]));
+    Ok(Report::new(
+        json!({ "dir": dir.display().to_string(), "steps": d.step }),
+    ))
+}

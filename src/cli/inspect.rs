@@ -1,0 +1,90 @@
+//! `kura inspect`: a vault's public facts from its receipt, no key needed.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use serde_json::json;
+
+use super::{bytes, t, Report};
+use crate::clock;
+use crate::error::{Error, Kind, Result};
+use crate::vault::format::custody_path;
+use crate::vault::pack::hash_file;
+
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    /// The vault
+    pub vault: PathBuf,
+    /// Its custody log (default: VAULT.custody)
+    #[arg(long, value_name = "FILE")]
+    pub custody: Option<PathBuf>,
+}
+
+pub fn run(a: InspectArgs) -> Result<Report> {
+    let custody = a.custody.clone().unwrap_or_else(|| custody_path(&a.vault));
+    let chain = crate::custody::read(&custody)?;
+    let r = &chain.receipt;
+    let today = clock::today();
+    let overdue = r.overdue(today);
+    let present = a.vault.exists();
+    let (size, hash) = if present {
+        let size = std::fs::metadata(&a.vault).map(|m| m.len()).unwrap_or(0);
+        (Some(size), Some(hash_file(&a.vault)?))
+    } else {
+        (None, None)
+    };
+    if present && (size != Some(r.ciphertext.size) || hash.as_deref() != Some(r.ciphertext.blake3.as_str())) {
+        return Err(Error::new(Kind::Integrity, "err-receipt-mismatch").arg("what", "ciphertext"));
+    }
+    let last = chain.records.last().map(|l| l.event.clone()).unwrap_or_default();
+    let mut rep = Report::new(json!({
+        "vault": a.vault.display().to_string(),
+        "vault_present": present,
+        "vault_id": r.vault_id,
+        "created": r.created,
+        "packer": r.packer,
+        "approval": r.approval,
+        "overdue": overdue,
+        "recipients": r.recipients,
+        "file_count": r.file_count,
+        "total_size": r.total_size,
+        "ciphertext": r.ciphertext,
+        "manifest_blake3": r.manifest_blake3,
+        "custody_records": chain.records.len(),
+        "last_event": last,
+    }));
+    let yes_no = |b: bool| t(if b { "msg-yes" } else { "msg-no" }, &[]);
+    let rows: Vec<(String, String)> = vec![
+        (t("msg-f-vault-id", &[]), r.vault_id.clone()),
+        (t("msg-f-created", &[]), clock::local_display(&r.created)),
+        (t("msg-f-packer", &[]), r.packer.display()),
+        (t("msg-f-approval-id", &[]), r.approval.id.clone()),
+        (t("msg-f-approved-by", &[]), r.approval.approved_by.clone()),
+        (t("msg-f-purpose", &[]), r.approval.purpose.clone()),
+        (t("msg-f-delete-by", &[]), r.approval.delete_by.clone()),
+        (t("msg-f-overdue", &[]), yes_no(overdue)),
+        (
+            t("msg-f-files", &[]),
+            format!("{} ({})", r.file_count, bytes(r.total_size)),
+        ),
+        (
+            t("msg-f-ciphertext", &[]),
+            format!("{} ({} B)", bytes(r.ciphertext.size), r.ciphertext.size),
+        ),
+        ("BLAKE3".into(), r.ciphertext.blake3.clone()),
+        (t("msg-f-vault-present", &[]), yes_no(present)),
+        (t("msg-f-custody", &[]), format!("{} ({})", chain.records.len(), last)),
+    ];
+    for (k, v) in rows {
+        rep.push(format!("{k:<18} {v}"));
+    }
+    for rc in &r.recipients {
+        let who = if rc.comment.is_empty() {
+            rc.fingerprint.clone()
+        } else {
+            format!("{} ({})", rc.fingerprint, rc.comment)
+        };
+        rep.push(format!("{:<18} {who}", t("msg-f-recipient", &[])));
+    }
+    Ok(rep)
+}

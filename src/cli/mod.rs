@@ -1,0 +1,244 @@
+//! The command line: argument definitions and dispatch. Each command lives
+//! in its own file and only turns arguments into library calls and results
+//! into a [`Report`].
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use serde_json::Value;
+
+use crate::error::{Error, Kind, Result};
+use crate::i18n::{self, Lang};
+
+pub mod custody;
+pub mod demo;
+pub mod extract;
+pub mod inspect;
+pub mod keygen;
+pub mod pack;
+pub mod verify;
+
+/// Version of the `--json` output schema (docs/JSON.md).
+pub const JSON_SCHEMA: u32 = 1;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "kura",
+    version,
+    about = "Carry a patient-data export out of a clinic encrypted, signed and accounted for",
+    long_about = "kura packs an export into one encrypted vault readable only by named recipients, \
+records the clinic's written approval, keeps a signed chain of custody beside it, and ends with a \
+signed deletion or return certificate.\n\nNever put patient names in notes or other free text."
+)]
+pub struct Cli {
+    /// Language of messages: ja or en (default: from LC_ALL, LC_MESSAGES, LANG)
+    #[arg(long, global = true, value_parser = ["ja", "en"])]
+    pub lang: Option<String>,
+    /// Print machine-readable JSON on stdout (errors too)
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Print nothing but errors
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Make an OpenSSH Ed25519 key pair (KEY and KEY.pub)
+    Keygen(keygen::KeygenArgs),
+    /// Pack files and folders into an encrypted, signed vault
+    Pack(pack::PackArgs),
+    /// Show a vault's public facts (no key needed)
+    Inspect(inspect::InspectArgs),
+    /// Decrypt and check everything, writing no plaintext
+    Verify(verify::VerifyArgs),
+    /// Decrypt, check everything, then put the files in DEST
+    Extract(extract::ExtractArgs),
+    /// The chain of custody beside a vault
+    #[command(subcommand)]
+    Custody(custody::CustodyCommand),
+    /// Run the whole flow on built-in dummy data
+    Demo(demo::DemoArgs),
+}
+
+/// Who I am, shared by every command that signs or decrypts.
+#[derive(Args, Debug, Clone)]
+pub struct IdentityArgs {
+    /// My key: an OpenSSH Ed25519 private key (signs and decrypts) or an age identity file (decrypts)
+    #[arg(short = 'i', long = "identity", value_name = "KEY")]
+    pub identity: Vec<PathBuf>,
+    /// File holding the key's passphrase (else $KURA_PASSPHRASE_FILE, else asked on the terminal)
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+impl IdentityArgs {
+    pub fn passphrase(&self) -> crate::keys::PassphraseSource {
+        crate::keys::PassphraseSource::new(self.passphrase_file.clone())
+    }
+
+    pub fn load(&self) -> Result<crate::keys::Identities> {
+        if self.identity.is_empty() {
+            return Err(Error::new(Kind::Usage, "err-need-identity"));
+        }
+        crate::keys::Identities::load(&self.identity, &self.passphrase())
+    }
+
+    pub fn signer(&self) -> Result<crate::keys::SigningKey> {
+        let first = self
+            .identity
+            .first()
+            .ok_or_else(|| Error::new(Kind::Usage, "err-need-identity"))?;
+        crate::keys::identity::load_signing_key(first, &self.passphrase())
+    }
+}
+
+/// What a command produced: lines for people, a value for scripts.
+pub struct Report {
+    pub human: Vec<String>,
+    pub json: Value,
+}
+
+impl Report {
+    pub fn new(json: Value) -> Self {
+        Report {
+            human: Vec::new(),
+            json,
+        }
+    }
+    pub fn line(mut self, s: impl Into<String>) -> Self {
+        self.human.push(s.into());
+        self
+    }
+    pub fn push(&mut self, s: impl Into<String>) {
+        self.human.push(s.into());
+    }
+}
+
+/// Translates with the process language.
+pub fn t(id: &str, args: &[(&str, &str)]) -> String {
+    i18n::t(id, args)
+}
+
+/// Human-friendly byte counts.
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+fn run(cli: Cli) -> Result<Report> {
+    match cli.command {
+        Command::Keygen(a) => keygen::run(a),
+        Command::Pack(a) => pack::run(a),
+        Command::Inspect(a) => inspect::run(a),
+        Command::Verify(a) => verify::run(a),
+        Command::Extract(a) => extract::run(a),
+        Command::Custody(c) => custody::run(c),
+        Command::Demo(a) => demo::run(a),
+    }
+}
+
+fn error_json(e: &Error, lang: Lang) -> Value {
+    let args: serde_json::Map<String, Value> = e
+        .args
+        .iter()
+        .map(|(k, v)| (k.to_string(), Value::String(v.clone())))
+        .collect();
+    serde_json::json!({
+        "schema": JSON_SCHEMA,
+        "ok": false,
+        "error": {
+            "kind": e.kind.name(),
+            "exit_code": e.exit_code(),
+            "id": e.id,
+            "message": e.message(lang),
+            "args": args,
+        }
+    })
+}
+
+/// Looks for `--lang` before clap runs, so clap's own errors can be framed.
+fn early_lang(args: &[String]) -> Option<Lang> {
+    args.iter()
+        .position(|a| a == "--lang")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| Lang::parse(v))
+        .or_else(|| {
+            args.iter()
+                .find_map(|a| a.strip_prefix("--lang="))
+                .and_then(Lang::parse)
+        })
+}
+
+/// Runs kura with the process arguments; returns the exit code.
+pub fn main() -> i32 {
+    let argv: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
+    let json = argv.iter().any(|a| a == "--json");
+    let lang = early_lang(&argv).unwrap_or_else(Lang::from_env);
+    i18n::set_lang(lang);
+    let cli = match Cli::try_parse_from(&argv) {
+        Ok(c) => c,
+        Err(e) => {
+            use clap::error::ErrorKind as K;
+            if matches!(
+                e.kind(),
+                K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                let _ = e.print();
+                return 0;
+            }
+            if json {
+                let err = Error::new(Kind::Usage, "err-usage").arg("detail", e.kind());
+                println!("{}", error_json(&err, lang));
+            } else {
+                let _ = e.print();
+            }
+            return Kind::Usage.exit_code();
+        }
+    };
+    let _ = ctrlc::set_handler(|| {
+        crate::interrupt::cleanup();
+        eprintln!("kura: {}", i18n::t("err-interrupted", &[]));
+        std::process::exit(Kind::Interrupted.exit_code());
+    });
+    let (json, quiet) = (cli.json, cli.quiet);
+    match run(cli) {
+        Ok(report) => {
+            if json {
+                let mut v = report.json;
+                if let Value::Object(m) = &mut v {
+                    m.insert("schema".into(), JSON_SCHEMA.into());
+                    m.insert("ok".into(), true.into());
+                }
+                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            } else if !quiet {
+                for l in report.human {
+                    println!("{l}");
+                }
+            }
+            0
+        }
+        Err(e) => {
+            if json {
+                println!("{}", error_json(&e, lang));
+            } else {
+                let prefix = i18n::text(lang, "msg-error-prefix", &[]);
+                let msg = e.message(lang).replace('\n', " ");
+                eprintln!("kura: {prefix}: {msg}");
+            }
+            e.exit_code()
+        }
+    }
+}

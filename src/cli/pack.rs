@@ -1,0 +1,104 @@
+//! `kura pack`: files and folders → vault + custody log.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use serde_json::json;
+
+use super::{bytes, t, IdentityArgs, Report};
+use crate::error::{Error, Kind, Result};
+use crate::keys::Recipients;
+use crate::vault::pack::{pack, ApprovalInput, PackOptions};
+
+#[derive(Args, Debug)]
+pub struct PackArgs {
+    /// The vault to write (its custody log goes to OUT.custody)
+    #[arg(short = 'o', long = "output", value_name = "OUT.kura")]
+    pub output: PathBuf,
+    /// Recipient: an `ssh-ed25519 …` public key line or an `age1…` key (repeatable)
+    #[arg(short = 'r', long = "recipient", value_name = "RECIPIENT")]
+    pub recipient: Vec<String>,
+    /// File of recipients, one per line, `#` comments (repeatable)
+    #[arg(short = 'R', long = "recipients-file", value_name = "FILE")]
+    pub recipients_file: Vec<PathBuf>,
+    #[command(flatten)]
+    pub id: IdentityArgs,
+    /// The clinic's approval number or reference
+    #[arg(long, value_name = "ID")]
+    pub approval_id: Option<String>,
+    /// Who at the clinic approved in writing
+    #[arg(long, value_name = "NAME")]
+    pub approved_by: Option<String>,
+    /// Why the data leaves the clinic (never a patient's name)
+    #[arg(long, value_name = "TEXT")]
+    pub purpose: Option<String>,
+    /// Date by which the data must be deleted or returned (YYYY-MM-DD)
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub delete_by: Option<String>,
+    /// Scan or PDF of the written approval, packed inside the encryption
+    #[arg(long, value_name = "FILE")]
+    pub approval_doc: Option<PathBuf>,
+    /// Replace an existing vault and custody log
+    #[arg(long)]
+    pub force: bool,
+    /// Write the vault in age's ASCII armor
+    #[arg(long, short = 'a')]
+    pub armor: bool,
+    /// Files and folders to pack
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+pub fn run(a: PackArgs) -> Result<Report> {
+    let approval = ApprovalInput {
+        id: a.approval_id.unwrap_or_default(),
+        approved_by: a.approved_by.unwrap_or_default(),
+        purpose: a.purpose.unwrap_or_default(),
+        delete_by: a.delete_by.unwrap_or_default(),
+        document: a.approval_doc,
+    };
+    let now = crate::clock::now();
+    approval.validate(now.date_naive())?;
+    let mut recipients = Recipients::default();
+    for (i, r) in a.recipient.iter().enumerate() {
+        recipients.add(r, &format!("-r #{}", i + 1))?;
+    }
+    for f in &a.recipients_file {
+        recipients.add_file(f)?;
+    }
+    if recipients.is_empty() {
+        return Err(Error::new(Kind::Usage, "err-no-recipients"));
+    }
+    let signer = a.id.signer()?;
+    let mut opts = PackOptions::new(a.output.clone());
+    opts.force = a.force;
+    opts.armor = a.armor;
+    let packed = pack(&a.paths, &approval, &opts, &signer, &recipients, now, &|_| {})?;
+    let r = &packed.receipt;
+    let vault = packed.vault.display().to_string();
+    let custody = packed.custody.display().to_string();
+    let mut report = Report::new(json!({
+        "vault": vault,
+        "custody": custody,
+        "vault_id": r.vault_id,
+        "file_count": r.file_count,
+        "total_size": r.total_size,
+        "ciphertext": r.ciphertext,
+        "manifest_blake3": r.manifest_blake3,
+        "recipients": r.recipients,
+        "packer": r.packer,
+        "approval": r.approval,
+    }));
+    report.push(t(
+        "msg-pack-done",
+        &[
+            ("vault", &vault),
+            ("files", &r.file_count.to_string()),
+            ("size", &bytes(r.total_size)),
+            ("csize", &bytes(r.ciphertext.size)),
+        ],
+    ));
+    report.push(t("msg-pack-custody", &[("custody", &custody)]));
+    report.push(format!("vault id: {}", r.vault_id));
+    Ok(report)
+}

@@ -1,0 +1,80 @@
+//! `kura verify`: decrypt and check everything; write no plaintext.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use serde_json::json;
+
+use super::{bytes, t, IdentityArgs, Report};
+use crate::error::Result;
+use crate::keys::AllowedSigners;
+use crate::vault::format::custody_path;
+use crate::vault::open::{self, OpenRequest, Opened, Trust};
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// The vault
+    pub vault: PathBuf,
+    #[command(flatten)]
+    pub id: IdentityArgs,
+    /// OpenSSH allowed_signers file: the packer's key must be listed
+    #[arg(long, value_name = "ALLOWED_SIGNERS")]
+    pub signers: Option<PathBuf>,
+    /// Its custody log (default: VAULT.custody)
+    #[arg(long, value_name = "FILE")]
+    pub custody: Option<PathBuf>,
+}
+
+/// The lines and JSON both verify and extract report.
+pub fn describe(o: &Opened, rep: &mut Report) {
+    let m = &o.manifest;
+    rep.push(t(
+        "msg-verified",
+        &[
+            ("id", &m.vault_id),
+            ("files", &m.file_count.to_string()),
+            ("size", &bytes(m.total_size)),
+        ],
+    ));
+    match &o.trust {
+        Trust::Allowed(p) => rep.push(t(
+            "msg-signer-trusted",
+            &[("key", &m.packer.display()), ("principal", p)],
+        )),
+        Trust::Unchecked => rep.push(t("msg-signer-unchecked", &[("key", &m.packer.display())])),
+    }
+    if !o.recorded {
+        rep.push(t("warn-not-recorded", &[]));
+    }
+}
+
+pub fn json_of(o: &Opened) -> serde_json::Value {
+    let m = &o.manifest;
+    json!({
+        "vault_id": m.vault_id,
+        "file_count": m.file_count,
+        "total_size": m.total_size,
+        "packer": m.packer,
+        "approval": m.approval,
+        "signer_trusted": matches!(o.trust, Trust::Allowed(_)),
+        "signer_principal": match &o.trust { Trust::Allowed(p) => json!(p), Trust::Unchecked => json!(null) },
+        "custody_recorded": o.recorded,
+        "destination": o.destination.as_ref().map(|d| d.display().to_string()),
+    })
+}
+
+pub fn run(a: VerifyArgs) -> Result<Report> {
+    let ids = a.id.load()?;
+    let signers = a.signers.as_deref().map(AllowedSigners::load).transpose()?;
+    let custody = a.custody.clone().unwrap_or_else(|| custody_path(&a.vault));
+    let req = OpenRequest {
+        vault: &a.vault,
+        custody: &custody,
+        identities: &ids,
+        signers: signers.as_ref(),
+    };
+    let opened = open::verify(&req, &|_| {})?;
+    let mut rep = Report::new(json_of(&opened));
+    describe(&opened, &mut rep);
+    Ok(rep)
+}

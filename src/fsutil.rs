@@ -1,0 +1,137 @@
+//! File-system helpers: bounded reads, atomic outputs that are on the medium
+//! before success is reported, and directory fsync.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, IoContext, Kind, Result};
+
+/// Reads a whole file, refusing files larger than `max` bytes.
+pub fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>> {
+    let f = File::open(path).at(path.display())?;
+    let mut buf = Vec::new();
+    f.take(max + 1).read_to_end(&mut buf).at(path.display())?;
+    if buf.len() as u64 > max {
+        return Err(Error::new(Kind::Refused, "err-file-too-large")
+            .arg("path", path.display())
+            .arg("max", max));
+    }
+    Ok(buf)
+}
+
+/// Reads a whole UTF-8 text file of at most `max` bytes.
+pub fn read_bounded_text(path: &Path, max: u64) -> Result<String> {
+    let bytes = read_bounded(path, max)?;
+    String::from_utf8(bytes).map_err(|_| Error::new(Kind::Refused, "err-not-utf8").arg("path", path.display()))
+}
+
+/// Flushes a directory entry to the medium (no-op where unsupported).
+pub fn fsync_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        let d = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        File::open(d).and_then(|f| f.sync_all()).at(d.display())?;
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// The directory holding `path` ("." for a bare file name).
+pub fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Refuses an existing output unless `force`.
+pub fn check_clobber(path: &Path, force: bool) -> Result<()> {
+    if !force && std::fs::symlink_metadata(path).is_ok() {
+        return Err(Error::new(Kind::Exists, "err-output-exists").arg("path", path.display()));
+    }
+    Ok(())
+}
+
+/// An output file written under a temporary name beside its destination
+/// and moved into place only by [`AtomicFile::commit`]; dropped uncommitted,
+/// it disappears.
+pub struct AtomicFile {
+    tmp: Option<tempfile::NamedTempFile>,
+    dest: PathBuf,
+    force: bool,
+}
+
+impl AtomicFile {
+    pub fn create(dest: &Path, force: bool) -> Result<Self> {
+        check_clobber(dest, force)?;
+        let dir = parent_dir(dest);
+        let name = dest
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".tmp")
+            .tempfile_in(&dir)
+            .at(dir.display())?;
+        crate::interrupt::register(tmp.path());
+        Ok(AtomicFile {
+            tmp: Some(tmp),
+            dest: dest.to_path_buf(),
+            force,
+        })
+    }
+
+    pub fn file(&mut self) -> &mut File {
+        self.tmp.as_mut().expect("present until commit").as_file_mut()
+    }
+
+    pub fn temp_path(&self) -> &Path {
+        self.tmp.as_ref().expect("present until commit").path()
+    }
+
+    /// fsyncs the data, renames into place (refusing to replace an existing
+    /// file unless forced) and fsyncs the directory.
+    pub fn commit(mut self) -> Result<()> {
+        let tmp = self.tmp.take().expect("present until commit");
+        let (dest, force) = (self.dest.clone(), self.force);
+        let tmp_path = tmp.path().to_path_buf();
+        tmp.as_file().sync_all().at(dest.display())?;
+        let res = if force {
+            tmp.persist(&dest)
+        } else {
+            tmp.persist_noclobber(&dest)
+        };
+        crate::interrupt::unregister(&tmp_path);
+        res.map_err(|e| {
+            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+                Error::new(Kind::Exists, "err-output-exists").arg("path", dest.display())
+            } else {
+                Error::io(&e.error, dest.display())
+            }
+        })?;
+        fsync_dir(&parent_dir(&dest))
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if let Some(tmp) = &self.tmp {
+            crate::interrupt::unregister(tmp.path());
+        }
+    }
+}
+
+/// Writes `bytes` to `dest` atomically (see [`AtomicFile`]).
+pub fn write_atomic(dest: &Path, bytes: &[u8], force: bool) -> Result<()> {
+    use std::io::Write;
+    let mut f = AtomicFile::create(dest, force)?;
+    f.file().write_all(bytes).at(dest.display())?;
+    f.commit()
+}

@@ -1,0 +1,185 @@
+//! Messages in Japanese and English, from Fluent catalogs compiled into the
+//! binary (`en.ftl`, `ja.ftl`). The language comes from `--lang`, else from
+//! LC_ALL, LC_MESSAGES or LANG (the first one set), else English.
+
+use std::sync::OnceLock;
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+
+/// A user-facing language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Ja,
+}
+
+impl Lang {
+    pub fn parse(s: &str) -> Option<Lang> {
+        let s = s.trim().to_ascii_lowercase();
+        if s.starts_with("ja") {
+            Some(Lang::Ja)
+        } else if s.starts_with("en") || s == "c" || s == "posix" || s.starts_with("c.") {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Ja => "ja",
+        }
+    }
+
+    /// The language the environment asks for, as POSIX defines the order.
+    pub fn from_env() -> Lang {
+        Self::from_vars(|k| std::env::var(k).ok())
+    }
+
+    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Lang {
+        for var in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+            if let Some(v) = get(var).filter(|v| !v.is_empty()) {
+                return Lang::parse(&v).unwrap_or(Lang::En);
+            }
+        }
+        Lang::En
+    }
+}
+
+static CURRENT: OnceLock<Lang> = OnceLock::new();
+
+/// Fixes the language for this process (first call wins).
+pub fn set_lang(lang: Lang) {
+    let _ = CURRENT.set(lang);
+}
+
+/// The process language: the one set by the CLI, else the environment's.
+pub fn lang() -> Lang {
+    *CURRENT.get_or_init(Lang::from_env)
+}
+
+const EN: &str = include_str!("en.ftl");
+const JA: &str = include_str!("ja.ftl");
+
+fn bundle(lang: Lang) -> &'static FluentBundle<FluentResource> {
+    static EN_B: OnceLock<FluentBundle<FluentResource>> = OnceLock::new();
+    static JA_B: OnceLock<FluentBundle<FluentResource>> = OnceLock::new();
+    let (cell, src, tag) = match lang {
+        Lang::En => (&EN_B, EN, "en"),
+        Lang::Ja => (&JA_B, JA, "ja"),
+    };
+    cell.get_or_init(|| {
+        let res = FluentResource::try_new(src.to_string()).expect("bundled catalog parses");
+        let mut b = FluentBundle::new_concurrent(vec![tag.parse().expect("valid tag")]);
+        b.set_use_isolating(false);
+        b.add_resource(res).expect("bundled catalog has no duplicates");
+        b
+    })
+}
+
+/// The message `id` in `lang` with named arguments; falls back to English,
+/// then to the id itself, so a message is never lost.
+pub fn text(lang: Lang, id: &str, args: &[(&str, &str)]) -> String {
+    let mut fargs = FluentArgs::new();
+    for (k, v) in args {
+        fargs.set(*k, FluentValue::from(*v));
+    }
+    for l in [lang, Lang::En] {
+        let b = bundle(l);
+        if let Some(pattern) = b.get_message(id).and_then(|m| m.value()) {
+            let mut errs = vec![];
+            return b.format_pattern(pattern, Some(&fargs), &mut errs).into_owned();
+        }
+    }
+    let mut s = id.to_string();
+    for (k, v) in args {
+        s.push_str(&format!(" {k}={v}"));
+    }
+    s
+}
+
+/// The message `id` in the process language.
+pub fn t(id: &str, args: &[(&str, &str)]) -> String {
+    text(lang(), id, args)
+}
+
+/// Every message id in a catalog (used by tests to keep the two in step).
+pub fn ids(lang: Lang) -> Vec<String> {
+    let src = match lang {
+        Lang::En => EN,
+        Lang::Ja => JA,
+    };
+    src.lines()
+        .filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_lowercase()))
+        .filter_map(|l| l.split_once(" =").map(|(id, _)| id.trim().to_string()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locale_order_follows_posix() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        };
+        assert_eq!(Lang::from_vars(env(&[("LANG", "ja_JP.UTF-8")])), Lang::Ja);
+        assert_eq!(
+            Lang::from_vars(env(&[("LC_ALL", "C"), ("LANG", "ja_JP.UTF-8")])),
+            Lang::En
+        );
+        assert_eq!(
+            Lang::from_vars(env(&[("LC_MESSAGES", "ja_JP"), ("LANG", "en_US")])),
+            Lang::Ja
+        );
+        assert_eq!(Lang::from_vars(env(&[])), Lang::En);
+    }
+
+    #[test]
+    fn catalogs_have_the_same_ids() {
+        let mut en = ids(Lang::En);
+        let mut ja = ids(Lang::Ja);
+        en.sort();
+        ja.sort();
+        assert!(!en.is_empty());
+        assert_eq!(en, ja);
+    }
+
+    #[test]
+    fn every_id_used_in_the_source_is_in_the_catalog() {
+        let en = ids(Lang::En);
+        let mut missing = vec![];
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+        let mut stack = vec![std::path::PathBuf::from(root)];
+        while let Some(dir) = stack.pop() {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    let src = std::fs::read_to_string(&p).unwrap();
+                    for part in src.split('"').skip(1).step_by(2) {
+                        let is_id = ["err-", "msg-", "warn-"].iter().any(|pre| part.starts_with(pre))
+                            && part
+                                .chars()
+                                .all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit());
+                        if is_id && !en.contains(&part.to_string()) {
+                            missing.push(format!("{}: {part}", p.display()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "ids missing from en.ftl: {missing:?}");
+    }
+
+    #[test]
+    fn japanese_is_rendered_with_arguments() {
+        let s = text(Lang::Ja, "err-io-not-found", &[("path", "x.kura"), ("detail", "d")]);
+        assert!(s.contains("x.kura"));
+        assert!(!s.is_ascii());
+    }
+}

@@ -1,0 +1,87 @@
+//! Where passphrases come from: `--passphrase-file`, then the environment
+//! variable `KURA_PASSPHRASE_FILE`, then the terminal (no echo). Without any
+//! of them kura fails at once: it never waits for input that cannot come.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use zeroize::Zeroizing;
+
+use crate::error::{Error, IoContext, Kind, Result};
+
+/// The environment variable naming a file that holds the passphrase.
+pub const ENV_PASSPHRASE_FILE: &str = "KURA_PASSPHRASE_FILE";
+
+#[derive(Debug, Clone, Default)]
+pub struct PassphraseSource {
+    file: Option<PathBuf>,
+}
+
+impl PassphraseSource {
+    /// `file` is the `--passphrase-file` option; the environment is consulted
+    /// when it is absent.
+    pub fn new(file: Option<PathBuf>) -> Self {
+        let file = file.or_else(|| {
+            std::env::var_os(ENV_PASSPHRASE_FILE)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        });
+        PassphraseSource { file }
+    }
+
+    fn from_file(&self) -> Result<Option<Zeroizing<String>>> {
+        let Some(path) = &self.file else { return Ok(None) };
+        let raw = Zeroizing::new(std::fs::read(path).at(path.display())?);
+        let mut text = Zeroizing::new(
+            String::from_utf8(raw.to_vec())
+                .map_err(|_| Error::new(Kind::Key, "err-passphrase-not-utf8").arg("path", path.display()))?,
+        );
+        while text.ends_with('\n') || text.ends_with('\r') {
+            text.pop();
+        }
+        if text.is_empty() {
+            return Err(Error::new(Kind::Key, "err-passphrase-empty"));
+        }
+        Ok(Some(text))
+    }
+
+    fn has_terminal() -> bool {
+        std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+    }
+
+    fn prompt(prompt: &str) -> Result<Zeroizing<String>> {
+        rpassword::prompt_password(prompt)
+            .map(Zeroizing::new)
+            .map_err(|e| Error::new(Kind::Key, "err-passphrase-read").arg("detail", e))
+    }
+
+    /// A passphrase to unlock an existing key.
+    pub fn get(&self, prompt: &str) -> Result<Zeroizing<String>> {
+        if let Some(p) = self.from_file()? {
+            return Ok(p);
+        }
+        if !Self::has_terminal() {
+            return Err(Error::new(Kind::Key, "err-passphrase-unavailable"));
+        }
+        Self::prompt(prompt)
+    }
+
+    /// A new passphrase, asked twice on a terminal.
+    pub fn get_new(&self, prompt: &str, again: &str) -> Result<Zeroizing<String>> {
+        if let Some(p) = self.from_file()? {
+            return Ok(p);
+        }
+        if !Self::has_terminal() {
+            return Err(Error::new(Kind::Key, "err-passphrase-unavailable"));
+        }
+        let first = Self::prompt(prompt)?;
+        if first.is_empty() {
+            return Err(Error::new(Kind::Key, "err-passphrase-empty"));
+        }
+        let second = Self::prompt(again)?;
+        if *first != *second {
+            return Err(Error::new(Kind::Key, "err-passphrase-mismatch"));
+        }
+        Ok(first)
+    }
+}

@@ -1,0 +1,267 @@
+//! SSHSIG signatures (OpenSSH `ssh-keygen -Y sign` format, SHA-512) and
+//! OpenSSH allowed_signers trust lists.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use ssh_key::{HashAlg, LineEnding, PrivateKey, PublicKey, SshSig};
+
+use crate::error::{Error, Kind, Result};
+
+/// Namespaces: each kind of signed object has its own, so a signature made
+/// for one can never be replayed as another.
+pub const NS_MANIFEST: &str = "kura-manifest";
+pub const NS_RECEIPT: &str = "kura-receipt";
+pub const NS_CUSTODY: &str = "kura-custody";
+pub const NS_CERTIFICATE: &str = "kura-certificate";
+
+/// The public facts about a signing key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyInfo {
+    /// The public key as an OpenSSH line without comment (`ssh-ed25519 AAAA…`).
+    pub key: String,
+    /// OpenSSH SHA-256 fingerprint (`SHA256:…`), as `ssh-keygen -l` prints it.
+    pub fingerprint: String,
+    /// The key's comment (usually the engineer's name or address).
+    pub comment: String,
+}
+
+impl KeyInfo {
+    pub fn of(pk: &PublicKey) -> KeyInfo {
+        let mut bare = pk.clone();
+        bare.set_comment("");
+        KeyInfo {
+            key: bare.to_openssh().unwrap_or_default().trim().to_string(),
+            fingerprint: pk.fingerprint(HashAlg::Sha256).to_string(),
+            comment: pk.comment().to_string(),
+        }
+    }
+
+    pub fn public_key(&self) -> Result<PublicKey> {
+        PublicKey::from_openssh(&self.key).map_err(|_| Error::new(Kind::Integrity, "err-bad-public-key"))
+    }
+
+    /// "SHA256:… (comment)" for people.
+    pub fn display(&self) -> String {
+        if self.comment.is_empty() {
+            self.fingerprint.clone()
+        } else {
+            format!("{} ({})", self.fingerprint, self.comment)
+        }
+    }
+}
+
+/// Signs `msg` under `namespace`, returning the armored signature.
+pub fn sign(key: &PrivateKey, namespace: &str, msg: &[u8]) -> Result<String> {
+    let sig = key
+        .sign(namespace, HashAlg::Sha512, msg)
+        .map_err(|e| Error::internal(format!("signing failed: {e}")))?;
+    sig.to_pem(LineEnding::LF)
+        .map_err(|e| Error::internal(format!("encoding signature failed: {e}")))
+}
+
+/// Checks an armored SSHSIG over `msg` in `namespace`, made by `expected`.
+/// `what` names the object for the error message.
+pub fn verify(expected: &KeyInfo, namespace: &str, msg: &[u8], armored: &str, what: &str) -> Result<()> {
+    let bad = || Error::new(Kind::Integrity, "err-signature-invalid").arg("what", what);
+    let sig = SshSig::from_pem(armored.trim().as_bytes()).map_err(|_| bad())?;
+    if sig.namespace() != namespace {
+        return Err(bad());
+    }
+    let pk = expected.public_key()?;
+    if sig.public_key() != pk.key_data() {
+        return Err(bad());
+    }
+    pk.verify(namespace, msg, &sig).map_err(|_| bad())
+}
+
+/// An OpenSSH allowed_signers file (see ssh-keygen(1), "ALLOWED SIGNERS").
+#[derive(Debug, Clone, Default)]
+pub struct AllowedSigners {
+    entries: Vec<AllowedSigner>,
+}
+
+#[derive(Debug, Clone)]
+struct AllowedSigner {
+    principals: String,
+    namespaces: Option<Vec<String>>,
+    key: PublicKey,
+}
+
+/// Splits an allowed_signers line into fields, honouring double quotes.
+fn fields(line: &str) -> Vec<String> {
+    let mut out = vec![];
+    let mut cur = String::new();
+    let mut quoted = false;
+    for c in line.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                cur.push(c);
+            }
+            c if c.is_whitespace() && !quoted => {
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+            c => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Splits `a,b="x,y",c` at commas outside double quotes.
+fn split_options(opts: &str) -> Vec<&str> {
+    let mut out = vec![];
+    let (mut start, mut quoted) = (0, false);
+    for (i, c) in opts.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => {
+                out.push(&opts[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&opts[start..]);
+    out
+}
+
+fn is_key_type(s: &str) -> bool {
+    s.starts_with("ssh-") || s.starts_with("ecdsa-") || s.starts_with("sk-")
+}
+
+/// Matches OpenSSH-style patterns with `*` and `?`.
+fn glob(pattern: &str, s: &str) -> bool {
+    fn go(p: &[char], s: &[char]) -> bool {
+        match (p.first(), s.first()) {
+            (None, None) => true,
+            (Some('*'), _) => go(&p[1..], s) || (!s.is_empty() && go(p, &s[1..])),
+            (Some('?'), Some(_)) => go(&p[1..], &s[1..]),
+            (Some(a), Some(b)) if a == b => go(&p[1..], &s[1..]),
+            _ => false,
+        }
+    }
+    let p: Vec<char> = pattern.chars().collect();
+    let s: Vec<char> = s.chars().collect();
+    go(&p, &s)
+}
+
+/// Largest allowed_signers file kura reads.
+const MAX_SIGNERS_FILE: u64 = 4 << 20;
+
+impl AllowedSigners {
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = crate::fsutil::read_bounded_text(path, MAX_SIGNERS_FILE)?;
+        Self::parse(&text).map_err(|line| {
+            Error::new(Kind::Usage, "err-signers-syntax")
+                .arg("path", path.display())
+                .arg("line", line)
+        })
+    }
+
+    /// Parses the file; on error returns the 1-based line number.
+    pub fn parse(text: &str) -> std::result::Result<Self, usize> {
+        let mut entries = vec![];
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let f = fields(line);
+            if f.len() < 3 {
+                return Err(n + 1);
+            }
+            let principals = f[0].trim_matches('"').to_string();
+            let (options, key_at) = if is_key_type(&f[1]) {
+                (None, 1)
+            } else {
+                (Some(&f[1]), 2)
+            };
+            if f.len() < key_at + 2 {
+                return Err(n + 1);
+            }
+            let mut namespaces = None;
+            let mut cert_authority = false;
+            if let Some(opts) = options {
+                for opt in split_options(opts) {
+                    let (name, value) = opt.split_once('=').unwrap_or((opt, ""));
+                    match name.to_ascii_lowercase().as_str() {
+                        "namespaces" => {
+                            namespaces = Some(value.trim_matches('"').split(',').map(str::to_string).collect())
+                        }
+                        "cert-authority" => cert_authority = true,
+                        _ => {}
+                    }
+                }
+            }
+            let key = PublicKey::from_openssh(&format!("{} {}", f[key_at], f[key_at + 1])).map_err(|_| n + 1)?;
+            if cert_authority {
+                continue; // kura signatures are made by plain keys, never certificates
+            }
+            entries.push(AllowedSigner {
+                principals,
+                namespaces,
+                key,
+            });
+        }
+        Ok(AllowedSigners { entries })
+    }
+
+    /// The principals allowed to sign in `namespace` with `key`, if any.
+    pub fn principal_for(&self, key: &KeyInfo, namespace: &str) -> Option<String> {
+        let pk = key.public_key().ok()?;
+        self.entries
+            .iter()
+            .find(|e| {
+                e.key.key_data() == pk.key_data()
+                    && e.namespaces
+                        .as_ref()
+                        .is_none_or(|ns| ns.iter().any(|p| glob(p, namespace)))
+            })
+            .map(|e| e.principals.clone())
+    }
+
+    /// Fails unless `key` may sign in `namespace`; `what` names the object.
+    pub fn require(&self, key: &KeyInfo, namespace: &str, what: &str) -> Result<String> {
+        self.principal_for(key, namespace).ok_or_else(|| {
+            Error::new(Kind::Untrusted, "err-signer-not-allowed")
+                .arg("what", what)
+                .arg("key", key.display())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allowed_signers_options_and_namespaces() {
+        let key = PrivateKey::random(&mut ssh_key::rand_core::OsRng, ssh_key::Algorithm::Ed25519).unwrap();
+        let info = KeyInfo::of(key.public_key());
+        let text = format!(
+            "# clinic\nalice@example namespaces=\"kura-custody,kura-cert*\" {}\n",
+            info.key
+        );
+        let s = AllowedSigners::parse(&text).unwrap();
+        assert_eq!(s.principal_for(&info, NS_CUSTODY).as_deref(), Some("alice@example"));
+        assert_eq!(s.principal_for(&info, NS_CERTIFICATE).as_deref(), Some("alice@example"));
+        assert!(s.principal_for(&info, NS_MANIFEST).is_none());
+        assert_eq!(AllowedSigners::parse("just-a-name\n").unwrap_err(), 1);
+    }
+
+    #[test]
+    fn signature_is_bound_to_namespace_and_message() {
+        let key = PrivateKey::random(&mut ssh_key::rand_core::OsRng, ssh_key::Algorithm::Ed25519).unwrap();
+        let info = KeyInfo::of(key.public_key());
+        let sig = sign(&key, NS_MANIFEST, b"hello").unwrap();
+        verify(&info, NS_MANIFEST, b"hello", &sig, "m").unwrap();
+        assert!(verify(&info, NS_MANIFEST, b"hellO", &sig, "m").is_err());
+        assert!(verify(&info, NS_RECEIPT, b"hello", &sig, "m").is_err());
+    }
+}

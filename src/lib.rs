@@ -1,0 +1,25 @@
+//! kura (蔵): carry an unavoidable patient-data export out of a clinic
+//! encrypted to named recipients, signed, and accounted for in a chain of
+//! custody that ends in a signed deletion or return certificate.
+//!
+//! The crate is shaped like the data flow:
+//! - [`keys`]: identities, recipients, passphrases, SSHSIG signatures;
+//! - [`vault`]: the format, manifest and receipt, the pack and open pipelines;
+//! - [`custody`]: the hash-chained, signed custody log;
+//! - [`certificate`]: deletion and return certificates;
+//! - [`i18n`]: Japanese and English messages;
+//! - [`error`]: one error type with documented exit codes;
+//! - [`cli`]: the thin command-line layer.
+
+pub mod certificate;
+pub mod cli;
+pub mod clock;
+pub mod custody;
+pub mod error;
+pub mod fsutil;
+pub mod i18n;
+pub mod interrupt;
+pub mod keys;
+pub mod vault;
+
+pub use error::{Error, Kind, Result};

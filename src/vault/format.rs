@@ -1,0 +1,35 @@
+//! Constants of the vault layout. See docs/FORMAT.md.
+
+/// The version of the manifest and receipt formats this kura writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Reserved top-level directory inside the tar for kura's own members.
+pub const RESERVED_DIR: &str = ".kura";
+/// The manifest: second to last member of the tar.
+pub const MANIFEST_PATH: &str = ".kura/manifest.json";
+/// Its SSHSIG signature (namespace `kura-manifest`): the last member.
+pub const MANIFEST_SIG_PATH: &str = ".kura/manifest.json.sig";
+/// Where the written approval document goes (first member, when given).
+pub const APPROVAL_PREFIX: &str = ".kura/approval/";
+
+/// The custody log sits beside the vault with this suffix added.
+pub const CUSTODY_SUFFIX: &str = ".custody";
+
+/// zstd level: the same as `zstd -3`, the default.
+pub const ZSTD_LEVEL: i32 = 3;
+
+/// Bounds on what a reader accepts, so a hostile vault ends in an error and
+/// not in an exhausted machine.
+pub const MAX_MANIFEST_BYTES: u64 = 256 << 20;
+pub const MAX_SIGNATURE_BYTES: u64 = 16 << 10;
+pub const MAX_ENTRIES: usize = 10_000_000;
+pub const MAX_PATH_BYTES: usize = 4096;
+/// The largest total of zero padding accepted after the end of the tar.
+pub const MAX_TRAILING_ZEROS: u64 = 1 << 20;
+
+/// The custody log path for a vault path.
+pub fn custody_path(vault: &std::path::Path) -> std::path::PathBuf {
+    let mut s = vault.as_os_str().to_os_string();
+    s.push(CUSTODY_SUFFIX);
+    std::path::PathBuf::from(s)
+}

@@ -1,0 +1,457 @@
+//! The open pipeline, shared by `verify` and `extract`:
+//!
+//! 1. read the custody log beside the vault and verify it (its first record
+//!    holds the signed receipt);
+//! 2. decrypt (age) → decompress (zstd) → read tar, hashing the ciphertext
+//!    and every member on the way; members go to a [`Sink`]: nowhere for
+//!    `verify`, a stage directory inside DEST for `extract`;
+//! 3. check the manifest's signature, that every member matches it, and that
+//!    manifest and ciphertext match the receipt;
+//! 4. only then (extract) move the staged members into DEST.
+//!
+//! Any failure removes the stage; nothing half-written is left.
+
+use std::collections::HashSet;
+use std::fs::{self, File};
+use std::io::{self, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use super::format::{
+    APPROVAL_PREFIX, MANIFEST_PATH, MANIFEST_SIG_PATH, MAX_ENTRIES, MAX_MANIFEST_BYTES, MAX_SIGNATURE_BYTES,
+    MAX_TRAILING_ZEROS, RESERVED_DIR,
+};
+use super::manifest::{Entry, EntryKind, Manifest};
+use super::paths::{check_member_path, link_stays_inside};
+use super::receipt::Receipt;
+use crate::custody::{self, Chain, NewEvent};
+use crate::error::{io_or_inner, Error, IoContext, Kind, Result};
+use crate::keys::signature::{self, NS_MANIFEST};
+use crate::keys::{AllowedSigners, Identities};
+
+/// How the packer's signature was trusted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trust {
+    /// Listed in the allowed_signers file under this principal.
+    Allowed(String),
+    /// No trust list was given: only the key is known.
+    Unchecked,
+}
+
+/// What a successful open established.
+#[derive(Debug, Clone)]
+pub struct Opened {
+    pub manifest: Manifest,
+    pub receipt: Receipt,
+    pub chain: Chain,
+    pub trust: Trust,
+    /// Where the files were put (extract only).
+    pub destination: Option<PathBuf>,
+    /// Whether a custody record was appended (needs an SSH signing key).
+    pub recorded: bool,
+}
+
+/// Where decrypted members go.
+pub trait Sink {
+    fn dir(&mut self, e: &Entry) -> Result<()>;
+    /// Consumes the member's data and returns its BLAKE3 (hex).
+    fn file(&mut self, e: &Entry, data: &mut dyn Read) -> Result<String>;
+    fn symlink(&mut self, e: &Entry) -> Result<()>;
+}
+
+fn damaged(detail: impl std::fmt::Display) -> Error {
+    Error::new(Kind::Integrity, "err-vault-damaged").arg("detail", detail)
+}
+
+fn mismatch(what: &str) -> Error {
+    Error::new(Kind::Integrity, "err-manifest-mismatch").arg("what", what)
+}
+
+/// Reads `data` to the end, hashing it, handing each block to `out`.
+pub(super) fn hash_copy(data: &mut dyn Read, mut out: impl FnMut(&[u8]) -> Result<()>) -> Result<(String, u64)> {
+    let mut h = blake3::Hasher::new();
+    let mut buf = vec![0u8; 256 << 10];
+    let mut n_total = 0u64;
+    loop {
+        let n = match data.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(stream_error(e)),
+        };
+        h.update(&buf[..n]);
+        out(&buf[..n])?;
+        n_total += n as u64;
+    }
+    Ok((h.finalize().to_hex().to_string(), n_total))
+}
+
+/// Errors from inside the decrypting/decompressing stream.
+fn stream_error(e: io::Error) -> Error {
+    if e.get_ref().is_some_and(|r| r.is::<Error>()) {
+        return io_or_inner(e, "vault");
+    }
+    damaged(e)
+}
+
+/// Verify: members are hashed and dropped.
+pub struct NullSink;
+
+impl Sink for NullSink {
+    fn dir(&mut self, _: &Entry) -> Result<()> {
+        Ok(())
+    }
+    fn file(&mut self, _: &Entry, data: &mut dyn Read) -> Result<String> {
+        Ok(hash_copy(data, |_| Ok(()))?.0)
+    }
+    fn symlink(&mut self, _: &Entry) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// Ciphertext reader that counts and hashes what age reads.
+struct Tap<R> {
+    inner: R,
+    state: Arc<Mutex<(blake3::Hasher, u64)>>,
+}
+
+impl<R: Read> Read for Tap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Ok(mut s) = self.state.lock() {
+            s.0.update(&buf[..n]);
+            s.1 += n as u64;
+        }
+        Ok(n)
+    }
+}
+
+/// Inputs to [`open`].
+pub struct OpenRequest<'a> {
+    pub vault: &'a Path,
+    /// The custody log (normally the sidecar `VAULT.custody`).
+    pub custody: &'a Path,
+    pub identities: &'a Identities,
+    pub signers: Option<&'a AllowedSigners>,
+}
+
+/// Decrypts and checks a vault, passing members to `sink`. Returns the
+/// verified manifest; the caller decides what to do with the sink.
+pub fn open_into(req: &OpenRequest, sink: &mut dyn Sink, progress: &dyn Fn(u64)) -> Result<Opened> {
+    let chain = custody::read(req.custody)?;
+    let receipt = chain.receipt.clone();
+    let trust = match req.signers {
+        Some(s) => Trust::Allowed(s.require(&receipt.packer, NS_MANIFEST, "vault")?),
+        None => Trust::Unchecked,
+    };
+    let meta = fs::metadata(req.vault).at(req.vault.display())?;
+    if meta.len() != receipt.ciphertext.size {
+        return Err(Error::new(Kind::Integrity, "err-receipt-mismatch").arg("what", "size"));
+    }
+    let file = File::open(req.vault).at(req.vault.display())?;
+    let state = Arc::new(Mutex::new((blake3::Hasher::new(), 0u64)));
+    let tap = Tap {
+        inner: file,
+        state: state.clone(),
+    };
+    let armored = age::armor::ArmoredReader::new(BufReader::with_capacity(1 << 20, tap));
+    let decryptor = age::Decryptor::new_buffered(armored).map_err(decrypt_error)?;
+    let plain = decryptor
+        .decrypt(req.identities.age_identities())
+        .map_err(decrypt_error)?;
+    let decoder = zstd::stream::read::Decoder::new(plain).map_err(damaged)?;
+    let mut archive = tar::Archive::new(decoder);
+    let manifest_bytes;
+    let sig_text;
+    let mut seen: Vec<Entry> = Vec::new();
+    let mut approval_seen: Option<(String, u64, String)> = None;
+    {
+        let mut reader = MemberReader::default();
+        let entries = archive.entries().map_err(damaged)?;
+        for entry in entries {
+            let mut entry = entry.map_err(stream_error)?;
+            reader.member(&mut entry, sink, &mut seen, &mut approval_seen, progress)?;
+        }
+        manifest_bytes = reader.manifest.ok_or_else(|| damaged("no manifest"))?;
+        sig_text = reader.signature.ok_or_else(|| damaged("no manifest signature"))?;
+    }
+    // After the tar: nothing but zero padding, then the end of the stream.
+    let mut rest = archive.into_inner();
+    let mut zeros = 0u64;
+    let mut buf = [0u8; 8192];
+    loop {
+        let n = match rest.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(stream_error(e)),
+        };
+        zeros += n as u64;
+        if zeros > MAX_TRAILING_ZEROS || buf[..n].iter().any(|b| *b != 0) {
+            return Err(damaged("data after the end of the archive"));
+        }
+    }
+    drop(rest);
+    let (ct_hash, ct_len) = {
+        let s = state.lock().map_err(|_| Error::internal("hash state poisoned"))?;
+        (s.0.finalize().to_hex().to_string(), s.1)
+    };
+    if ct_len != receipt.ciphertext.size {
+        return Err(Error::new(Kind::Integrity, "err-receipt-mismatch").arg("what", "size"));
+    }
+    if ct_hash != receipt.ciphertext.blake3 {
+        return Err(Error::new(Kind::Integrity, "err-receipt-mismatch").arg("what", "ciphertext BLAKE3"));
+    }
+    let manifest = check_manifest(&manifest_bytes, &sig_text, &receipt)?;
+    if seen != manifest.entries {
+        let first = seen
+            .iter()
+            .zip(manifest.entries.iter())
+            .position(|(a, b)| a != b)
+            .unwrap_or(seen.len().min(manifest.entries.len()));
+        let what = seen
+            .get(first)
+            .or(manifest.entries.get(first))
+            .map(|e| e.path.clone())
+            .unwrap_or_else(|| "entries".into());
+        return Err(mismatch(&what));
+    }
+    match (&manifest.approval_document, &approval_seen) {
+        (None, None) => {}
+        (Some(d), Some((p, size, h))) if &d.path == p && d.size == *size && &d.blake3 == h => {}
+        _ => return Err(mismatch("approval document")),
+    }
+    Ok(Opened {
+        manifest,
+        receipt,
+        chain,
+        trust,
+        destination: None,
+        recorded: false,
+    })
+}
+
+fn decrypt_error(e: age::DecryptError) -> Error {
+    match e {
+        age::DecryptError::NoMatchingKeys => Error::new(Kind::Decrypt, "err-no-matching-key"),
+        other => damaged(other),
+    }
+}
+
+/// Parses the manifest, checks its signature and binds it to the receipt.
+fn check_manifest(bytes: &[u8], sig: &str, receipt: &Receipt) -> Result<Manifest> {
+    let manifest: Manifest = serde_json::from_slice(bytes).map_err(|_| damaged("manifest unreadable"))?;
+    if manifest.format != "kura-manifest" {
+        return Err(damaged("not a kura manifest"));
+    }
+    if manifest.version != super::format::FORMAT_VERSION {
+        return Err(Error::new(Kind::Integrity, "err-format-version").arg("version", manifest.version));
+    }
+    signature::verify(&manifest.packer, NS_MANIFEST, bytes, sig, "manifest")?;
+    if manifest.packer != receipt.packer {
+        return Err(Error::new(Kind::Integrity, "err-receipt-mismatch").arg("what", "packer"));
+    }
+    if blake3::hash(bytes).to_hex().as_str() != receipt.manifest_blake3 {
+        return Err(Error::new(Kind::Integrity, "err-receipt-mismatch").arg("what", "manifest"));
+    }
+    if manifest.vault_id != receipt.vault_id
+        || manifest.approval != receipt.approval
+        || manifest.recipients != receipt.recipients
+        || manifest.file_count != receipt.file_count
+        || manifest.total_size != receipt.total_size
+    {
+        return Err(Error::new(Kind::Integrity, "err-receipt-mismatch").arg("what", "manifest"));
+    }
+    let files = manifest.entries.iter().filter(|e| e.kind == EntryKind::File);
+    if files.clone().count() as u64 != manifest.file_count || files.map(|e| e.size).sum::<u64>() != manifest.total_size
+    {
+        return Err(mismatch("totals"));
+    }
+    Ok(manifest)
+}
+
+/// Reads tar members one by one, enforcing the archive rules.
+#[derive(Default)]
+struct MemberReader {
+    manifest: Option<Vec<u8>>,
+    signature: Option<String>,
+    paths: HashSet<String>,
+    links: Vec<String>,
+    done: u64,
+}
+
+fn unsafe_entry(path: &str, why: &str) -> Error {
+    Error::new(Kind::Unsafe, "err-unsafe-path")
+        .arg("path", path.escape_debug())
+        .arg("why", why)
+}
+
+fn read_small(data: &mut dyn Read, max: u64) -> Result<Vec<u8>> {
+    let mut v = Vec::new();
+    data.take(max + 1).read_to_end(&mut v).map_err(stream_error)?;
+    if v.len() as u64 > max {
+        return Err(damaged("kura member too large"));
+    }
+    Ok(v)
+}
+
+impl MemberReader {
+    fn member<R: Read>(
+        &mut self,
+        entry: &mut tar::Entry<R>,
+        sink: &mut dyn Sink,
+        seen: &mut Vec<Entry>,
+        approval: &mut Option<(String, u64, String)>,
+        progress: &dyn Fn(u64),
+    ) -> Result<()> {
+        if self.signature.is_some() {
+            return Err(damaged("members after the manifest signature"));
+        }
+        if self.paths.len() >= MAX_ENTRIES {
+            return Err(damaged("too many members"));
+        }
+        let raw = entry.path_bytes().into_owned();
+        let raw = String::from_utf8(raw).map_err(|_| unsafe_entry("?", "name is not UTF-8"))?;
+        let path = check_member_path(&raw)?;
+        let etype = entry.header().entry_type();
+        let kind = match etype {
+            tar::EntryType::Regular | tar::EntryType::Continuous => EntryKind::File,
+            tar::EntryType::Directory => EntryKind::Dir,
+            tar::EntryType::Symlink => EntryKind::Symlink,
+            tar::EntryType::Link => return Err(unsafe_entry(&path, "hard link")),
+            tar::EntryType::Char | tar::EntryType::Block => return Err(unsafe_entry(&path, "device file")),
+            tar::EntryType::Fifo => return Err(unsafe_entry(&path, "FIFO")),
+            _ => return Err(unsafe_entry(&path, "unsupported member type")),
+        };
+        if !self.paths.insert(path.clone()) {
+            return Err(unsafe_entry(&path, "duplicate member"));
+        }
+        if self.links.iter().any(|l| path.starts_with(&format!("{l}/"))) {
+            return Err(unsafe_entry(&path, "beneath a link"));
+        }
+        let top = path.split('/').next().unwrap_or("");
+        if top == RESERVED_DIR {
+            return self.reserved(&path, kind, entry, approval, seen);
+        }
+        if self.manifest.is_some() {
+            return Err(damaged("members after the manifest"));
+        }
+        let size = entry.size();
+        let mut mtime = entry.header().mtime().map_err(damaged)? as i64;
+        if let Ok(Some(exts)) = entry.pax_extensions() {
+            for ext in exts.flatten() {
+                if ext.key() == Ok("mtime") {
+                    if let Some(t) = ext
+                        .value()
+                        .ok()
+                        .and_then(|v| v.split('.').next())
+                        .and_then(|v| v.parse().ok())
+                    {
+                        mtime = t;
+                    }
+                }
+            }
+        }
+        let mode = entry.header().mode().map_err(damaged)? & 0o7777;
+        let mut e = Entry {
+            path: path.clone(),
+            kind,
+            size: if kind == EntryKind::File { size } else { 0 },
+            mode,
+            mtime,
+            blake3: None,
+            target: None,
+        };
+        match kind {
+            EntryKind::Dir => sink.dir(&e)?,
+            EntryKind::Symlink => {
+                let target = entry
+                    .link_name_bytes()
+                    .map(|t| t.into_owned())
+                    .ok_or_else(|| unsafe_entry(&path, "link without target"))?;
+                let target = String::from_utf8(target).map_err(|_| unsafe_entry(&path, "link target is not UTF-8"))?;
+                if !link_stays_inside(&path, &target) {
+                    return Err(unsafe_entry(&path, "link leaves the archive"));
+                }
+                e.target = Some(target);
+                self.links.push(path.clone());
+                sink.symlink(&e)?;
+            }
+            EntryKind::File => {
+                let hash = sink.file(&e, entry)?;
+                e.blake3 = Some(hash);
+                self.done += size;
+                progress(self.done);
+            }
+        }
+        seen.push(e);
+        Ok(())
+    }
+
+    fn reserved<R: Read>(
+        &mut self,
+        path: &str,
+        kind: EntryKind,
+        entry: &mut tar::Entry<R>,
+        approval: &mut Option<(String, u64, String)>,
+        seen: &[Entry],
+    ) -> Result<()> {
+        if kind != EntryKind::File {
+            return Err(damaged("unexpected .kura member"));
+        }
+        if path == MANIFEST_PATH {
+            if self.manifest.is_some() {
+                return Err(damaged("two manifests"));
+            }
+            self.manifest = Some(read_small(entry, MAX_MANIFEST_BYTES)?);
+        } else if path == MANIFEST_SIG_PATH {
+            if self.manifest.is_none() {
+                return Err(damaged("signature before manifest"));
+            }
+            let sig = read_small(entry, MAX_SIGNATURE_BYTES)?;
+            self.signature = Some(String::from_utf8(sig).map_err(|_| damaged("signature unreadable"))?);
+        } else if path.starts_with(APPROVAL_PREFIX) && !path[APPROVAL_PREFIX.len()..].contains('/') {
+            if approval.is_some() || !seen.is_empty() || self.manifest.is_some() {
+                return Err(damaged("misplaced approval document"));
+            }
+            let (hash, n) = hash_copy(entry, |_| Ok(()))?;
+            *approval = Some((path.to_string(), n, hash));
+        } else {
+            return Err(damaged("unexpected .kura member"));
+        }
+        Ok(())
+    }
+}
+
+/// Verifies a vault without writing any plaintext, then records "verified"
+/// in the custody log (when an SSH key is among the identities).
+pub fn verify(req: &OpenRequest, progress: &dyn Fn(u64)) -> Result<Opened> {
+    let mut opened = open_into(req, &mut NullSink, progress)?;
+    if let Some(signer) = &req.identities.signer {
+        let ev = NewEvent::new("verified").detail("result", "ok");
+        custody::append(req.custody, ev, signer, crate::clock::now())?;
+        opened.recorded = true;
+    }
+    Ok(opened)
+}
+
+/// Decrypts, checks everything, and only then puts the members in `dest`.
+pub fn extract(req: &OpenRequest, dest: &Path, force: bool, progress: &dyn Fn(u64)) -> Result<Opened> {
+    let created_dest = !dest.exists();
+    if created_dest {
+        fs::create_dir_all(dest).at(dest.display())?;
+    }
+    let result = super::stage::extract_staged(req, dest, force, progress);
+    if result.is_err() && created_dest {
+        let _ = fs::remove_dir(dest);
+    }
+    let mut opened = result?;
+    let abs = fs::canonicalize(dest).unwrap_or_else(|_| dest.to_path_buf());
+    opened.destination = Some(abs.clone());
+    if let Some(signer) = &req.identities.signer {
+        let ev = NewEvent::new("extracted").detail("destination", abs.to_string_lossy().into_owned());
+        custody::append(req.custody, ev, signer, crate::clock::now())?;
+        opened.recorded = true;
+    }
+    Ok(opened)
+}

@@ -1,0 +1,464 @@
+//! The pack pipeline. Two stages run at once, joined by a bounded queue:
+//!
+//! 1. **read** (own thread): walk the collected inputs, read each file once,
+//!    hash it with BLAKE3 and frame it as tar; at the end, write the signed
+//!    manifest as the last members.
+//! 2. **seal** (calling thread): compress with zstd (its own worker threads),
+//!    encrypt with age, hash the ciphertext and write it to a temporary file
+//!    beside the output.
+//!
+//! Only when everything succeeded is the file fsynced and renamed into place
+//! and the custody log written; on any error the temporary file is removed.
+//! No plaintext ever touches the disk.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+
+use super::format::{self, APPROVAL_PREFIX, FORMAT_VERSION, MANIFEST_PATH, MANIFEST_SIG_PATH};
+use super::manifest::{Approval, ApprovalDocument, Entry, EntryKind, Manifest};
+use super::receipt::{Ciphertext, Receipt};
+use super::tarfmt;
+use super::walk::{self, Source};
+use crate::error::{io_or_inner, Error, IoContext, Kind, Result};
+use crate::fsutil::{check_clobber, AtomicFile};
+use crate::keys::signature::NS_MANIFEST;
+use crate::keys::{Recipients, SigningKey};
+
+/// Size of the blocks handed from the read stage to the seal stage.
+const CHUNK: usize = 1 << 20;
+/// How many blocks may wait between the stages (bounds memory).
+const QUEUE: usize = 8;
+
+/// The clinic's written approval as given on the command line.
+#[derive(Debug, Clone)]
+pub struct ApprovalInput {
+    pub id: String,
+    pub approved_by: String,
+    pub purpose: String,
+    pub delete_by: String,
+    pub document: Option<PathBuf>,
+}
+
+impl ApprovalInput {
+    /// All four fields present, the date well-formed and not in the past.
+    pub fn validate(&self, today: NaiveDate) -> Result<NaiveDate> {
+        for (flag, v) in [
+            ("--approval-id", &self.id),
+            ("--approved-by", &self.approved_by),
+            ("--purpose", &self.purpose),
+            ("--delete-by", &self.delete_by),
+        ] {
+            if v.trim().is_empty() {
+                return Err(Error::new(Kind::Refused, "err-approval-missing").arg("flag", flag));
+            }
+        }
+        let date = NaiveDate::parse_from_str(self.delete_by.trim(), "%Y-%m-%d")
+            .map_err(|_| Error::new(Kind::Refused, "err-delete-by-format").arg("value", &self.delete_by))?;
+        if date < today {
+            return Err(Error::new(Kind::Refused, "err-delete-by-past")
+                .arg("date", date)
+                .arg("today", today));
+        }
+        Ok(date)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PackOptions {
+    pub output: PathBuf,
+    pub force: bool,
+    pub armor: bool,
+    /// zstd worker threads (0: as many as there are cores).
+    pub threads: u32,
+    pub level: i32,
+}
+
+impl PackOptions {
+    pub fn new(output: PathBuf) -> Self {
+        PackOptions {
+            output,
+            force: false,
+            armor: false,
+            threads: 0,
+            level: format::ZSTD_LEVEL,
+        }
+    }
+}
+
+/// What a finished pack produced.
+#[derive(Debug, Clone)]
+pub struct Packed {
+    pub vault: PathBuf,
+    pub custody: PathBuf,
+    pub manifest: Manifest,
+    pub receipt: Receipt,
+}
+
+/// Writer that hashes and counts what passes through.
+pub struct HashingWriter<W> {
+    inner: W,
+    hasher: blake3::Hasher,
+    count: u64,
+}
+
+impl<W: Write> HashingWriter<W> {
+    pub fn new(inner: W) -> Self {
+        HashingWriter {
+            inner,
+            hasher: blake3::Hasher::new(),
+            count: 0,
+        }
+    }
+    pub fn finish(self) -> (W, u64, String) {
+        (self.inner, self.count, self.hasher.finalize().to_hex().to_string())
+    }
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.count += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// The read stage's output: tar bytes gathered into blocks for the queue.
+struct ChunkSender {
+    tx: SyncSender<Vec<u8>>,
+    buf: Vec<u8>,
+}
+
+impl ChunkSender {
+    fn send_full(&mut self) -> io::Result<()> {
+        if self.buf.len() >= CHUNK {
+            self.flush_now()?;
+        }
+        Ok(())
+    }
+    fn flush_now(&mut self) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let full = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK + tarfmt::BLOCK * 4));
+        self.tx
+            .send(full)
+            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "seal stage stopped"))
+    }
+
+    /// Reads exactly `size` bytes of `src` straight into the outgoing
+    /// blocks, hashing them on the way. Fails if the file shrank.
+    fn copy_file(&mut self, src: &mut File, size: u64, hasher: &mut blake3::Hasher, path: &Path) -> Result<()> {
+        let mut left = size;
+        while left > 0 {
+            let start = self.buf.len();
+            let want = (CHUNK.saturating_sub(start)).max(64 << 10).min(left as usize);
+            self.buf.resize(start + want, 0);
+            let n = match src.read(&mut self.buf[start..]) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => 0,
+                Err(e) => {
+                    self.buf.truncate(start);
+                    return Err(Error::io(&e, path.display()));
+                }
+            };
+            self.buf.truncate(start + n);
+            if n == 0 {
+                return Err(Error::new(Kind::Refused, "err-file-changed").arg("path", path.display()));
+            }
+            hasher.update(&self.buf[start..start + n]);
+            left -= n as u64;
+            self.send_full().map_err(|e| io_or_inner(e, path.display()))?;
+        }
+        Ok(())
+    }
+}
+
+impl Write for ChunkSender {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        self.send_full()?;
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Everything the read stage needs to know.
+struct ReadStage<'a> {
+    sources: Vec<Source>,
+    approval_doc: Option<(PathBuf, String)>,
+    manifest: Manifest,
+    signer: &'a SigningKey,
+    progress: &'a (dyn Fn(u64) + Sync),
+}
+
+impl ReadStage<'_> {
+    /// Runs the read stage; returns the finished manifest and its bytes.
+    fn run(mut self, mut out: ChunkSender) -> Result<(Manifest, Vec<u8>)> {
+        let mut done = 0u64;
+        if let Some((disk, member)) = self.approval_doc.take() {
+            let meta = std::fs::metadata(&disk).at(disk.display())?;
+            let template = Entry {
+                path: member.clone(),
+                kind: EntryKind::File,
+                size: meta.len(),
+                mode: walk::mode_of(&meta),
+                mtime: walk::mtime_of(&meta),
+                blake3: None,
+                target: None,
+            };
+            let entry = self.put_file(&mut out, &disk, template, &mut done)?;
+            let hash = entry.blake3.unwrap_or_default();
+            self.manifest.approval.document_blake3 = Some(hash.clone());
+            self.manifest.approval_document = Some(ApprovalDocument {
+                path: member,
+                size: entry.size,
+                blake3: hash,
+            });
+        }
+        let sources = std::mem::take(&mut self.sources);
+        let mut entries = Vec::with_capacity(sources.len());
+        for src in sources {
+            let entry = match src.entry.kind {
+                EntryKind::File => self.put_file(&mut out, &src.disk, src.entry, &mut done)?,
+                _ => {
+                    out.write_all(&tarfmt::header_bytes(&src.entry).at(src.disk.display())?)
+                        .map_err(|e| io_or_inner(e, src.disk.display()))?;
+                    src.entry
+                }
+            };
+            entries.push(entry);
+        }
+        self.manifest.file_count = entries.iter().filter(|e| e.kind == EntryKind::File).count() as u64;
+        self.manifest.total_size = entries
+            .iter()
+            .filter(|e| e.kind == EntryKind::File)
+            .map(|e| e.size)
+            .sum();
+        self.manifest.entries = entries;
+        let json = self.manifest.to_json();
+        let sig = self.signer.sign(NS_MANIFEST, &json)?;
+        let mtime = chrono::DateTime::parse_from_rfc3339(&self.manifest.created)
+            .map(|t| t.timestamp())
+            .unwrap_or(0);
+        for (path, bytes) in [(MANIFEST_PATH, json.as_slice()), (MANIFEST_SIG_PATH, sig.as_bytes())] {
+            let e = Entry {
+                path: path.to_string(),
+                kind: EntryKind::File,
+                size: bytes.len() as u64,
+                mode: 0o644,
+                mtime,
+                blake3: None,
+                target: None,
+            };
+            let w = |out: &mut ChunkSender| -> io::Result<()> {
+                out.write_all(&tarfmt::header_bytes(&e)?)?;
+                out.write_all(bytes)?;
+                tarfmt::write_padding(out, e.size)
+            };
+            w(&mut out).map_err(|e| io_or_inner(e, path))?;
+        }
+        tarfmt::write_end(&mut out).map_err(|e| io_or_inner(e, "tar"))?;
+        out.flush_now().map_err(|e| io_or_inner(e, "tar"))?;
+        Ok((self.manifest, json))
+    }
+
+    /// Writes one regular file: header, data (hashed on the way), padding.
+    fn put_file(&self, out: &mut ChunkSender, disk: &Path, mut entry: Entry, done: &mut u64) -> Result<Entry> {
+        let mut f = File::open(disk).at(disk.display())?;
+        let meta = f.metadata().at(disk.display())?;
+        if !meta.is_file() {
+            return Err(Error::new(Kind::Refused, "err-special-file").arg("path", disk.display()));
+        }
+        if meta.len() < entry.size {
+            return Err(Error::new(Kind::Refused, "err-file-changed").arg("path", disk.display()));
+        }
+        out.write_all(&tarfmt::header_bytes(&entry).at(disk.display())?)
+            .map_err(|e| io_or_inner(e, disk.display()))?;
+        let mut hasher = blake3::Hasher::new();
+        out.copy_file(&mut f, entry.size, &mut hasher, disk)?;
+        tarfmt::write_padding(out, entry.size).map_err(|e| io_or_inner(e, disk.display()))?;
+        *done += entry.size;
+        (self.progress)(*done);
+        entry.blake3 = Some(hasher.finalize().to_hex().to_string());
+        Ok(entry)
+    }
+}
+
+/// The seal stage: zstd → age → hash → file. Returns ciphertext size and hash.
+fn seal(rx: Receiver<Vec<u8>>, file: &mut File, recipients: &Recipients, opts: &PackOptions) -> Result<(u64, String)> {
+    let path = opts.output.display().to_string();
+    let io = |e: io::Error| io_or_inner(e, &path);
+    let hashed = HashingWriter::new(BufWriter::with_capacity(1 << 20, file));
+    let format = if opts.armor {
+        age::armor::Format::AsciiArmor
+    } else {
+        age::armor::Format::Binary
+    };
+    let armored = age::armor::ArmoredWriter::wrap_output(hashed, format).map_err(io)?;
+    let encryptor = age::Encryptor::with_recipients(recipients.age_recipients())
+        .map_err(|e| Error::new(Kind::Usage, "err-recipient-invalid").arg("origin", e))?;
+    let sealed = encryptor.wrap_output(armored).map_err(io)?;
+    let mut z = zstd::stream::write::Encoder::new(sealed, opts.level).map_err(io)?;
+    let threads = if opts.threads == 0 {
+        std::thread::available_parallelism()
+            .map(|n| n.get() as u32)
+            .unwrap_or(1)
+    } else {
+        opts.threads
+    };
+    if threads > 1 {
+        z.multithread(threads).map_err(io)?;
+    }
+    z.include_checksum(true).map_err(io)?;
+    for block in rx {
+        z.write_all(&block).map_err(io)?;
+    }
+    let sealed = z.finish().map_err(io)?;
+    let armored = sealed.finish().map_err(io)?;
+    let hashed = armored.finish().map_err(io)?;
+    let (mut buf, size, hash) = hashed.finish();
+    buf.flush().map_err(io)?;
+    Ok((size, hash))
+}
+
+/// Packs `inputs` into `opts.output` for `recipients`, signed by `signer`,
+/// and writes the custody log with its first ("packed") record.
+pub fn pack(
+    inputs: &[PathBuf],
+    approval: &ApprovalInput,
+    opts: &PackOptions,
+    signer: &SigningKey,
+    recipients: &Recipients,
+    now: DateTime<FixedOffset>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Packed> {
+    approval.validate(now.date_naive())?;
+    if recipients.is_empty() {
+        return Err(Error::new(Kind::Usage, "err-no-recipients"));
+    }
+    if inputs.is_empty() {
+        return Err(Error::new(Kind::Usage, "err-no-inputs"));
+    }
+    let custody = format::custody_path(&opts.output);
+    check_clobber(&opts.output, opts.force)?;
+    check_clobber(&custody, opts.force)?;
+
+    let sources = walk::collect(inputs)?;
+    let approval_doc = match &approval.document {
+        Some(p) => {
+            let name = p
+                .file_name()
+                .and_then(|n| n.to_str())
+                .ok_or_else(|| Error::new(Kind::Refused, "err-name-not-utf8").arg("path", p.display()))?;
+            let member = super::paths::check_member_path(&format!("{APPROVAL_PREFIX}{name}"))?;
+            Some((p.clone(), member))
+        }
+        None => None,
+    };
+    let manifest = Manifest {
+        format: "kura-manifest".into(),
+        version: FORMAT_VERSION,
+        vault_id: uuid::Uuid::new_v4().to_string(),
+        created: crate::clock::rfc3339(&now),
+        packer: signer.info().clone(),
+        approval: Approval {
+            id: approval.id.trim().to_string(),
+            approved_by: approval.approved_by.trim().to_string(),
+            purpose: approval.purpose.trim().to_string(),
+            delete_by: approval.delete_by.trim().to_string(),
+            document_blake3: None,
+        },
+        approval_document: None,
+        recipients: recipients.infos(),
+        file_count: 0,
+        total_size: 0,
+        entries: vec![],
+    };
+
+    let mut out = AtomicFile::create(&opts.output, opts.force)?;
+    let stage = ReadStage {
+        sources,
+        approval_doc,
+        manifest,
+        signer,
+        progress,
+    };
+    let (tx, rx) = sync_channel::<Vec<u8>>(QUEUE);
+    let (read_result, seal_result) = std::thread::scope(|s| {
+        let reader = s.spawn(move || {
+            stage.run(ChunkSender {
+                tx,
+                buf: Vec::with_capacity(CHUNK + 4096),
+            })
+        });
+        let sealed = seal(rx, out.file(), recipients, opts);
+        let read = reader
+            .join()
+            .unwrap_or_else(|_| Err(Error::internal("read stage panicked")));
+        (read, sealed)
+    });
+    // A read failure explains a seal failure (and vice versa for a full disk).
+    let ((manifest, manifest_json), (ct_size, ct_hash)) = match (read_result, seal_result) {
+        (Ok(m), Ok(c)) => (m, c),
+        (Err(e), Ok(_)) => return Err(e),
+        (Ok(_), Err(se)) => return Err(se),
+        (Err(e), Err(se)) => return Err(if is_broken_pipe(&e) { se } else { e }),
+    };
+    let receipt = Receipt {
+        format: "kura-receipt".into(),
+        version: FORMAT_VERSION,
+        vault_id: manifest.vault_id.clone(),
+        created: manifest.created.clone(),
+        packer: manifest.packer.clone(),
+        approval: manifest.approval.clone(),
+        recipients: manifest.recipients.clone(),
+        file_count: manifest.file_count,
+        total_size: manifest.total_size,
+        manifest_blake3: blake3::hash(&manifest_json).to_hex().to_string(),
+        ciphertext: Ciphertext {
+            size: ct_size,
+            blake3: ct_hash,
+        },
+    };
+    let log = crate::custody::new_log_bytes(&receipt, signer, now)?;
+    out.commit()?;
+    if let Err(e) = crate::fsutil::write_atomic(&custody, &log, opts.force) {
+        let _ = std::fs::remove_file(&opts.output);
+        return Err(e);
+    }
+    Ok(Packed {
+        vault: opts.output.clone(),
+        custody,
+        manifest,
+        receipt,
+    })
+}
+
+fn is_broken_pipe(e: &Error) -> bool {
+    e.kind == Kind::Io && e.args.iter().any(|(_, v)| v.contains("seal stage stopped"))
+}
+
+/// BLAKE3 of a whole file, streamed.
+pub fn hash_file(path: &Path) -> Result<String> {
+    let mut f = File::open(path).at(path.display())?;
+    let mut h = blake3::Hasher::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf).at(path.display())?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(h.finalize().to_hex().to_string())
+}

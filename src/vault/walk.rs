@@ -1,0 +1,184 @@
+//! Collecting the inputs: every file, directory and link under the paths
+//! given to `kura pack`, in a stable order, with everything refused up front
+//! that the vault may not hold.
+//!
+//! - Each argument becomes a top-level member named after its last component.
+//! - Directories are walked depth-first, names sorted byte-wise.
+//! - Device files, sockets and FIFOs are refused.
+//! - A symbolic link inside the tree is stored as a link with a relative
+//!   target; one pointing outside the packed tree is refused. An argument that
+//!   is itself a link is followed (the user named it).
+//! - Hard links are stored as separate files.
+
+use std::fs::{self, Metadata};
+use std::path::{Path, PathBuf};
+
+use super::format::RESERVED_DIR;
+use super::manifest::{Entry, EntryKind};
+use super::paths::{check_member_path, link_stays_inside};
+use crate::error::{Error, IoContext, Kind, Result};
+
+/// A member to pack: where it is on disk and what the manifest will say.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub disk: PathBuf,
+    pub entry: Entry,
+}
+
+fn name_of(path: &Path) -> Result<String> {
+    let canon;
+    let p = if path.file_name().is_none() {
+        canon = fs::canonicalize(path).at(path.display())?;
+        canon.as_path()
+    } else {
+        path
+    };
+    let name = p
+        .file_name()
+        .ok_or_else(|| Error::new(Kind::Refused, "err-input-no-name").arg("path", path.display()))?;
+    name.to_str()
+        .map(str::to_string)
+        .ok_or_else(|| Error::new(Kind::Refused, "err-name-not-utf8").arg("path", path.display()))
+}
+
+pub fn mode_of(meta: &Metadata) -> u32 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        meta.permissions().mode() & 0o777
+    }
+    #[cfg(not(unix))]
+    {
+        if meta.is_dir() {
+            0o755
+        } else if meta.permissions().readonly() {
+            0o444
+        } else {
+            0o644
+        }
+    }
+}
+
+pub fn mtime_of(meta: &Metadata) -> i64 {
+    match meta.modified() {
+        Ok(t) => match t.duration_since(std::time::UNIX_EPOCH) {
+            Ok(d) => d.as_secs() as i64,
+            Err(e) => -(e.duration().as_secs() as i64),
+        },
+        Err(_) => 0,
+    }
+}
+
+fn special(path: &Path) -> Error {
+    Error::new(Kind::Refused, "err-special-file").arg("path", path.display())
+}
+
+/// Walks every input. Fails on the first thing that may not be packed.
+pub fn collect(inputs: &[PathBuf]) -> Result<Vec<Source>> {
+    let mut out = Vec::new();
+    let mut tops: Vec<String> = Vec::new();
+    for input in inputs {
+        let name = name_of(input)?;
+        if name == RESERVED_DIR {
+            return Err(Error::new(Kind::Refused, "err-reserved-name").arg("path", input.display()));
+        }
+        if tops.contains(&name) {
+            return Err(Error::new(Kind::Refused, "err-duplicate-input").arg("name", &name));
+        }
+        tops.push(name.clone());
+        let meta = fs::metadata(input).at(input.display())?;
+        let root = fs::canonicalize(input).at(input.display())?;
+        visit(input, &name, &meta, &root, &mut out)?;
+    }
+    Ok(out)
+}
+
+fn visit(disk: &Path, member: &str, meta: &Metadata, root: &Path, out: &mut Vec<Source>) -> Result<()> {
+    let member = check_member_path(member)
+        .map_err(|_| Error::new(Kind::Refused, "err-name-unusable").arg("path", disk.display()))?;
+    let ft = meta.file_type();
+    let base = Entry {
+        path: member.clone(),
+        kind: EntryKind::File,
+        size: 0,
+        mode: mode_of(meta),
+        mtime: mtime_of(meta),
+        blake3: None,
+        target: None,
+    };
+    if ft.is_symlink() {
+        let target = fs::read_link(disk).at(disk.display())?;
+        let target = relative_target(disk, &member, &target, root)?;
+        out.push(Source {
+            disk: disk.to_path_buf(),
+            entry: Entry {
+                kind: EntryKind::Symlink,
+                mode: 0o777,
+                target: Some(target),
+                ..base
+            },
+        });
+    } else if ft.is_file() {
+        out.push(Source {
+            disk: disk.to_path_buf(),
+            entry: Entry {
+                size: meta.len(),
+                ..base
+            },
+        });
+    } else if ft.is_dir() {
+        out.push(Source {
+            disk: disk.to_path_buf(),
+            entry: Entry {
+                kind: EntryKind::Dir,
+                ..base
+            },
+        });
+        let mut children: Vec<_> = fs::read_dir(disk)
+            .at(disk.display())?
+            .collect::<std::io::Result<Vec<_>>>()
+            .at(disk.display())?;
+        children.sort_by_key(|e| e.file_name());
+        for child in children {
+            let cpath = child.path();
+            let cname = child
+                .file_name()
+                .to_str()
+                .map(str::to_string)
+                .ok_or_else(|| Error::new(Kind::Refused, "err-name-not-utf8").arg("path", cpath.display()))?;
+            let cmeta = fs::symlink_metadata(&cpath).at(cpath.display())?;
+            visit(&cpath, &format!("{member}/{cname}"), &cmeta, root, out)?;
+        }
+    } else {
+        return Err(special(disk));
+    }
+    Ok(())
+}
+
+/// Turns a link target into a relative one that stays inside the tree,
+/// or refuses the link.
+fn relative_target(disk: &Path, member: &str, target: &Path, root: &Path) -> Result<String> {
+    let outside = || Error::new(Kind::Refused, "err-link-outside").arg("path", disk.display());
+    let rel = if target.is_absolute() {
+        // Allowed only if it lands inside the packed tree; stored relative.
+        let inside = target.strip_prefix(root).map_err(|_| outside())?;
+        let depth = member.matches('/').count();
+        let mut s = String::new();
+        for _ in 1..depth {
+            s.push_str("../");
+        }
+        let inside = inside.to_str().ok_or_else(outside)?;
+        if inside.is_empty() {
+            s.push('.');
+        } else {
+            s.push_str(inside);
+        }
+        s
+    } else {
+        target.to_str().ok_or_else(outside)?.to_string()
+    };
+    if !link_stays_inside(member, &rel) {
+        return Err(outside());
+    }
+    Ok(rel)
+}

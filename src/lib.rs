@@ -7,6 +7,7 @@
 //! - [`vault`]: the format, manifest and receipt, the pack and open pipelines;
 //! - [`custody`]: the hash-chained, signed custody log;
 //! - [`certificate`]: deletion and return certificates;
+//! - [`ledger`]: the clinic's register of exports (SQLite);
 //! - [`i18n`]: Japanese and English messages;
 //! - [`error`]: one error type with documented exit codes;
 //! - [`cli`]: the thin command-line layer.
@@ -20,6 +21,7 @@ pub mod fsutil;
 pub mod i18n;
 pub mod interrupt;
 pub mod keys;
+pub mod ledger;
 pub mod vault;
 
 pub use error::{Error, Kind, Result};

@@ -15,6 +15,7 @@ pub mod demo;
 pub mod extract;
 pub mod inspect;
 pub mod keygen;
+pub mod ledger;
 pub mod pack;
 pub mod verify;
 
@@ -61,6 +62,9 @@ pub enum Command {
     Custody(custody::CustodyCommand),
     /// Run the whole flow on built-in dummy data
     Demo(demo::DemoArgs),
+    /// The clinic's ledger of exports: outstanding, overdue, closed
+    #[command(subcommand)]
+    Ledger(ledger::LedgerCommand),
 }
 
 /// Who I am, shared by every command that signs or decrypts.
@@ -147,6 +151,7 @@ fn run(cli: Cli) -> Result<Report> {
         Command::Extract(a) => extract::run(a),
         Command::Custody(c) => custody::run(c),
         Command::Demo(a) => demo::run(a),
+        Command::Ledger(c) => ledger::run(c),
     }
 }
 

@@ -98,3 +98,26 @@ msg-demo-intro = kura demo on dummy data in { $dir } (no real patient data)
 msg-demo-done = Demo finished: every step succeeded.
 warn-not-recorded = Note: no custody record was written (an age identity cannot sign; add your OpenSSH key with -i)
 warn-custody-torn = Note: the last line of the custody log was incomplete (an interrupted write) and was ignored
+
+## clinic ledger, printable certificate, incident report
+err-ledger-no-home = Cannot find your data folder for the ledger: set KURA_LEDGER to the ledger file
+err-ledger-open = Cannot open the ledger { $path }: { $detail }
+err-ledger-db = The ledger database failed: { $detail }
+err-ledger-newer = The ledger was written by a newer kura (schema { $version }; this kura knows up to { $supported }): update kura
+err-ledger-history-differs = The custody log of vault { $id } does not continue the ledger's copy ({ $n } records): its history differs from what was registered
+err-ledger-unknown = Vault { $id } is not in the ledger: register it with kura ledger add first
+err-ledger-changed = The ledger's copy of the custody log of vault { $id } changed while closing: run the command again
+err-ledger-already-closed = Vault { $id } is already closed by another certificate ({ $certificate })
+msg-ledger-added = Registered vault { $id } (approval { $approval }, delete by { $delete_by }); the ledger keeps a copy of its custody log ({ $n } records)
+msg-ledger-unchanged = Vault { $id } is already registered with this custody log; nothing changed
+msg-ledger-extended = Vault { $id } was already registered: its copy of the custody log now has { $n } records ({ $added } new)
+msg-ledger-where = Ledger: { $path }
+msg-ledger-summary = Ledger { $path } on { $today }: { $total } exports — { $outstanding } outstanding, { $overdue } overdue, { $closed } closed
+msg-ledger-col-status = status
+msg-ledger-col-engineer = engineer
+msg-ledger-st-outstanding = outstanding
+msg-ledger-st-overdue = OVERDUE ({ $days } days)
+msg-ledger-st-deleted = closed: deleted, { $timing }
+msg-ledger-st-returned = closed: returned, { $timing }
+msg-ledger-on-time = on time
+msg-ledger-late = late

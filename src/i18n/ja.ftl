@@ -98,3 +98,26 @@ msg-demo-intro = ダミーデータ（実在の患者データなし）で kura 
 msg-demo-done = デモ終了: すべての手順が成功しました。
 warn-not-recorded = 注意: 管理記録を書き込んでいません（age の鍵では署名できません。OpenSSH 鍵を -i で追加してください）
 warn-custody-torn = 注意: 管理記録の最終行が不完全でした（書き込み中断）。その行は無視しました
+
+## clinic ledger, printable certificate, incident report
+err-ledger-no-home = 台帳を置くデータフォルダが見つかりません。環境変数 KURA_LEDGER に台帳ファイルを指定してください
+err-ledger-open = 台帳 { $path } を開けません: { $detail }
+err-ledger-db = 台帳のデータベースでエラーが起きました: { $detail }
+err-ledger-newer = この台帳は新しい版の kura で作られています（形式 { $version }、この kura は { $supported } まで対応）。kura を更新してください
+err-ledger-history-differs = 保管庫 { $id } の管理記録が、台帳の控え（{ $n } 件）の続きになっていません。登録時と履歴が違います
+err-ledger-unknown = 保管庫 { $id } は台帳にありません。先に kura ledger add で登録してください
+err-ledger-changed = 完了処理の途中で、保管庫 { $id } の管理記録の控えが変わりました。もう一度実行してください
+err-ledger-already-closed = 保管庫 { $id } は別の証明書（{ $certificate }）で完了済みです
+msg-ledger-added = 保管庫 { $id } を台帳に登録しました（承認番号 { $approval }、削除期限 { $delete_by }）。管理記録の控え（{ $n } 件）を台帳に保存しました
+msg-ledger-unchanged = 保管庫 { $id } はこの管理記録で登録済みです。変更はありません
+msg-ledger-extended = 保管庫 { $id } は登録済みです。管理記録の控えを更新しました（全 { $n } 件、うち新しい記録 { $added } 件）
+msg-ledger-where = 台帳: { $path }
+msg-ledger-summary = 台帳 { $path }（{ $today } 時点）: 全 { $total } 件 — 未完了 { $outstanding } 件、期限超過 { $overdue } 件、完了 { $closed } 件
+msg-ledger-col-status = 状態
+msg-ledger-col-engineer = 担当技術者
+msg-ledger-st-outstanding = 未完了（期限内）
+msg-ledger-st-overdue = 期限超過（{ $days } 日）
+msg-ledger-st-deleted = 完了: 消去（{ $timing }）
+msg-ledger-st-returned = 完了: 返却（{ $timing }）
+msg-ledger-on-time = 期限内
+msg-ledger-late = 期限後

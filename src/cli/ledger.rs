@@ -1,0 +1,269 @@
+//! `kura ledger add | list | close`: the clinic's register of exports.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use serde_json::{json, Value};
+
+use super::{t, Report};
+use crate::clock;
+use crate::custody;
+use crate::error::Result;
+use crate::keys::AllowedSigners;
+use crate::ledger::{self, Entry, Ledger, Registered, Status};
+
+#[derive(Subcommand, Debug)]
+pub enum LedgerCommand {
+    /// Register an export at hand-over, from its custody log (the ledger keeps a copy of the log)
+    Add(AddArgs),
+    /// Every export with its status: outstanding, overdue, or closed (deleted or returned, on time or late)
+    List(ListArgs),
+}
+
+/// Where the ledger is.
+#[derive(Args, Debug, Clone)]
+pub struct LedgerPath {
+    /// The ledger file (default: kura/ledger.sqlite in your data folder)
+    #[arg(long, value_name = "FILE", env = "KURA_LEDGER")]
+    pub ledger: Option<PathBuf>,
+}
+
+impl LedgerPath {
+    fn open(&self) -> Result<Ledger> {
+        let path = match &self.ledger {
+            Some(p) => p.clone(),
+            None => ledger::default_path()?,
+        };
+        Ledger::open(&path)
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct AddArgs {
+    /// The custody log (X.kura.custody) or the vault beside it
+    pub custody: PathBuf,
+    /// OpenSSH allowed_signers file: every signer of the log must be listed
+    #[arg(long, value_name = "FILE")]
+    pub signers: Option<PathBuf>,
+    #[command(flatten)]
+    pub ledger: LedgerPath,
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub ledger: LedgerPath,
+}
+
+pub fn run(c: LedgerCommand) -> Result<Report> {
+    match c {
+        LedgerCommand::Add(a) => add(a),
+        LedgerCommand::List(a) => list(a),
+    }
+}
+
+/// The engineer as people know them: the key's comment, else its fingerprint.
+fn who(e: &Entry) -> &str {
+    if e.engineer.comment.is_empty() {
+        &e.engineer.fingerprint
+    } else {
+        &e.engineer.comment
+    }
+}
+
+fn add(a: AddArgs) -> Result<Report> {
+    let path = custody::log_path(&a.custody);
+    let chain = custody::read(&path)?;
+    if let Some(s) = &a.signers {
+        chain.require_signers(&AllowedSigners::load(s)?)?;
+    }
+    let mut db = a.ledger.open()?;
+    let (outcome, entry) = db.register(
+        &chain,
+        &std::path::absolute(&path).unwrap_or(path.clone()),
+        clock::now(),
+    )?;
+    let ledger_path = db.path().display().to_string();
+    let (what, added) = match outcome {
+        Registered::New => ("registered", 0),
+        Registered::Unchanged => ("unchanged", 0),
+        Registered::Extended { added } => ("extended", added),
+    };
+    let mut rep = Report::new(json!({
+        "ledger": ledger_path,
+        "outcome": what,
+        "added_records": added,
+        "signers_checked": a.signers.is_some(),
+        "export": entry_json(&entry, clock::today()),
+    }));
+    let n = entry.custody_records.to_string();
+    rep.push(match outcome {
+        Registered::New => t(
+            "msg-ledger-added",
+            &[
+                ("id", &entry.vault_id),
+                ("approval", &entry.approval_id),
+                ("delete_by", &entry.delete_by),
+                ("n", &n),
+            ],
+        ),
+        Registered::Unchanged => t("msg-ledger-unchanged", &[("id", &entry.vault_id)]),
+        Registered::Extended { added } => t(
+            "msg-ledger-extended",
+            &[("id", &entry.vault_id), ("added", &added.to_string()), ("n", &n)],
+        ),
+    });
+    rep.push(t("msg-ledger-where", &[("path", &ledger_path)]));
+    if a.signers.is_none() {
+        rep.push(t("msg-custody-unchecked", &[]));
+    }
+    if chain.torn_tail {
+        rep.push(t("warn-custody-torn", &[]));
+    }
+    Ok(rep)
+}
+
+fn entry_json(e: &Entry, today: chrono::NaiveDate) -> Value {
+    let mut v = serde_json::to_value(e).unwrap_or(Value::Null);
+    if let Value::Object(m) = &mut v {
+        m.insert("status".into(), e.status(today).name().into());
+        m.insert(
+            "on_time".into(),
+            e.closed.as_ref().map(|c| Value::Bool(c.on_time)).unwrap_or(Value::Null),
+        );
+        m.insert("days_overdue".into(), e.days_overdue(today).into());
+    }
+    v
+}
+
+/// The status in words, for the table.
+fn status_text(e: &Entry, today: chrono::NaiveDate) -> String {
+    let timing = |on_time: bool| {
+        if on_time {
+            t("msg-ledger-on-time", &[])
+        } else {
+            t("msg-ledger-late", &[])
+        }
+    };
+    match (e.status(today), &e.closed) {
+        (Status::Outstanding, _) => t("msg-ledger-st-outstanding", &[]),
+        (Status::Overdue, _) => t("msg-ledger-st-overdue", &[("days", &e.days_overdue(today).to_string())]),
+        (Status::ClosedDeleted, Some(c)) => t("msg-ledger-st-deleted", &[("timing", &timing(c.on_time))]),
+        (Status::ClosedReturned, Some(c)) => t("msg-ledger-st-returned", &[("timing", &timing(c.on_time))]),
+        (s, None) => s.name().to_string(),
+    }
+}
+
+/// Columns a character takes in a terminal (East Asian wide characters two).
+fn width(s: &str) -> usize {
+    s.chars()
+        .map(|c| {
+            let u = c as u32;
+            let wide = matches!(u,
+                0x1100..=0x115F | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF
+                | 0xA000..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60
+                | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD);
+            if wide {
+                2
+            } else {
+                1
+            }
+        })
+        .sum()
+}
+
+/// `s` cut to at most `max` columns (with `…`) and padded to `max`.
+fn cell(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    if width(s) > max {
+        for c in s.chars() {
+            if width(&out) + width(&c.to_string()) + 1 > max {
+                break;
+            }
+            out.push(c);
+        }
+        out.push('…');
+    } else {
+        out.push_str(s);
+    }
+    let pad = max.saturating_sub(width(&out));
+    out.push_str(&" ".repeat(pad));
+    out
+}
+
+fn list(a: ListArgs) -> Result<Report> {
+    let db = a.ledger.open()?;
+    let today = clock::today();
+    let entries = db.list()?;
+    let count = |f: &dyn Fn(Status) -> bool| entries.iter().filter(|e| f(e.status(today))).count();
+    let outstanding = count(&|s| s == Status::Outstanding);
+    let overdue = count(&|s| s == Status::Overdue);
+    let closed = entries.len() - outstanding - overdue;
+    let ledger_path = db.path().display().to_string();
+    let mut rep = Report::new(json!({
+        "ledger": ledger_path,
+        "today": today.format("%Y-%m-%d").to_string(),
+        "exports": entries.iter().map(|e| entry_json(e, today)).collect::<Vec<_>>(),
+        "counts": { "total": entries.len(), "outstanding": outstanding, "overdue": overdue, "closed": closed },
+    }));
+    rep.push(t(
+        "msg-ledger-summary",
+        &[
+            ("path", &ledger_path),
+            ("today", &today.format("%Y-%m-%d").to_string()),
+            ("total", &entries.len().to_string()),
+            ("outstanding", &outstanding.to_string()),
+            ("overdue", &overdue.to_string()),
+            ("closed", &closed.to_string()),
+        ],
+    ));
+    if entries.is_empty() {
+        return Ok(rep);
+    }
+    let row = |cols: [&str; 6]| {
+        format!(
+            "{}  {}  {}  {}  {}  {}",
+            cell(cols[0], 24),
+            cell(cols[1], 10),
+            cell(cols[2], 16),
+            cell(cols[3], 24),
+            cell(cols[4], 22),
+            cols[5]
+        )
+        .trim_end()
+        .to_string()
+    };
+    rep.push(String::new());
+    rep.push(row([
+        &t("msg-ledger-col-status", &[]),
+        &t("msg-f-delete-by", &[]),
+        &t("msg-f-approval-id", &[]),
+        &t("msg-ledger-col-engineer", &[]),
+        &t("msg-f-purpose", &[]),
+        &t("msg-f-vault-id", &[]),
+    ]));
+    for e in &entries {
+        rep.push(row([
+            &status_text(e, today),
+            &e.delete_by,
+            &e.approval_id,
+            who(e),
+            &e.purpose,
+            &e.vault_id,
+        ]));
+    }
+    Ok(rep)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_count_wide_characters_twice() {
+        assert_eq!(width("調査abc"), 7);
+        assert_eq!(width(&cell("レセプト不具合の調査", 10)), 10);
+        assert!(cell("レセプト不具合の調査", 10).ends_with("… ") || cell("レセプト不具合の調査", 10).ends_with('…'));
+        assert_eq!(cell("ab", 4), "ab  ");
+    }
+}

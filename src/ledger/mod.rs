@@ -1,0 +1,450 @@
+//! The clinic ledger: which exports are still out, which are overdue, and
+//! which a verified certificate has closed.
+//!
+//! An export is registered at hand-over from its custody log; the ledger
+//! keeps a copy of that log's text, which is the clinic's copy that a
+//! certificate is later checked against. The ledger is an embedded SQLite
+//! database (one file, no server) in the user's data folder, or wherever
+//! `KURA_LEDGER` points. It is opened in WAL mode with a busy timeout and
+//! every write runs in an immediate transaction, so several kura processes
+//! may use it at once. It must live on a local disk: SQLite's WAL mode does
+//! not work on network file systems.
+
+pub mod schema;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use serde::Serialize;
+
+use crate::custody::Chain;
+use crate::error::{Error, Kind, Result};
+use crate::keys::KeyInfo;
+use schema::db_error;
+
+/// The environment variable that names the ledger file.
+pub const ENV_LEDGER: &str = "KURA_LEDGER";
+
+/// How long a command waits for another kura process to finish writing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The ledger file: `KURA_LEDGER` if set, else `ledger.sqlite` in a `kura`
+/// folder of the user's data directory (`$XDG_DATA_HOME` or
+/// `~/.local/share` on Linux, `~/Library/Application Support` on macOS,
+/// `%APPDATA%` on Windows).
+pub fn default_path() -> Result<PathBuf> {
+    if let Some(p) = std::env::var_os(ENV_LEDGER).filter(|p| !p.is_empty()) {
+        return Ok(PathBuf::from(p));
+    }
+    dirs::data_dir()
+        .map(|d| d.join("kura").join("ledger.sqlite"))
+        .ok_or_else(|| Error::new(Kind::Usage, "err-ledger-no-home"))
+}
+
+/// Where an export stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Out, and the delete-by day has not passed.
+    Outstanding,
+    /// Out, and the delete-by day has passed with no certificate.
+    Overdue,
+    /// Closed by a verified deletion certificate.
+    ClosedDeleted,
+    /// Closed by a verified return certificate.
+    ClosedReturned,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Outstanding => "outstanding",
+            Status::Overdue => "overdue",
+            Status::ClosedDeleted => "closed-deleted",
+            Status::ClosedReturned => "closed-returned",
+        }
+    }
+}
+
+/// How a verified certificate closed an export.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Closure {
+    /// `deleted` or `returned`.
+    pub action: String,
+    pub on_time: bool,
+    /// When the certificate was issued (RFC 3339).
+    pub issued_at: String,
+    pub certificate_id: String,
+    /// BLAKE3 of the exact bytes of the certificate file.
+    pub certificate_blake3: String,
+    /// Who signed it (fingerprint and comment).
+    pub issuer: String,
+    /// When the ledger recorded the closing (RFC 3339).
+    pub recorded_at: String,
+    /// The certificate and its signature, kept with the entry.
+    #[serde(skip)]
+    pub certificate_json: String,
+    #[serde(skip)]
+    pub certificate_sig: String,
+}
+
+/// One registered export.
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    pub vault_id: String,
+    pub approval_id: String,
+    pub approved_by: String,
+    pub purpose: String,
+    pub delete_by: String,
+    /// The engineer who packed it (the packer's key).
+    pub engineer: KeyInfo,
+    pub file_count: u64,
+    pub total_size: u64,
+    pub manifest_blake3: String,
+    pub ciphertext_blake3: String,
+    pub created: String,
+    pub registered_at: String,
+    pub custody_source: String,
+    pub custody_records: u64,
+    pub custody_head: String,
+    pub closed: Option<Closure>,
+}
+
+impl Entry {
+    fn delete_by_date(&self) -> Option<NaiveDate> {
+        NaiveDate::parse_from_str(&self.delete_by, "%Y-%m-%d").ok()
+    }
+
+    pub fn status(&self, today: NaiveDate) -> Status {
+        match &self.closed {
+            Some(c) if c.action == "returned" => Status::ClosedReturned,
+            Some(_) => Status::ClosedDeleted,
+            None if self.delete_by_date().is_some_and(|d| today > d) => Status::Overdue,
+            None => Status::Outstanding,
+        }
+    }
+
+    /// Whole days past the delete-by day while still out (0 otherwise).
+    pub fn days_overdue(&self, today: NaiveDate) -> i64 {
+        match (&self.closed, self.delete_by_date()) {
+            (None, Some(d)) if today > d => (today - d).num_days(),
+            _ => 0,
+        }
+    }
+}
+
+/// What `register` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registered {
+    /// A new entry.
+    New,
+    /// Already registered with this very log.
+    Unchanged,
+    /// Already registered; the log has grown and the copy was brought up to
+    /// date (`added` new records).
+    Extended { added: u64 },
+}
+
+/// What `close` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closed {
+    New,
+    /// The same certificate had closed it already.
+    Unchanged,
+}
+
+/// An open ledger.
+pub struct Ledger {
+    conn: Connection,
+    path: PathBuf,
+}
+
+const COLUMNS: &str = "vault_id, approval_id, approved_by, purpose, delete_by, engineer_key, \
+    engineer_fingerprint, engineer_comment, file_count, total_size, manifest_blake3, ciphertext_blake3, \
+    created, registered_at, custody_source, custody_records, custody_head, closed_action, closed_on_time, \
+    closed_at, certificate_id, certificate_blake3, certificate_issuer, closed_recorded_at, \
+    certificate_json, certificate_sig";
+
+fn entry_from_row(r: &Row) -> rusqlite::Result<Entry> {
+    let action: Option<String> = r.get(17)?;
+    let closed = match action {
+        Some(action) => Some(Closure {
+            action,
+            on_time: r.get::<_, Option<bool>>(18)?.unwrap_or(false),
+            issued_at: r.get::<_, Option<String>>(19)?.unwrap_or_default(),
+            certificate_id: r.get::<_, Option<String>>(20)?.unwrap_or_default(),
+            certificate_blake3: r.get::<_, Option<String>>(21)?.unwrap_or_default(),
+            issuer: r.get::<_, Option<String>>(22)?.unwrap_or_default(),
+            recorded_at: r.get::<_, Option<String>>(23)?.unwrap_or_default(),
+            certificate_json: r.get::<_, Option<String>>(24)?.unwrap_or_default(),
+            certificate_sig: r.get::<_, Option<String>>(25)?.unwrap_or_default(),
+        }),
+        None => None,
+    };
+    Ok(Entry {
+        vault_id: r.get(0)?,
+        approval_id: r.get(1)?,
+        approved_by: r.get(2)?,
+        purpose: r.get(3)?,
+        delete_by: r.get(4)?,
+        engineer: KeyInfo {
+            key: r.get(5)?,
+            fingerprint: r.get(6)?,
+            comment: r.get(7)?,
+        },
+        file_count: r.get::<_, i64>(8)? as u64,
+        total_size: r.get::<_, i64>(9)? as u64,
+        manifest_blake3: r.get(10)?,
+        ciphertext_blake3: r.get(11)?,
+        created: r.get(12)?,
+        registered_at: r.get(13)?,
+        custody_source: r.get(14)?,
+        custody_records: r.get::<_, i64>(15)? as u64,
+        custody_head: r.get(16)?,
+        closed,
+    })
+}
+
+/// Creates the ledger's folder (private to the user) and file (mode 0600)
+/// if they do not exist, so that SQLite's own files inherit that mode.
+fn prepare_file(path: &Path) -> Result<()> {
+    let dir = crate::fsutil::parent_dir(path);
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(&dir).map_err(|e| Error::io(&e, dir.display()))?;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    opts.open(path).map(drop).map_err(|e| Error::io(&e, path.display()))
+}
+
+impl Ledger {
+    /// Opens (creating and migrating if needed) the ledger at `path`.
+    pub fn open(path: &Path) -> Result<Ledger> {
+        prepare_file(path)?;
+        let mut conn = Connection::open(path).map_err(|e| {
+            Error::new(Kind::Io, "err-ledger-open")
+                .arg("path", path.display())
+                .arg("detail", e)
+        })?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(db_error)?;
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(|e| {
+                Error::new(Kind::Io, "err-ledger-open")
+                    .arg("path", path.display())
+                    .arg("detail", e)
+            })?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(Error::new(Kind::Io, "err-ledger-open")
+                .arg("path", path.display())
+                .arg("detail", format!("journal mode {mode}")));
+        }
+        // A closed entry is evidence: it is on the medium before kura says so.
+        conn.pragma_update(None, "synchronous", "FULL").map_err(db_error)?;
+        schema::migrate(&mut conn)?;
+        Ok(Ledger {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Registers the export whose verified custody log is `chain` (read from
+    /// `source`). Registering again with the same log changes
+    /// nothing; with a log that has grown since, the copy is brought up to
+    /// date. A log that does not continue the stored copy is refused: its
+    /// history differs from what the clinic registered.
+    pub fn register(
+        &mut self,
+        chain: &Chain,
+        source: &Path,
+        now: DateTime<FixedOffset>,
+    ) -> Result<(Registered, Entry)> {
+        let r = &chain.receipt;
+        let kept = kept_text(chain);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db_error)?;
+        let stored: Option<(String, i64, Option<String>)> = tx
+            .query_row(
+                "SELECT custody_text, custody_records, closed_action FROM exports WHERE vault_id = ?1",
+                [&r.vault_id],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .optional()
+            .map_err(db_error)?;
+        let outcome = match stored {
+            None => {
+                tx.execute(
+                    "INSERT INTO exports (vault_id, approval_id, approved_by, purpose, delete_by, \
+                     engineer_key, engineer_fingerprint, engineer_comment, file_count, total_size, \
+                     manifest_blake3, ciphertext_blake3, created, registered_at, custody_source, \
+                     custody_records, custody_head, custody_text) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                    params![
+                        r.vault_id,
+                        r.approval.id,
+                        r.approval.approved_by,
+                        r.approval.purpose,
+                        r.approval.delete_by,
+                        r.packer.key,
+                        r.packer.fingerprint,
+                        r.packer.comment,
+                        r.file_count as i64,
+                        r.total_size as i64,
+                        r.manifest_blake3,
+                        r.ciphertext.blake3,
+                        r.created,
+                        crate::clock::rfc3339(&now),
+                        source.display().to_string(),
+                        chain.records.len() as i64,
+                        chain.head(),
+                        kept,
+                    ],
+                )
+                .map_err(db_error)?;
+                Registered::New
+            }
+            Some((old_text, old_n, closed)) => {
+                if !kept.starts_with(&old_text) {
+                    return Err(Error::new(Kind::Integrity, "err-ledger-history-differs")
+                        .arg("id", &r.vault_id)
+                        .arg("n", old_n));
+                }
+                let added = chain.records.len() as i64 - old_n;
+                if added == 0 {
+                    Registered::Unchanged
+                } else if closed.is_some() {
+                    // A closed entry keeps the copy its certificate was checked against.
+                    Registered::Unchanged
+                } else {
+                    tx.execute(
+                        "UPDATE exports SET custody_text = ?2, custody_records = ?3, custody_head = ?4, \
+                         custody_source = ?5 WHERE vault_id = ?1",
+                        params![
+                            r.vault_id,
+                            kept,
+                            chain.records.len() as i64,
+                            chain.head(),
+                            source.display().to_string()
+                        ],
+                    )
+                    .map_err(db_error)?;
+                    Registered::Extended { added: added as u64 }
+                }
+            }
+        };
+        let entry = get_in(&tx, &r.vault_id)?.ok_or_else(|| Error::internal("registered entry vanished"))?;
+        tx.commit().map_err(db_error)?;
+        Ok((outcome, entry))
+    }
+
+    /// Every export, oldest delete-by first.
+    pub fn list(&self) -> Result<Vec<Entry>> {
+        let mut st = self
+            .conn
+            .prepare(&format!(
+                "SELECT {COLUMNS} FROM exports ORDER BY delete_by, registered_at, vault_id"
+            ))
+            .map_err(db_error)?;
+        let rows = st.query_map([], entry_from_row).map_err(db_error)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_error)
+    }
+
+    pub fn get(&self, vault_id: &str) -> Result<Option<Entry>> {
+        get_in(&self.conn, vault_id)
+    }
+
+    /// The clinic's copy of the custody log of `vault_id`.
+    pub fn custody_text(&self, vault_id: &str) -> Result<Option<String>> {
+        self.conn
+            .query_row(
+                "SELECT custody_text FROM exports WHERE vault_id = ?1",
+                [vault_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db_error)
+    }
+
+    /// Closes `vault_id` with a certificate the caller has verified against
+    /// the stored custody copy. Closing again with the same certificate
+    /// changes nothing; a different certificate for a closed entry is
+    /// refused. `expected_head` is the stored copy's head the certificate was
+    /// checked against: if the copy changed meanwhile, the close is refused.
+    pub fn close(&mut self, vault_id: &str, expected_head: &str, c: &Closure) -> Result<(Closed, Entry)> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db_error)?;
+        let entry = get_in(&tx, vault_id)?
+            .ok_or_else(|| Error::new(Kind::Refused, "err-ledger-unknown").arg("id", vault_id))?;
+        if entry.custody_head != expected_head {
+            return Err(Error::new(Kind::Refused, "err-ledger-changed").arg("id", vault_id));
+        }
+        let outcome = match &entry.closed {
+            Some(old) if old.certificate_blake3 == c.certificate_blake3 => Closed::Unchanged,
+            Some(old) => {
+                return Err(Error::new(Kind::Exists, "err-ledger-already-closed")
+                    .arg("id", vault_id)
+                    .arg("certificate", &old.certificate_id))
+            }
+            None => {
+                tx.execute(
+                    "UPDATE exports SET closed_action = ?2, closed_on_time = ?3, closed_at = ?4, \
+                     certificate_id = ?5, certificate_blake3 = ?6, certificate_issuer = ?7, \
+                     closed_recorded_at = ?8, certificate_json = ?9, certificate_sig = ?10 \
+                     WHERE vault_id = ?1",
+                    params![
+                        vault_id,
+                        c.action,
+                        c.on_time,
+                        c.issued_at,
+                        c.certificate_id,
+                        c.certificate_blake3,
+                        c.issuer,
+                        c.recorded_at,
+                        c.certificate_json,
+                        c.certificate_sig
+                    ],
+                )
+                .map_err(db_error)?;
+                Closed::New
+            }
+        };
+        let entry = get_in(&tx, vault_id)?.ok_or_else(|| Error::internal("closed entry vanished"))?;
+        tx.commit().map_err(db_error)?;
+        Ok((outcome, entry))
+    }
+}
+
+fn get_in(conn: &Connection, vault_id: &str) -> Result<Option<Entry>> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM exports WHERE vault_id = ?1"),
+        [vault_id],
+        entry_from_row,
+    )
+    .optional()
+    .map_err(db_error)
+}
+
+/// The log text as kept: every complete record, each ending in a newline
+/// (an interrupted append's torn tail is not part of the evidence).
+fn kept_text(chain: &Chain) -> String {
+    let mut s = String::new();
+    for l in &chain.lines {
+        s.push_str(l);
+        s.push('\n');
+    }
+    s
+}

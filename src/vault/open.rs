@@ -158,7 +158,7 @@ pub fn open_into(req: &OpenRequest, sink: &mut dyn Sink, progress: &dyn Fn(u64))
     let decryptor = age::Decryptor::new_buffered(armored).map_err(decrypt_error)?;
     let plain = decryptor
         .decrypt(req.identities.age_identities())
-        .map_err(decrypt_error)?;
+        .map_err(|e| no_key_or_altered(decrypt_error(e), req.vault, &receipt))?;
     let decoder = zstd::stream::read::Decoder::new(plain).map_err(damaged)?;
     let mut archive = tar::Archive::new(decoder);
     let manifest_bytes;
@@ -235,6 +235,21 @@ fn decrypt_error(e: age::DecryptError) -> Error {
     match e {
         age::DecryptError::NoMatchingKeys => Error::new(Kind::Decrypt, "err-no-matching-key"),
         other => damaged(other),
+    }
+}
+
+/// "None of your keys opens it" is also what an altered recipient stanza
+/// looks like: when the vault no longer matches its receipt, say so instead
+/// of blaming the key.
+fn no_key_or_altered(e: Error, vault: &Path, receipt: &Receipt) -> Error {
+    if e.kind != Kind::Decrypt {
+        return e;
+    }
+    match super::pack::hash_file(vault) {
+        Ok(h) if h != receipt.ciphertext.blake3 => {
+            Error::new(Kind::Integrity, "err-receipt-mismatch").arg("what", "ciphertext BLAKE3")
+        }
+        _ => e,
     }
 }
 

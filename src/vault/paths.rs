@@ -42,6 +42,10 @@ pub fn check_member_path(path: &str) -> Result<String> {
 
 /// Whether a relative link `target` at member `link` resolves, lexically,
 /// inside the same top-level tree as the link.
+///
+/// `..` may only lead the target: after a name, it would climb out of
+/// wherever that name leads, which is not its lexical parent when the name
+/// is itself a link (`a/up -> ..` makes `a/up/../..` leave the tree).
 pub fn link_stays_inside(link: &str, target: &str) -> bool {
     if target.is_empty() || target.starts_with('/') || target.contains('\\') || target.contains('\0') {
         return false;
@@ -52,16 +56,21 @@ pub fn link_stays_inside(link: &str, target: &str) -> bool {
         Some(t) => *t,
         None => return false, // a link at top level has nowhere inside to point
     };
+    let mut named = false;
     for comp in target.split('/') {
         match comp {
             "" | "." => {}
+            ".." if named => return false,
             ".." => {
                 stack.pop();
                 if stack.is_empty() {
                     return false;
                 }
             }
-            c => stack.push(c),
+            c => {
+                named = true;
+                stack.push(c)
+            }
         }
     }
     stack.first() == Some(&top)
@@ -98,5 +107,9 @@ mod tests {
         assert!(!link_stays_inside("export/a/link", "../../../etc/passwd"));
         assert!(!link_stays_inside("export/link", "/etc/passwd"));
         assert!(!link_stays_inside("toplink", "x"));
+        // `..` after a name could climb out through a link.
+        assert!(!link_stays_inside("export/c", "a/up/../.."));
+        assert!(!link_stays_inside("export/c", "a/../b"));
+        assert!(link_stays_inside("export/a/c", "./../b/./x"));
     }
 }

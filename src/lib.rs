@@ -8,6 +8,7 @@
 //! - [`custody`]: the hash-chained, signed custody log;
 //! - [`certificate`]: deletion and return certificates;
 //! - [`ledger`]: the clinic's register of exports (SQLite);
+//! - [`incident`]: the facts and deadline for a loss report;
 //! - [`i18n`]: Japanese and English messages;
 //! - [`error`]: one error type with documented exit codes;
 //! - [`cli`]: the thin command-line layer.
@@ -19,6 +20,7 @@ pub mod custody;
 pub mod error;
 pub mod fsutil;
 pub mod i18n;
+pub mod incident;
 pub mod interrupt;
 pub mod keys;
 pub mod ledger;

@@ -13,10 +13,12 @@ use crate::i18n::{self, Lang};
 pub mod custody;
 pub mod demo;
 pub mod extract;
+pub mod incident;
 pub mod inspect;
 pub mod keygen;
 pub mod ledger;
 pub mod pack;
+pub mod table;
 pub mod verify;
 
 /// Version of the `--json` output schema (docs/JSON.md).
@@ -65,6 +67,8 @@ pub enum Command {
     /// The clinic's ledger of exports: outstanding, overdue, closed
     #[command(subcommand)]
     Ledger(ledger::LedgerCommand),
+    /// Draft the report of a lost medium (deadline, contents, protection, custody) and record the loss
+    Incident(incident::IncidentArgs),
 }
 
 /// Who I am, shared by every command that signs or decrypts.
@@ -152,6 +156,7 @@ fn run(cli: Cli) -> Result<Report> {
         Command::Custody(c) => custody::run(c),
         Command::Demo(a) => demo::run(a),
         Command::Ledger(c) => ledger::run(c),
+        Command::Incident(a) => incident::run(a),
     }
 }
 

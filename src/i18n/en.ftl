@@ -121,3 +121,55 @@ msg-ledger-st-deleted = closed: deleted, { $timing }
 msg-ledger-st-returned = closed: returned, { $timing }
 msg-ledger-on-time = on time
 msg-ledger-late = late
+err-incident-date = { $date } is not a usable discovery date: give YYYY-MM-DD, today or earlier
+msg-weekday = { $day ->
+    [mon] Mon
+    [tue] Tue
+    [wed] Wed
+    [thu] Thu
+    [fri] Fri
+    [sat] Sat
+   *[sun] Sun
+}
+msg-incident-date = { $date } ({ $weekday })
+msg-incident-title = DRAFT — Report of a lost medium carrying a kura vault
+msg-incident-intro = A factual draft for the clinic's and the vendor's reports. Check every statement and add what only people know (where and when the medium was last seen, who searched). It names no patient and no file.
+msg-incident-h-deadline = 1. Deadline
+msg-incident-discovered = Loss discovered: { $date }
+msg-incident-deadline = The rules require a report within { $n } business days: by { $date } at the latest.
+msg-incident-holidays = Only Saturdays and Sundays are skipped; Japanese public holidays are not taken into account. A holiday in this period makes the deadline later: the date above is the earliest it can be.
+msg-incident-h-contents = 2. What was on the medium
+msg-incident-vault = Vault { $id }, packed { $created } by { $packer }
+msg-incident-files = { $files } files, { $size } in total ({ $csize } encrypted)
+msg-incident-approval = Written approval { $id } by { $by }; purpose: { $purpose }; to be deleted or returned by { $delete_by }
+msg-incident-no-names = File names and contents are inside the encryption and are not repeated here.
+msg-incident-h-protection = 3. How it was protected
+msg-incident-encryption = Encrypted with age (age-encryption.org/v1: ChaCha20-Poly1305, the file key wrapped for each recipient). Only the private key of one of these { $n } recipients opens it; no password does:
+msg-incident-signed = The list of contents (manifest) is signed by { $packer }. The ciphertext's BLAKE3 is { $hash }: if the medium is found, any change to it can be detected.
+msg-incident-chain-ok = The custody log ({ $n } records) was checked: every signature and every link is intact.
+msg-incident-signers-checked = Every signer of the log is in the allowed signers list.
+msg-incident-signers-unchecked = The signers were not checked against an allowed signers list (give --signers FILE).
+msg-incident-h-custody = 4. Chain of custody
+msg-incident-last = Last recorded event: #{ $n } { $event }, { $time }, by { $who } on { $host }
+msg-incident-was-deleted = The log records that the vault was deleted before the loss (#{ $n }, { $time }, by { $who }).
+msg-incident-was-returned = The log records that the medium was returned to the clinic (#{ $n }, { $time }, by { $who }).
+msg-incident-extractions = Extractions of plaintext copies recorded: { $n } (on { $hosts }). These copies are not on the lost medium, but must still be deleted and certified as planned.
+msg-incident-no-extractions = The log records no extraction: no plaintext copy was made from this vault.
+msg-incident-notes-omitted = Notes left out of this draft: { $n } (see kura custody show).
+msg-incident-h-steps = 5. Suggested next steps
+msg-incident-step-report = Tell the clinic's administrator and the vendor's responsible person now; send the written report by { $date }.
+msg-incident-step-search = Search for the medium; write down where and when it was last seen and who searched.
+msg-incident-step-keys = Confirm that no recipient's private key was kept on or with the medium and that each key has a passphrase. If a key may have been exposed, treat the data as possibly disclosed and replace the key.
+msg-incident-step-ppc = Decide with the clinic whether the Personal Information Protection Commission must be told and the patients notified; whether strong encryption exempts this loss depends on the keys having stayed safe.
+msg-incident-step-record = Record the loss in the custody log, signed and dated: kura incident X.kura.custody -i KEY (or kura custody add … --event lost).
+msg-incident-step-recorded = The loss is recorded in the custody log (record #{ $n }).
+msg-incident-step-found = If the medium is found: check it with kura verify before any use, record it with kura custody add … --event note, then delete or return it and certify as usual.
+help-incident-about = Draft the report of a lost medium (deadline, contents, protection, custody) and record the loss
+help-incident-after-help = The draft names no patient and no file: only counts, sizes, the approval, the keys and the custody events (without their notes). Notes you add must not name patients either.
+help-incident-arg-custody = A copy of the custody log (X.kura.custody) of the vault that was on the lost medium
+help-incident-arg-from-ledger = Use the ledger's copy of the custody log of this vault instead of a file
+help-incident-arg-discovered = The day the loss was discovered (default: today)
+help-incident-arg-identity = Record the loss: append a signed "lost" event to the custody log with this OpenSSH key
+help-incident-arg-note = Note for the "lost" record, e.g. where it was last seen (never patient information)
+help-incident-arg-signers = OpenSSH allowed_signers file: every signer of the log must be listed
+

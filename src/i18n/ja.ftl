@@ -121,3 +121,55 @@ msg-ledger-st-deleted = 完了: 消去（{ $timing }）
 msg-ledger-st-returned = 完了: 返却（{ $timing }）
 msg-ledger-on-time = 期限内
 msg-ledger-late = 期限後
+err-incident-date = 「{ $date }」は発見日として使えません。今日以前の日付を YYYY-MM-DD で指定してください
+msg-weekday = { $day ->
+    [mon] 月
+    [tue] 火
+    [wed] 水
+    [thu] 木
+    [fri] 金
+    [sat] 土
+   *[sun] 日
+}
+msg-incident-date = { $date }（{ $weekday }）
+msg-incident-title = 【下書き】kura 保管庫を入れた媒体の紛失報告
+msg-incident-intro = 診療所と保守業者それぞれの報告書のための、事実をまとめた下書きです。各項目を確かめ、人にしか分からないこと（最後に媒体を見た場所と日時、探した人など）を書き足してください。患者の名前やファイル名は含みません。
+msg-incident-h-deadline = 1. 報告期限
+msg-incident-discovered = 紛失に気づいた日: { $date }
+msg-incident-deadline = 規定により { $n } 営業日以内の報告が必要です。遅くとも { $date } までに報告してください。
+msg-incident-holidays = 土曜・日曜だけを除いて数えています。祝日は考慮していません。期間中に祝日があれば期限はその分遅くなります（上の日付は最も早い場合です）。
+msg-incident-h-contents = 2. 媒体に入っていたもの
+msg-incident-vault = 保管庫 { $id }（{ $created } に { $packer } が作成）
+msg-incident-files = ファイル { $files } 件、合計 { $size }（暗号化後 { $csize }）
+msg-incident-approval = 書面承認 { $id }（承認者: { $by }）、目的: { $purpose }、削除・返却の期限: { $delete_by }
+msg-incident-no-names = ファイル名と内容は暗号化されており、ここには書いていません。
+msg-incident-h-protection = 3. 保護の方法
+msg-incident-encryption = age 方式（age-encryption.org/v1: ChaCha20-Poly1305、鍵は受取人ごとに暗号化）で暗号化されています。次の { $n } 名の受取人のいずれかの秘密鍵がなければ開けません。パスワードで開く方法はありません:
+msg-incident-signed = 内容の一覧（マニフェスト）には { $packer } の署名があります。暗号文の BLAKE3 は { $hash } です。媒体が見つかった場合、書き換えられていないかを確認できます。
+msg-incident-chain-ok = 管理記録（{ $n } 件）を確認しました。すべての署名とつながりに問題はありません。
+msg-incident-signers-checked = 管理記録の署名者は全員、署名者一覧（allowed signers）に載っています。
+msg-incident-signers-unchecked = 署名者を署名者一覧と照合していません（--signers ファイル を指定してください）。
+msg-incident-h-custody = 4. 管理の記録
+msg-incident-last = 最後の記録: #{ $n } { $event }、{ $time }、{ $who }（{ $host }）
+msg-incident-was-deleted = 紛失の前に保管庫が消去されたことが記録されています（#{ $n }、{ $time }、{ $who }）。
+msg-incident-was-returned = 媒体が診療所に返却されたことが記録されています（#{ $n }、{ $time }、{ $who }）。
+msg-incident-extractions = 保管庫からの取り出し（平文のコピー）が { $n } 回記録されています（{ $hosts }）。紛失した媒体には入っていませんが、予定どおり消去して証明書を作ってください。
+msg-incident-no-extractions = 取り出しの記録はありません。この保管庫から平文のコピーは作られていません。
+msg-incident-notes-omitted = 管理記録のメモ { $n } 件はこの下書きに入れていません（kura custody show で確認できます）。
+msg-incident-h-steps = 5. この後の対応（案）
+msg-incident-step-report = 診療所の管理者と保守業者の責任者にすぐ知らせ、{ $date } までに報告書を提出してください。
+msg-incident-step-search = 媒体を探してください。最後に見た場所と日時、探した人を書き留めてください。
+msg-incident-step-keys = 受取人の秘密鍵が媒体と一緒に保管されていなかったこと、どの鍵にもパスフレーズがあることを確かめてください。鍵が漏れたおそれがあれば、データが漏えいしたおそれがあるものとして扱い、鍵を作り直してください。
+msg-incident-step-ppc = 個人情報保護委員会への報告と患者への通知が必要かどうか、診療所と相談して決めてください。高度な暗号化で対象外となるかどうかは、鍵が安全であることが前提です。
+msg-incident-step-record = 紛失を管理記録に残してください（署名と日時つき）: kura incident X.kura.custody -i 鍵（または kura custody add … --event lost）
+msg-incident-step-recorded = 紛失を管理記録に残しました（記録 #{ $n }）。
+msg-incident-step-found = 媒体が見つかったら、使う前に kura verify で確認し、kura custody add … --event note で記録してから、通常どおり消去または返却して証明書を作ってください。
+help-incident-about = 媒体を紛失したときの報告書の下書きを作ります（期限、内容、保護の方法、管理の記録）。紛失を記録することもできます
+help-incident-after-help = 下書きには患者の名前もファイル名も入りません。件数・容量・承認・鍵・管理記録の事象（メモを除く）だけです。追加するメモにも患者の情報を書かないでください。
+help-incident-arg-custody = 紛失した媒体に入っていた保管庫の管理記録（X.kura.custody）の写し
+help-incident-arg-from-ledger = ファイルの代わりに、台帳に保存した管理記録の控え（この保管庫ID）を使う
+help-incident-arg-discovered = 紛失に気づいた日（省略時は今日）
+help-incident-arg-identity = 紛失を記録する: この OpenSSH 鍵で署名した「lost」の記録を管理記録に追加する
+help-incident-arg-note = 「lost」の記録に付けるメモ（最後に見た場所など。患者の情報は書かない）
+help-incident-arg-signers = OpenSSH の allowed_signers ファイル: 管理記録の署名者が全員載っていること
+

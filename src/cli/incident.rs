@@ -1,0 +1,273 @@
+//! `kura incident`: a factual draft for the loss report.
+
+use std::path::PathBuf;
+
+use chrono::{Datelike, NaiveDate};
+use clap::Args;
+use serde_json::json;
+
+use super::ledger::LedgerPath;
+use super::table::cell;
+use super::{bytes, t, Report};
+use crate::clock;
+use crate::custody::{self, Chain, NewEvent};
+use crate::error::{Error, Kind, Result};
+use crate::incident::{Event, Facts};
+use crate::keys::{AllowedSigners, KeyInfo, PassphraseSource};
+
+#[derive(Args, Debug)]
+#[command(after_help = "The draft names no patient and no file: only counts, sizes, the approval, the keys \
+and the custody events (without their notes). Notes you add must not name patients either.")]
+pub struct IncidentArgs {
+    /// A copy of the custody log (X.kura.custody) of the vault that was on the lost medium
+    #[arg(value_name = "X.kura.custody", required_unless_present = "from_ledger")]
+    pub custody: Option<PathBuf>,
+    /// Use the ledger's copy of the custody log of this vault instead of a file
+    #[arg(long, value_name = "VAULT_ID", conflicts_with_all = ["custody", "identity"])]
+    pub from_ledger: Option<String>,
+    /// The day the loss was discovered (default: today)
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub discovered: Option<String>,
+    /// Record the loss: append a signed "lost" event to the custody log with this OpenSSH key
+    #[arg(short = 'i', long = "identity", value_name = "KEY")]
+    pub identity: Option<PathBuf>,
+    /// File holding the key's passphrase
+    #[arg(long, value_name = "FILE", requires = "identity")]
+    pub passphrase_file: Option<PathBuf>,
+    /// Note for the "lost" record, e.g. where it was last seen (never patient information)
+    #[arg(long, value_name = "TEXT", requires = "identity")]
+    pub note: Option<String>,
+    /// OpenSSH allowed_signers file: every signer of the log must be listed
+    #[arg(long, value_name = "FILE")]
+    pub signers: Option<PathBuf>,
+    #[command(flatten)]
+    pub ledger: LedgerPath,
+}
+
+fn date(d: NaiveDate) -> String {
+    let wd = d.weekday().to_string().to_ascii_lowercase();
+    t(
+        "msg-incident-date",
+        &[
+            ("date", &d.format("%Y-%m-%d").to_string()),
+            ("weekday", &t("msg-weekday", &[("day", &wd)])),
+        ],
+    )
+}
+
+fn who(k: &KeyInfo) -> String {
+    if k.comment.is_empty() {
+        k.fingerprint.clone()
+    } else {
+        k.comment.clone()
+    }
+}
+
+fn event_args(e: &Event) -> [(&'static str, String); 5] {
+    [
+        ("n", e.seq.to_string()),
+        ("event", e.event.clone()),
+        ("time", clock::local_display(&e.time)),
+        ("who", who(&e.actor)),
+        ("host", e.host.clone()),
+    ]
+}
+
+fn tr(id: &str, args: &[(&str, String)]) -> String {
+    let a: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    t(id, &a)
+}
+
+/// The chain the report is about, after recording the loss if asked.
+fn load(a: &IncidentArgs) -> Result<(Chain, Option<PathBuf>)> {
+    if let Some(id) = &a.from_ledger {
+        let db = a.ledger.open()?;
+        let text = db
+            .custody_text(id)?
+            .ok_or_else(|| Error::new(Kind::Refused, "err-ledger-unknown").arg("id", id))?;
+        return Ok((custody::verify_text(&text)?, None));
+    }
+    let path = custody::log_path(a.custody.as_deref().expect("clap requires it"));
+    Ok((custody::read(&path)?, Some(path)))
+}
+
+pub fn run(a: IncidentArgs) -> Result<Report> {
+    let today = clock::today();
+    let discovered = match &a.discovered {
+        Some(s) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+            .ok()
+            .filter(|d| *d <= today)
+            .ok_or_else(|| Error::new(Kind::Usage, "err-incident-date").arg("date", s))?,
+        None => today,
+    };
+    let (mut chain, path) = load(&a)?;
+    if let Some(s) = &a.signers {
+        chain.require_signers(&AllowedSigners::load(s)?)?;
+    }
+    let mut recorded = None;
+    if let (Some(key), Some(path)) = (&a.identity, &path) {
+        let signer = crate::keys::identity::load_signing_key(key, &PassphraseSource::new(a.passphrase_file.clone()))?;
+        let mut ev = NewEvent::new("lost").detail("discovered", discovered.format("%Y-%m-%d").to_string());
+        ev.note = a.note.clone();
+        let rec = custody::append(path, ev, &signer, clock::now())?;
+        chain = custody::read(path)?;
+        recorded = Some(rec.seq);
+    }
+    let f = Facts::of(&chain, discovered);
+    let draft = draft(&f, recorded, a.signers.is_some());
+    let mut rep = Report::new(json!({
+        "custody": path.map(|p| p.display().to_string()),
+        "from_ledger": a.from_ledger,
+        "facts": f,
+        "signers_checked": a.signers.is_some(),
+        "lost_recorded": recorded,
+        "draft": draft,
+    }));
+    for l in draft {
+        rep.push(l);
+    }
+    Ok(rep)
+}
+
+fn draft(f: &Facts, recorded: Option<u64>, signers_checked: bool) -> Vec<String> {
+    let c = &f.contents;
+    let p = &f.protection;
+    let mut out = vec![t("msg-incident-title", &[]), t("msg-incident-intro", &[]), String::new()];
+    let section = |out: &mut Vec<String>, id: &str| {
+        if out.last().is_some_and(|l| !l.is_empty()) {
+            out.push(String::new());
+        }
+        out.push(t(id, &[]));
+    };
+    let item = |s: String| format!("  {s}");
+
+    section(&mut out, "msg-incident-h-deadline");
+    out.push(item(t("msg-incident-discovered", &[("date", &date(f.discovered))])));
+    out.push(item(t(
+        "msg-incident-deadline",
+        &[("n", &f.business_days.to_string()), ("date", &date(f.deadline))],
+    )));
+    out.push(item(t("msg-incident-holidays", &[])));
+
+    section(&mut out, "msg-incident-h-contents");
+    out.push(item(t(
+        "msg-incident-vault",
+        &[
+            ("id", &c.vault_id),
+            ("created", &clock::local_display(&c.created)),
+            ("packer", &c.packer.display()),
+        ],
+    )));
+    out.push(item(t(
+        "msg-incident-files",
+        &[
+            ("files", &c.file_count.to_string()),
+            ("size", &bytes(c.total_size)),
+            ("csize", &bytes(c.ciphertext_size)),
+        ],
+    )));
+    out.push(item(t(
+        "msg-incident-approval",
+        &[
+            ("id", &c.approval.id),
+            ("by", &c.approval.approved_by),
+            ("purpose", &c.approval.purpose),
+            ("delete_by", &c.approval.delete_by),
+        ],
+    )));
+    out.push(item(t("msg-incident-no-names", &[])));
+
+    section(&mut out, "msg-incident-h-protection");
+    out.push(item(t(
+        "msg-incident-encryption",
+        &[("n", &p.recipients.len().to_string())],
+    )));
+    for r in &p.recipients {
+        let comment = if r.comment.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", r.comment)
+        };
+        out.push(format!("    - {} {}{comment}", r.kind, r.fingerprint));
+    }
+    out.push(item(t(
+        "msg-incident-signed",
+        &[("packer", &p.manifest_signed_by.display()), ("hash", &p.ciphertext_blake3)],
+    )));
+    out.push(item(t(
+        "msg-incident-chain-ok",
+        &[("n", &f.events.len().to_string())],
+    )));
+    out.push(item(t(
+        if signers_checked {
+            "msg-incident-signers-checked"
+        } else {
+            "msg-incident-signers-unchecked"
+        },
+        &[],
+    )));
+
+    section(&mut out, "msg-incident-h-custody");
+    let row = |n: &str, time: &str, event: &str, who: &str, host: &str| {
+        format!("  {:>3}  {}  {}  {}  {host}", n, cell(time, 26), cell(event, 10), cell(who, 28))
+    };
+    out.push(row(
+        "#",
+        &t("msg-col-time", &[]),
+        &t("msg-col-event", &[]),
+        &t("msg-col-who", &[]),
+        &t("msg-col-where", &[]),
+    ));
+    for e in &f.events {
+        out.push(row(
+            &e.seq.to_string(),
+            &clock::local_display(&e.time),
+            &e.event,
+            &who(&e.actor),
+            &e.host,
+        ));
+    }
+    out.push(item(tr("msg-incident-last", &event_args(&f.last_event))));
+    if let Some(e) = &f.closed_by {
+        let id = if e.event == "returned" {
+            "msg-incident-was-returned"
+        } else {
+            "msg-incident-was-deleted"
+        };
+        out.push(item(tr(id, &event_args(e))));
+    }
+    if f.extractions.is_empty() {
+        out.push(item(t("msg-incident-no-extractions", &[])));
+    } else {
+        let mut hosts: Vec<&str> = f.extractions.iter().map(|e| e.host.as_str()).collect();
+        hosts.sort();
+        hosts.dedup();
+        out.push(item(t(
+            "msg-incident-extractions",
+            &[("n", &f.extractions.len().to_string()), ("hosts", &hosts.join(", "))],
+        )));
+    }
+    if f.notes_omitted > 0 {
+        out.push(item(t(
+            "msg-incident-notes-omitted",
+            &[("n", &f.notes_omitted.to_string())],
+        )));
+    }
+
+    section(&mut out, "msg-incident-h-steps");
+    let mut steps = vec![
+        t("msg-incident-step-report", &[("date", &date(f.deadline))]),
+        t("msg-incident-step-search", &[]),
+        t("msg-incident-step-keys", &[]),
+        t("msg-incident-step-ppc", &[]),
+    ];
+    steps.push(match recorded {
+        Some(n) => t("msg-incident-step-recorded", &[("n", &n.to_string())]),
+        None => t("msg-incident-step-record", &[]),
+    });
+    steps.push(t("msg-incident-step-found", &[]));
+    for (i, s) in steps.iter().enumerate() {
+        out.push(format!("  {}. {s}", i + 1));
+    }
+    out
+}

@@ -122,8 +122,10 @@ impl AtomicFile {
 
 impl Drop for AtomicFile {
     fn drop(&mut self) {
-        if let Some(tmp) = &self.tmp {
-            crate::interrupt::unregister(tmp.path());
+        if let Some(tmp) = self.tmp.take() {
+            let path = tmp.path().to_path_buf();
+            drop(tmp); // removes the temporary file
+            crate::interrupt::unregister(&path);
         }
     }
 }

@@ -25,6 +25,7 @@ pub struct SigningKey {
 
 impl SigningKey {
     pub fn generate(comment: &str) -> Result<Self> {
+        super::memory::keep_out_of_core_dumps();
         let mut key = PrivateKey::random(&mut ssh_key::rand_core::OsRng, Algorithm::Ed25519)
             .map_err(|e| Error::internal(format!("key generation failed: {e}")))?;
         key.set_comment(comment);
@@ -106,6 +107,7 @@ impl Identities {
     /// Loads every `-i` file. Encrypted SSH keys are unlocked with a
     /// passphrase from `pass`.
     pub fn load(paths: &[PathBuf], pass: &PassphraseSource) -> Result<Self> {
+        super::memory::keep_out_of_core_dumps();
         let mut ids = Identities::default();
         for path in paths {
             check_private_permissions(path)?;

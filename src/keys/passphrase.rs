@@ -7,10 +7,13 @@ use std::path::PathBuf;
 
 use zeroize::Zeroizing;
 
-use crate::error::{Error, IoContext, Kind, Result};
+use crate::error::{Error, Kind, Result};
 
 /// The environment variable naming a file that holds the passphrase.
 pub const ENV_PASSPHRASE_FILE: &str = "KURA_PASSPHRASE_FILE";
+
+/// Largest passphrase file kura reads.
+const MAX_PASSPHRASE_FILE: u64 = 64 << 10;
 
 #[derive(Debug, Clone, Default)]
 pub struct PassphraseSource {
@@ -30,11 +33,13 @@ impl PassphraseSource {
     }
 
     fn from_file(&self) -> Result<Option<Zeroizing<String>>> {
+        super::memory::keep_out_of_core_dumps();
         let Some(path) = &self.file else { return Ok(None) };
-        let raw = Zeroizing::new(std::fs::read(path).at(path.display())?);
+        let raw = Zeroizing::new(crate::fsutil::read_bounded(path, MAX_PASSPHRASE_FILE)?);
         let mut text = Zeroizing::new(
-            String::from_utf8(raw.to_vec())
-                .map_err(|_| Error::new(Kind::Key, "err-passphrase-not-utf8").arg("path", path.display()))?,
+            std::str::from_utf8(&raw)
+                .map_err(|_| Error::new(Kind::Key, "err-passphrase-not-utf8").arg("path", path.display()))?
+                .to_string(),
         );
         while text.ends_with('\n') || text.ends_with('\r') {
             text.pop();

@@ -1,0 +1,470 @@
+//! Where a path lives, and the data-protection rules that depend on it.
+//!
+//! - Rule 10 (no plaintext on portable media): `extract` refuses a
+//!   destination on a removable or portable medium unless `--allow-removable`.
+//! - Rule 11 (no real data on public networks): `pack -o` and `extract -C`
+//!   refuse network file systems unless `--allow-network`.
+//! - The key never travels with the data: `pack` and `extract` refuse when an
+//!   identity file lies on the same removable medium as the vault, unless
+//!   `--allow-key-with-vault`.
+//! - The medium's limits: FAT file systems hold files of at most 4 GiB − 1,
+//!   and free space is checked before writing where it can be estimated.
+//!
+//! How a path is classified is platform-specific (docs/MEDIA.md):
+//! [`linux`] reads `/proc/self/mountinfo`, `statfs` and sysfs; [`macos`]
+//! reads `statfs` and asks `diskutil`; [`windows`] asks `GetDriveTypeW` and
+//! `GetVolumeInformationW`. Elsewhere nothing is known and nothing is refused.
+//!
+//! The Linux backend reads from a root directory that tests can point at a
+//! fixture (a `proc/self/mountinfo` and a `sys/` tree); see [`Probe`].
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Kind, Result};
+
+#[cfg(any(target_os = "linux", test))]
+pub mod linux;
+#[cfg(target_os = "macos")]
+pub mod macos;
+#[cfg(windows)]
+pub mod windows;
+
+/// The largest file a FAT32 or exFAT-formatted stick may hold in kura's
+/// view: FAT32's limit, 4 GiB − 1 (exFAT has none, but many devices that
+/// read exFAT sticks, and Windows' own tools for FAT, stop there too; kura
+/// treats both alike so that a vault on any stick opens everywhere).
+pub const FAT_MAX_FILE: u64 = (4 << 30) - 1;
+
+/// Why a medium counts as removable or portable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Portable {
+    /// The kernel marks the disk removable (USB sticks, card readers).
+    RemovableFlag,
+    /// The disk is attached over USB (external disks report "fixed").
+    Usb,
+    /// An SD or MMC card.
+    Card,
+    /// The platform says so (Windows DRIVE_REMOVABLE, macOS external media).
+    Platform(String),
+}
+
+impl Portable {
+    /// The message id describing this kind of medium.
+    pub fn message_id(&self) -> &'static str {
+        match self {
+            Portable::RemovableFlag => "msg-portable-removable",
+            Portable::Usb => "msg-portable-usb",
+            Portable::Card => "msg-portable-card",
+            Portable::Platform(_) => "msg-portable-external",
+        }
+    }
+}
+
+impl fmt::Display for Portable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::i18n::t(self.message_id(), &[]))
+    }
+}
+
+/// What kura knows about the file system holding a path. Fields that the
+/// platform cannot tell are `None` or empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Medium {
+    /// The existing path that was examined (the path itself or its nearest
+    /// existing parent).
+    pub path: PathBuf,
+    /// Where the file system is mounted.
+    pub mount_point: PathBuf,
+    /// File system type as the platform names it (`ext4`, `nfs4`,
+    /// `fuse.sshfs`, `vfat`, `NTFS`, …).
+    pub fs_type: String,
+    /// What is mounted (`/dev/sdb1`, `server:/export`, `//host/share`).
+    pub source: String,
+    /// A stable name for the physical medium (the whole disk), used to tell
+    /// whether two paths are on the same stick.
+    pub disk: Option<String>,
+    /// Set when the medium is removable or portable.
+    pub portable: Option<Portable>,
+    /// Set when the file system is reached over a network.
+    pub network: bool,
+    /// FAT32 or exFAT: files of at most [`FAT_MAX_FILE`] bytes.
+    pub fat: bool,
+    /// Bytes available to kura, when known.
+    pub free: Option<u64>,
+}
+
+/// Classifies paths. The real platform's probe is [`system`].
+pub trait Probe {
+    /// Describes the file system holding `path` (which need not exist yet:
+    /// its nearest existing parent is examined).
+    fn medium(&self, path: &Path) -> Result<Medium>;
+}
+
+/// A probe that knows nothing (platforms without a backend).
+pub struct Unknown;
+
+impl Probe for Unknown {
+    fn medium(&self, path: &Path) -> Result<Medium> {
+        Ok(Medium {
+            path: existing_ancestor(path),
+            ..Medium::default()
+        })
+    }
+}
+
+/// The probe for this platform.
+///
+/// Debug builds (the test suite) honour `KURA_GUARD_FIXTURE`: a directory
+/// holding `proc/self/mountinfo` and a `sys/` tree that replace the real
+/// ones, so that the command-line tests can stand a destination on a fake
+/// USB stick or NFS mount. Release builds ignore it.
+pub fn system() -> Box<dyn Probe> {
+    #[cfg(all(debug_assertions, target_os = "linux"))]
+    if let Some(root) = std::env::var_os("KURA_GUARD_FIXTURE").filter(|v| !v.is_empty()) {
+        return Box::new(linux::Linux::with_root(PathBuf::from(root)));
+    }
+    #[cfg(target_os = "linux")]
+    return Box::new(linux::Linux::real());
+    #[cfg(target_os = "macos")]
+    return Box::new(macos::MacOs);
+    #[cfg(windows)]
+    return Box::new(windows::Windows);
+    #[allow(unreachable_code)]
+    Box::new(Unknown)
+}
+
+/// The path itself if it exists, else its nearest existing parent (made
+/// absolute and free of links where possible).
+pub fn existing_ancestor(path: &Path) -> PathBuf {
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|d| d.join(path))
+            .unwrap_or_else(|_| path.to_path_buf())
+    };
+    let mut p = abs.as_path();
+    loop {
+        if let Ok(c) = std::fs::canonicalize(p) {
+            return c;
+        }
+        match p.parent() {
+            Some(parent) => p = parent,
+            None => return abs,
+        }
+    }
+}
+
+/// The overrides given on the command line.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Allow {
+    /// `--allow-removable`: plaintext may be written to portable media.
+    pub removable: bool,
+    /// `--allow-network`: the vault or plaintext may be on a network share.
+    pub network: bool,
+    /// `--allow-key-with-vault`: the key may sit on the vault's medium.
+    pub key_with_vault: bool,
+}
+
+fn network_refusal(m: &Medium, what: &Path) -> Error {
+    let fs = if m.fs_type.is_empty() {
+        "network".to_string()
+    } else {
+        m.fs_type.clone()
+    };
+    Error::new(Kind::Policy, "err-guard-network")
+        .arg("path", what.display())
+        .arg("fs", fs)
+}
+
+/// Rule 11 for `pack -o`: the vault may not be written to a network file
+/// system. Returns what was learnt about the output's medium.
+pub fn check_pack_output(probe: &dyn Probe, out: &Path, allow: Allow) -> Result<Medium> {
+    let m = probe.medium(out)?;
+    if m.network && !allow.network {
+        return Err(network_refusal(&m, out));
+    }
+    Ok(m)
+}
+
+/// Rules 10 and 11 for `extract -C DEST`: plaintext may go neither to a
+/// portable medium nor to a network file system.
+pub fn check_extract_dest(probe: &dyn Probe, dest: &Path, allow: Allow) -> Result<Medium> {
+    let m = probe.medium(dest)?;
+    if m.network && !allow.network {
+        return Err(network_refusal(&m, dest));
+    }
+    if let Some(why) = &m.portable {
+        if !allow.removable {
+            return Err(Error::new(Kind::Policy, "err-guard-removable")
+                .arg("path", dest.display())
+                .arg("why", why));
+        }
+    }
+    Ok(m)
+}
+
+/// The key never travels with the data: refuses when one of `keys` lies on
+/// the same portable medium as the vault (`vault_medium`).
+pub fn check_key_apart(
+    probe: &dyn Probe,
+    keys: &[PathBuf],
+    vault: &Path,
+    vault_medium: &Medium,
+    allow: Allow,
+) -> Result<()> {
+    if allow.key_with_vault || vault_medium.portable.is_none() {
+        return Ok(());
+    }
+    let Some(disk) = &vault_medium.disk else { return Ok(()) };
+    for key in keys {
+        let km = probe.medium(key)?;
+        if km.disk.as_ref() == Some(disk) {
+            return Err(Error::new(Kind::Policy, "err-guard-key-with-vault")
+                .arg("key", key.display())
+                .arg("vault", vault.display()));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a single-file vault that could outgrow a FAT file system, and
+/// volumes larger than it allows. `estimate` is an upper bound on the
+/// vault's size.
+pub fn check_fat(m: &Medium, out: &Path, estimate: u64, split: Option<u64>) -> Result<()> {
+    if !m.fat {
+        return Ok(());
+    }
+    match split {
+        Some(size) if size > FAT_MAX_FILE => Err(Error::new(Kind::Io, "err-split-over-fat")
+            .arg("size", crate::cli::bytes(size))
+            .arg("fs", &m.fs_type)),
+        Some(_) => Ok(()),
+        None if estimate > FAT_MAX_FILE => Err(Error::new(Kind::Io, "err-fat-too-big")
+            .arg("path", out.display())
+            .arg("fs", &m.fs_type)
+            .arg("size", crate::cli::bytes(estimate))),
+        None => Ok(()),
+    }
+}
+
+/// Refuses when the medium certainly cannot hold `need` more bytes.
+pub fn check_space(m: &Medium, out: &Path, need: u64, input: u64) -> Result<()> {
+    match m.free {
+        Some(free) if free < need => Err(Error::new(Kind::Io, "err-space-short")
+            .arg("path", out.display())
+            .arg("free", crate::cli::bytes(free))
+            .arg("need", crate::cli::bytes(need))
+            .arg("size", crate::cli::bytes(input))),
+        _ => Ok(()),
+    }
+}
+
+/// Every rule that applies to `pack`: rule 11 for the output, and the key
+/// kept apart from the vault.
+pub fn pack_rules(output: &Path, keys: &[PathBuf], allow: Allow) -> Result<()> {
+    let probe = system();
+    let m = check_pack_output(probe.as_ref(), output, allow)?;
+    check_key_apart(probe.as_ref(), keys, output, &m, allow)
+}
+
+/// Every rule that applies to `extract`: rules 10 and 11 for DEST, the key
+/// kept apart from the vault, and room in DEST for `need` bytes (the
+/// receipt's total, when known).
+pub fn extract_rules(
+    vault: &Path,
+    dest: &Path,
+    keys: &[PathBuf],
+    allow: Allow,
+    need: Option<(u64, u64)>,
+) -> Result<()> {
+    let probe = system();
+    let dm = check_extract_dest(probe.as_ref(), dest, allow)?;
+    // A split vault's first volume stands for the vault.
+    let on_disk = if vault.exists() {
+        vault.to_path_buf()
+    } else {
+        crate::vault::volumes::volume_path(vault, 1)
+    };
+    let vm = probe.medium(&on_disk)?;
+    check_key_apart(probe.as_ref(), keys, vault, &vm, allow)?;
+    if let Some((bytes, files)) = need {
+        // Each file takes at least a block of its own.
+        let need = bytes.saturating_add(files.saturating_mul(4096));
+        check_space(&dm, dest, need, bytes)?;
+    }
+    Ok(())
+}
+
+/// File system types reached over a network, as Linux's mountinfo and
+/// macOS's `statfs` name them (FUSE file systems as `fuse.NAME`).
+pub const NETWORK_FS: &[&str] = &[
+    "nfs",
+    "nfs4",
+    "cifs",
+    "smb",
+    "smb2",
+    "smb3",
+    "smbfs",
+    "ncpfs",
+    "ncp",
+    "9p",
+    "ceph",
+    "glusterfs",
+    "afs",
+    "coda",
+    "lustre",
+    "orangefs",
+    "pvfs2",
+    "ocfs2",
+    "gfs2",
+    "beegfs",
+    "gpfs",
+    "davfs",
+    "webdav",
+    "afpfs",
+    "ftp",
+    "cvmfs",
+    "fuse.sshfs",
+    "fuse.rclone",
+    "fuse.s3fs",
+    "fuse.gcsfuse",
+    "fuse.goofys",
+    "fuse.glusterfs",
+    "fuse.ceph",
+    "fuse.ceph-fuse",
+    "fuse.cephfs",
+    "fuse.curlftpfs",
+    "fuse.davfs",
+    "fuse.davfs2",
+    "fuse.smbnetfs",
+    "fuse.afpfs",
+    "fuse.afpfs-ng",
+    "fuse.blobfuse",
+    "fuse.blobfuse2",
+    "fuse.juicefs",
+    "fuse.mfs",
+    "fuse.lizardfs",
+    "fuse.gvfsd-fuse",
+    "fuse.onedriver",
+    "fuse.google-drive-ocamlfuse",
+    "fuse.webdavfs",
+    "fuse.httpfs",
+    "fuse.httpdirfs",
+    "fuse.seaweedfs",
+    "fuse.cvmfs2",
+    "fuse.xtreemfs",
+    "fuse.quobyte",
+    "fuse.moosefs",
+    "fuse.s3backer",
+    "fuse.ossfs",
+    "fuse.obsfs",
+    "fuse.cosfs",
+    "fuse.mountpoint-s3",
+    "fuse.alluxio-fuse",
+    "fuse.dropbox",
+    "fuse.keybase",
+    "fuse.kbfsfuse",
+];
+
+/// File system types that are FAT32 or exFAT.
+pub const FAT_FS: &[&str] = &[
+    "vfat",
+    "msdos",
+    "fat",
+    "fat32",
+    "exfat",
+    "fuse.exfat",
+    "fuse.fat32",
+    "msdosfs",
+];
+
+/// Whether a file system type (and mount source) means a network mount.
+pub fn is_network_fs(fs_type: &str, source: &str) -> bool {
+    let t = fs_type.to_ascii_lowercase();
+    if NETWORK_FS.contains(&t.as_str()) {
+        return true;
+    }
+    // Unlisted FUSE file systems: a source such as `user@host:/path`,
+    // `host:/path` or `//host/share` names a remote end.
+    if t.starts_with("fuse") {
+        let s = source.trim();
+        let remote_colon = s
+            .split_once(':')
+            .is_some_and(|(host, _)| !host.is_empty() && !host.contains('/') && host.len() > 1);
+        return remote_colon || s.starts_with("//") || s.contains("://");
+    }
+    false
+}
+
+/// Whether a file system type is FAT32 or exFAT.
+pub fn is_fat_fs(fs_type: &str) -> bool {
+    FAT_FS.contains(&fs_type.to_ascii_lowercase().as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn network_types() {
+        for (t, s) in [
+            ("nfs4", "server:/export"),
+            ("cifs", "//nas/share"),
+            ("fuse.sshfs", "me@host:/home/me"),
+            ("9p", "hostshare"),
+            ("fuse.unknownthing", "me@host:/x"),
+            ("fuse.rclone", "gdrive:"),
+            ("ceph", "10.0.0.1:6789:/"),
+            ("glusterfs", "gl:/vol"),
+            ("afs", "AFS"),
+        ] {
+            assert!(is_network_fs(t, s), "{t} {s}");
+        }
+        for (t, s) in [
+            ("ext4", "/dev/sda1"),
+            ("tmpfs", "tmpfs"),
+            ("vfat", "/dev/sdb1"),
+            ("fuseblk", "/dev/sdb1"),
+            ("fuse.encfs", "encfs"),
+            ("overlay", "overlay"),
+        ] {
+            assert!(!is_network_fs(t, s), "{t} {s}");
+        }
+    }
+
+    #[test]
+    fn fat_limits() {
+        let fat = Medium {
+            fat: true,
+            fs_type: "vfat".into(),
+            ..Medium::default()
+        };
+        let out = Path::new("x.kura");
+        assert!(check_fat(&fat, out, FAT_MAX_FILE, None).is_ok());
+        let e = check_fat(&fat, out, FAT_MAX_FILE + 1, None).unwrap_err();
+        assert_eq!((e.kind, e.id), (Kind::Io, "err-fat-too-big"));
+        assert!(check_fat(&fat, out, 10 << 30, Some(2 << 30)).is_ok());
+        assert_eq!(
+            check_fat(&fat, out, 1, Some(4 << 30)).unwrap_err().id,
+            "err-split-over-fat"
+        );
+        let ext4 = Medium::default();
+        assert!(check_fat(&ext4, out, 10 << 30, None).is_ok());
+    }
+
+    #[test]
+    fn space() {
+        let m = Medium {
+            free: Some(1000),
+            ..Medium::default()
+        };
+        assert!(check_space(&m, Path::new("x"), 999, 5).is_ok());
+        assert_eq!(
+            check_space(&m, Path::new("x"), 1001, 5).unwrap_err().id,
+            "err-space-short"
+        );
+        assert!(check_space(&Medium::default(), Path::new("x"), u64::MAX, 5).is_ok());
+    }
+}

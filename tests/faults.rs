@@ -1,0 +1,545 @@
+//! Faults: nothing lost, nothing half-written.
+//!
+//! - A full disk while packing, extracting or appending custody (real tmpfs
+//!   mounts, the tests run as root): exit 10, a message that says the disk
+//!   is full, no partial vault, temporary file or stage, the custody log as
+//!   it was.
+//! - Ctrl-C (SIGINT) and SIGTERM in the middle of pack and extract, and
+//!   while kura waits for a passphrase: exit 130, partial outputs removed.
+//! - A custody append killed at any moment (SIGKILL) never breaks the chain.
+//! - Nothing existing is overwritten without --force.
+//! - Pack writes nothing but its own outputs, and puts them on the medium
+//!   (fsync of the files and of their folder) before it reports success:
+//!   traced with strace.
+
+mod common;
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use common::*;
+
+/// A dummy export large enough that pack and extract are still running
+/// when the test interrupts them (incompressible: a custom-format dump).
+/// Made once by `make-corpus` (deterministic) and kept in Cargo's folder
+/// for test files.
+fn large_export() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("large-export-100");
+        let dir = base.join("export");
+        if !base.join("complete").exists() {
+            let _ = fs::remove_dir_all(&base);
+            fs::create_dir_all(&base).unwrap();
+            let out = Command::new("/work/shared/tools/make-corpus")
+                .arg(&dir)
+                .args(["--size-mb", "100", "--custom-dump"])
+                .output()
+                .expect("make-corpus runs");
+            assert!(out.status.success(), "make-corpus failed: {}", describe(&out));
+            fs::write(base.join("complete"), b"").unwrap();
+        }
+        dir
+    })
+}
+
+fn spawn(mut cmd: Command) -> Child {
+    cmd.stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kura starts")
+}
+
+/// Waits until `ready` holds (the child is mid-run) or the child exits;
+/// returns whether it is still running.
+fn wait_until(child: &mut Child, ready: impl Fn() -> bool) -> bool {
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            return false;
+        }
+        if ready() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn signal(child: &Child, sig: i32) {
+    // SAFETY: sending a signal to our own child.
+    let r = unsafe { libc::kill(child.id() as i32, sig) };
+    assert_eq!(r, 0, "kill failed");
+}
+
+/// A file in `dir` whose name starts with `prefix` and holds data.
+fn has_partial(dir: &Path, prefix: &str) -> bool {
+    fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten().any(|e| {
+                e.file_name().to_string_lossy().starts_with(prefix)
+                    && (e.metadata().map(|m| m.len() > 0 || m.is_dir()).unwrap_or(false))
+            })
+        })
+        .unwrap_or(false)
+}
+
+fn interrupted_pack(sig: i32) {
+    let fx = Fixture::new();
+    let out = fx.mkdir("out");
+    let vault = out.join("x.kura");
+    let mut a = fx.pack_args(&vault);
+    a.push(large_export().into());
+    let mut cmd = fx.cmd();
+    cmd.args(a);
+    let mut child = spawn(cmd);
+    assert!(
+        wait_until(&mut child, || has_partial(&out, ".x.kura.")),
+        "pack finished before it could be interrupted"
+    );
+    signal(&child, sig);
+    let o = child.wait_with_output().unwrap();
+    assert_no_panic(&o);
+    assert_eq!(o.status.code(), Some(130), "{}", describe(&o));
+    assert!(stderr_of(&o).contains("interrupted"), "{}", describe(&o));
+    assert_empty_dir(&out);
+}
+
+#[test]
+fn sigint_during_pack_removes_the_partial_vault() {
+    interrupted_pack(libc::SIGINT);
+}
+
+#[test]
+fn sigterm_during_pack_removes_the_partial_vault() {
+    interrupted_pack(libc::SIGTERM);
+}
+
+fn interrupted_extract(sig: i32, dest_exists: bool) {
+    let fx = Fixture::new();
+    let vault = fx.path("x.kura");
+    let mut a = fx.pack_args(&vault);
+    a.push(large_export().into());
+    assert_ok(&fx.run(a));
+    let custody = fs::read(custody_of(&vault)).unwrap();
+    let dest = fx.path("dest");
+    if dest_exists {
+        fs::create_dir(&dest).unwrap();
+    }
+    let mut cmd = fx.cmd();
+    cmd.arg("extract")
+        .arg(&vault)
+        .arg("-i")
+        .arg(&fx.engineer.private)
+        .arg("-C")
+        .arg(&dest);
+    let mut child = spawn(cmd);
+    let stage_with_files = || {
+        fs::read_dir(&dest)
+            .map(|rd| {
+                rd.flatten()
+                    .any(|e| e.file_name().to_string_lossy().starts_with(".kura-stage-") && has_partial(&e.path(), ""))
+            })
+            .unwrap_or(false)
+    };
+    assert!(
+        wait_until(&mut child, stage_with_files),
+        "extract finished before it could be interrupted"
+    );
+    signal(&child, sig);
+    let o = child.wait_with_output().unwrap();
+    assert_no_panic(&o);
+    assert_eq!(o.status.code(), Some(130), "{}", describe(&o));
+    if dest_exists {
+        assert_empty_dir(&dest);
+    } else {
+        assert_absent(&dest);
+    }
+    assert_eq!(fs::read(custody_of(&vault)).unwrap(), custody, "no extraction recorded");
+}
+
+#[test]
+fn sigint_during_extract_removes_the_stage_and_the_new_destination() {
+    interrupted_extract(libc::SIGINT, false);
+}
+
+#[test]
+fn sigterm_during_extract_leaves_an_existing_destination_empty() {
+    interrupted_extract(libc::SIGTERM, true);
+}
+
+#[test]
+fn a_signal_while_waiting_for_a_passphrase_ends_kura_at_once() {
+    let fx = Fixture::new();
+    let vault = fx.packed("x.kura");
+    let enc = fx.path("keys/encrypted");
+    let pass = fx.path("pass.txt");
+    fs::write(&pass, "correct horse battery staple\n").unwrap();
+    assert_ok(&fx.run(osargs!["keygen", "-o", enc, "--passphrase-file", pass]));
+    // The passphrase "file" is a FIFO nobody writes to: kura waits on it.
+    let fifo = fx.path("pass.fifo");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo with a valid path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let dest = fx.path("dest");
+    let mut cmd = fx.cmd();
+    cmd.arg("extract")
+        .arg(&vault)
+        .arg("-i")
+        .arg(&enc)
+        .arg("--passphrase-file")
+        .arg(&fifo)
+        .arg("-C")
+        .arg(&dest);
+    let child = spawn(cmd);
+    // Opening the FIFO for writing returns once kura has opened it.
+    let writer = fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+    signal(&child, libc::SIGTERM);
+    let o = child.wait_with_output().unwrap();
+    drop(writer);
+    assert_no_panic(&o);
+    assert_eq!(o.status.code(), Some(130), "{}", describe(&o));
+    assert_absent(&dest);
+}
+
+#[test]
+fn a_full_disk_while_packing_leaves_nothing() {
+    let fx = Fixture::new();
+    // The start compresses well, so the estimate made before writing says
+    // it fits; the rest does not compress, and the disk fills up.
+    let src = fx.path("filling");
+    let mut data = vec![0u8; 512 << 10];
+    data.extend(noise(6 << 20, 3));
+    write_file(&src.join("dump.bin"), &data, 0o644, 1_600_000_000);
+    let mnt = Tmpfs::mount(&fx.path("stick"), "size=2m");
+    let vault = mnt.dir.join("x.kura");
+    let line = assert_refused(&fx.pack(&vault, &[], &[&src]), 10);
+    assert!(line.contains("disk is full"), "{line}");
+    assert_empty_dir(&mnt.dir);
+}
+
+#[test]
+fn a_full_disk_for_the_custody_log_takes_the_vault_back() {
+    let fx = Fixture::new();
+    // Room for one file only: the vault fits, its custody log does not.
+    let mnt = Tmpfs::mount(&fx.path("stick"), "size=16m,nr_inodes=2");
+    let vault = mnt.dir.join("x.kura");
+    let line = assert_refused(&fx.pack(&vault, &[], &[&fx.export]), 10);
+    assert!(line.contains("disk is full"), "{line}");
+    assert_empty_dir(&mnt.dir);
+}
+
+#[test]
+fn a_full_disk_while_extracting_leaves_no_stage() {
+    let fx = Fixture::new();
+    let vault = fx.packed("x.kura");
+    let custody = fs::read(custody_of(&vault)).unwrap();
+    // Bytes enough, but too few inodes for every file of the export.
+    let mnt = Tmpfs::mount(&fx.path("ram"), "size=64m,nr_inodes=12");
+    for dest in [mnt.dir.join("new-dest"), mnt.dir.clone()] {
+        let line = assert_refused(&fx.extract(&vault, &fx.engineer.private, &dest, &[]), 10);
+        assert!(line.contains("disk is full"), "{line}");
+        assert_empty_dir(&mnt.dir);
+    }
+    assert_eq!(fs::read(custody_of(&vault)).unwrap(), custody);
+}
+
+/// Fills the file system holding `dir` to the last byte.
+fn fill(dir: &Path) -> PathBuf {
+    let p = dir.join("filler");
+    let mut f = fs::File::create(&p).unwrap();
+    let block = vec![0xA5u8; 4096];
+    loop {
+        match f.write(&block) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    let _ = f.write(&[0u8]);
+    p
+}
+
+#[test]
+fn a_full_disk_while_appending_custody_keeps_the_log_intact() {
+    let fx = Fixture::new();
+    let packed = fx.packed("x.kura");
+    let mnt = Tmpfs::mount(&fx.path("stick"), "size=1m");
+    let vault = mnt.dir.join("x.kura");
+    fs::copy(&packed, &vault).unwrap();
+    fs::copy(custody_of(&packed), custody_of(&vault)).unwrap();
+    let before = fs::read(custody_of(&vault)).unwrap();
+    let filler = fill(&mnt.dir);
+    // A long note (2000 characters, 6000 bytes) needs more than the slack
+    // left in the log's last page.
+    let note = "メ".repeat(2000);
+    let add = |fx: &Fixture| {
+        fx.run(osargs![
+            "custody",
+            "add",
+            vault,
+            "--event",
+            "handover",
+            "--note",
+            note,
+            "-i",
+            fx.engineer.private
+        ])
+    };
+    let line = assert_refused(&add(&fx), 10);
+    assert!(line.contains("disk is full"), "{line}");
+    assert_eq!(fs::read(custody_of(&vault)).unwrap(), before, "the log is as it was");
+    assert_ok(&fx.run(osargs!["custody", "verify", vault]));
+    fs::remove_file(filler).unwrap();
+    assert_ok(&add(&fx));
+    assert_ok(&fx.run(osargs!["custody", "verify", vault]));
+    assert_eq!(custody_records(&vault).len(), 2);
+}
+
+#[test]
+fn a_custody_append_killed_at_any_moment_never_breaks_the_chain() {
+    let fx = Fixture::new();
+    let vault = fx.packed("x.kura");
+    let mut complete = 1;
+    for round in 0..24u64 {
+        let mut cmd = fx.cmd();
+        cmd.args(osargs![
+            "custody",
+            "add",
+            vault,
+            "--event",
+            "note",
+            "--note",
+            format!("round {round}"),
+            "-i",
+            fx.engineer.private
+        ]);
+        let child = spawn(cmd);
+        // Kill it after a varying part of its run (it may also finish).
+        std::thread::sleep(Duration::from_micros(500 * round * round));
+        // SAFETY: our own child.
+        unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
+        let o = child.wait_with_output().unwrap();
+        if o.status.success() {
+            complete += 1;
+        }
+        assert_ok(&fx.run(osargs!["custody", "verify", vault]));
+    }
+    // The next append repairs any torn tail and continues the chain.
+    assert_ok(&fx.run(osargs![
+        "custody",
+        "add",
+        vault,
+        "--event",
+        "handover",
+        "-i",
+        fx.engineer.private
+    ]));
+    let o = fx.run(osargs!["custody", "verify", vault, "--json"]);
+    assert_ok(&o);
+    let text = fs::read_to_string(custody_of(&vault)).unwrap();
+    assert!(text.ends_with('\n'));
+    assert!(text.lines().count() > complete, "every finished append is kept");
+}
+
+#[test]
+fn nothing_is_overwritten_without_force() {
+    let fx = Fixture::new();
+    let vault = fx.packed("x.kura");
+    let vault_bytes = fs::read(&vault).unwrap();
+    let custody = fs::read(custody_of(&vault)).unwrap();
+    // An existing vault; an existing custody log alone.
+    assert_refused(&fx.pack(&vault, &[], &[&fx.export]), 9);
+    let other = fx.path("y.kura");
+    fs::write(custody_of(&other), b"someone's log\n").unwrap();
+    assert_refused(&fx.pack(&other, &[], &[&fx.export]), 9);
+    assert_absent(&other);
+    assert_eq!(fs::read(custody_of(&other)).unwrap(), b"someone's log\n");
+    assert_eq!(fs::read(&vault).unwrap(), vault_bytes);
+    assert_eq!(fs::read(custody_of(&vault)).unwrap(), custody);
+    // An existing file in DEST.
+    let dest = fx.mkdir("dest/export/receipts");
+    let mine = dest.join(EXPORT_LINK_TARGET);
+    fs::create_dir_all(mine.parent().unwrap()).unwrap();
+    fs::write(&mine, b"mine").unwrap();
+    let before = listing(&fx.path("dest"), Meta::Full);
+    let o = fx.extract(&vault, &fx.engineer.private, &fx.path("dest"), &[]);
+    assert_refused(&o, 9);
+    assert_eq!(listing(&fx.path("dest"), Meta::Full), before, "DEST untouched");
+    // An existing key.
+    let key = fx.engineer.private.clone();
+    let before = fs::read(&key).unwrap();
+    assert_refused(&fx.run(osargs!["keygen", "-o", key, "--no-passphrase"]), 9);
+    assert_eq!(fs::read(&key).unwrap(), before);
+    // An existing certificate.
+    let cert = fx.path("cert.json");
+    fs::write(&cert, b"{}").unwrap();
+    let o = fx.run(osargs![
+        "certify",
+        vault,
+        "--returned",
+        "-i",
+        fx.engineer.private,
+        "-o",
+        cert
+    ]);
+    assert_refused(&o, 9);
+    assert_eq!(fs::read(&cert).unwrap(), b"{}");
+    assert!(vault.exists());
+}
+
+/// One traced system call: the process, the call and its result.
+struct Call {
+    line: String,
+}
+
+impl Call {
+    fn name(&self) -> &str {
+        let rest = self.line.split_once(' ').map(|(_, r)| r.trim_start()).unwrap_or("");
+        rest.split('(').next().unwrap_or("")
+    }
+    /// The absolute paths the call names: its quoted arguments, or (for
+    /// calls on a descriptor, such as fsync) the descriptor's path as
+    /// `strace -y` shows it. A relative name is returned as it is.
+    fn paths(&self) -> Vec<String> {
+        let args = self.line.split_once('(').map(|(_, a)| a).unwrap_or("");
+        let quoted: Vec<String> = args.split('"').skip(1).step_by(2).map(str::to_string).collect();
+        if !quoted.is_empty() {
+            return quoted;
+        }
+        let fd = args.split(['<', '>']).nth(1).unwrap_or("");
+        vec![fd.to_string()]
+    }
+}
+
+fn strace(fx: &Fixture, args: Vec<std::ffi::OsString>) -> Vec<Call> {
+    let log = fx.path("strace.log");
+    let mut cmd = Command::new("strace");
+    cmd.args(["-f", "-qq", "-y", "-o"])
+        .arg(&log)
+        .args([
+            "-e",
+            "trace=open,openat,openat2,creat,rename,renameat,renameat2,link,linkat,mkdir,mkdirat,fsync,fdatasync,truncate,ftruncate",
+        ])
+        .arg(KURA)
+        .args(args)
+        .current_dir(&fx.cwd)
+        .env("KURA_NOW", NOW)
+        .env("LC_ALL", "C")
+        .env("KURA_PASSPHRASE_FILE", "")
+        .env_remove("KURA_LEDGER")
+        .stdin(Stdio::null());
+    let o = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("strace is required by this test (apt-get install strace): {e}"));
+    assert_ok(&o);
+    fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| Call { line: l.to_string() })
+        .collect()
+}
+
+fn writes(call: &Call) -> bool {
+    let l = &call.line;
+    match call.name() {
+        "open" | "openat" | "openat2" => {
+            l.contains("O_WRONLY") || l.contains("O_RDWR") || l.contains("O_CREAT") || l.contains("O_TRUNC")
+        }
+        "creat" | "rename" | "renameat" | "renameat2" | "link" | "linkat" | "mkdir" | "mkdirat" | "truncate" => true,
+        _ => false,
+    }
+}
+
+#[test]
+fn pack_writes_only_its_outputs_and_syncs_them_before_success() {
+    let fx = Fixture::new();
+    let out = fx.mkdir("out").canonicalize().unwrap();
+    let vault = out.join("x.kura");
+    let mut a = fx.pack_args(&vault);
+    a.push(fx.export.clone().into());
+    let calls = strace(&fx, a);
+    let out_s = out.to_str().unwrap();
+    let mine = |p: &str| {
+        p == "/dev/null"
+            || p == "/dev/tty"
+            || p.strip_prefix(out_s).is_some_and(|rest| {
+                let name = rest.trim_start_matches('/');
+                name == "x.kura" || name == "x.kura.custody" || name.starts_with(".x.kura.")
+            })
+    };
+    for c in calls.iter().filter(|c| writes(c)) {
+        if c.line.contains("= -1") {
+            continue; // a failed attempt wrote nothing
+        }
+        for p in c.paths() {
+            assert!(mine(&p), "pack wrote something else than its outputs: {}", c.line);
+        }
+    }
+    // Each output fsynced before its rename, then the folder fsynced.
+    let pos = |pred: &dyn Fn(&Call) -> bool| calls.iter().position(pred);
+    for name in ["x.kura", "x.kura.custody"] {
+        let tmp = format!("{out_s}/.{name}.");
+        let synced =
+            pos(&|c: &Call| matches!(c.name(), "fsync" | "fdatasync") && c.paths().iter().any(|p| p.starts_with(&tmp)))
+                .unwrap_or_else(|| panic!("{name} was not fsynced"));
+        let renamed = pos(&|c: &Call| {
+            c.name().starts_with("rename") || c.name().starts_with("link")
+        } && c.paths().iter().any(|p| p == &format!("{out_s}/{name}")))
+        .unwrap_or_else(|| panic!("{name} was not moved into place"));
+        assert!(synced < renamed, "{name}: fsync after rename");
+        let dir_synced = calls[renamed..]
+            .iter()
+            .any(|c| matches!(c.name(), "fsync" | "fdatasync") && c.paths().iter().any(|p| p == out_s));
+        assert!(dir_synced, "{name}: the folder was not fsynced after the rename");
+    }
+}
+
+#[test]
+fn custody_appends_and_certificates_are_synced() {
+    let fx = Fixture::new();
+    let vault = fx.packed("x.kura").canonicalize().unwrap();
+    let log = custody_of(&vault);
+    let calls = strace(
+        &fx,
+        osargs![
+            "custody",
+            "add",
+            vault,
+            "--event",
+            "handover",
+            "-i",
+            fx.engineer.private
+        ],
+    );
+    let log_s = log.to_str().unwrap();
+    assert!(
+        calls
+            .iter()
+            .any(|c| matches!(c.name(), "fsync" | "fdatasync") && c.paths().iter().any(|p| p == log_s)),
+        "the custody append was not fsynced"
+    );
+    let cert = fx.path("cert.json");
+    let calls = strace(
+        &fx,
+        osargs!["certify", vault, "--returned", "-i", fx.engineer.private, "-o", cert],
+    );
+    let dir = fx.root.canonicalize().unwrap();
+    let dir_s = dir.to_str().unwrap();
+    for name in ["cert.json", "cert.json.sig"] {
+        let synced = calls.iter().any(|c| {
+            matches!(c.name(), "fsync" | "fdatasync")
+                && c.paths()
+                    .iter()
+                    .any(|p| p.starts_with(&format!("{dir_s}/.{name}.")) || p == &format!("{dir_s}/{name}"))
+        });
+        assert!(synced, "{name} was not fsynced");
+    }
+    assert!(
+        calls
+            .iter()
+            .any(|c| matches!(c.name(), "fsync" | "fdatasync") && c.paths().iter().any(|p| p == dir_s)),
+        "the certificate's folder was not fsynced"
+    );
+}

@@ -22,13 +22,24 @@ pub const ZSTD_LEVEL: i32 = 3;
 /// not in an exhausted machine.
 pub const MAX_MANIFEST_BYTES: u64 = 256 << 20;
 pub const MAX_SIGNATURE_BYTES: u64 = 16 << 10;
-pub const MAX_ENTRIES: usize = 10_000_000;
+/// Members in one vault (pack refuses more; the manifest of this many is
+/// about 250 MB, near `MAX_MANIFEST_BYTES`).
+pub const MAX_ENTRIES: usize = 1_000_000;
 pub const MAX_PATH_BYTES: usize = 4096;
 /// The largest total of zero padding accepted after the end of the tar.
 pub const MAX_TRAILING_ZEROS: u64 = 1 << 20;
 
-/// The custody log path for a vault path.
+/// The custody log path for a vault path: `x.kura.custody`, or
+/// `x.kura-custody` for a vault split into volumes (see `volumes`).
 pub fn custody_path(vault: &std::path::Path) -> std::path::PathBuf {
+    if super::volumes::is_split(vault) {
+        return super::volumes::split_custody_path(vault);
+    }
+    custody_path_single(vault)
+}
+
+/// The custody log path of a single-file vault: `x.kura.custody`.
+pub fn custody_path_single(vault: &std::path::Path) -> std::path::PathBuf {
     let mut s = vault.as_os_str().to_os_string();
     s.push(CUSTODY_SUFFIX);
     std::path::PathBuf::from(s)

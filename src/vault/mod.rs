@@ -4,14 +4,17 @@
 //! encryption, `walk` the collection of inputs, `tarfmt` the tar framing,
 //! `pack` and `open` the two streaming pipelines.
 
+pub mod bounds;
 pub mod format;
 pub mod manifest;
 pub mod open;
 pub mod pack;
 pub mod paths;
+pub mod pipe;
 pub mod receipt;
 pub mod stage;
 pub mod tarfmt;
+pub mod volumes;
 pub mod walk;
 
 pub use manifest::{Approval, Entry, EntryKind, Manifest};

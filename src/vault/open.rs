@@ -2,9 +2,10 @@
 //!
 //! 1. read the custody log beside the vault and verify it (its first record
 //!    holds the signed receipt);
-//! 2. decrypt (age) → decompress (zstd) → read tar, hashing the ciphertext
-//!    and every member on the way; members go to a [`Sink`]: nowhere for
-//!    `verify`, a stage directory inside DEST for `extract`;
+//! 2. decrypt (age, on its own thread, hashing the ciphertext) → bounded
+//!    queue → decompress (zstd) → read tar, hashing every member; members go
+//!    to a [`Sink`]: nowhere for `verify`, a stage directory inside DEST for
+//!    `extract` (written by a thread of its own, see `stage`);
 //! 3. check the manifest's signature, that every member matches it, and that
 //!    manifest and ciphertext match the receipt;
 //! 4. only then (extract) move the staged members into DEST.
@@ -12,7 +13,7 @@
 //! Any failure removes the stage; nothing half-written is left.
 
 use std::collections::HashSet;
-use std::fs::{self, File};
+use std::fs;
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -23,6 +24,7 @@ use super::format::{
 };
 use super::manifest::{Entry, EntryKind, Manifest};
 use super::paths::{check_member_path, link_stays_inside};
+use super::pipe::{self, BlockReader, BlockWriter};
 use super::receipt::Receipt;
 use crate::custody::{self, Chain, NewEvent};
 use crate::error::{io_or_inner, Error, IoContext, Kind, Result};
@@ -51,12 +53,22 @@ pub struct Opened {
     pub recorded: bool,
 }
 
+/// Blocks of plaintext from the decrypt stage to the tar reader.
+const PLAIN_BLOCK: usize = 256 << 10;
+/// How many of them may wait (bounds memory).
+const QUEUE: usize = 8;
+
 /// Where decrypted members go.
 pub trait Sink {
     fn dir(&mut self, e: &Entry) -> Result<()>;
     /// Consumes the member's data and returns its BLAKE3 (hex).
     fn file(&mut self, e: &Entry, data: &mut dyn Read) -> Result<String>;
     fn symlink(&mut self, e: &Entry) -> Result<()>;
+    /// Called after the last member: completes whatever the sink still has
+    /// under way and reports its first failure.
+    fn finish(&mut self) -> Result<()> {
+        Ok(())
+    }
 }
 
 fn damaged(detail: impl std::fmt::Display) -> Error {
@@ -67,23 +79,34 @@ fn mismatch(what: &str) -> Error {
     Error::new(Kind::Integrity, "err-manifest-mismatch").arg("what", what)
 }
 
-/// Reads `data` to the end, hashing it, handing each block to `out`.
-pub(super) fn hash_copy(data: &mut dyn Read, mut out: impl FnMut(&[u8]) -> Result<()>) -> Result<(String, u64)> {
+/// Reads `data` to the end through `buf`, hashing it; returns the BLAKE3
+/// (hex) and the length.
+fn hash_all(data: &mut dyn Read, buf: &mut [u8]) -> Result<(String, u64)> {
     let mut h = blake3::Hasher::new();
-    let mut buf = vec![0u8; 256 << 10];
     let mut n_total = 0u64;
     loop {
-        let n = match data.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(stream_error(e)),
-        };
+        let n = read_full(data, buf)?;
         h.update(&buf[..n]);
-        out(&buf[..n])?;
         n_total += n as u64;
+        if n < buf.len() {
+            break;
+        }
     }
     Ok((h.finalize().to_hex().to_string(), n_total))
+}
+
+/// Fills `buf` from `data` as far as it goes; fewer bytes only at the end.
+pub(super) fn read_full(data: &mut dyn Read, buf: &mut [u8]) -> Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match data.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(stream_error(e)),
+        }
+    }
+    Ok(n)
 }
 
 /// Errors from inside the decrypting/decompressing stream.
@@ -95,14 +118,20 @@ fn stream_error(e: io::Error) -> Error {
 }
 
 /// Verify: members are hashed and dropped.
-pub struct NullSink;
+#[derive(Default)]
+pub struct NullSink {
+    buf: Vec<u8>,
+}
 
 impl Sink for NullSink {
     fn dir(&mut self, _: &Entry) -> Result<()> {
         Ok(())
     }
     fn file(&mut self, _: &Entry, data: &mut dyn Read) -> Result<String> {
-        Ok(hash_copy(data, |_| Ok(()))?.0)
+        if self.buf.is_empty() {
+            self.buf = vec![0; PLAIN_BLOCK];
+        }
+        Ok(hash_all(data, &mut self.buf)?.0)
     }
     fn symlink(&mut self, _: &Entry) -> Result<()> {
         Ok(())
@@ -126,6 +155,23 @@ impl<R: Read> Read for Tap<R> {
     }
 }
 
+/// A member's data that reports how much of it has been read (progress
+/// within a large file).
+struct Counted<'a, R> {
+    inner: R,
+    read: u64,
+    report: &'a dyn Fn(u64),
+}
+
+impl<R: Read> Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        (self.report)(self.read);
+        Ok(n)
+    }
+}
+
 /// Inputs to [`open`].
 pub struct OpenRequest<'a> {
     pub vault: &'a Path,
@@ -140,15 +186,16 @@ pub struct OpenRequest<'a> {
 pub fn open_into(req: &OpenRequest, sink: &mut dyn Sink, progress: &dyn Fn(u64)) -> Result<Opened> {
     let chain = custody::read(req.custody)?;
     let receipt = chain.receipt.clone();
+    super::bounds::check_receipt(&receipt)?;
     let trust = match req.signers {
         Some(s) => Trust::Allowed(s.require(&receipt.packer, NS_MANIFEST, "vault")?),
         None => Trust::Unchecked,
     };
-    let meta = fs::metadata(req.vault).at(req.vault.display())?;
-    if meta.len() != receipt.ciphertext.size {
+    // A single file or the volumes of a split vault, read as one stream.
+    let (file, size) = super::volumes::open(req.vault)?;
+    if size != receipt.ciphertext.size {
         return Err(Error::new(Kind::Integrity, "err-receipt-mismatch").arg("what", "size"));
     }
-    let file = File::open(req.vault).at(req.vault.display())?;
     let state = Arc::new(Mutex::new((blake3::Hasher::new(), 0u64)));
     let tap = Tap {
         inner: file,
@@ -159,39 +206,19 @@ pub fn open_into(req: &OpenRequest, sink: &mut dyn Sink, progress: &dyn Fn(u64))
     let plain = decryptor
         .decrypt(req.identities.age_identities())
         .map_err(|e| no_key_or_altered(decrypt_error(e), req.vault, &receipt))?;
-    let decoder = zstd::stream::read::Decoder::new(plain).map_err(damaged)?;
-    let mut archive = tar::Archive::new(decoder);
-    let manifest_bytes;
-    let sig_text;
-    let mut seen: Vec<Entry> = Vec::new();
-    let mut approval_seen: Option<(String, u64, String)> = None;
-    {
-        let mut reader = MemberReader::default();
-        let entries = archive.entries().map_err(damaged)?;
-        for entry in entries {
-            let mut entry = entry.map_err(stream_error)?;
-            reader.member(&mut entry, sink, &mut seen, &mut approval_seen, progress)?;
-        }
-        manifest_bytes = reader.manifest.ok_or_else(|| damaged("no manifest"))?;
-        sig_text = reader.signature.ok_or_else(|| damaged("no manifest signature"))?;
-    }
-    // After the tar: nothing but zero padding, then the end of the stream.
-    let mut rest = archive.into_inner();
-    let mut zeros = 0u64;
-    let mut buf = [0u8; 8192];
-    loop {
-        let n = match rest.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(stream_error(e)),
-        };
-        zeros += n as u64;
-        if zeros > MAX_TRAILING_ZEROS || buf[..n].iter().any(|b| *b != 0) {
-            return Err(damaged("data after the end of the archive"));
-        }
-    }
-    drop(rest);
+    // The decrypt stage runs on a thread of its own; decompressing and
+    // reading the tar run here. The decrypt stage has read the whole
+    // ciphertext (and hashed it) once the tar reader saw the clean end.
+    let (plain_out, plain_in) = pipe::block_queue(QUEUE, PLAIN_BLOCK);
+    let Members {
+        manifest_bytes,
+        sig_text,
+        seen,
+        approval_seen,
+    } = std::thread::scope(|s| {
+        s.spawn(move || decrypt_stage(plain, plain_out));
+        read_members(plain_in, &receipt, sink, progress)
+    })?;
     let (ct_hash, ct_len) = {
         let s = state.lock().map_err(|_| Error::internal("hash state poisoned"))?;
         (s.0.finalize().to_hex().to_string(), s.1)
@@ -231,6 +258,78 @@ pub fn open_into(req: &OpenRequest, sink: &mut dyn Sink, progress: &dyn Fn(u64))
     })
 }
 
+/// The decrypt stage: age's STREAM, read block by block into the queue.
+/// A failure (a chunk that does not authenticate, a truncated vault) goes
+/// down the queue and surfaces at the tar reader.
+fn decrypt_stage(mut plain: impl Read, mut out: BlockWriter) {
+    loop {
+        if out.send_if_full().is_err() {
+            return; // the tar reader stopped first; its error is reported
+        }
+        match plain.read(out.spare()) {
+            Ok(0) => {
+                let _ = out.finish();
+                return;
+            }
+            Ok(n) => {
+                out.filled(n);
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return out.fail(e),
+        }
+    }
+}
+
+/// What reading the tar collected.
+struct Members {
+    manifest_bytes: Vec<u8>,
+    sig_text: String,
+    seen: Vec<Entry>,
+    approval_seen: Option<(String, u64, String)>,
+}
+
+/// zstd → tar → members to the sink; after the tar, nothing but zero
+/// padding up to the end of the stream.
+fn read_members(plain: BlockReader, receipt: &Receipt, sink: &mut dyn Sink, progress: &dyn Fn(u64)) -> Result<Members> {
+    let decoder = zstd::stream::read::Decoder::with_buffer(plain).map_err(damaged)?;
+    // Metered against the receipt: a hostile archive ends in an error, not
+    // in an exhausted machine (see `bounds`).
+    let (decoder, mut limits) = super::bounds::meter(decoder, receipt);
+    let mut archive = tar::Archive::new(decoder);
+    let mut seen: Vec<Entry> = Vec::new();
+    let mut approval_seen: Option<(String, u64, String)> = None;
+    let mut reader = MemberReader::default();
+    for entry in archive.entries().map_err(damaged)? {
+        let mut entry = entry.map_err(|e| limits.explain(stream_error(e)))?;
+        limits.member(&entry)?;
+        reader.member(&mut entry, sink, &mut seen, &mut approval_seen, progress)?;
+    }
+    let manifest_bytes = reader.manifest.ok_or_else(|| damaged("no manifest"))?;
+    let sig_text = reader.signature.ok_or_else(|| damaged("no manifest signature"))?;
+    let mut rest = archive.into_inner();
+    let mut zeros = 0u64;
+    let mut buf = [0u8; 8192];
+    loop {
+        let n = match rest.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(stream_error(e)),
+        };
+        zeros += n as u64;
+        if zeros > MAX_TRAILING_ZEROS || buf[..n].iter().any(|b| *b != 0) {
+            return Err(damaged("data after the end of the archive"));
+        }
+    }
+    sink.finish()?;
+    Ok(Members {
+        manifest_bytes,
+        sig_text,
+        seen,
+        approval_seen,
+    })
+}
+
 fn decrypt_error(e: age::DecryptError) -> Error {
     match e {
         age::DecryptError::NoMatchingKeys => Error::new(Kind::Decrypt, "err-no-matching-key"),
@@ -245,7 +344,7 @@ fn no_key_or_altered(e: Error, vault: &Path, receipt: &Receipt) -> Error {
     if e.kind != Kind::Decrypt {
         return e;
     }
-    match super::pack::hash_file(vault) {
+    match super::volumes::hash(vault) {
         Ok(h) if h != receipt.ciphertext.blake3 => {
             Error::new(Kind::Integrity, "err-receipt-mismatch").arg("what", "ciphertext BLAKE3")
         }
@@ -393,7 +492,13 @@ impl MemberReader {
                 sink.symlink(&e)?;
             }
             EntryKind::File => {
-                let hash = sink.file(&e, entry)?;
+                let base = self.done;
+                let mut counted = Counted {
+                    inner: entry,
+                    read: 0,
+                    report: &|n| progress(base + n),
+                };
+                let hash = sink.file(&e, &mut counted)?;
                 e.blake3 = Some(hash);
                 self.done += size;
                 progress(self.done);
@@ -429,7 +534,7 @@ impl MemberReader {
             if approval.is_some() || !seen.is_empty() || self.manifest.is_some() {
                 return Err(damaged("misplaced approval document"));
             }
-            let (hash, n) = hash_copy(entry, |_| Ok(()))?;
+            let (hash, n) = hash_all(entry, &mut [0; 8192])?;
             *approval = Some((path.to_string(), n, hash));
         } else {
             return Err(damaged("unexpected .kura member"));
@@ -441,7 +546,7 @@ impl MemberReader {
 /// Verifies a vault without writing any plaintext, then records "verified"
 /// in the custody log (when an SSH key is among the identities).
 pub fn verify(req: &OpenRequest, progress: &dyn Fn(u64)) -> Result<Opened> {
-    let mut opened = open_into(req, &mut NullSink, progress)?;
+    let mut opened = open_into(req, &mut NullSink::default(), progress)?;
     if let Some(signer) = &req.identities.signer {
         let ev = NewEvent::new("verified").detail("result", "ok");
         custody::append(req.custody, ev, signer, crate::clock::now())?;
@@ -455,14 +560,19 @@ pub fn extract(req: &OpenRequest, dest: &Path, force: bool, progress: &dyn Fn(u6
     let created_dest = !dest.exists();
     if created_dest {
         fs::create_dir_all(dest).at(dest.display())?;
+        crate::interrupt::register_empty_dir(dest);
     }
     let result = super::stage::extract_staged(req, dest, force, progress);
     if result.is_err() && created_dest {
         let _ = fs::remove_dir(dest);
     }
+    crate::interrupt::unregister(dest);
     let mut opened = result?;
     let abs = fs::canonicalize(dest).unwrap_or_else(|_| dest.to_path_buf());
     opened.destination = Some(abs.clone());
+    // The files are in place: their custody record is written even if an
+    // interruption comes now.
+    let _critical = crate::interrupt::Critical::hold();
     if let Some(signer) = &req.identities.signer {
         let ev = NewEvent::new("extracted").detail("destination", abs.to_string_lossy().into_owned());
         custody::append(req.custody, ev, signer, crate::clock::now())?;

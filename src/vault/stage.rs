@@ -1,21 +1,184 @@
 //! Extraction through a stage: members are written into a hidden directory
 //! inside DEST while the vault is checked; only when every check passed are
 //! they moved into place. Any failure (or Ctrl-C) removes the stage.
+//!
+//! The writing itself runs on a thread of its own ([`StageWriter`]), fed
+//! through a bounded queue of reused blocks, so that creating and writing
+//! files overlaps decrypting, decompressing and hashing.
 
-use std::fs::{self, OpenOptions};
+use std::collections::HashSet;
+use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::{Duration, UNIX_EPOCH};
 
 use super::manifest::{Entry, EntryKind};
-use super::open::{open_into, OpenRequest, Opened, Sink};
+use super::open::{open_into, read_full, OpenRequest, Opened, Sink};
 use crate::error::{Error, IoContext, Kind, Result};
+
+/// Bytes of file data per message to the writer thread.
+const WRITE_BLOCK: usize = 256 << 10;
+/// Messages that may wait for the writer thread (bounds memory).
+const WRITE_QUEUE: usize = 16;
 
 /// Members written under `root` (the stage). Symbolic links are created only
 /// after every file is written, so no write can ever follow one.
 struct StageSink {
     root: PathBuf,
     links: Vec<Entry>,
+    writer: StageWriter,
+}
+
+/// One piece of work for the writer thread, in archive order.
+enum WriteOp {
+    Dir(PathBuf),
+    /// A block of a file's data: `create` comes with its first block,
+    /// `close` (mtime, mode) with its last.
+    Data {
+        create: Option<PathBuf>,
+        block: Vec<u8>,
+        len: usize,
+        close: Option<(i64, u32)>,
+    },
+}
+
+/// The writer thread and the queue to it. After a failure it skips the
+/// rest of the work; the failure is reported by the next call.
+struct StageWriter {
+    tx: Option<SyncSender<WriteOp>>,
+    spare: Receiver<Vec<u8>>,
+    failed: Arc<Mutex<Option<Error>>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl StageWriter {
+    fn start() -> Result<StageWriter> {
+        let (tx, rx) = sync_channel(WRITE_QUEUE);
+        let (back, spare) = channel();
+        let failed = Arc::new(Mutex::new(None));
+        let report = failed.clone();
+        let thread = std::thread::Builder::new()
+            .name("kura-write".into())
+            .spawn(move || write_stage(rx, back, report))
+            .map_err(|e| Error::internal(e))?;
+        Ok(StageWriter {
+            tx: Some(tx),
+            spare,
+            failed,
+            thread: Some(thread),
+        })
+    }
+
+    /// The writer's first failure, if it had one.
+    fn check(&self) -> Result<()> {
+        match self.failed.lock() {
+            Ok(mut f) => f.take().map_or(Ok(()), Err),
+            Err(_) => Err(Error::internal("writer state poisoned")),
+        }
+    }
+
+    fn send(&self, op: WriteOp) -> Result<()> {
+        let sent = self.tx.as_ref().map(|tx| tx.send(op).is_ok());
+        if sent != Some(true) {
+            self.check()?;
+            return Err(Error::internal("writer stopped"));
+        }
+        Ok(())
+    }
+
+    /// An empty block to fill (one the writer has finished with, if any).
+    fn block(&self) -> Vec<u8> {
+        self.spare.try_recv().unwrap_or_else(|_| vec![0; WRITE_BLOCK])
+    }
+
+    /// Waits until everything queued is on disk (in the page cache).
+    fn finish(&mut self) -> Result<()> {
+        drop(self.tx.take());
+        if let Some(t) = self.thread.take() {
+            t.join().map_err(|_| Error::internal("writer panicked"))?;
+        }
+        self.check()
+    }
+}
+
+impl Drop for StageWriter {
+    fn drop(&mut self) {
+        drop(self.tx.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The writer thread: creates directories and files under the stage in the
+/// order given. Parents already made are remembered, so a small file costs
+/// open, write, futimens, fchmod and close and nothing else.
+fn write_stage(rx: Receiver<WriteOp>, back: Sender<Vec<u8>>, failed: Arc<Mutex<Option<Error>>>) {
+    let mut made: HashSet<PathBuf> = HashSet::new();
+    let mut open: Option<(File, PathBuf)> = None;
+    let mut broken = false;
+    for op in rx {
+        let result = match op {
+            _ if broken => Ok(()),
+            WriteOp::Dir(p) => make_dirs(&mut made, &p),
+            WriteOp::Data {
+                create,
+                block,
+                len,
+                close,
+            } => {
+                let r = write_block(&mut made, &mut open, create, &block[..len], close);
+                let _ = back.send(block);
+                r
+            }
+        };
+        if let Err(e) = result {
+            broken = true;
+            open = None;
+            if let Ok(mut f) = failed.lock() {
+                f.get_or_insert(e);
+            }
+        }
+    }
+}
+
+fn make_dirs(made: &mut HashSet<PathBuf>, p: &Path) -> Result<()> {
+    if !made.contains(p) {
+        fs::create_dir_all(p).at(p.display())?;
+        made.insert(p.to_path_buf());
+    }
+    Ok(())
+}
+
+fn write_block(
+    made: &mut HashSet<PathBuf>,
+    open: &mut Option<(File, PathBuf)>,
+    create: Option<PathBuf>,
+    data: &[u8],
+    close: Option<(i64, u32)>,
+) -> Result<()> {
+    if let Some(p) = create {
+        if let Some(parent) = p.parent() {
+            make_dirs(made, parent)?;
+        }
+        let f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&p)
+            .at(p.display())?;
+        *open = Some((f, p));
+    }
+    let (f, p) = open.as_mut().ok_or_else(|| Error::internal("write without a file"))?;
+    f.write_all(data).at(p.display())?;
+    if let Some((mtime, mode)) = close {
+        f.set_modified(to_time(mtime)).at(p.display())?;
+        let (f, p) = open.take().ok_or_else(|| Error::internal("close without a file"))?;
+        set_file_mode(f, &p, mode)?;
+    }
+    Ok(())
 }
 
 fn join(root: &Path, member: &str) -> PathBuf {
@@ -47,6 +210,20 @@ fn set_mode(path: &Path, mode: u32) -> Result<()> {
     fs::set_permissions(path, p).at(path.display())
 }
 
+/// Sets a just-written file's mode through its descriptor, then closes it.
+#[cfg(unix)]
+fn set_file_mode(f: File, path: &Path, mode: u32) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    f.set_permissions(fs::Permissions::from_mode(mode & 0o777))
+        .at(path.display())
+}
+
+#[cfg(not(unix))]
+fn set_file_mode(f: File, path: &Path, mode: u32) -> Result<()> {
+    drop(f);
+    set_mode(path, mode)
+}
+
 impl StageSink {
     fn parent_ready(&self, path: &Path) -> Result<()> {
         if let Some(parent) = path.parent() {
@@ -58,26 +235,34 @@ impl StageSink {
 
 impl Sink for StageSink {
     fn dir(&mut self, e: &Entry) -> Result<()> {
-        let p = join(&self.root, &e.path);
-        fs::create_dir_all(&p).at(p.display())
+        self.writer.check()?;
+        self.writer.send(WriteOp::Dir(join(&self.root, &e.path)))
     }
 
+    /// Hashes the data here and hands it to the writer thread block by block.
     fn file(&mut self, e: &Entry, data: &mut dyn Read) -> Result<String> {
-        let p = join(&self.root, &e.path);
-        self.parent_ready(&p)?;
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&p)
-            .at(p.display())?;
-        let mut w = std::io::BufWriter::with_capacity(256 << 10, &mut f);
-        let (hash, _) = super::open::hash_copy(data, |b| w.write_all(b).at(p.display()))?;
-        w.flush().at(p.display())?;
-        drop(w);
-        f.set_modified(to_time(e.mtime)).at(p.display())?;
-        drop(f);
-        set_mode(&p, e.mode)?;
-        Ok(hash)
+        self.writer.check()?;
+        let mut create = Some(join(&self.root, &e.path));
+        let mut h = blake3::Hasher::new();
+        loop {
+            let mut block = self.writer.block();
+            let len = read_full(data, &mut block)?;
+            h.update(&block[..len]);
+            let last = len < block.len();
+            self.writer.send(WriteOp::Data {
+                create: create.take(),
+                block,
+                len,
+                close: last.then_some((e.mtime, e.mode)),
+            })?;
+            if last {
+                return Ok(h.finalize().to_hex().to_string());
+            }
+        }
+    }
+
+    fn finish(&mut self) -> Result<()> {
+        self.writer.finish()
     }
 
     fn symlink(&mut self, e: &Entry) -> Result<()> {
@@ -177,6 +362,7 @@ pub(super) fn extract_staged(req: &OpenRequest, dest: &Path, force: bool, progre
         let mut sink = StageSink {
             root: stage.path().to_path_buf(),
             links: vec![],
+            writer: StageWriter::start()?,
         };
         let opened = open_into(req, &mut sink, progress)?;
         for l in &sink.links {
@@ -189,6 +375,8 @@ pub(super) fn extract_staged(req: &OpenRequest, dest: &Path, force: bool, progre
                 filetime::FileTime::from_unix_time(l.mtime, 0),
             );
         }
+        // Once files start moving into DEST, the move completes.
+        let _critical = crate::interrupt::Critical::enter()?;
         check_conflicts(dest, &opened.manifest.entries, force)?;
         move_into_place(stage.path(), dest, &opened.manifest.entries)?;
         // Directory modes and times last, deepest first.
@@ -210,11 +398,11 @@ pub(super) fn extract_staged(req: &OpenRequest, dest: &Path, force: bool, progre
         crate::fsutil::fsync_dir(dest)?;
         Ok(opened)
     })();
-    crate::interrupt::unregister(stage.path());
     let stage_path = stage.path().to_path_buf();
     if stage.close().is_err() {
         let _ = make_writable_and_remove(&stage_path);
     }
+    crate::interrupt::unregister(&stage_path);
     result
 }
 

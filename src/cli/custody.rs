@@ -15,6 +15,7 @@ use crate::keys::AllowedSigners;
 pub enum CustodyCommand {
     /// Append a signed event (handover, received, returned, deleted, note, lost, …).
     /// Notes must never name a patient.
+    #[command(after_help = NO_PATIENTS)]
     Add(AddArgs),
     /// Show the log as a table
     Show(ShowArgs),
@@ -22,14 +23,19 @@ pub enum CustodyCommand {
     Verify(VerifyLogArgs),
 }
 
+/// The warning `custody add --help` ends with (translated: help-custody-add-after-help).
+const NO_PATIENTS: &str = "WARNING: the custody log travels with the vault and is handed to the clinic \
+and others unencrypted. Never write a patient's name, patient number or anything else that identifies \
+a patient in a note.";
+
 #[derive(Args, Debug)]
 pub struct AddArgs {
     /// The vault (or its .custody file)
     pub vault: PathBuf,
-    /// handover, received, verified, extracted, returned, deleted, note or lost
+    /// handover, received, verified, extracted, returned, deleted, note or lost (anything else is refused)
     #[arg(long, value_name = "KIND")]
     pub event: String,
-    /// Free text (never a patient's name or other patient information)
+    /// Free text, stored unencrypted: NEVER a patient's name or anything identifying a patient
     #[arg(long, value_name = "TEXT")]
     pub note: Option<String>,
     /// My OpenSSH Ed25519 key (signs the record)

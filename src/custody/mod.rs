@@ -93,7 +93,7 @@ impl Chain {
     pub fn head(&self) -> String {
         self.lines
             .last()
-            .map(|l| blake3::hash(l.as_bytes()).to_hex().to_string())
+            .map(|l| hash_line(l))
             .unwrap_or_else(|| GENESIS.into())
     }
 
@@ -107,6 +107,11 @@ impl Chain {
     }
 }
 
+/// BLAKE3 (hex) of a line's exact bytes: the next record's `prev`.
+pub fn hash_line(line: &str) -> String {
+    blake3::hash(line.as_bytes()).to_hex().to_string()
+}
+
 /// The custody log for a path: the path itself if it already names a
 /// `.custody` file, else the sidecar beside the vault.
 pub fn log_path(path: &Path) -> PathBuf {
@@ -117,14 +122,17 @@ pub fn log_path(path: &Path) -> PathBuf {
     }
 }
 
-fn host() -> String {
+/// This computer's host name, as records state it.
+pub fn host() -> String {
     gethostname::gethostname().to_string_lossy().into_owned()
 }
 
+/// "The log is broken at record #n", with the reason (a `msg-custody-why-*`
+/// message id) in the user's language.
 fn bad(seq: usize, why: &str) -> Error {
     Error::new(Kind::Integrity, "err-custody-bad-record")
         .arg("n", seq)
-        .arg("why", why)
+        .arg("why", crate::i18n::t(why, &[]))
 }
 
 /// Signs a record and returns its line (without newline).
@@ -142,18 +150,18 @@ pub fn sign_record(record: &Record, signer: &SigningKey) -> Result<String> {
 /// Splits a line into (signed message, record, signature).
 fn split_line(line: &str, n: usize) -> Result<(String, Record, String)> {
     const MARK: &str = ",\"sig\":\"";
-    let at = line.rfind(MARK).ok_or_else(|| bad(n, "no signature"))?;
+    let at = line.rfind(MARK).ok_or_else(|| bad(n, "msg-custody-why-no-signature"))?;
     if !line.ends_with("\"}") {
-        return Err(bad(n, "malformed"));
+        return Err(bad(n, "msg-custody-why-malformed"));
     }
     let body = format!("{}}}", &line[..at]);
-    let sig: String =
-        serde_json::from_str(&line[at + MARK.len() - 1..line.len() - 1]).map_err(|_| bad(n, "malformed signature"))?;
-    let record: Record = serde_json::from_str(&body).map_err(|_| bad(n, "malformed"))?;
+    let sig: String = serde_json::from_str(&line[at + MARK.len() - 1..line.len() - 1])
+        .map_err(|_| bad(n, "msg-custody-why-malformed"))?;
+    let record: Record = serde_json::from_str(&body).map_err(|_| bad(n, "msg-custody-why-malformed"))?;
     // The whole line must be exactly the record plus its signature.
-    let whole: Value = serde_json::from_str(line).map_err(|_| bad(n, "malformed"))?;
+    let whole: Value = serde_json::from_str(line).map_err(|_| bad(n, "msg-custody-why-malformed"))?;
     if whole.get("sig").and_then(Value::as_str) != Some(sig.as_str()) {
-        return Err(bad(n, "malformed"));
+        return Err(bad(n, "msg-custody-why-malformed"));
     }
     Ok((body, record, sig))
 }
@@ -165,14 +173,16 @@ pub fn verify_text(text: &str) -> Result<Chain> {
     let last = raw.pop().unwrap_or("");
     let mut torn = false;
     if torn_tail {
-        // An interrupted append leaves a partial last line: ignore it unless
-        // it is a complete, valid record that merely lacks its newline.
+        // An interrupted append leaves a proper prefix of a line, which is
+        // never a whole JSON object. A last line that is one (without its
+        // newline) is a record like any other and must check out.
         let mut probe = raw.clone();
         probe.push(last);
-        if let Ok(chain) = verify_lines(&probe) {
-            return Ok(chain);
+        match verify_lines(&probe) {
+            Ok(chain) => return Ok(chain),
+            Err(e) if serde_json::from_str::<Value>(last).is_ok() => return Err(e),
+            Err(_) => torn = true,
         }
-        torn = true;
     }
     let mut chain = verify_lines(&raw)?;
     chain.torn_tail = torn;
@@ -188,47 +198,52 @@ fn verify_lines(lines: &[&str]) -> Result<Chain> {
     let mut prev = GENESIS.to_string();
     for (n, line) in lines.iter().enumerate() {
         if line.len() > MAX_LINE_BYTES {
-            return Err(bad(n, "too long"));
+            return Err(bad(n, "msg-custody-why-too-long"));
         }
         let (body, record, sig) = split_line(line, n)?;
         if record.v != FORMAT_VERSION {
-            return Err(bad(n, "unknown version"));
+            return Err(bad(n, "msg-custody-why-version"));
+        }
+        if n >= 2 && record.seq == n as u64 - 1 && record.prev == hash_line(lines[n - 2]) && lines[n - 1] != *line {
+            // This record follows the one before its predecessor, which is
+            // not a copy of it: the predecessor was inserted.
+            return Err(bad(n - 1, "msg-custody-why-inserted"));
         }
         if record.seq != n as u64 {
-            return Err(bad(n, "out of sequence"));
+            return Err(bad(n, "msg-custody-why-sequence"));
         }
         if record.prev != prev {
-            return Err(bad(n, "does not follow the previous record"));
+            return Err(bad(n, "msg-custody-why-link"));
         }
         if !EVENTS.contains(&record.event.as_str()) {
-            return Err(bad(n, "unknown event"));
+            return Err(bad(n, "msg-custody-why-event"));
         }
         signature::verify(&record.actor, NS_CUSTODY, body.as_bytes(), &sig, "custody record")
-            .map_err(|_| bad(n, "signature invalid"))?;
+            .map_err(|_| bad(n, "msg-custody-why-signature"))?;
         if n == 0 {
             if record.event != "packed" {
-                return Err(bad(0, "first record is not 'packed'"));
+                return Err(bad(0, "msg-custody-why-first"));
             }
             let (Some(text), Some(rsig)) = (&record.receipt, &record.receipt_sig) else {
-                return Err(bad(0, "no receipt"));
+                return Err(bad(0, "msg-custody-why-no-receipt"));
             };
             let r = Receipt::parse(text)?;
             signature::verify(&r.packer, NS_RECEIPT, text.as_bytes(), rsig, "receipt")
-                .map_err(|_| bad(0, "receipt signature invalid"))?;
+                .map_err(|_| bad(0, "msg-custody-why-receipt-signature"))?;
             if r.vault_id != record.vault_id || r.packer != record.actor {
-                return Err(bad(0, "receipt does not match the record"));
+                return Err(bad(0, "msg-custody-why-receipt-record"));
             }
             receipt = Some(r);
         } else {
             if record.receipt.is_some() || record.event == "packed" {
-                return Err(bad(n, "a second receipt"));
+                return Err(bad(n, "msg-custody-why-second-receipt"));
             }
             let id = &receipt.as_ref().expect("set by record 0").vault_id;
             if &record.vault_id != id {
-                return Err(bad(n, "names another vault"));
+                return Err(bad(n, "msg-custody-why-other-vault"));
             }
         }
-        prev = blake3::hash(line.as_bytes()).to_hex().to_string();
+        prev = hash_line(line);
         records.push(record);
     }
     Ok(Chain {
@@ -248,7 +263,7 @@ pub fn read(path: &Path) -> Result<Chain> {
             e
         }
     })?;
-    let text = String::from_utf8(bytes).map_err(|_| bad(0, "not UTF-8"))?;
+    let text = String::from_utf8(bytes).map_err(|_| bad(0, "msg-custody-why-utf8"))?;
     verify_text(&text)
 }
 
@@ -323,7 +338,13 @@ pub fn append(path: &Path, ev: NewEvent, signer: &SigningKey, now: DateTime<Fixe
     (&mut f)
         .take(MAX_LOG_BYTES + 1)
         .read_to_string(&mut text)
-        .map_err(|_| bad(0, "not UTF-8"))?;
+        .map_err(|_| bad(0, "msg-custody-why-utf8"))?;
+    if text.len() as u64 > MAX_LOG_BYTES {
+        // Never cut a log kura could not read whole.
+        return Err(Error::new(Kind::Refused, "err-file-too-large")
+            .arg("path", path.display())
+            .arg("max", MAX_LOG_BYTES));
+    }
     let chain = verify_text(&text)?;
     if chain.torn_tail {
         let complete: usize = chain.lines.iter().map(|l| l.len() + 1).sum();
@@ -350,8 +371,14 @@ pub fn append(path: &Path, ev: NewEvent, signer: &SigningKey, now: DateTime<Fixe
         line.insert(0, '\n');
     }
     line.push('\n');
-    f.seek(SeekFrom::End(0)).at(path.display())?;
-    f.write_all(line.as_bytes()).at(path.display())?;
-    f.sync_all().at(path.display())?;
+    let end = f.seek(SeekFrom::End(0)).at(path.display())?;
+    let written = f.write_all(line.as_bytes()).and_then(|_| f.sync_all());
+    if let Err(e) = written {
+        // A full disk or an I/O error mid-line: take the partial line back,
+        // so the log ends where it did.
+        let _ = f.set_len(end);
+        let _ = f.sync_all();
+        return Err(Error::io(&e, path.display()));
+    }
     Ok(record)
 }

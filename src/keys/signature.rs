@@ -135,20 +135,30 @@ fn is_key_type(s: &str) -> bool {
     s.starts_with("ssh-") || s.starts_with("ecdsa-") || s.starts_with("sk-")
 }
 
-/// Matches OpenSSH-style patterns with `*` and `?`.
+/// Matches OpenSSH-style patterns with `*` and `?`, without recursion and
+/// in at most len(pattern) × len(s) steps, whatever the pattern.
 fn glob(pattern: &str, s: &str) -> bool {
-    fn go(p: &[char], s: &[char]) -> bool {
-        match (p.first(), s.first()) {
-            (None, None) => true,
-            (Some('*'), _) => go(&p[1..], s) || (!s.is_empty() && go(p, &s[1..])),
-            (Some('?'), Some(_)) => go(&p[1..], &s[1..]),
-            (Some(a), Some(b)) if a == b => go(&p[1..], &s[1..]),
-            _ => false,
-        }
-    }
     let p: Vec<char> = pattern.chars().collect();
     let s: Vec<char> = s.chars().collect();
-    go(&p, &s)
+    let (mut pi, mut si) = (0, 0);
+    // Where the last `*` was, and where in `s` it currently stops.
+    let mut star: Option<(usize, usize)> = None;
+    while si < s.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == s[si]) && p[pi] != '*' {
+            pi += 1;
+            si += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, si));
+            pi += 1;
+        } else if let Some((sp, ss)) = star {
+            pi = sp + 1;
+            si = ss + 1;
+            star = Some((sp, ss + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
 }
 
 /// Largest allowed_signers file kura reads.
@@ -253,6 +263,28 @@ mod tests {
         assert_eq!(s.principal_for(&info, NS_CERTIFICATE).as_deref(), Some("alice@example"));
         assert!(s.principal_for(&info, NS_MANIFEST).is_none());
         assert_eq!(AllowedSigners::parse("just-a-name\n").unwrap_err(), 1);
+    }
+
+    #[test]
+    fn glob_patterns() {
+        for (p, s, m) in [
+            ("kura-*", "kura-custody", true),
+            ("*", "", true),
+            ("", "", true),
+            ("", "a", false),
+            ("k?ra-manifest", "kura-manifest", true),
+            ("*cert*", "kura-certificate", true),
+            ("kura-cert*", "kura-custody", false),
+            ("a*b*c", "aXbYc", true),
+            ("a*b*c", "aXbY", false),
+            ("*?", "", false),
+        ] {
+            assert_eq!(glob(p, s), m, "{p} {s}");
+        }
+        // Hostile patterns end at once and without exhausting the stack.
+        let stars = "*a".repeat(5000) + "b";
+        assert!(!glob(&stars, &"a".repeat(60)));
+        assert!(!glob(&"?".repeat(1 << 20), "kura-manifest"));
     }
 
     #[test]

@@ -1,0 +1,173 @@
+//! Checking a certificate the way a clinic does (docs/CERTIFICATE.md,
+//! "Verifying"): the signature and its signer, the vault against the
+//! clinic's own copy of the custody log, that copy as the beginning of the
+//! chain inside the certificate, the whole chain, and every field against
+//! the chain's receipt.
+
+use std::path::Path;
+
+use ssh_key::{PublicKey, SshSig};
+
+use super::model::*;
+use crate::custody::{self, Chain};
+use crate::error::{Error, Kind, Result};
+use crate::keys::signature::{self, AllowedSigners, KeyInfo, NS_CERTIFICATE};
+
+/// Largest certificate (and signature) kura reads.
+pub const MAX_CERT_BYTES: u64 = 64 << 20;
+const MAX_SIG_BYTES: u64 = 16 << 10;
+
+/// A certificate that passed every check.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    pub certificate: Certificate,
+    /// The signer's principal in the allowed signers file.
+    pub principal: String,
+    pub on_time: bool,
+    /// Whole days after the delete-by day (0 when on time).
+    pub days_late: i64,
+    /// Records in the clinic's copy, and in the certificate's chain.
+    pub clinic_records: usize,
+    pub chain_records: usize,
+}
+
+fn altered() -> Error {
+    Error::new(Kind::Integrity, "err-cert-altered")
+}
+
+fn field(name: &str) -> Error {
+    Error::new(Kind::Integrity, "err-cert-field-mismatch").arg("field", name)
+}
+
+/// Checks the detached signature and returns the signer's key and principal.
+fn check_signature(cert: &[u8], sig: &str, signers: &AllowedSigners) -> Result<(KeyInfo, String)> {
+    let parsed = SshSig::from_pem(sig.trim().as_bytes()).map_err(|_| altered())?;
+    if parsed.namespace() != NS_CERTIFICATE {
+        return Err(Error::new(Kind::Integrity, "err-cert-namespace").arg("namespace", parsed.namespace()));
+    }
+    // Named by fingerprint only: a comment would come from the untrusted
+    // certificate itself.
+    let key = KeyInfo::of(&PublicKey::from(parsed.public_key().clone()));
+    signature::verify(&key, NS_CERTIFICATE, cert, sig, "certificate").map_err(|_| altered())?;
+    let principal = signers
+        .principal_for(&key, NS_CERTIFICATE)
+        .ok_or_else(|| Error::new(Kind::Untrusted, "err-cert-untrusted").arg("key", key.display()))?;
+    Ok((key, principal))
+}
+
+/// Verifies the chain carried in the certificate; a break is reported as
+/// the certificate's, naming the record.
+fn embedded_chain(c: &Certificate) -> Result<Chain> {
+    let mut text = c.custody.lines.join("\n");
+    text.push('\n');
+    let chain = custody::verify_text(&text).map_err(|e| {
+        if e.id == "err-custody-bad-record" {
+            let mut out = Error::new(Kind::Integrity, "err-cert-chain-broken");
+            out.args = e.args;
+            out
+        } else {
+            Error::new(Kind::Integrity, "err-cert-chain-broken")
+                .arg("n", 0)
+                .arg("why", e.message(crate::i18n::lang()))
+        }
+    })?;
+    if chain.lines != c.custody.lines || chain.lines.len() as u64 != c.custody.records || chain.head() != c.custody.head
+    {
+        return Err(field("custody"));
+    }
+    Ok(chain)
+}
+
+/// Everything but the signature: `cert` was signed by `signer`; `clinic` is
+/// the clinic's own copy of the custody log.
+fn check_content(c: &Certificate, signer: &KeyInfo, clinic: &Chain) -> Result<(bool, i64)> {
+    // Same vault as the clinic's copy.
+    let theirs = &clinic.receipt;
+    if theirs.vault_id != c.vault.vault_id
+        || theirs.manifest_blake3 != c.vault.manifest_blake3
+        || theirs.ciphertext != c.vault.ciphertext
+    {
+        return Err(Error::new(Kind::Refused, "err-cert-other-vault")
+            .arg("cert", &c.vault.vault_id)
+            .arg("clinic", &theirs.vault_id));
+    }
+    if c.issuer.key.key != signer.key {
+        return Err(field("issuer.key"));
+    }
+    let chain = embedded_chain(c)?;
+    // The clinic's copy is the beginning of the certificate's chain.
+    if let Some(k) = (0..clinic.lines.len()).find(|&k| chain.lines.get(k) != Some(&clinic.lines[k])) {
+        return Err(Error::new(Kind::Integrity, "err-cert-not-prefix").arg("n", k));
+    }
+    // The chain ends with the certifying record, made by the signer.
+    let last = chain.records.last().expect("a verified chain has records");
+    let ends = last.event == c.action
+        && last.actor.key == signer.key
+        && last.time == c.issued_at
+        && last.host == c.host
+        && last.details.get("certificate_id").and_then(|v| v.as_str()) == Some(c.certificate_id.as_str());
+    if !ends {
+        return Err(Error::new(Kind::Integrity, "err-cert-chain-end").arg("n", last.seq));
+    }
+    // Every field agrees with the receipt.
+    let r = &chain.receipt;
+    if c.vault != VaultFacts::of(r) {
+        return Err(field("vault"));
+    }
+    if c.approval != r.approval || c.delete_by != r.approval.delete_by {
+        return Err(field("approval"));
+    }
+    let outcome = match c.action.as_str() {
+        ACTION_DELETED => OUTCOME_DESTROYED,
+        ACTION_RETURNED => OUTCOME_KEPT,
+        _ => return Err(field("action")),
+    };
+    let vault_ok = c.items.iter().filter(|i| i.role == ROLE_VAULT).count() == 1
+        && c.items.iter().any(|i| {
+            i.role == ROLE_VAULT
+                && i.outcome == outcome
+                && i.size == r.ciphertext.size
+                && i.blake3 == r.ciphertext.blake3
+        });
+    if !vault_ok {
+        return Err(field("items"));
+    }
+    let (on_time, late) = timeliness(&c.issued_at, &r.approval.delete_by).ok_or_else(|| field("issued_at"))?;
+    if on_time != c.on_time {
+        return Err(field("on_time"));
+    }
+    Ok((on_time, late))
+}
+
+/// Verifies a certificate (its exact bytes and armored signature) against
+/// the clinic's copy of the custody log and an allowed_signers list.
+pub fn verify(cert: &[u8], sig: &str, clinic: &Chain, signers: &AllowedSigners) -> Result<Verified> {
+    let (key, principal) = check_signature(cert, sig, signers)?;
+    let certificate = Certificate::parse(cert)?;
+    let (on_time, days_late) = check_content(&certificate, &key, clinic)?;
+    Ok(Verified {
+        chain_records: certificate.custody.lines.len(),
+        certificate,
+        principal,
+        on_time,
+        days_late,
+        clinic_records: clinic.lines.len(),
+    })
+}
+
+/// [`verify`] on files: the certificate, its signature (default
+/// `CERT.json.sig`), the clinic's custody log and the allowed signers file.
+pub fn verify_files(cert: &Path, sig: Option<&Path>, clinic_log: &Path, signers: &Path) -> Result<Verified> {
+    let sig_path = sig.map(Path::to_path_buf).unwrap_or_else(|| super::sig_path(cert));
+    let signers = AllowedSigners::load(signers)?;
+    let clinic = custody::read(clinic_log)?;
+    let bytes = crate::fsutil::read_bounded(cert, MAX_CERT_BYTES)?;
+    let sig = crate::fsutil::read_bounded_text(&sig_path, MAX_SIG_BYTES).map_err(|e| {
+        if e.id == "err-io-not-found" {
+            Error::new(Kind::Io, "err-cert-sig-missing").arg("path", sig_path.display())
+        } else {
+            e
+        }
+    })?;
+    verify(&bytes, &sig, &clinic, &signers)
+}

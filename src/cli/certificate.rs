@@ -1,0 +1,173 @@
+//! `kura certificate verify` and `kura certificate render`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use serde_json::json;
+
+use super::{bytes, t, Report};
+use crate::certificate::{self, model, Verified};
+use crate::clock;
+use crate::error::Result;
+use crate::i18n;
+
+#[derive(Subcommand, Debug)]
+pub enum CertificateCommand {
+    /// Check a deletion or return certificate against your copy of the custody log
+    Verify(VerifyCertArgs),
+    /// Write a printable page (HTML, A4, Japanese and English) of a certificate, with its verification status and fingerprint
+    Render(super::render::RenderArgs),
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Exit codes: 0 valid (on time or late, as the first line says), 6 altered or \
+inconsistent, 7 signer not in the allowed signers, 3 certificate for another vault, 10 file missing."
+)]
+pub struct VerifyCertArgs {
+    /// The certificate (CERT.json)
+    pub certificate: PathBuf,
+    /// Your own copy of the custody log, taken at hand-over
+    #[arg(long, value_name = "CLINIC_COPY", required = true)]
+    pub custody: PathBuf,
+    /// OpenSSH allowed_signers file: who may sign certificates
+    #[arg(long, value_name = "FILE", required = true)]
+    pub signers: PathBuf,
+    /// The signature (default: CERT.json.sig)
+    #[arg(long, value_name = "FILE")]
+    pub sig: Option<PathBuf>,
+}
+
+pub fn run(c: CertificateCommand) -> Result<Report> {
+    match c {
+        CertificateCommand::Verify(a) => verify(a),
+        CertificateCommand::Render(a) => super::render::run(a),
+    }
+}
+
+/// The one plain sentence that opens the report, in the process language.
+pub fn verdict(v: &Verified) -> String {
+    verdict_in(v, i18n::lang())
+}
+
+/// The one plain sentence that opens the report, in `lang`.
+pub fn verdict_in(v: &Verified, lang: i18n::Lang) -> String {
+    let c = &v.certificate;
+    let date = c.action_date().map(|d| d.to_string()).unwrap_or_default();
+    let days = v.days_late.to_string();
+    let id = match (c.action.as_str(), v.on_time) {
+        (model::ACTION_RETURNED, true) => "msg-cert-valid-returned",
+        (model::ACTION_RETURNED, false) => "msg-cert-valid-returned-late",
+        (_, true) => "msg-cert-valid-deleted",
+        (_, false) => "msg-cert-valid-deleted-late",
+    };
+    i18n::text(
+        lang,
+        id,
+        &[
+            ("approval", &c.approval.id),
+            ("vault", &c.vault.vault_id),
+            ("date", &date),
+            ("delete_by", &c.delete_by),
+            ("days", &days),
+        ],
+    )
+}
+
+fn verify(a: VerifyCertArgs) -> Result<Report> {
+    let v = certificate::verify_files(&a.certificate, a.sig.as_deref(), &a.custody, &a.signers)?;
+    let c = &v.certificate;
+    let lang = i18n::lang();
+    let mut rep = Report::new(json!({
+        "valid": true,
+        "verdict": verdict(&v),
+        "certificate_id": c.certificate_id,
+        "vault_id": c.vault.vault_id,
+        "approval_id": c.approval.id,
+        "action": c.action,
+        "issued_at": c.issued_at,
+        "delete_by": c.delete_by,
+        "on_time": v.on_time,
+        "days_late": v.days_late,
+        "signer": { "principal": v.principal, "key": c.issuer.key },
+        "custody_records": v.chain_records,
+        "clinic_records": v.clinic_records,
+    }))
+    .line(verdict(&v))
+    .line("");
+    let yes_no = |b: bool| t(if b { "msg-yes" } else { "msg-no" }, &[]);
+    let mut detail = |label: &str, value: String| rep.push(format!("  {}: {value}", t(label, &[])));
+    detail("msg-f-certificate-id", c.certificate_id.clone());
+    detail("msg-f-issued-at", clock::local_display(&c.issued_at));
+    let org = if c.issuer.organisation.is_empty() {
+        String::new()
+    } else {
+        format!(" / {}", c.issuer.organisation)
+    };
+    detail("msg-f-issuer", format!("{}{org}", c.issuer.name));
+    detail(
+        "msg-f-signed-by",
+        t(
+            "msg-signer-trusted",
+            &[("key", &c.issuer.key.display()), ("principal", &v.principal)],
+        ),
+    );
+    detail("msg-f-vault-id", c.vault.vault_id.clone());
+    detail("msg-f-approval-id", c.approval.id.clone());
+    detail("msg-f-approved-by", c.approval.approved_by.clone());
+    detail("msg-f-purpose", c.approval.purpose.clone());
+    detail(
+        "msg-f-files",
+        format!("{} ({})", c.vault.file_count, bytes(c.vault.total_size)),
+    );
+    let action = match c.action.as_str() {
+        model::ACTION_RETURNED => "msg-action-returned",
+        _ => "msg-action-deleted",
+    };
+    detail("msg-f-action", t(action, &[]));
+    detail("msg-f-delete-by", c.delete_by.clone());
+    detail("msg-f-on-time", yes_no(v.on_time));
+    detail("msg-f-host", c.host.clone());
+    detail(
+        "msg-f-method",
+        format!(
+            "NIST SP 800-88 \"{}\" — {}",
+            c.method.category,
+            c.method.technique.get(lang)
+        ),
+    );
+    detail("msg-f-verification", c.verification.method.get(lang).to_string());
+    detail(
+        "msg-f-custody",
+        t(
+            "msg-cert-chain-ok",
+            &[
+                ("n", &v.chain_records.to_string()),
+                ("k", &v.clinic_records.to_string()),
+            ],
+        ),
+    );
+    for i in &c.items {
+        rep.push(format!(
+            "    - {} [{}] {} ({}, {} {}) BLAKE3 {}",
+            i.path,
+            i.role,
+            i.outcome,
+            bytes(i.size),
+            i.files,
+            t("msg-f-files", &[]),
+            i.blake3
+        ));
+    }
+    for x in &c.verification.extractions {
+        rep.push(format!(
+            "    - {}: {} @ {} ({})",
+            t("msg-f-extraction", &[]),
+            x.destination,
+            x.host,
+            x.status
+        ));
+    }
+    rep.push(format!("  {}", c.method.caveat.get(lang)));
+    Ok(rep)
+}

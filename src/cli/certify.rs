@@ -1,0 +1,113 @@
+//! `kura certify`: destroy (or hand back), record, and issue a signed
+//! certificate.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use serde_json::json;
+
+use super::{bytes, t, Report};
+use crate::certificate::{self, model, Action, CertifyRequest};
+use crate::error::{Error, Kind, Result};
+use crate::vault::format::custody_path;
+
+#[derive(Args, Debug)]
+#[command(after_help = "The certificate can be checked with OpenSSH alone:\n  \
+ssh-keygen -Y verify -f allowed_signers -I PRINCIPAL -n kura-certificate -s CERT.json.sig < CERT.json")]
+pub struct CertifyArgs {
+    /// The vault
+    pub vault: PathBuf,
+    /// Destroy the vault and these plaintext copies (files or folders, recursively), then certify the deletion
+    #[arg(long, value_name = "PATH", num_args = 0.., conflicts_with = "returned", required_unless_present = "returned")]
+    pub deleted: Option<Vec<PathBuf>>,
+    /// Certify that the medium is handed back with the vault intact
+    #[arg(long)]
+    pub returned: bool,
+    /// With --returned: plaintext copies to destroy before certifying the return
+    #[arg(long, value_name = "PATH", requires = "returned")]
+    pub destroy: Vec<PathBuf>,
+    /// My OpenSSH Ed25519 key (signs the custody record and the certificate)
+    #[arg(short = 'i', long = "identity", value_name = "KEY", required = true)]
+    pub identity: PathBuf,
+    /// File holding the key's passphrase
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+    /// The certificate to write (its signature goes to CERT.json.sig)
+    #[arg(short = 'o', long = "output", value_name = "CERT.json")]
+    pub output: PathBuf,
+    /// Issuer's name on the certificate (default: the key's comment)
+    #[arg(long, value_name = "NAME")]
+    pub issuer_name: Option<String>,
+    /// Issuer's organisation (default: the part after @ in the key's comment)
+    #[arg(long, value_name = "NAME")]
+    pub organisation: Option<String>,
+    /// Note for the custody record (never patient information)
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+    /// Its custody log (default: VAULT.custody)
+    #[arg(long, value_name = "FILE")]
+    pub custody: Option<PathBuf>,
+    /// Replace an existing CERT.json and CERT.json.sig
+    #[arg(long)]
+    pub force: bool,
+}
+
+pub fn run(a: CertifyArgs) -> Result<Report> {
+    let (action, paths) = match (&a.deleted, a.returned) {
+        (Some(p), false) => (Action::Deleted, p.clone()),
+        (None, true) => (Action::Returned, a.destroy.clone()),
+        _ => return Err(Error::new(Kind::Usage, "err-certify-action")),
+    };
+    let pass = crate::keys::PassphraseSource::new(a.passphrase_file.clone());
+    let signer = crate::keys::identity::load_signing_key(&a.identity, &pass)?;
+    let custody = a.custody.clone().unwrap_or_else(|| custody_path(&a.vault));
+    let issued = certificate::certify(&CertifyRequest {
+        vault: &a.vault,
+        custody: &custody,
+        action,
+        paths: &paths,
+        signer: &signer,
+        issuer_name: a.issuer_name.clone(),
+        organisation: a.organisation.clone(),
+        note: a.note.clone(),
+        output: &a.output,
+        force: a.force,
+    })?;
+    let c = &issued.certificate;
+    let mut rep = Report::new(json!({
+        "certificate": issued.path.display().to_string(),
+        "signature": issued.sig_path.display().to_string(),
+        "custody_record": issued.record.seq,
+        "content": c,
+    }));
+    for i in &c.items {
+        let id = match (i.role.as_str(), i.outcome.as_str()) {
+            (model::ROLE_VAULT, model::OUTCOME_KEPT) => "msg-certify-kept",
+            _ => "msg-certify-destroyed",
+        };
+        let (files, size) = (i.files.to_string(), bytes(i.size));
+        rep.push(t(id, &[("path", &i.path), ("files", &files), ("size", &size)]));
+    }
+    for x in &c.verification.extractions {
+        if x.status == model::EXTRACTION_OTHER_HOST {
+            rep.push(t(
+                "warn-certify-other-host",
+                &[("path", &x.destination), ("host", &x.host)],
+            ));
+        }
+    }
+    let seq = issued.record.seq.to_string();
+    rep.push(t("msg-custody-added", &[("n", &seq), ("event", &c.action)]));
+    let sig = issued.sig_path.display().to_string();
+    rep.push(t(
+        "msg-certify-written",
+        &[("cert", &issued.path.display().to_string()), ("sig", &sig)],
+    ));
+    if !c.on_time {
+        rep.push(t("warn-certify-late", &[("delete_by", &c.delete_by)]));
+    }
+    if c.method.category == "clear" {
+        rep.push(t("msg-certify-caveat", &[]));
+    }
+    Ok(rep)
+}

@@ -141,3 +141,636 @@ impl Desk {
         self.path(&vault)
     }
 }
+
+// ---------------------------------------------------------------------------
+// Vault fixture: keys, a dummy export, running kura and stock tools, and
+// assertions about refusals and about what is (not) left on disk.
+// ---------------------------------------------------------------------------
+
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::time::{Duration, Instant};
+
+/// The built kura binary.
+pub const KURA: &str = env!("CARGO_BIN_EXE_kura");
+
+/// The clock every [`Fixture`] command runs at (`KURA_NOW`).
+pub const NOW: &str = "2026-04-01T10:00:00+09:00";
+/// The `--delete-by` day [`Fixture::pack`] uses: after [`NOW`].
+pub const DELETE_BY: &str = "2026-06-30";
+/// A moment after [`DELETE_BY`]: vaults are overdue then.
+pub const AFTER_DELETE_BY: &str = "2026-07-01T09:00:00+09:00";
+
+/// Command-line arguments of mixed types (`&str`, `String`, `Path`,
+/// `PathBuf`, …) as a `Vec<OsString>`: `fx.run(osargs!["verify", vault])`.
+#[macro_export]
+macro_rules! osargs {
+    ($($a:expr),* $(,)?) => {
+        vec![$(::std::ffi::OsString::from(::std::convert::AsRef::<::std::ffi::OsStr>::as_ref(&$a))),*]
+    };
+}
+
+/// Runs kura (see [`kura`]: stdin null, no passphrase file, English) with
+/// `args` and returns its output, whatever the exit code.
+pub fn run_args<I, S>(args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    kura().args(args).output().expect("kura runs")
+}
+
+/// Runs a stock tool (age, zstd, tar, ssh-keygen, …). A missing tool is a
+/// test failure, never a skip.
+pub fn tool<I, S>(program: &str, args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("the stock tool `{program}` is required by the tests and could not run: {e}"))
+}
+
+/// [`tool`], asserting that it succeeded.
+pub fn tool_ok<I, S>(program: &str, args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let out = tool(program, args);
+    assert!(out.status.success(), "`{program}` failed:\n{}", describe(&out));
+    out
+}
+
+/// Runs `script` with `bash -c`, `pipefail` on, in `dir`.
+pub fn shell(dir: &Path, script: &str) -> Output {
+    Command::new("bash")
+        .args(["-c", &format!("set -euo pipefail\n{script}")])
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("bash runs")
+}
+
+/// Exit code, stdout and stderr, for assertion messages.
+pub fn describe(out: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+pub fn stdout_of(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr_of(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Asserts that nothing panicked (kura must not panic on any input).
+pub fn assert_no_panic(out: &Output) {
+    let err = stderr_of(out);
+    assert!(
+        !err.contains("panicked") && !stdout_of(out).contains("panicked"),
+        "kura panicked:\n{}",
+        describe(out)
+    );
+}
+
+/// Asserts exit 0, and returns stdout.
+pub fn assert_ok(out: &Output) -> String {
+    assert_no_panic(out);
+    assert!(out.status.success(), "expected success:\n{}", describe(out));
+    stdout_of(out)
+}
+
+/// Asserts a refusal as users see it: exit `code` (docs/EXIT-CODES.md), no
+/// panic, and exactly one line on stderr, `kura: error: …` (`kura: エラー: …`
+/// in Japanese), with a message. Returns that line.
+pub fn assert_refused(out: &Output, code: i32) -> String {
+    assert_no_panic(out);
+    assert_eq!(out.status.code(), Some(code), "wrong exit code:\n{}", describe(out));
+    let err = stderr_of(out);
+    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "expected one stderr line:\n{}", describe(out));
+    let line = lines[0];
+    let msg = ["kura: error: ", "kura: エラー: "]
+        .iter()
+        .find_map(|p| line.strip_prefix(p))
+        .unwrap_or_else(|| panic!("stderr does not start with `kura: error: `:\n{}", describe(out)));
+    assert!(msg.trim().len() >= 10, "message too thin: {line:?}");
+    line.to_string()
+}
+
+/// Asserts that `path` does not exist (not even as a dangling link).
+pub fn assert_absent(path: &Path) {
+    assert!(
+        fs::symlink_metadata(path).is_err(),
+        "{} should not exist",
+        path.display()
+    );
+}
+
+/// Asserts that `dir` is an empty directory.
+pub fn assert_empty_dir(dir: &Path) {
+    let left: Vec<_> = fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{} should be a directory: {e}", dir.display()))
+        .map(|e| e.expect("dir entry").file_name())
+        .collect();
+    assert!(left.is_empty(), "{} should be empty, holds {left:?}", dir.display());
+}
+
+/// Asserts that `dir` either does not exist or is empty.
+pub fn assert_absent_or_empty(dir: &Path) {
+    if fs::symlink_metadata(dir).is_ok() {
+        assert_empty_dir(dir);
+    }
+}
+
+/// How much of each entry [`listing`] describes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Meta {
+    /// Kind, content (BLAKE3) and link target only.
+    Content,
+    /// Also permission bits and modification time (not of links).
+    Full,
+}
+
+/// Every entry under `dir` (not following links), keyed by relative path,
+/// described as `file <blake3>`, `dir` or `link -> target`, with mode and
+/// mtime for [`Meta::Full`]. Compare two listings to compare two trees.
+pub fn listing(dir: &Path, meta: Meta) -> BTreeMap<String, String> {
+    fn walk(root: &Path, dir: &Path, meta: Meta, out: &mut BTreeMap<String, String>) {
+        let mut entries: Vec<_> = fs::read_dir(dir)
+            .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
+            .map(|e| e.expect("dir entry").path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            let rel = p.strip_prefix(root).expect("below root").to_string_lossy().into_owned();
+            let m = fs::symlink_metadata(&p).expect("lstat");
+            let mut d = if m.file_type().is_symlink() {
+                format!("link -> {}", fs::read_link(&p).expect("readlink").display())
+            } else if m.is_dir() {
+                "dir".to_string()
+            } else if m.is_file() {
+                format!("file {}", blake3::hash(&fs::read(&p).expect("read")).to_hex())
+            } else {
+                "special".to_string()
+            };
+            if meta == Meta::Full && !m.file_type().is_symlink() {
+                let mtime = m
+                    .modified()
+                    .expect("mtime")
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .expect("after 1970");
+                d.push_str(&format!(
+                    " mode={:o} mtime={}",
+                    m.permissions().mode() & 0o7777,
+                    mtime.as_secs()
+                ));
+            }
+            out.insert(rel, d);
+            if m.is_dir() {
+                walk(root, &p, meta, out);
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, meta, &mut out);
+    out
+}
+
+/// Writes `bytes` to `path` (creating parents) with `mode` and `mtime`.
+pub fn write_file(path: &Path, bytes: &[u8], mode: u32, mtime: i64) {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).expect("mkdir");
+    }
+    fs::write(path, bytes).expect("write");
+    set_mode(path, mode);
+    set_mtime(path, mtime);
+}
+
+pub fn set_mode(path: &Path, mode: u32) {
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+pub fn set_mtime(path: &Path, mtime: i64) {
+    filetime::set_file_mtime(path, filetime::FileTime::from_unix_time(mtime, 0)).expect("set mtime");
+}
+
+/// Deterministic incompressible bytes (xorshift), for data that spans
+/// several age chunks (64 KiB each) once encrypted.
+pub fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+/// Runs `cmd` (stdout and stderr captured) and fails the test if it has not
+/// exited within `limit`: for commands that must never wait for input.
+pub fn output_within(cmd: &mut Command, limit: Duration) -> Output {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let start = Instant::now();
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            return child.wait_with_output().expect("output");
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("output");
+            panic!(
+                "command still running after {limit:?} (waiting for input?):\n{}",
+                describe(&out)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The custody log beside a vault (`X.kura.custody`).
+pub fn custody_of(vault: &Path) -> PathBuf {
+    let mut s = vault.as_os_str().to_os_string();
+    s.push(".custody");
+    PathBuf::from(s)
+}
+
+/// The custody log's records, parsed.
+pub fn custody_records(vault: &Path) -> Vec<serde_json::Value> {
+    fs::read_to_string(custody_of(vault))
+        .expect("custody log")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("custody line is JSON"))
+        .collect()
+}
+
+/// A key pair made by `kura keygen --no-passphrase`.
+pub struct TestKey {
+    /// The private key (mode 0600).
+    pub private: PathBuf,
+    /// `private` + `.pub`.
+    pub public: PathBuf,
+    /// The public key line (`ssh-ed25519 AAAA… comment`), trimmed.
+    pub line: String,
+    /// Its name in the fixture's allowed_signers file.
+    pub principal: String,
+}
+
+/// A temporary folder with two keys (engineer and clinic, both unencrypted,
+/// made by `kura keygen`), an allowed_signers file naming both, and a small
+/// dummy export made by `make-corpus` plus a few files covering modes,
+/// mtimes, an empty file and folder, binary data and a link inside the tree.
+///
+/// Layout under `root`: `keys/`, `allowed_signers`, `export/`, `cwd/` (the
+/// working directory of [`Fixture::run`]; nothing should ever land there).
+pub struct Fixture {
+    pub tmp: tempfile::TempDir,
+    pub root: PathBuf,
+    pub cwd: PathBuf,
+    pub engineer: TestKey,
+    pub clinic: TestKey,
+    pub signers: PathBuf,
+    pub export: PathBuf,
+}
+
+/// The dummy export's symlink (inside the tree) and its target.
+pub const EXPORT_LINK: &str = "receipts/latest";
+pub const EXPORT_LINK_TARGET: &str = "000/receipt_000002.txt";
+
+impl Fixture {
+    pub fn new() -> Fixture {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let root = tmp.path().to_path_buf();
+        let cwd = root.join("cwd");
+        fs::create_dir_all(&cwd).expect("mkdir cwd");
+        fs::create_dir_all(root.join("keys")).expect("mkdir keys");
+        let engineer = make_key(&root.join("keys/engineer"), "engineer@kura.test");
+        let clinic = make_key(&root.join("keys/clinic"), "clinic@kura.test");
+        let signers = root.join("allowed_signers");
+        fs::write(
+            &signers,
+            format!(
+                "{} {}\n{} {}\n",
+                engineer.principal,
+                bare_key(&engineer.line),
+                clinic.principal,
+                bare_key(&clinic.line)
+            ),
+        )
+        .expect("write allowed_signers");
+        let export = root.join("export");
+        make_export(&export);
+        Fixture {
+            tmp,
+            root,
+            cwd,
+            engineer,
+            clinic,
+            signers,
+            export,
+        }
+    }
+
+    /// A path under the fixture's root.
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    /// Creates (and returns) a directory under the root.
+    pub fn mkdir(&self, rel: &str) -> PathBuf {
+        let p = self.path(rel);
+        fs::create_dir_all(&p).expect("mkdir");
+        p
+    }
+
+    /// A kura command in `cwd`, the clock at [`NOW`].
+    pub fn cmd(&self) -> Command {
+        let mut c = kura();
+        c.current_dir(&self.cwd).env("KURA_NOW", NOW);
+        c
+    }
+
+    /// Runs kura with `args` (see [`Fixture::cmd`]).
+    pub fn run<I, S>(&self, args: I) -> Output
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.cmd().args(args).output().expect("kura runs")
+    }
+
+    /// The arguments of a complete `kura pack -o OUT`: both keys as
+    /// recipients, the engineer's key signs, a full approval.
+    pub fn pack_args(&self, out: &Path) -> Vec<std::ffi::OsString> {
+        let mut a = osargs![
+            "pack",
+            "-o",
+            out,
+            "-r",
+            self.engineer.line,
+            "-r",
+            self.clinic.line,
+            "-i",
+            self.engineer.private
+        ];
+        a.extend(approval_args());
+        a
+    }
+
+    /// Runs `kura pack -o OUT [extra…] INPUTS…` with [`Fixture::pack_args`].
+    pub fn pack(&self, out: &Path, extra: &[&str], inputs: &[&Path]) -> Output {
+        let mut a = self.pack_args(out);
+        a.extend(extra.iter().map(|s| s.into()));
+        a.extend(inputs.iter().map(|p| p.as_os_str().to_owned()));
+        self.run(a)
+    }
+
+    /// Packs the dummy export into `ROOT/NAME`, asserting success; returns
+    /// the vault path.
+    pub fn packed(&self, name: &str) -> PathBuf {
+        let vault = self.path(name);
+        if let Some(parent) = vault.parent() {
+            fs::create_dir_all(parent).expect("mkdir");
+        }
+        assert_ok(&self.pack(&vault, &[], &[&self.export]));
+        vault
+    }
+
+    /// `kura verify VAULT -i KEY [extra…]`.
+    pub fn verify(&self, vault: &Path, key: &Path, extra: &[&str]) -> Output {
+        let mut c = self.cmd();
+        c.arg("verify").arg(vault).arg("-i").arg(key).args(extra);
+        c.output().expect("kura runs")
+    }
+
+    /// `kura extract VAULT -i KEY -C DEST [extra…]`.
+    pub fn extract(&self, vault: &Path, key: &Path, dest: &Path, extra: &[&str]) -> Output {
+        let mut c = self.cmd();
+        c.arg("extract")
+            .arg(vault)
+            .arg("-i")
+            .arg(key)
+            .arg("-C")
+            .arg(dest)
+            .args(extra);
+        c.output().expect("kura runs")
+    }
+}
+
+/// The four approval options of a complete pack (delete by [`DELETE_BY`]).
+pub fn approval_args() -> Vec<std::ffi::OsString> {
+    osargs![
+        "--approval-id",
+        "APP-2026-041",
+        "--approved-by",
+        "院長 山田（ダミー）",
+        "--purpose",
+        "レセプト不具合の調査",
+        "--delete-by",
+        DELETE_BY
+    ]
+}
+
+/// Asserts that `dir` holds the same tree as `expected`: same names, kinds,
+/// contents and link targets, and with [`Meta::Full`] the same modes and
+/// mtimes.
+pub fn assert_same_tree(dir: &Path, expected: &Path, meta: Meta) {
+    assert_eq!(
+        listing(dir, meta),
+        listing(expected, meta),
+        "{} differs from {}",
+        dir.display(),
+        expected.display()
+    );
+}
+
+/// `ssh-ed25519 AAAA…` without the comment.
+pub fn bare_key(line: &str) -> String {
+    line.split_whitespace().take(2).collect::<Vec<_>>().join(" ")
+}
+
+fn make_key(path: &Path, comment: &str) -> TestKey {
+    let out = kura()
+        .arg("keygen")
+        .arg("-o")
+        .arg(path)
+        .args(["--comment", comment, "--no-passphrase"])
+        .output()
+        .expect("kura runs");
+    assert_ok(&out);
+    let public = PathBuf::from(format!("{}.pub", path.display()));
+    let line = fs::read_to_string(&public).expect("public key").trim().to_string();
+    TestKey {
+        private: path.to_path_buf(),
+        public,
+        line,
+        principal: comment.to_string(),
+    }
+}
+
+/// A small dummy export: make-corpus's tiny shape (a SQL dump, CSVs with a
+/// Japanese name, a few receipts, an empty `scans/`) plus a binary scan of
+/// ~150 KB, an executable, a private and a read-only file, an empty file
+/// and folder, a link inside the tree, and fixed modes and mtimes.
+fn make_export(export: &Path) {
+    tool_ok(
+        "/work/shared/tools/make-corpus",
+        [
+            export.as_os_str(),
+            OsStr::new("--size-mb"),
+            OsStr::new("0"),
+            OsStr::new("--small-files"),
+            OsStr::new("3"),
+        ],
+    );
+    write_file(
+        &export.join("scans/scan_0001.jpg"),
+        &noise(150_000, 7),
+        0o644,
+        1_700_000_100,
+    );
+    write_file(
+        &export.join("tools/run.sh"),
+        b"#!/bin/sh\necho dummy\n",
+        0o755,
+        1_700_000_200,
+    );
+    write_file(
+        &export.join("private.txt"),
+        "ダミーの内部メモ\n".as_bytes(),
+        0o600,
+        1_700_000_300,
+    );
+    write_file(&export.join("readonly.txt"), b"read only\n", 0o444, 1_700_000_400);
+    write_file(&export.join("empty.txt"), b"", 0o640, 1_700_000_500);
+    fs::create_dir_all(export.join("empty-dir")).expect("mkdir");
+    std::os::unix::fs::symlink(EXPORT_LINK_TARGET, export.join(EXPORT_LINK)).expect("symlink");
+    // Fixed times for everything, folders last (deepest first) and modes.
+    let mut t = 1_600_000_000;
+    let all: Vec<String> = listing(export, Meta::Content).into_keys().collect();
+    for rel in all.iter().rev() {
+        let p = export.join(rel);
+        let m = fs::symlink_metadata(&p).expect("lstat");
+        if m.file_type().is_symlink() {
+            continue;
+        }
+        if m.is_dir() {
+            set_mode(&p, if rel == "tools" { 0o750 } else { 0o755 });
+        }
+        if ![
+            "scans/scan_0001.jpg",
+            "tools/run.sh",
+            "private.txt",
+            "readonly.txt",
+            "empty.txt",
+        ]
+        .contains(&rel.as_str())
+            || m.is_dir()
+        {
+            t += 61;
+            set_mtime(&p, t);
+        }
+    }
+    set_mtime(export, 1_650_000_000);
+}
+
+/// A tmpfs mounted for one test (tests run as root), unmounted when
+/// dropped. `options` are mount options such as `size=2m,nr_inodes=64`.
+/// A mount that fails is a test failure, never a skip.
+pub struct Tmpfs {
+    pub dir: PathBuf,
+}
+
+impl Tmpfs {
+    pub fn mount(dir: &Path, options: &str) -> Tmpfs {
+        fs::create_dir_all(dir).expect("mkdir mount point");
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", options, "tmpfs"])
+            .arg(dir)
+            .output()
+            .expect("mount runs");
+        assert!(
+            out.status.success(),
+            "mounting a tmpfs at {} failed (these tests need root and mount):\n{}",
+            dir.display(),
+            describe(&out)
+        );
+        Tmpfs { dir: dir.to_path_buf() }
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.dir).output();
+    }
+}
+
+/// Every name in `dir`, sorted (an empty list for a missing folder).
+pub fn names_in(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+impl Desk {
+    /// Records the clinic's hand-over of `NAME.kura` at `now` and keeps the
+    /// clinic's copy of the log as `NAME.clinic.custody`.
+    pub fn handover(&self, name: &str, now: &str) {
+        let vault = format!("{name}.kura");
+        ok(self.kura().env("KURA_NOW", now).args([
+            "custody",
+            "add",
+            &vault,
+            "--event",
+            "handover",
+            "-i",
+            "clinic.key",
+        ]));
+        std::fs::copy(
+            self.path(&format!("{vault}.custody")),
+            self.path(&format!("{name}.clinic.custody")),
+        )
+        .expect("copy of the log");
+    }
+
+    /// The engineer certifies the deletion of `NAME.kura` (its return if
+    /// `returned`) at `now` into `NAME.cert.json`; returns that path.
+    pub fn certify(&self, name: &str, returned: bool, now: &str) -> PathBuf {
+        let cert = format!("{name}.cert.json");
+        let action = if returned { "--returned" } else { "--deleted" };
+        ok(self.kura().env("KURA_NOW", now).args([
+            "certify",
+            &format!("{name}.kura"),
+            action,
+            "-i",
+            "engineer.key",
+            "-o",
+            &cert,
+        ]));
+        self.path(&cert)
+    }
+}

@@ -1,0 +1,290 @@
+//! Interoperability both ways with the stock binaries: kura vaults opened by
+//! `age | zstd | tar`, kura signatures checked by `ssh-keygen -Y verify`,
+//! keys from `ssh-keygen` used by kura, and keys from `kura keygen` used by
+//! `ssh-keygen` and `age`.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use common::*;
+
+/// `age -d -i KEY VAULT | zstd -d | tar -xf - -C DEST`, as a user would.
+fn open_with_stock_tools(key: &Path, vault: &Path, dest: &Path) {
+    fs::create_dir_all(dest).unwrap();
+    let out = shell(
+        dest,
+        &format!(
+            "age -d -i '{}' '{}' | zstd -d | tar -xf -",
+            key.display(),
+            vault.display()
+        ),
+    );
+    assert!(out.status.success(), "age | zstd | tar failed:\n{}", describe(&out));
+}
+
+/// `ssh-keygen -Y verify` of `message` against `sig` as `principal` in `ns`.
+fn ssh_verify(signers: &Path, principal: &str, ns: &str, sig: &Path, message: &Path) -> std::process::Output {
+    shell(
+        Path::new("/"),
+        &format!(
+            "ssh-keygen -Y verify -f '{}' -I '{principal}' -n '{ns}' -s '{}' < '{}'",
+            signers.display(),
+            sig.display(),
+            message.display()
+        ),
+    )
+}
+
+fn write(path: &Path, bytes: impl AsRef<[u8]>) -> PathBuf {
+    fs::write(path, bytes).unwrap();
+    path.to_path_buf()
+}
+
+#[test]
+fn age_zstd_tar_open_a_kura_vault_with_identical_files_and_the_signed_manifest() {
+    let fx = Fixture::new();
+    let vault = fx.packed("x.kura");
+    let plain = fx.path("stock");
+    open_with_stock_tools(&fx.engineer.private, &vault, &plain);
+    assert_same_tree(&plain.join("export"), &fx.export, Meta::Full);
+    let top: Vec<String> = listing(&plain, Meta::Content)
+        .into_keys()
+        .filter(|k| !k.contains('/'))
+        .collect();
+    assert_eq!(top, [".kura", "export"]);
+    let kura_dir: Vec<String> = listing(&plain.join(".kura"), Meta::Content).into_keys().collect();
+    assert_eq!(kura_dir, ["manifest.json", "manifest.json.sig"]);
+
+    // The manifest describes the vault inspect shows, and every file in it.
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(plain.join(".kura/manifest.json")).unwrap()).unwrap();
+    let inspect = json(&fx.run(osargs!["inspect", vault, "--json"]));
+    assert_eq!(manifest["vault_id"], inspect["vault_id"]);
+    assert_eq!(manifest["approval"], inspect["approval"]);
+    let manifest_bytes = fs::read(plain.join(".kura/manifest.json")).unwrap();
+    assert_eq!(
+        inspect["manifest_blake3"],
+        blake3::hash(&manifest_bytes).to_hex().as_str()
+    );
+    for e in manifest["entries"].as_array().unwrap() {
+        if e["type"] == "file" {
+            let p = plain.join(e["path"].as_str().unwrap());
+            assert_eq!(e["blake3"], blake3::hash(&fs::read(&p).unwrap()).to_hex().as_str());
+        }
+    }
+
+    // The clinic's key opens it too.
+    let plain2 = fx.path("stock2");
+    open_with_stock_tools(&fx.clinic.private, &vault, &plain2);
+    assert_same_tree(&plain2.join("export"), &fx.export, Meta::Content);
+}
+
+#[test]
+fn age_opens_an_armored_kura_vault() {
+    let fx = Fixture::new();
+    let vault = fx.path("x.kura");
+    assert_ok(&fx.pack(&vault, &["--armor"], &[&fx.export]));
+    let plain = fx.path("stock");
+    open_with_stock_tools(&fx.clinic.private, &vault, &plain);
+    assert_same_tree(&plain.join("export"), &fx.export, Meta::Full);
+}
+
+#[test]
+fn age_opens_a_vault_for_a_native_age_recipient_with_its_identity_file() {
+    let fx = Fixture::new();
+    let id = fx.path("keys/age-identity.txt");
+    let out = tool_ok("age-keygen", osargs!["-o", id]);
+    let recipient = stderr_of(&out)
+        .trim()
+        .strip_prefix("Public key: ")
+        .expect("age-keygen prints the public key")
+        .to_string();
+    let vault = fx.path("x.kura");
+    let mut args = fx.pack_args(&vault);
+    args.extend(osargs!["-r", recipient, fx.export]);
+    assert_ok(&fx.run(args));
+    let plain = fx.path("stock");
+    open_with_stock_tools(&id, &vault, &plain);
+    assert_same_tree(&plain.join("export"), &fx.export, Meta::Full);
+}
+
+#[test]
+fn ssh_keygen_accepts_the_manifest_signature_in_namespace_kura_manifest_only() {
+    let fx = Fixture::new();
+    let vault = fx.packed("x.kura");
+    let plain = fx.path("stock");
+    open_with_stock_tools(&fx.engineer.private, &vault, &plain);
+    let manifest = plain.join(".kura/manifest.json");
+    let sig = plain.join(".kura/manifest.json.sig");
+    let p = &fx.engineer.principal;
+    let ok = ssh_verify(&fx.signers, p, "kura-manifest", &sig, &manifest);
+    assert!(ok.status.success(), "{}", describe(&ok));
+    assert!(
+        stdout_of(&ok).contains("Good \"kura-manifest\" signature"),
+        "{}",
+        describe(&ok)
+    );
+
+    let wrong_ns = ssh_verify(&fx.signers, p, "kura-receipt", &sig, &manifest);
+    assert!(!wrong_ns.status.success(), "accepted in another namespace");
+    let wrong_principal = ssh_verify(&fx.signers, &fx.clinic.principal, "kura-manifest", &sig, &manifest);
+    assert!(!wrong_principal.status.success(), "accepted for the clinic's principal");
+    let mut altered = fs::read(&manifest).unwrap();
+    let at = altered.iter().position(|b| *b == b'5').unwrap();
+    altered[at] = b'6';
+    let altered = write(&fx.path("altered.json"), altered);
+    let bad = ssh_verify(&fx.signers, p, "kura-manifest", &sig, &altered);
+    assert!(!bad.status.success(), "accepted an altered manifest");
+}
+
+#[test]
+fn ssh_keygen_accepts_the_receipt_signature_and_a_custody_record_signature() {
+    let fx = Fixture::new();
+    let vault = fx.packed("x.kura");
+    assert_ok(&fx.verify(&vault, &fx.clinic.private, &[]));
+    let log = fs::read_to_string(custody_of(&vault)).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 2);
+
+    // Record 0 holds the receipt's exact text and its signature.
+    let rec0: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    let receipt = write(&fx.path("receipt.json"), rec0["receipt"].as_str().unwrap());
+    let receipt_sig = write(&fx.path("receipt.sig"), rec0["receipt_sig"].as_str().unwrap());
+    let ok = ssh_verify(
+        &fx.signers,
+        &fx.engineer.principal,
+        "kura-receipt",
+        &receipt_sig,
+        &receipt,
+    );
+    assert!(ok.status.success(), "{}", describe(&ok));
+    let wrong_ns = ssh_verify(
+        &fx.signers,
+        &fx.engineer.principal,
+        "kura-custody",
+        &receipt_sig,
+        &receipt,
+    );
+    assert!(
+        !wrong_ns.status.success(),
+        "receipt signature accepted as a custody signature"
+    );
+
+    // Each record: the line without `,"sig":"…"` is what was signed.
+    for (line, principal) in [(lines[0], &fx.engineer.principal), (lines[1], &fx.clinic.principal)] {
+        let cut = line.rfind(",\"sig\":\"").expect("sig is the last member");
+        let msg = write(&fx.path("record.msg"), format!("{}}}", &line[..cut]));
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let sig = write(&fx.path("record.sig"), v["sig"].as_str().unwrap());
+        let ok = ssh_verify(&fx.signers, principal, "kura-custody", &sig, &msg);
+        assert!(ok.status.success(), "record not accepted:\n{}", describe(&ok));
+        let wrong_ns = ssh_verify(&fx.signers, principal, "kura-receipt", &sig, &msg);
+        assert!(!wrong_ns.status.success());
+    }
+}
+
+/// Packs the export with `key` (its .pub as the only recipient), then
+/// verifies and extracts with it; `pass` is a passphrase file if needed.
+fn round_trip_with(fx: &Fixture, key: &Path, pass: Option<&Path>, name: &str) {
+    let public = fs::read_to_string(format!("{}.pub", key.display())).unwrap();
+    let vault = fx.path(&format!("{name}.kura"));
+    let mut pass_args: Vec<std::ffi::OsString> = vec![];
+    if let Some(p) = pass {
+        pass_args = osargs!["--passphrase-file", p];
+    }
+    let mut c = fx.cmd();
+    c.args(osargs!["pack", "-o", vault, "-r", public.trim(), "-i", key])
+        .args(&pass_args)
+        .args(approval_args())
+        .arg(&fx.export);
+    assert_ok(&c.output().unwrap());
+    let mut c = fx.cmd();
+    c.args(osargs!["verify", vault, "-i", key]).args(&pass_args);
+    assert_ok(&c.output().unwrap());
+    let dest = fx.path(&format!("{name}-dest"));
+    let mut c = fx.cmd();
+    c.args(osargs!["extract", vault, "-i", key, "-C", dest])
+        .args(&pass_args);
+    assert_ok(&c.output().unwrap());
+    assert_same_tree(&dest.join("export"), &fx.export, Meta::Full);
+    let recs = custody_records(&vault);
+    let events: Vec<&str> = recs.iter().map(|r| r["event"].as_str().unwrap()).collect();
+    assert_eq!(events, ["packed", "verified", "extracted"]);
+    let want = bare_key(&public);
+    assert!(recs.iter().all(|r| r["actor"]["key"] == want.as_str()));
+}
+
+#[test]
+fn keys_made_by_ssh_keygen_pack_verify_and_extract() {
+    let fx = Fixture::new();
+    let plain_key = fx.path("keys/ssh_plain");
+    tool_ok(
+        "ssh-keygen",
+        osargs!["-q", "-t", "ed25519", "-N", "", "-C", "plain@ssh", "-f", plain_key],
+    );
+    round_trip_with(&fx, &plain_key, None, "plain");
+
+    let enc_key = fx.path("keys/ssh_enc");
+    tool_ok(
+        "ssh-keygen",
+        osargs![
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            "pass phrase 2",
+            "-C",
+            "enc@ssh",
+            "-f",
+            enc_key
+        ],
+    );
+    let pass = write(&fx.path("pass.txt"), "pass phrase 2\n");
+    round_trip_with(&fx, &enc_key, Some(&pass), "enc");
+
+    // Without its passphrase the encrypted key is refused at once, and a
+    // wrong one is refused too.
+    let vault = fx.path("enc.kura");
+    assert_refused(&fx.verify(&vault, &enc_key, &[]), 4);
+    let wrong = write(&fx.path("wrong.txt"), "not it\n");
+    let line = assert_refused(
+        &fx.verify(&vault, &enc_key, &["--passphrase-file", wrong.to_str().unwrap()]),
+        4,
+    );
+    assert!(line.contains("wrong passphrase"), "{line}");
+}
+
+#[test]
+fn keys_made_by_kura_work_with_ssh_keygen_and_age() {
+    let fx = Fixture::new();
+    // ssh-keygen reads the private key and derives the same public key.
+    let out = tool_ok("ssh-keygen", osargs!["-y", "-f", fx.engineer.private]);
+    assert_eq!(bare_key(&stdout_of(&out)), bare_key(&fx.engineer.line));
+
+    // ssh-keygen signs with it; the signature verifies.
+    let msg = write(&fx.path("message.txt"), "a dummy message\n");
+    tool_ok(
+        "ssh-keygen",
+        osargs!["-Y", "sign", "-f", fx.engineer.private, "-n", "file", msg],
+    );
+    let sig = fx.path("message.txt.sig");
+    let ok = ssh_verify(&fx.signers, &fx.engineer.principal, "file", &sig, &msg);
+    assert!(ok.status.success(), "{}", describe(&ok));
+
+    // A passphrase-protected kura key opens in ssh-keygen with its passphrase.
+    let pass = write(&fx.path("pass.txt"), "kura pass\n");
+    let enc = fx.path("keys/enc");
+    assert_ok(&fx.run(osargs!["keygen", "-o", enc, "--passphrase-file", pass]));
+    let out = tool_ok("ssh-keygen", osargs!["-y", "-P", "kura pass", "-f", enc]);
+    let pub_line = fs::read_to_string(fx.path("keys/enc.pub")).unwrap();
+    assert_eq!(bare_key(&stdout_of(&out)), bare_key(&pub_line));
+
+    // age encrypts to the .pub and decrypts with the private key.
+    let plain = write(&fx.path("plain.txt"), "dummy data\n");
+    let enc_file = fx.path("plain.txt.age");
+    tool_ok("age", osargs!["-R", fx.clinic.public, "-o", enc_file, plain]);
+    let out = tool_ok("age", osargs!["-d", "-i", fx.clinic.private, enc_file]);
+    assert_eq!(out.stdout, b"dummy data\n");
+}

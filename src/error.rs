@@ -107,9 +107,11 @@ impl Error {
         let id = match err.kind() {
             io::ErrorKind::NotFound => "err-io-not-found",
             io::ErrorKind::PermissionDenied => "err-io-permission",
-            io::ErrorKind::StorageFull => "err-io-full",
+            io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => "err-io-full",
+            io::ErrorKind::FileTooLarge => "err-io-too-big",
             io::ErrorKind::AlreadyExists => "err-io-exists",
             _ if err.raw_os_error() == Some(28) => "err-io-full",
+            _ if err.raw_os_error() == Some(27) => "err-io-too-big",
             _ => "err-io",
         };
         let kind = if id == "err-io-exists" { Kind::Exists } else { Kind::Io };

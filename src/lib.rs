@@ -9,6 +9,8 @@
 //! - [`certificate`]: deletion and return certificates;
 //! - [`ledger`]: the clinic's register of exports (SQLite);
 //! - [`incident`]: the facts and deadline for a loss report;
+//! - [`guard`]: the medium a path is on (removable, network, FAT) and the
+//!   rules that depend on it;
 //! - [`i18n`]: Japanese and English messages;
 //! - [`error`]: one error type with documented exit codes;
 //! - [`cli`]: the thin command-line layer.
@@ -19,6 +21,7 @@ pub mod clock;
 pub mod custody;
 pub mod error;
 pub mod fsutil;
+pub mod guard;
 pub mod i18n;
 pub mod incident;
 pub mod interrupt;

@@ -72,7 +72,13 @@ fn the_draft_states_contents_and_protection_but_names_no_patient_or_file() {
     for lang in ["en", "ja"] {
         let (code, out, err) = incident(&d, THURSDAY, &["a.kura.custody", "--lang", lang]);
         assert_eq!(code, 0, "{err}");
-        for fact in ["APP-010", "レセプト不具合の調査", "2026-03-31", "handover", "clinic@clinic.example"] {
+        for fact in [
+            "APP-010",
+            "レセプト不具合の調査",
+            "2026-03-31",
+            "handover",
+            "clinic@clinic.example",
+        ] {
             assert!(out.contains(fact), "{lang}: {fact} missing:\n{out}");
         }
         assert!(out.contains(receipt["vault_id"].as_str().unwrap()), "{out}");
@@ -84,7 +90,10 @@ fn the_draft_states_contents_and_protection_but_names_no_patient_or_file() {
             assert!(!out.contains(secret), "{lang}: draft shows {secret}:\n{out}");
         }
     }
-    let v = json(&ok(d.kura().env("KURA_NOW", THURSDAY).args(["incident", "a.kura", "--json"])));
+    let v = json(&ok(d
+        .kura()
+        .env("KURA_NOW", THURSDAY)
+        .args(["incident", "a.kura", "--json"])));
     let text = v.to_string();
     for secret in ["山田太郎", "患者_", ".csv", "Tanaka", "USB #7"] {
         assert!(!text.contains(secret), "JSON shows {secret}: {text}");
@@ -155,22 +164,21 @@ fn the_clinic_can_draft_from_its_ledger_copy_when_the_log_went_with_the_medium()
         .to_string();
     std::fs::remove_file(d.path("a.kura.custody")).unwrap();
     std::fs::remove_file(d.path("a.kura")).unwrap();
-    let out = ok(d
-        .kura()
-        .env("KURA_NOW", THURSDAY)
-        .env("KURA_LEDGER", &ledger)
-        .args(["incident", "--from-ledger", &id, "--json"]));
+    let out = ok(d.kura().env("KURA_NOW", THURSDAY).env("KURA_LEDGER", &ledger).args([
+        "incident",
+        "--from-ledger",
+        &id,
+        "--json",
+    ]));
     let v = json(&out);
     assert_eq!(v["facts"]["contents"]["vault_id"], id.as_str());
     assert_eq!(v["facts"]["last_event"]["event"], "handover");
     // The ledger's copy is evidence: kura does not append to it.
-    let (code, _, _) = run(d.kura().env("KURA_LEDGER", &ledger).args([
-        "incident",
-        "--from-ledger",
-        &id,
-        "-i",
-        "clinic.key",
-    ]));
+    let (code, _, _) =
+        run(d
+            .kura()
+            .env("KURA_LEDGER", &ledger)
+            .args(["incident", "--from-ledger", &id, "-i", "clinic.key"]));
     assert_eq!(code, 2);
     let (code, _, _) = run(d
         .kura()

@@ -123,6 +123,16 @@ fn registering_again_keeps_or_extends_the_copy_but_refuses_another_history() {
     assert_eq!(only(&list(&d, PACKED))["custody_records"], 2);
 }
 
+/// Writes `clinic_only`: an allowed_signers file that does not list the engineer.
+fn clinic_only_signers(d: &Desk) {
+    let clinic_only: String = d
+        .read("allowed_signers")
+        .lines()
+        .filter(|l| l.starts_with("clinic@"))
+        .collect();
+    d.write("clinic_only", &clinic_only);
+}
+
 fn json_of(s: &str) -> Value {
     serde_json::from_str(s).unwrap_or_else(|e| panic!("not JSON ({e}): {s}"))
 }
@@ -138,12 +148,7 @@ fn a_tampered_or_untrusted_custody_log_is_not_registered() {
     d.write("a.kura.custody", &log);
 
     // A signers file that does not list the engineer.
-    let clinic_only: String = d
-        .read("allowed_signers")
-        .lines()
-        .filter(|l| l.starts_with("clinic@"))
-        .collect();
-    d.write("clinic_only", &clinic_only);
+    clinic_only_signers(&d);
     let (code, _, err) = run(ledger(&d).args(["ledger", "add", "a.kura", "--signers", "clinic_only"]));
     assert_eq!(code, 7, "{err}");
     assert_eq!(list(&d, PACKED)["counts"]["total"], 0);
@@ -244,4 +249,89 @@ fn the_default_ledger_is_private_in_the_users_data_folder() {
     assert_eq!(mode & 0o077, 0, "ledger readable by others: {mode:o}");
     let dir = std::fs::metadata(d.path("data/kura")).unwrap().permissions().mode();
     assert_eq!(dir & 0o077, 0, "folder open to others: {dir:o}");
+}
+
+/// Packs, hands over and registers the clinic's copy of `NAME`'s log.
+fn registered(d: &Desk, name: &str, delete_by: &str) {
+    d.pack(name, &format!("APP-{name}"), "check", delete_by, PACKED);
+    d.handover(name, "2026-03-02T11:00:00+09:00");
+    ok(ledger(d).args([
+        "ledger",
+        "add",
+        &format!("{name}.clinic.custody"),
+        "--signers",
+        "allowed_signers",
+    ]));
+}
+
+fn close(d: &Desk, cert: &std::path::Path) -> (i32, Value) {
+    let (code, out, _) = run(ledger(d)
+        .args(["ledger", "close", "--signers", "allowed_signers", "--json"])
+        .arg(cert));
+    (code, json_of(&out))
+}
+
+#[test]
+fn a_verified_certificate_closes_the_export_on_time_or_late() {
+    let d = Desk::new();
+    registered(&d, "a", "2026-03-16");
+    registered(&d, "b", "2026-03-16");
+    let on_time = d.certify("a", false, "2026-03-10T15:00:00+09:00");
+    let late = d.certify("b", true, "2026-03-20T15:00:00+09:00");
+
+    let (code, v) = close(&d, &on_time);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["outcome"], "closed");
+    assert_eq!(v["export"]["status"], "closed-deleted");
+    assert_eq!(v["export"]["on_time"], true);
+    assert_eq!(v["signer"]["principal"], "engineer@vendor.example");
+
+    let (code, v) = close(&d, &late);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["export"]["status"], "closed-returned");
+    assert_eq!(v["export"]["on_time"], false);
+
+    // Closing again with the same certificate changes nothing.
+    let (code, v) = close(&d, &on_time);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["outcome"], "unchanged");
+
+    let v = list(&d, "2026-04-01T09:00:00+09:00");
+    assert_eq!(v["counts"]["closed"], 2);
+    assert_eq!(v["counts"]["overdue"], 0);
+    let (_, out, _) = run(ledger(&d)
+        .env("KURA_NOW", "2026-04-01T09:00:00+09:00")
+        .args(["--lang", "ja", "ledger", "list"]));
+    assert!(out.contains("APP-a") && out.contains("APP-b"), "{out}");
+}
+
+#[test]
+fn a_bad_certificate_leaves_the_export_open() {
+    let d = Desk::new();
+    registered(&d, "a", "2026-03-16");
+    let cert = d.certify("a", false, "2026-03-10T15:00:00+09:00");
+    let original = std::fs::read_to_string(&cert).unwrap();
+
+    // One character changed: the signature no longer matches.
+    std::fs::write(&cert, original.replacen("APP-a", "APP-A", 1)).unwrap();
+    let (code, v) = close(&d, &cert);
+    assert_eq!(code, 6, "{v:#}");
+    assert_eq!(v["ok"], false);
+    std::fs::write(&cert, &original).unwrap();
+
+    // Signed by a key the clinic does not list.
+    clinic_only_signers(&d);
+    let (code, out, _) = run(ledger(&d)
+        .args(["ledger", "close", "--signers", "clinic_only", "--json"])
+        .arg(&cert));
+    assert_eq!(code, 7, "{out}");
+
+    assert_eq!(only(&list(&d, "2026-03-11T09:00:00+09:00"))["status"], "outstanding");
+
+    // A certificate of a vault the ledger never registered.
+    d.pack("other", "APP-other", "check", "2026-03-16", PACKED);
+    let other = d.certify("other", false, "2026-03-10T15:00:00+09:00");
+    let (code, v) = close(&d, &other);
+    assert_eq!(code, 3, "{v:#}");
+    assert_eq!(v["error"]["id"], "err-ledger-unknown");
 }

@@ -184,6 +184,11 @@ pub fn run(a: DemoArgs) -> Result<Report> {
             "clinic.key",
         ],
     )?;
+    // The clinic keeps its own copy of the log as it stood at hand-over:
+    // the certificate's chain must begin with exactly these records.
+    let clinic_copy = dir.join("clinic-copy.custody");
+    fs::copy(dir.join("export.kura.custody"), &clinic_copy).at(clinic_copy.display())?;
+    println!("{}", t("msg-demo-clinic-copy", &[("path", "clinic-copy.custody")]));
     d.run(
         "verify (back at the office)",
         &[
@@ -208,10 +213,39 @@ pub fn run(a: DemoArgs) -> Result<Report> {
             "allowed_signers",
         ],
     )?;
+    d.run(
+        "certify: destroy the extracted copy and the vault",
+        &[
+            "certify",
+            "export.kura",
+            "--deleted",
+            "work",
+            "-i",
+            "engineer.key",
+            "--issuer-name",
+            "技術 一郎（ダミー）",
+            "--organisation",
+            "ダミー医療システム株式会社",
+            "-o",
+            "certificate.json",
+        ],
+    )?;
     d.run("custody log", &["custody", "show", "export.kura"])?;
     d.run(
         "custody check",
         &["custody", "verify", "export.kura", "--signers", "allowed_signers"],
+    )?;
+    d.run(
+        "certificate verify (at the clinic, against its own copy)",
+        &[
+            "certificate",
+            "verify",
+            "certificate.json",
+            "--custody",
+            "clinic-copy.custody",
+            "--signers",
+            "allowed_signers",
+        ],
     )?;
     println!("\n{}", t("msg-demo-done", &[]));
     Ok(Report::new(

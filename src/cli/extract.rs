@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::verify::{describe, json_of};
+use super::progress::Progress;
+use super::verify::{describe, expected_size, json_of};
 use super::{t, IdentityArgs, Report};
 use crate::error::Result;
 use crate::keys::AllowedSigners;
@@ -29,19 +30,45 @@ pub struct ExtractArgs {
     /// Replace existing files in DEST
     #[arg(long)]
     pub force: bool,
+    /// Extract onto a removable or portable medium even though rule 10 forbids plaintext there
+    #[arg(long)]
+    pub allow_removable: bool,
+    /// Extract onto a network file system even though rule 11 forbids it
+    #[arg(long)]
+    pub allow_network: bool,
+    /// Let the key (-i) sit on the same removable medium as the vault
+    #[arg(long)]
+    pub allow_key_with_vault: bool,
 }
 
 pub fn run(a: ExtractArgs) -> Result<Report> {
+    let custody = a.custody.clone().unwrap_or_else(|| custody_path(&a.vault));
+    let allow = crate::guard::Allow {
+        removable: a.allow_removable,
+        network: a.allow_network,
+        key_with_vault: a.allow_key_with_vault,
+    };
+    // What the receipt says is coming (a receipt declaring a bomb is refused
+    // as such, not as a lack of space).
+    let need = match crate::custody::read(&custody) {
+        Ok(c) => {
+            crate::vault::bounds::check_receipt(&c.receipt)?;
+            Some((c.receipt.total_size, c.receipt.file_count))
+        }
+        Err(_) => None,
+    };
+    crate::guard::extract_rules(&a.vault, &a.dest, &a.id.identity, allow, need)?;
     let ids = a.id.load()?;
     let signers = a.signers.as_deref().map(AllowedSigners::load).transpose()?;
-    let custody = a.custody.clone().unwrap_or_else(|| custody_path(&a.vault));
     let req = OpenRequest {
         vault: &a.vault,
         custody: &custody,
         identities: &ids,
         signers: signers.as_ref(),
     };
-    let opened = open::extract(&req, &a.dest, a.force, &|_| {})?;
+    let progress = Progress::new("msg-progress-extract", expected_size(&custody));
+    let opened = open::extract(&req, &a.dest, a.force, &|n| progress.set(n))?;
+    drop(progress);
     let mut rep = Report::new(json_of(&opened));
     describe(&opened, &mut rep);
     let dest = opened

@@ -16,8 +16,10 @@ use crate::incident::{Event, Facts};
 use crate::keys::{AllowedSigners, KeyInfo, PassphraseSource};
 
 #[derive(Args, Debug)]
-#[command(after_help = "The draft names no patient and no file: only counts, sizes, the approval, the keys \
-and the custody events (without their notes). Notes you add must not name patients either.")]
+#[command(
+    after_help = "The draft names no patient and no file: only counts, sizes, the approval, the keys \
+and the custody events (without their notes). Notes you add must not name patients either."
+)]
 pub struct IncidentArgs {
     /// A copy of the custody log (X.kura.custody) of the vault that was on the lost medium
     #[arg(value_name = "X.kura.custody", required_unless_present = "from_ledger")]
@@ -132,7 +134,11 @@ pub fn run(a: IncidentArgs) -> Result<Report> {
 fn draft(f: &Facts, recorded: Option<u64>, signers_checked: bool) -> Vec<String> {
     let c = &f.contents;
     let p = &f.protection;
-    let mut out = vec![t("msg-incident-title", &[]), t("msg-incident-intro", &[]), String::new()];
+    let mut out = vec![
+        t("msg-incident-title", &[]),
+        t("msg-incident-intro", &[]),
+        String::new(),
+    ];
     let section = |out: &mut Vec<String>, id: &str| {
         if out.last().is_some_and(|l| !l.is_empty()) {
             out.push(String::new());
@@ -192,12 +198,12 @@ fn draft(f: &Facts, recorded: Option<u64>, signers_checked: bool) -> Vec<String>
     }
     out.push(item(t(
         "msg-incident-signed",
-        &[("packer", &p.manifest_signed_by.display()), ("hash", &p.ciphertext_blake3)],
+        &[
+            ("packer", &p.manifest_signed_by.display()),
+            ("hash", &p.ciphertext_blake3),
+        ],
     )));
-    out.push(item(t(
-        "msg-incident-chain-ok",
-        &[("n", &f.events.len().to_string())],
-    )));
+    out.push(item(t("msg-incident-chain-ok", &[("n", &f.events.len().to_string())])));
     out.push(item(t(
         if signers_checked {
             "msg-incident-signers-checked"
@@ -209,7 +215,13 @@ fn draft(f: &Facts, recorded: Option<u64>, signers_checked: bool) -> Vec<String>
 
     section(&mut out, "msg-incident-h-custody");
     let row = |n: &str, time: &str, event: &str, who: &str, host: &str| {
-        format!("  {:>3}  {}  {}  {}  {host}", n, cell(time, 26), cell(event, 10), cell(who, 28))
+        format!(
+            "  {:>3}  {}  {}  {}  {host}",
+            n,
+            cell(time, 26),
+            cell(event, 10),
+            cell(who, 28)
+        )
     };
     out.push(row(
         "#",

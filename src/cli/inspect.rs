@@ -9,7 +9,7 @@ use super::{bytes, t, Report};
 use crate::clock;
 use crate::error::{Error, Kind, Result};
 use crate::vault::format::custody_path;
-use crate::vault::pack::hash_file;
+use crate::vault::volumes;
 
 #[derive(Args, Debug)]
 pub struct InspectArgs {
@@ -26,10 +26,15 @@ pub fn run(a: InspectArgs) -> Result<Report> {
     let r = &chain.receipt;
     let today = clock::today();
     let overdue = r.overdue(today);
-    let present = a.vault.exists();
+    // A single file or the volumes of a split vault; one missing from a
+    // series is an error, not an absent vault.
+    let present = match volumes::files(&a.vault) {
+        Ok(_) => true,
+        Err(e) if e.id == "err-volume-missing" => return Err(e),
+        Err(_) => false,
+    };
     let (size, hash) = if present {
-        let size = std::fs::metadata(&a.vault).map(|m| m.len()).unwrap_or(0);
-        (Some(size), Some(hash_file(&a.vault)?))
+        (Some(volumes::size(&a.vault)?), Some(volumes::hash(&a.vault)?))
     } else {
         (None, None)
     };

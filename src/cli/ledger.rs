@@ -9,9 +9,9 @@ use super::table::cell;
 use super::{t, Report};
 use crate::clock;
 use crate::custody;
-use crate::error::Result;
+use crate::error::{Error, Kind, Result};
 use crate::keys::AllowedSigners;
-use crate::ledger::{self, Entry, Ledger, Registered, Status};
+use crate::ledger::{self, Closed, Closure, Entry, Ledger, Registered, Status};
 
 #[derive(Subcommand, Debug)]
 pub enum LedgerCommand {
@@ -19,6 +19,8 @@ pub enum LedgerCommand {
     Add(AddArgs),
     /// Every export with its status: outstanding, overdue, or closed (deleted or returned, on time or late)
     List(ListArgs),
+    /// Verify a deletion or return certificate against the ledger's copy of the custody log and close the export
+    Close(CloseArgs),
 }
 
 /// Where the ledger is.
@@ -56,11 +58,81 @@ pub struct ListArgs {
     pub ledger: LedgerPath,
 }
 
+#[derive(Args, Debug)]
+pub struct CloseArgs {
+    /// The certificate (CERT.json, with CERT.json.sig beside it)
+    pub certificate: PathBuf,
+    /// OpenSSH allowed_signers file: who may sign certificates
+    #[arg(long, value_name = "FILE", required = true)]
+    pub signers: PathBuf,
+    /// The signature (default: CERT.json.sig)
+    #[arg(long, value_name = "FILE")]
+    pub sig: Option<PathBuf>,
+    #[command(flatten)]
+    pub ledger: LedgerPath,
+}
+
 pub fn run(c: LedgerCommand) -> Result<Report> {
     match c {
         LedgerCommand::Add(a) => add(a),
         LedgerCommand::List(a) => list(a),
+        LedgerCommand::Close(a) => close(a),
     }
+}
+
+/// Verifies the certificate against the custody copy the ledger took at
+/// hand-over (not against anything the engineer sends along), then closes
+/// the entry.
+fn close(a: CloseArgs) -> Result<Report> {
+    let (bytes, sig) = super::render::read_signed(&a.certificate, a.sig.as_deref())?;
+    let signers = AllowedSigners::load(&a.signers)?;
+    let cert = crate::certificate::Certificate::parse(&bytes)?;
+    let vault_id = cert.vault.vault_id.clone();
+    let mut db = a.ledger.open()?;
+    let text = db
+        .custody_text(&vault_id)?
+        .ok_or_else(|| Error::new(Kind::Refused, "err-ledger-unknown").arg("id", &vault_id))?;
+    let copy = custody::verify_text(&text)?;
+    let v = crate::certificate::verify(&bytes, &sig, &copy, &signers)?;
+    let c = &v.certificate;
+    let issuer = if c.issuer.key.comment.is_empty() {
+        c.issuer.key.fingerprint.clone()
+    } else {
+        format!("{} ({})", c.issuer.key.fingerprint, c.issuer.key.comment)
+    };
+    let closure = Closure {
+        action: c.action.clone(),
+        on_time: v.on_time,
+        issued_at: c.issued_at.clone(),
+        certificate_id: c.certificate_id.clone(),
+        certificate_blake3: blake3::hash(&bytes).to_hex().to_string(),
+        issuer,
+        recorded_at: clock::rfc3339(&clock::now()),
+        certificate_json: String::from_utf8_lossy(&bytes).into_owned(),
+        certificate_sig: sig.clone(),
+    };
+    let (outcome, entry) = db.close(&vault_id, &copy.head(), &closure)?;
+    let today = clock::today();
+    let ledger_path = db.path().display().to_string();
+    let verdict = super::certificate::verdict(&v);
+    let mut rep = Report::new(json!({
+        "ledger": ledger_path,
+        "outcome": match outcome { Closed::New => "closed", Closed::Unchanged => "unchanged" },
+        "verdict": verdict,
+        "certificate_id": c.certificate_id,
+        "signer": { "principal": v.principal, "key": c.issuer.key },
+        "export": entry_json(&entry, today),
+    }));
+    rep.push(verdict);
+    rep.push(match outcome {
+        Closed::New => t(
+            "msg-ledger-closed",
+            &[("id", &entry.vault_id), ("status", &status_text(&entry, today))],
+        ),
+        Closed::Unchanged => t("msg-ledger-closed-already", &[("id", &entry.vault_id)]),
+    });
+    rep.push(t("msg-ledger-where", &[("path", &ledger_path)]));
+    Ok(rep)
 }
 
 /// The engineer as people know them: the key's comment, else its fingerprint.
@@ -187,7 +259,7 @@ fn list(a: ListArgs) -> Result<Report> {
     let row = |cols: [&str; 6]| {
         format!(
             "{}  {}  {}  {}  {}  {}",
-            cell(cols[0], 24),
+            cell(cols[0], 26),
             cell(cols[1], 10),
             cell(cols[2], 16),
             cell(cols[3], 24),

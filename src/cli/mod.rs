@@ -10,14 +10,20 @@ use serde_json::Value;
 use crate::error::{Error, Kind, Result};
 use crate::i18n::{self, Lang};
 
+pub mod certificate;
+pub mod certify;
 pub mod custody;
 pub mod demo;
 pub mod extract;
+pub mod help;
 pub mod incident;
 pub mod inspect;
 pub mod keygen;
 pub mod ledger;
 pub mod pack;
+pub mod progress;
+pub mod render;
+pub mod shell;
 pub mod table;
 pub mod verify;
 
@@ -62,8 +68,17 @@ pub enum Command {
     /// The chain of custody beside a vault
     #[command(subcommand)]
     Custody(custody::CustodyCommand),
+    /// Destroy the data (or hand it back) and issue a signed certificate
+    Certify(certify::CertifyArgs),
+    /// Deletion and return certificates
+    #[command(subcommand)]
+    Certificate(certificate::CertificateCommand),
     /// Run the whole flow on built-in dummy data
     Demo(demo::DemoArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    Completions(shell::CompletionsArgs),
+    /// Print the manual page, or write one per command into a folder
+    Man(shell::ManArgs),
     /// The clinic's ledger of exports: outstanding, overdue, closed
     #[command(subcommand)]
     Ledger(ledger::LedgerCommand),
@@ -154,7 +169,11 @@ fn run(cli: Cli) -> Result<Report> {
         Command::Verify(a) => verify::run(a),
         Command::Extract(a) => extract::run(a),
         Command::Custody(c) => custody::run(c),
+        Command::Certify(a) => certify::run(a),
+        Command::Certificate(c) => certificate::run(c),
         Command::Demo(a) => demo::run(a),
+        Command::Completions(a) => shell::completions(a),
+        Command::Man(a) => shell::man(a),
         Command::Ledger(c) => ledger::run(c),
         Command::Incident(a) => incident::run(a),
     }
@@ -192,37 +211,76 @@ fn early_lang(args: &[String]) -> Option<Lang> {
         })
 }
 
+/// How the results are shown: `--json` and `--quiet`, fixed once parsed.
+static OUTPUT: std::sync::OnceLock<(bool, bool)> = std::sync::OnceLock::new();
+
+/// Whether `--json` was given (commands that print while they work stay
+/// silent on stdout then).
+pub fn json_mode() -> bool {
+    OUTPUT.get().is_some_and(|o| o.0)
+}
+
+/// Whether `--quiet` was given.
+pub fn quiet_mode() -> bool {
+    OUTPUT.get().is_some_and(|o| o.1)
+}
+
+/// Parses the arguments with `--help` in `lang`; a parse failure is
+/// reported here and its exit code returned.
+fn parse(argv: &[String], json: bool, lang: Lang) -> std::result::Result<Cli, i32> {
+    use clap::error::ErrorKind as K;
+    use clap::FromArgMatches;
+    let mut cmd = help::command(lang);
+    let e = match cmd
+        .try_get_matches_from_mut(argv)
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
+        Ok(cli) => return Ok(cli),
+        Err(e) => e,
+    };
+    if matches!(e.kind(), K::DisplayHelp | K::DisplayVersion) {
+        let _ = e.print();
+        return Err(0);
+    }
+    let err = help::usage_error(&e);
+    if json {
+        println!("{}", error_json(&err, lang));
+    } else if e.kind() == K::DisplayHelpOnMissingArgumentOrSubcommand {
+        let _ = e.print();
+    } else {
+        let prefix = i18n::text(lang, "msg-error-prefix", &[]);
+        eprintln!("kura: {prefix}: {}", err.message(lang));
+        for line in help::usage_hints(&e, &err, lang) {
+            eprintln!("{line}");
+        }
+    }
+    Err(err.exit_code())
+}
+
+/// Prints a line on stdout; a closed pipe (`kura … | head`) is not an error.
+fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
+}
+
+/// Prints a line on stderr, ignoring a closed stream.
+fn complain(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
 /// Runs kura with the process arguments; returns the exit code.
 pub fn main() -> i32 {
     let argv: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
     let json = argv.iter().any(|a| a == "--json");
     let lang = early_lang(&argv).unwrap_or_else(Lang::from_env);
     i18n::set_lang(lang);
-    let cli = match Cli::try_parse_from(&argv) {
+    let cli = match parse(&argv, json, lang) {
         Ok(c) => c,
-        Err(e) => {
-            use clap::error::ErrorKind as K;
-            if matches!(
-                e.kind(),
-                K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand
-            ) {
-                let _ = e.print();
-                return 0;
-            }
-            if json {
-                let err = Error::new(Kind::Usage, "err-usage").arg("detail", e.kind());
-                println!("{}", error_json(&err, lang));
-            } else {
-                let _ = e.print();
-            }
-            return Kind::Usage.exit_code();
-        }
+        Err(code) => return code,
     };
-    let _ = ctrlc::set_handler(|| {
-        crate::interrupt::cleanup();
-        eprintln!("kura: {}", i18n::t("err-interrupted", &[]));
-        std::process::exit(Kind::Interrupted.exit_code());
-    });
+    let _ = OUTPUT.set((cli.json, cli.quiet));
+    let _ = ctrlc::set_handler(crate::interrupt::on_signal);
     let (json, quiet) = (cli.json, cli.quiet);
     match run(cli) {
         Ok(report) => {
@@ -232,21 +290,30 @@ pub fn main() -> i32 {
                     m.insert("schema".into(), JSON_SCHEMA.into());
                     m.insert("ok".into(), true.into());
                 }
-                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+                say(&serde_json::to_string_pretty(&v).unwrap_or_default());
             } else if !quiet {
                 for l in report.human {
-                    println!("{l}");
+                    say(&l);
                 }
             }
             0
         }
         Err(e) => {
+            // Interrupted: whatever error the stopped stream caused, the
+            // cause is the signal, and partial outputs are already gone.
+            let e = if crate::interrupt::requested() {
+                crate::interrupt::error()
+            } else {
+                e
+            };
             if json {
-                println!("{}", error_json(&e, lang));
+                say(&error_json(&e, lang).to_string());
+            } else if e.kind == Kind::Interrupted {
+                crate::interrupt::announce();
             } else {
                 let prefix = i18n::text(lang, "msg-error-prefix", &[]);
                 let msg = e.message(lang).replace('\n', " ");
-                eprintln!("kura: {prefix}: {msg}");
+                complain(&format!("kura: {prefix}: {msg}"));
             }
             e.exit_code()
         }

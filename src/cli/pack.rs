@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde_json::json;
 
+use super::progress::Progress;
 use super::{bytes, t, IdentityArgs, Report};
 use crate::error::{Error, Kind, Result};
 use crate::keys::Recipients;
@@ -44,9 +45,38 @@ pub struct PackArgs {
     /// Write the vault in age's ASCII armor
     #[arg(long, short = 'a')]
     pub armor: bool,
+    /// Write the vault as volumes OUT.kura.001, OUT.kura.002, … of at most SIZE each (2G, 700M), for FAT sticks
+    #[arg(long, value_name = "SIZE")]
+    pub split: Option<String>,
+    /// Write the vault to a network file system even though rule 11 forbids it
+    #[arg(long)]
+    pub allow_network: bool,
+    /// Let the key (-i) sit on the same removable medium as the vault (whoever finds it can open it)
+    #[arg(long)]
+    pub allow_key_with_vault: bool,
     /// Files and folders to pack
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+}
+
+/// Bytes of file data `pack` will read (the inputs and the approval
+/// document), for the progress bar; walked only when a bar is shown, and
+/// `None` if the walk fails (pack then reports the failure itself).
+fn input_size(paths: &[PathBuf], document: Option<&std::path::Path>) -> Option<u64> {
+    if !Progress::wanted() {
+        return None;
+    }
+    let sources = crate::vault::walk::collect(paths).ok()?;
+    let files: u64 = sources
+        .iter()
+        .filter(|s| s.entry.kind == crate::vault::EntryKind::File)
+        .map(|s| s.entry.size)
+        .sum();
+    let doc = match document {
+        Some(d) => std::fs::metadata(d).ok()?.len(),
+        None => 0,
+    };
+    Some(files + doc)
 }
 
 pub fn run(a: PackArgs) -> Result<Report> {
@@ -69,11 +99,23 @@ pub fn run(a: PackArgs) -> Result<Report> {
     if recipients.is_empty() {
         return Err(Error::new(Kind::Usage, "err-no-recipients"));
     }
+    let split = a.split.as_deref().map(crate::vault::volumes::parse_size).transpose()?;
+    let allow = crate::guard::Allow {
+        network: a.allow_network,
+        key_with_vault: a.allow_key_with_vault,
+        removable: false,
+    };
+    crate::guard::pack_rules(&a.output, &a.id.identity, allow)?;
     let signer = a.id.signer()?;
     let mut opts = PackOptions::new(a.output.clone());
     opts.force = a.force;
     opts.armor = a.armor;
-    let packed = pack(&a.paths, &approval, &opts, &signer, &recipients, now, &|_| {})?;
+    opts.split = split;
+    let progress = Progress::new("msg-progress-pack", input_size(&a.paths, approval.document.as_deref()));
+    let packed = pack(&a.paths, &approval, &opts, &signer, &recipients, now, &|n| {
+        progress.set(n)
+    })?;
+    drop(progress);
     let r = &packed.receipt;
     let vault = packed.vault.display().to_string();
     let custody = packed.custody.display().to_string();
@@ -99,6 +141,6 @@ pub fn run(a: PackArgs) -> Result<Report> {
         ],
     ));
     report.push(t("msg-pack-custody", &[("custody", &custody)]));
-    report.push(format!("vault id: {}", r.vault_id));
+    report.push(format!("{}: {}", t("msg-f-vault-id", &[]), r.vault_id));
     Ok(report)
 }

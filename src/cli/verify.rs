@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde_json::json;
 
+use super::progress::Progress;
 use super::{bytes, t, IdentityArgs, Report};
 use crate::error::Result;
 use crate::keys::AllowedSigners;
@@ -63,6 +64,15 @@ pub fn json_of(o: &Opened) -> serde_json::Value {
     })
 }
 
+/// Bytes of file data in the vault, from the receipt in its custody log,
+/// for the progress bar (read only when a bar is shown).
+pub fn expected_size(custody: &std::path::Path) -> Option<u64> {
+    if !Progress::wanted() {
+        return None;
+    }
+    crate::custody::read(custody).ok().map(|c| c.receipt.total_size)
+}
+
 pub fn run(a: VerifyArgs) -> Result<Report> {
     let ids = a.id.load()?;
     let signers = a.signers.as_deref().map(AllowedSigners::load).transpose()?;
@@ -73,7 +83,9 @@ pub fn run(a: VerifyArgs) -> Result<Report> {
         identities: &ids,
         signers: signers.as_ref(),
     };
-    let opened = open::verify(&req, &|_| {})?;
+    let progress = Progress::new("msg-progress-verify", expected_size(&custody));
+    let opened = open::verify(&req, &|n| progress.set(n))?;
+    drop(progress);
     let mut rep = Report::new(json_of(&opened));
     describe(&opened, &mut rep);
     Ok(rep)

@@ -33,19 +33,47 @@ impl Lang {
         }
     }
 
-    /// The language the environment asks for, as POSIX defines the order.
+    /// The language the environment asks for, as POSIX defines the order;
+    /// when none of the variables is set, the system's user interface
+    /// language (on Windows), else English.
     pub fn from_env() -> Lang {
-        Self::from_vars(|k| std::env::var(k).ok())
+        let get = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        if LOCALE_VARS.iter().any(|k| get(k).is_some()) {
+            return Self::from_vars(get);
+        }
+        system_ui_lang().unwrap_or(Lang::En)
     }
 
     pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Lang {
-        for var in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+        for var in LOCALE_VARS {
             if let Some(v) = get(var).filter(|v| !v.is_empty()) {
                 return Lang::parse(&v).unwrap_or(Lang::En);
             }
         }
         Lang::En
     }
+}
+
+/// The locale variables consulted, in POSIX order.
+const LOCALE_VARS: [&str; 3] = ["LC_ALL", "LC_MESSAGES", "LANG"];
+
+/// The user's display language on Windows (`GetUserDefaultUILanguage`):
+/// Japanese when its primary language is LANG_JAPANESE (0x11).
+#[cfg(windows)]
+fn system_ui_lang() -> Option<Lang> {
+    #[link(name = "kernel32")]
+    extern "system" {
+        fn GetUserDefaultUILanguage() -> u16;
+    }
+    // SAFETY: takes no arguments and only returns the current user's LANGID.
+    let langid = unsafe { GetUserDefaultUILanguage() };
+    Some(if langid & 0x3ff == 0x11 { Lang::Ja } else { Lang::En })
+}
+
+/// Elsewhere the locale variables are the system's way of saying it.
+#[cfg(not(windows))]
+fn system_ui_lang() -> Option<Lang> {
+    None
 }
 
 static CURRENT: OnceLock<Lang> = OnceLock::new();
@@ -98,6 +126,15 @@ pub fn text(lang: Lang, id: &str, args: &[(&str, &str)]) -> String {
         s.push_str(&format!(" {k}={v}"));
     }
     s
+}
+
+/// The message `id` in exactly `lang`, or `None` when that catalog lacks it
+/// (no fallback; used to localise `--help` and to check the catalogs).
+pub fn lookup(lang: Lang, id: &str) -> Option<String> {
+    let b = bundle(lang);
+    let pattern = b.get_message(id)?.value()?;
+    let mut errs = vec![];
+    Some(b.format_pattern(pattern, None, &mut errs).into_owned())
 }
 
 /// The message `id` in the process language.

@@ -1,0 +1,115 @@
+//! `kura certificate render`: the printable page of a certificate.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use serde_json::json;
+
+use super::{t, Report};
+use crate::certificate::render::{self, Checked, Fingerprint, Page};
+use crate::certificate::verify::MAX_CERT_BYTES;
+use crate::certificate::{self, Certificate};
+use crate::error::{Error, Kind, Result};
+use crate::i18n::Lang;
+use crate::keys::AllowedSigners;
+
+/// Largest signature file kura reads.
+const MAX_SIG_BYTES: u64 = 16 << 10;
+
+#[derive(Args, Debug)]
+pub struct RenderArgs {
+    /// The certificate (CERT.json)
+    pub certificate: PathBuf,
+    /// The page to write (HTML, A4, Japanese and English)
+    #[arg(short = 'o', long = "output", value_name = "CERT.html", required = true)]
+    pub output: PathBuf,
+    /// Verify before printing: OpenSSH allowed_signers file (with --custody)
+    #[arg(long, value_name = "FILE", requires = "custody")]
+    pub signers: Option<PathBuf>,
+    /// Verify before printing: your own copy of the custody log (with --signers)
+    #[arg(long, value_name = "CLINIC_COPY", requires = "signers")]
+    pub custody: Option<PathBuf>,
+    /// The signature (default: CERT.json.sig)
+    #[arg(long, value_name = "FILE")]
+    pub sig: Option<PathBuf>,
+    /// Replace an existing page
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Reads a certificate's exact bytes and its armored signature (default
+/// `CERT.json.sig`).
+pub fn read_signed(cert: &Path, sig: Option<&Path>) -> Result<(Vec<u8>, String)> {
+    let bytes = crate::fsutil::read_bounded(cert, MAX_CERT_BYTES)?;
+    let sig_path = sig
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| certificate::sig_path(cert));
+    let sig = crate::fsutil::read_bounded_text(&sig_path, MAX_SIG_BYTES).map_err(|e| {
+        if e.id == "err-io-not-found" {
+            Error::new(Kind::Io, "err-cert-sig-missing").arg("path", sig_path.display())
+        } else {
+            e
+        }
+    })?;
+    Ok((bytes, sig))
+}
+
+/// Checks `bytes` (the very bytes the page is made from) with the
+/// certificate module's verifier.
+fn check(a: &RenderArgs, bytes: &[u8]) -> Result<Option<Checked>> {
+    let (Some(signers), Some(custody)) = (&a.signers, &a.custody) else {
+        return Ok(None);
+    };
+    let (signed, sig) = read_signed(&a.certificate, a.sig.as_deref())?;
+    if signed != bytes {
+        return Err(Error::new(Kind::Integrity, "err-cert-altered"));
+    }
+    let clinic = crate::custody::read(&crate::custody::log_path(custody))?;
+    let v = certificate::verify(bytes, &sig, &clinic, &AllowedSigners::load(signers)?)?;
+    Ok(Some(Checked {
+        verdict_ja: super::certificate::verdict_in(&v, Lang::Ja),
+        verdict_en: super::certificate::verdict_in(&v, Lang::En),
+        principal: v.principal,
+        clinic_records: v.clinic_records,
+        chain_records: v.chain_records,
+        days_late: v.days_late,
+    }))
+}
+
+pub fn run(a: RenderArgs) -> Result<Report> {
+    crate::fsutil::check_clobber(&a.output, a.force)?;
+    let bytes = crate::fsutil::read_bounded(&a.certificate, MAX_CERT_BYTES)?;
+    let cert = Certificate::parse(&bytes)?;
+    let checked = check(&a, &bytes)?;
+    let verified = checked.is_some();
+    let page = Page {
+        certificate: &cert,
+        bytes: &bytes,
+        checked,
+        printed_at: crate::clock::rfc3339(&crate::clock::now()),
+    };
+    let html = render::html(&page);
+    crate::fsutil::write_atomic(&a.output, html.as_bytes(), a.force)?;
+    let fp = Fingerprint::of(&bytes);
+    let out = a.output.display().to_string();
+    let mut rep = Report::new(json!({
+        "output": out,
+        "certificate_id": cert.certificate_id,
+        "verified": verified,
+        "fingerprint": fp.short,
+        "blake3": fp.blake3,
+    }))
+    .line(t(
+        "msg-render-done",
+        &[("path", &out), ("id", &cert.certificate_id), ("fingerprint", &fp.short)],
+    ));
+    rep.push(t(
+        if verified {
+            "msg-render-verified"
+        } else {
+            "msg-render-unverified"
+        },
+        &[],
+    ));
+    Ok(rep)
+}

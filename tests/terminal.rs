@@ -1,0 +1,270 @@
+//! The terminal side: shell completions and manual pages generated from the
+//! command definitions (so they cover every command), and progress bars
+//! that appear on a terminal and never in piped output.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+
+/// Every command path below kura, as "custody add" (clap's `help` aside).
+fn command_paths() -> Vec<String> {
+    fn walk(cmd: &clap::Command, path: &mut Vec<String>, out: &mut Vec<String>) {
+        for s in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            path.push(s.get_name().to_string());
+            out.push(path.join(" "));
+            walk(s, path, out);
+            path.pop();
+        }
+    }
+    let mut out = Vec::new();
+    walk(
+        &kura::cli::help::command(kura::i18n::Lang::En),
+        &mut Vec::new(),
+        &mut out,
+    );
+    assert!(out.len() > 10, "{out:?}");
+    out
+}
+
+fn stdout(c: &mut Command) -> String {
+    String::from_utf8(ok(c).stdout).expect("UTF-8")
+}
+
+/// A stock tool's stdout; it must be installed and succeed.
+fn tool(program: &str, args: &[&std::ffi::OsStr]) -> String {
+    let out = Command::new(program)
+        .args(args)
+        .env("LC_ALL", "C")
+        .output()
+        .unwrap_or_else(|e| panic!("{program} must be installed: {e}"));
+    assert!(
+        out.status.success(),
+        "{program}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Incompressible dummy bytes.
+fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+#[test]
+fn completions_cover_every_command_in_every_shell() {
+    let paths = command_paths();
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let script = stdout(kura().args(["completions", shell]));
+        for p in &paths {
+            let name = p.rsplit(' ').next().unwrap();
+            assert!(script.contains(name), "{shell} completion lacks {p}");
+        }
+        assert!(
+            script.contains("approval-id"),
+            "{shell} completion lacks pack's options"
+        );
+    }
+    let bash = stdout(kura().args(["completions", "bash"]));
+    assert!(bash.contains("complete -F"), "{bash}");
+    // Nested commands are completed in context.
+    assert!(bash.contains("kura__custody__add") || bash.contains("kura__subcmd__custody__subcmd__add"));
+    let (code, _, err) = run(kura().args(["completions", "tcsh"]));
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn bash_accepts_the_completion_script() {
+    let script = stdout(kura().args(["completions", "bash"]));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("kura.bash");
+    std::fs::write(&file, script).unwrap();
+    // Load it and ask what follows `kura cus`.
+    let probe = format!(
+        "source {}; COMP_WORDS=(kura cus); COMP_CWORD=1; COMP_LINE='kura cus'; COMP_POINT=8; \
+         _kura kura cus kura; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        file.display()
+    );
+    let out = tool("bash", &["-c".as_ref(), probe.as_ref()]);
+    assert_eq!(out.trim(), "custody");
+}
+
+#[test]
+fn the_manual_page_lists_every_command() {
+    let page = stdout(kura().args(["man"]));
+    assert!(page.contains(".TH kura 1"), "{page}");
+    for p in command_paths().iter().filter(|p| !p.contains(' ')) {
+        let entry = format!("kura\\-{}(1)", p.replace('-', "\\-"));
+        assert!(page.contains(&entry), "kura.1 lacks {entry}");
+    }
+    // man(1) itself can format it.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("kura.1"), &page).unwrap();
+    let out = tool("man", &[dir.path().join("kura.1").as_os_str()]);
+    assert!(out.contains("SUBCOMMANDS") && out.contains("kura-pack"), "{out}");
+}
+
+#[test]
+fn man_writes_one_page_per_command_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let pages = dir.path().join("man1");
+    ok(kura().args(["man", "-o"]).arg(&pages));
+    for p in command_paths() {
+        let file = pages.join(format!("kura-{}.1", p.replace(' ', "-")));
+        let text = std::fs::read_to_string(&file).unwrap_or_else(|_| panic!("no page {}", file.display()));
+        assert!(text.contains(".SH SYNOPSIS"), "{}", file.display());
+    }
+    let root = std::fs::read_to_string(pages.join("kura.1")).unwrap();
+    assert!(root.contains(".TH kura 1"));
+    // Again: refused without --force (exit 9), accepted with it.
+    let (code, _, err) = run(kura().args(["man", "-o"]).arg(&pages));
+    assert_eq!(code, 9, "{err}");
+    ok(kura().args(["man", "--force", "-o"]).arg(&pages));
+}
+
+#[test]
+fn japanese_manual_pages_under_a_japanese_locale() {
+    let page = stdout(kura().args(["--lang", "ja", "man"]));
+    assert!(page.contains("患者データの持ち出し"), "{page}");
+}
+
+// ---------------------------------------------------------------- progress
+
+/// A desk with a packed vault of a few MiB of dummy data.
+fn packed_desk() -> Desk {
+    let desk = Desk::new();
+    for i in 0..4 {
+        let p = desk.path(&format!("data/blob{i}.bin"));
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, noise(1 << 20, i)).unwrap();
+    }
+    desk
+}
+
+fn pack_args(out: &str) -> Vec<String> {
+    [
+        "pack",
+        "-o",
+        out,
+        "-R",
+        "recipients.txt",
+        "-i",
+        "engineer.key",
+        "--approval-id",
+        "A-1",
+        "--approved-by",
+        "院長（ダミー）",
+        "--purpose",
+        "調査",
+        "--delete-by",
+        "2099-12-31",
+        "data",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+fn assert_no_terminal_codes(what: &str, stderr: &[u8]) {
+    assert!(
+        !stderr.contains(&0x1b),
+        "{what}: escape codes on a pipe: {:?}",
+        String::from_utf8_lossy(stderr)
+    );
+    assert!(
+        !stderr.contains(&b'\r'),
+        "{what}: carriage returns on a pipe: {:?}",
+        String::from_utf8_lossy(stderr)
+    );
+}
+
+#[test]
+fn piped_runs_print_no_progress() {
+    let desk = packed_desk();
+    let out = ok(desk.kura().args(pack_args("x.kura")));
+    assert_no_terminal_codes("pack", &out.stderr);
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    for args in [
+        vec!["verify", "x.kura", "-i", "engineer.key", "--signers", "allowed_signers"],
+        vec!["extract", "x.kura", "-i", "engineer.key", "-C", "out"],
+    ] {
+        let out = ok(desk.kura().args(&args));
+        assert_no_terminal_codes(args[0], &out.stderr);
+        assert_no_terminal_codes(args[0], &out.stdout);
+    }
+}
+
+/// Runs kura in `dir` under a pseudo-terminal (util-linux `script`), so
+/// that stdout and stderr are a terminal; returns everything it drew.
+fn on_terminal(dir: &Path, args: &[String]) -> String {
+    let exe = env!("CARGO_BIN_EXE_kura");
+    let quoted: Vec<String> = std::iter::once(exe.to_string())
+        .chain(args.iter().cloned())
+        .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
+        .collect();
+    let out = Command::new("script")
+        .current_dir(dir)
+        .env("LC_ALL", "C")
+        .env("KURA_PASSPHRASE_FILE", "")
+        .env("TERM", "xterm")
+        .env("COLUMNS", "100")
+        .args(["-q", "-e", "-c", &quoted.join(" "), "/dev/null"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("script(1) from util-linux runs");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "kura failed on a terminal: {text}");
+    text
+}
+
+#[test]
+fn a_terminal_shows_progress_with_bytes_and_throughput() {
+    let desk = packed_desk();
+    let screen = on_terminal(desk.dir(), &pack_args("x.kura"));
+    assert!(screen.contains("Packing"), "no progress bar: {screen:?}");
+    assert!(
+        screen.contains("MiB") || screen.contains("KiB"),
+        "no byte counts: {screen:?}"
+    );
+    assert!(screen.contains("/s"), "no throughput: {screen:?}");
+    assert!(screen.contains("Packed 4 files"), "{screen:?}");
+
+    let args: Vec<String> = ["verify", "x.kura", "-i", "engineer.key"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let screen = on_terminal(desk.dir(), &args);
+    assert!(screen.contains("Checking"), "no progress bar: {screen:?}");
+    let args: Vec<String> = ["extract", "x.kura", "-i", "engineer.key", "-C", "out"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let screen = on_terminal(desk.dir(), &args);
+    assert!(screen.contains("Extracting"), "no progress bar: {screen:?}");
+}
+
+#[test]
+fn quiet_and_json_draw_no_progress_even_on_a_terminal() {
+    let desk = packed_desk();
+    let mut args = pack_args("q.kura");
+    args.push("--quiet".into());
+    let screen = on_terminal(desk.dir(), &args);
+    assert!(screen.is_empty(), "--quiet printed: {screen:?}");
+    let mut args = pack_args("j.kura");
+    args.push("--json".into());
+    let screen = on_terminal(desk.dir(), &args);
+    assert!(!screen.contains("Packing"), "{screen:?}");
+    assert!(!screen.contains('\u{1b}'), "{screen:?}");
+    let v: serde_json::Value = serde_json::from_str(screen.trim()).expect("only JSON on the terminal");
+    assert_eq!(v["ok"], true);
+}

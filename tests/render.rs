@@ -98,3 +98,98 @@ fn an_altered_certificate_is_not_printed_and_nothing_is_overwritten() {
         .arg(&cert));
     assert!(d.read("cert.html").contains("<html"));
 }
+
+/// Runs headless Chromium on `page` with `args` (the flags that keep it off
+/// the network and out of the user's profile).
+fn chromium(dir: &std::path::Path, args: &[&str], page: &std::path::Path) -> std::process::Output {
+    let profile = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new("chromium")
+        .current_dir(dir)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--no-pdf-header-footer",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(args)
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("chromium must be installed (Debian: apt-get install chromium fonts-noto-cjk)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+/// The share of dark pixels on a greyscale PGM (P5) image.
+fn ink(pgm: &[u8]) -> f64 {
+    // Header: "P5", width, height, maxval, each separated by white space.
+    let mut fields = Vec::new();
+    let mut i = 0;
+    while fields.len() < 4 {
+        while pgm[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let start = i;
+        while !pgm[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        fields.push(String::from_utf8_lossy(&pgm[start..i]).into_owned());
+    }
+    assert_eq!(fields[0], "P5");
+    let pixels = &pgm[i + 1..];
+    pixels.iter().filter(|&&p| p < 128).count() as f64 / pixels.len() as f64
+}
+
+#[test]
+fn the_page_renders_in_a_real_browser_on_a4() {
+    let d = Desk::new();
+    let cert = certified(&d);
+    ok(d.kura()
+        .args(["certificate", "render", "-o", "cert.html"])
+        .args(["--signers", "allowed_signers", "--custody", "a.clinic.custody"])
+        .arg(&cert));
+    chromium(d.dir(), &["--print-to-pdf=cert.pdf"], &d.path("cert.html"));
+
+    let info = common::tool_ok("pdfinfo", [d.path("cert.pdf")]);
+    let info = String::from_utf8_lossy(&info.stdout);
+    assert!(info.contains("(A4)"), "not A4:\n{info}");
+
+    let text = common::tool_ok("pdftotext", [d.path("cert.pdf").as_os_str(), "-".as_ref()]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    let id = serde_json::from_slice::<serde_json::Value>(&std::fs::read(&cert).unwrap()).unwrap()["certificate_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for needle in [
+        id.as_str(),
+        "データ消去証明書",
+        "Certificate of Data Deletion",
+        "VERIFIED",
+        "APP-PRINT-1",
+    ] {
+        assert!(text.contains(needle), "the printed page lacks {needle:?}");
+    }
+
+    // The first page, as paper shows it: printed, not blank.
+    common::tool_ok(
+        "pdftoppm",
+        [
+            "-gray",
+            "-r",
+            "50",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            d.path("cert.pdf").to_str().unwrap(),
+            d.path("page").to_str().unwrap(),
+        ],
+    );
+    let share = ink(&std::fs::read(d.path("page.pgm")).unwrap());
+    assert!(share > 0.01 && share < 0.5, "page 1 looks blank or black: {share}");
+}

@@ -57,6 +57,14 @@ pub fn write_dummy_export(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The running commentary: on stdout for people, never under `--json` or
+/// `--quiet` (stdout then carries the one JSON document, or nothing).
+fn commentary(text: &str) {
+    if !super::json_mode() && !super::quiet_mode() {
+        super::say(text);
+    }
+}
+
 struct Demo {
     exe: PathBuf,
     dir: PathBuf,
@@ -69,7 +77,7 @@ impl Demo {
         self.step += 1;
         let header = format!("\n== {}. {title}", self.step);
         let cmdline = format!("$ kura {}", args.join(" "));
-        println!("{header}\n{cmdline}");
+        commentary(&format!("{header}\n{cmdline}"));
         self.lines.push(header);
         self.lines.push(cmdline);
         let out = Command::new(&self.exe)
@@ -81,7 +89,9 @@ impl Demo {
             .map_err(|e| Error::io(&e, self.exe.display()))?;
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        print!("{stdout}");
+        if !stdout.is_empty() {
+            commentary(stdout.trim_end_matches('\n'));
+        }
         eprint!("{stderr}");
         if !out.status.success() {
             return Err(Error::new(Kind::Internal, "err-demo-step")
@@ -105,7 +115,7 @@ pub fn run(a: DemoArgs) -> Result<Report> {
         }
     };
     let exe = std::env::current_exe().map_err(|e| Error::io(&e, "kura"))?;
-    println!("{}", t("msg-demo-intro", &[("dir", &dir.display().to_string())]));
+    commentary(&t("msg-demo-intro", &[("dir", &dir.display().to_string())]));
     write_dummy_export(&dir.join("export"))?;
     let mut d = Demo {
         exe,
@@ -188,7 +198,19 @@ pub fn run(a: DemoArgs) -> Result<Report> {
     // the certificate's chain must begin with exactly these records.
     let clinic_copy = dir.join("clinic-copy.custody");
     fs::copy(dir.join("export.kura.custody"), &clinic_copy).at(clinic_copy.display())?;
-    println!("{}", t("msg-demo-clinic-copy", &[("path", "clinic-copy.custody")]));
+    commentary(&t("msg-demo-clinic-copy", &[("path", "clinic-copy.custody")]));
+    d.run(
+        "the clinic registers the export in its ledger",
+        &[
+            "ledger",
+            "add",
+            "clinic-copy.custody",
+            "--signers",
+            "allowed_signers",
+            "--ledger",
+            "ledger.sqlite",
+        ],
+    )?;
     d.run(
         "verify (back at the office)",
         &[
@@ -247,7 +269,34 @@ pub fn run(a: DemoArgs) -> Result<Report> {
             "allowed_signers",
         ],
     )?;
-    println!("\n{}", t("msg-demo-done", &[]));
+    d.run(
+        "the clinic closes the export in its ledger",
+        &[
+            "ledger",
+            "close",
+            "certificate.json",
+            "--signers",
+            "allowed_signers",
+            "--ledger",
+            "ledger.sqlite",
+        ],
+    )?;
+    d.run("the ledger", &["ledger", "list", "--ledger", "ledger.sqlite"])?;
+    d.run(
+        "a printable certificate for the clinic's files",
+        &[
+            "certificate",
+            "render",
+            "certificate.json",
+            "-o",
+            "certificate.html",
+            "--signers",
+            "allowed_signers",
+            "--custody",
+            "clinic-copy.custody",
+        ],
+    )?;
+    commentary(&format!("\n{}", t("msg-demo-done", &[])));
     Ok(Report::new(
         json!({ "dir": dir.display().to_string(), "steps": d.step }),
     ))

@@ -258,7 +258,7 @@ fn parse(argv: &[String], json: bool, lang: Lang) -> std::result::Result<Cli, i3
 }
 
 /// Prints a line on stdout; a closed pipe (`kura … | head`) is not an error.
-fn say(line: &str) {
+pub(crate) fn say(line: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stdout().lock(), "{line}");
 }

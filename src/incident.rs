@@ -35,6 +35,18 @@ pub fn add_business_days(from: NaiveDate, n: u32) -> NaiveDate {
     d
 }
 
+/// The last day to report a loss discovered on `discovered`: the rules
+/// count `n` business days *including the day of discovery* (発見した日を
+/// 含め), so a loss found on a business day leaves that day and `n - 1`
+/// more; one found on a weekend leaves the next `n` business days.
+pub fn report_deadline(discovered: NaiveDate, n: u32) -> NaiveDate {
+    if is_business_day(discovered) && n > 0 {
+        add_business_days(discovered, n - 1)
+    } else {
+        add_business_days(discovered, n)
+    }
+}
+
 fn ymd<S: serde::Serializer>(d: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&d.format("%Y-%m-%d").to_string())
 }
@@ -124,7 +136,7 @@ impl Facts {
         };
         Facts {
             discovered,
-            deadline: add_business_days(discovered, REPORT_BUSINESS_DAYS),
+            deadline: report_deadline(discovered, REPORT_BUSINESS_DAYS),
             business_days: REPORT_BUSINESS_DAYS,
             public_holidays_considered: false,
             contents: Contents {
@@ -170,5 +182,17 @@ mod tests {
         // Found on a Saturday or Sunday: Monday is the first day.
         assert_eq!(add_business_days(d("2026-03-07"), 3), d("2026-03-11"));
         assert_eq!(add_business_days(d("2026-03-08"), 3), d("2026-03-11"));
+    }
+
+    #[test]
+    fn the_report_deadline_counts_the_day_of_discovery() {
+        // Monday, Tuesday, Wednesday.
+        assert_eq!(report_deadline(d("2026-03-02"), 3), d("2026-03-04"));
+        // Thursday, Friday, Monday; Friday, Monday, Tuesday.
+        assert_eq!(report_deadline(d("2026-03-05"), 3), d("2026-03-09"));
+        assert_eq!(report_deadline(d("2026-03-06"), 3), d("2026-03-10"));
+        // Found on a Saturday or Sunday: Monday is the first day.
+        assert_eq!(report_deadline(d("2026-03-07"), 3), d("2026-03-11"));
+        assert_eq!(report_deadline(d("2026-03-08"), 3), d("2026-03-11"));
     }
 }

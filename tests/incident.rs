@@ -34,19 +34,20 @@ fn incident(d: &Desk, now: &str, args: &[&str]) -> (i32, String, String) {
 }
 
 #[test]
-fn the_deadline_is_three_business_days_skipping_the_weekend() {
+fn the_deadline_is_three_business_days_counting_the_day_of_discovery() {
     let d = desk();
     let (code, out, err) = incident(&d, THURSDAY, &["a.kura.custody"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("2026-03-05 (Thu)"), "{out}");
-    assert!(out.contains("by 2026-03-10 (Tue)"), "{out}");
+    // Thursday (the day of discovery), Friday, Monday.
+    assert!(out.contains("by 2026-03-09 (Mon)"), "{out}");
     assert!(out.contains("public holidays are not taken into account"), "{out}");
 
     let (_, out, _) = incident(&d, THURSDAY, &["a.kura.custody", "--lang", "ja"]);
-    assert!(out.contains("2026-03-10（火）"), "{out}");
+    assert!(out.contains("2026-03-09（月）"), "{out}");
     assert!(out.contains("祝日は考慮していません"), "{out}");
 
-    // Discovered on a Friday, reported on the Monday after.
+    // Discovered on a Friday: Friday, Monday, Tuesday.
     let out = ok(d.kura().env("KURA_NOW", "2026-03-09T09:00:00+09:00").args([
         "incident",
         "a.kura",
@@ -56,7 +57,7 @@ fn the_deadline_is_three_business_days_skipping_the_weekend() {
     ]));
     let v = json(&out);
     assert_eq!(v["facts"]["discovered"], "2026-03-06");
-    assert_eq!(v["facts"]["deadline"], "2026-03-11");
+    assert_eq!(v["facts"]["deadline"], "2026-03-10");
     assert_eq!(v["facts"]["business_days"], 3);
     assert_eq!(v["facts"]["public_holidays_considered"], false);
 

@@ -80,6 +80,20 @@ fn embedded_chain(c: &Certificate) -> Result<Chain> {
 
 /// Everything but the signature: `cert` was signed by `signer`; `clinic` is
 /// the clinic's own copy of the custody log.
+/// Every record the clinic has not seen yet (those after its own copy) must
+/// be signed by someone it trusts: the chain is only as good as its signers.
+fn check_later_signers(c: &Certificate, clinic: &Chain, signers: &AllowedSigners) -> Result<()> {
+    let chain = embedded_chain(c)?;
+    for (i, r) in chain.records.iter().enumerate().skip(clinic.records.len()) {
+        signers.require(
+            &r.actor,
+            crate::keys::signature::NS_CUSTODY,
+            &format!("custody record #{i}"),
+        )?;
+    }
+    Ok(())
+}
+
 fn check_content(c: &Certificate, signer: &KeyInfo, clinic: &Chain) -> Result<(bool, i64)> {
     // Same vault as the clinic's copy.
     let theirs = &clinic.receipt;
@@ -145,6 +159,7 @@ pub fn verify(cert: &[u8], sig: &str, clinic: &Chain, signers: &AllowedSigners) 
     let (key, principal) = check_signature(cert, sig, signers)?;
     let certificate = Certificate::parse(cert)?;
     let (on_time, days_late) = check_content(&certificate, &key, clinic)?;
+    check_later_signers(&certificate, clinic, signers)?;
     Ok(Verified {
         chain_records: certificate.custody.lines.len(),
         certificate,

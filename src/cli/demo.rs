@@ -80,7 +80,9 @@ impl Demo {
         commentary(&format!("{header}\n{cmdline}"));
         self.lines.push(header);
         self.lines.push(cmdline);
+        // Every step speaks the demo's language, whatever the locale says.
         let out = Command::new(&self.exe)
+            .args(["--lang", crate::i18n::lang().code()])
             .args(args)
             .current_dir(&self.dir)
             .env("KURA_PASSPHRASE_FILE", "")
@@ -124,7 +126,7 @@ pub fn run(a: DemoArgs) -> Result<Report> {
         lines: vec![],
     };
     d.run(
-        "keys: the engineer's",
+        &t("msg-demo-step-keys-engineer", &[]),
         &[
             "keygen",
             "-o",
@@ -135,7 +137,7 @@ pub fn run(a: DemoArgs) -> Result<Report> {
         ],
     )?;
     d.run(
-        "keys: the clinic's",
+        &t("msg-demo-step-keys-clinic", &[]),
         &[
             "keygen",
             "-o",
@@ -159,7 +161,7 @@ pub fn run(a: DemoArgs) -> Result<Report> {
         .format("%Y-%m-%d")
         .to_string();
     d.run(
-        "pack (at the clinic, with its written approval)",
+        &t("msg-demo-step-pack", &[]),
         &[
             "pack",
             "-o",
@@ -179,9 +181,9 @@ pub fn run(a: DemoArgs) -> Result<Report> {
             "export",
         ],
     )?;
-    d.run("inspect (no key needed)", &["inspect", "export.kura"])?;
+    d.run(&t("msg-demo-step-inspect", &[]), &["inspect", "export.kura"])?;
     d.run(
-        "hand-over recorded",
+        &t("msg-demo-step-handover", &[]),
         &[
             "custody",
             "add",
@@ -200,7 +202,7 @@ pub fn run(a: DemoArgs) -> Result<Report> {
     fs::copy(dir.join("export.kura.custody"), &clinic_copy).at(clinic_copy.display())?;
     commentary(&t("msg-demo-clinic-copy", &[("path", "clinic-copy.custody")]));
     d.run(
-        "the clinic registers the export in its ledger",
+        &t("msg-demo-step-ledger-add", &[]),
         &[
             "ledger",
             "add",
@@ -212,7 +214,7 @@ pub fn run(a: DemoArgs) -> Result<Report> {
         ],
     )?;
     d.run(
-        "verify (back at the office)",
+        &t("msg-demo-step-verify", &[]),
         &[
             "verify",
             "export.kura",
@@ -223,7 +225,7 @@ pub fn run(a: DemoArgs) -> Result<Report> {
         ],
     )?;
     d.run(
-        "extract",
+        &t("msg-demo-step-extract", &[]),
         &[
             "extract",
             "export.kura",
@@ -236,7 +238,7 @@ pub fn run(a: DemoArgs) -> Result<Report> {
         ],
     )?;
     d.run(
-        "certify: destroy the extracted copy and the vault",
+        &t("msg-demo-step-certify", &[]),
         &[
             "certify",
             "export.kura",
@@ -252,13 +254,16 @@ pub fn run(a: DemoArgs) -> Result<Report> {
             "certificate.json",
         ],
     )?;
-    d.run("custody log", &["custody", "show", "export.kura"])?;
     d.run(
-        "custody check",
+        &t("msg-demo-step-custody-show", &[]),
+        &["custody", "show", "export.kura"],
+    )?;
+    d.run(
+        &t("msg-demo-step-custody-verify", &[]),
         &["custody", "verify", "export.kura", "--signers", "allowed_signers"],
     )?;
     d.run(
-        "certificate verify (at the clinic, against its own copy)",
+        &t("msg-demo-step-certificate-verify", &[]),
         &[
             "certificate",
             "verify",
@@ -270,7 +275,7 @@ pub fn run(a: DemoArgs) -> Result<Report> {
         ],
     )?;
     d.run(
-        "the clinic closes the export in its ledger",
+        &t("msg-demo-step-ledger-close", &[]),
         &[
             "ledger",
             "close",
@@ -281,9 +286,12 @@ pub fn run(a: DemoArgs) -> Result<Report> {
             "ledger.sqlite",
         ],
     )?;
-    d.run("the ledger", &["ledger", "list", "--ledger", "ledger.sqlite"])?;
     d.run(
-        "a printable certificate for the clinic's files",
+        &t("msg-demo-step-ledger-list", &[]),
+        &["ledger", "list", "--ledger", "ledger.sqlite"],
+    )?;
+    d.run(
+        &t("msg-demo-step-render", &[]),
         &[
             "certificate",
             "render",

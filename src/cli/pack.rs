@@ -45,6 +45,10 @@ pub struct PackArgs {
     /// Write the vault in age's ASCII armor
     #[arg(long, short = 'a')]
     pub armor: bool,
+    /// zstd compression level, 1 (fastest, the default) to 19 (smallest)
+    #[arg(long, value_name = "N", default_value_t = crate::vault::format::ZSTD_LEVEL as i64,
+          value_parser = clap::value_parser!(i64).range(crate::vault::format::ZSTD_LEVELS))]
+    pub level: i64,
     /// Write the vault as volumes OUT.kura.001, OUT.kura.002, … of at most SIZE each (2G, 700M), for FAT sticks
     #[arg(long, value_name = "SIZE")]
     pub split: Option<String>,
@@ -110,6 +114,7 @@ pub fn run(a: PackArgs) -> Result<Report> {
     let mut opts = PackOptions::new(a.output.clone());
     opts.force = a.force;
     opts.armor = a.armor;
+    opts.level = a.level as i32;
     opts.split = split;
     let progress = Progress::new("msg-progress-pack", input_size(&a.paths, approval.document.as_deref()));
     let packed = pack(&a.paths, &approval, &opts, &signer, &recipients, now, &|n| {

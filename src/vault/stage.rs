@@ -21,8 +21,8 @@ use crate::error::{Error, IoContext, Kind, Result};
 
 /// Bytes of file data per message to the writer thread.
 const WRITE_BLOCK: usize = 256 << 10;
-/// Messages that may wait for the writer thread (bounds memory).
-const WRITE_QUEUE: usize = 16;
+/// Batches that may wait for the writer thread (bounds memory).
+const WRITE_QUEUE: usize = 4;
 
 /// Members written under `root` (the stage). Symbolic links are created only
 /// after every file is written, so no write can ever follow one.
@@ -47,12 +47,26 @@ enum WriteOp {
 
 /// The writer thread and the queue to it. After a failure it skips the
 /// rest of the work; the failure is reported by the next call.
+///
+/// Work travels in batches: a small file's data is copied out of its block
+/// and queued with its neighbours, so a folder of many small files costs a
+/// hand-over to the writer thread per [`BATCH_BYTES`] or [`BATCH_OPS`], not
+/// per file.
 struct StageWriter {
-    tx: Option<SyncSender<WriteOp>>,
+    tx: Option<SyncSender<Vec<WriteOp>>>,
     spare: Receiver<Vec<u8>>,
+    /// Full-size blocks this side has emptied itself (small files).
+    free: Vec<Vec<u8>>,
+    pending: Vec<WriteOp>,
+    pending_bytes: usize,
     failed: Arc<Mutex<Option<Error>>>,
     thread: Option<JoinHandle<()>>,
 }
+
+/// A batch goes to the writer when it holds this many bytes of data…
+const BATCH_BYTES: usize = 1 << 20;
+/// …or this many operations.
+const BATCH_OPS: usize = 256;
 
 impl StageWriter {
     fn start() -> Result<StageWriter> {
@@ -67,6 +81,9 @@ impl StageWriter {
         Ok(StageWriter {
             tx: Some(tx),
             spare,
+            free: Vec::new(),
+            pending: Vec::new(),
+            pending_bytes: 0,
             failed,
             thread: Some(thread),
         })
@@ -80,8 +97,26 @@ impl StageWriter {
         }
     }
 
-    fn send(&self, op: WriteOp) -> Result<()> {
-        let sent = self.tx.as_ref().map(|tx| tx.send(op).is_ok());
+    /// Queues `op`; the batch goes out when it is large enough.
+    fn send(&mut self, op: WriteOp) -> Result<()> {
+        if let WriteOp::Data { len, .. } = &op {
+            self.pending_bytes += len;
+        }
+        self.pending.push(op);
+        if self.pending_bytes >= BATCH_BYTES || self.pending.len() >= BATCH_OPS {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Sends the batch queued so far.
+    fn flush(&mut self) -> Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::take(&mut self.pending);
+        self.pending_bytes = 0;
+        let sent = self.tx.as_ref().map(|tx| tx.send(batch).is_ok());
         if sent != Some(true) {
             self.check()?;
             return Err(Error::internal("writer stopped"));
@@ -90,12 +125,16 @@ impl StageWriter {
     }
 
     /// An empty block to fill (one the writer has finished with, if any).
-    fn block(&self) -> Vec<u8> {
-        self.spare.try_recv().unwrap_or_else(|_| vec![0; WRITE_BLOCK])
+    fn block(&mut self) -> Vec<u8> {
+        self.free
+            .pop()
+            .or_else(|| self.spare.try_recv().ok())
+            .unwrap_or_else(|| vec![0; WRITE_BLOCK])
     }
 
     /// Waits until everything queued is on disk (in the page cache).
     fn finish(&mut self) -> Result<()> {
+        self.flush()?;
         drop(self.tx.take());
         if let Some(t) = self.thread.take() {
             t.join().map_err(|_| Error::internal("writer panicked"))?;
@@ -116,11 +155,11 @@ impl Drop for StageWriter {
 /// The writer thread: creates directories and files under the stage in the
 /// order given. Parents already made are remembered, so a small file costs
 /// open, write, futimens, fchmod and close and nothing else.
-fn write_stage(rx: Receiver<WriteOp>, back: Sender<Vec<u8>>, failed: Arc<Mutex<Option<Error>>>) {
+fn write_stage(rx: Receiver<Vec<WriteOp>>, back: Sender<Vec<u8>>, failed: Arc<Mutex<Option<Error>>>) {
     let mut made: HashSet<PathBuf> = HashSet::new();
     let mut open: Option<(File, PathBuf)> = None;
     let mut broken = false;
-    for op in rx {
+    for op in rx.into_iter().flatten() {
         let result = match op {
             _ if broken => Ok(()),
             WriteOp::Dir(p) => make_dirs(&mut made, &p),
@@ -131,7 +170,9 @@ fn write_stage(rx: Receiver<WriteOp>, back: Sender<Vec<u8>>, failed: Arc<Mutex<O
                 close,
             } => {
                 let r = write_block(&mut made, &mut open, create, &block[..len], close);
-                let _ = back.send(block);
+                if block.len() == WRITE_BLOCK {
+                    let _ = back.send(block);
+                }
                 r
             }
         };
@@ -249,6 +290,12 @@ impl Sink for StageSink {
             let len = read_full(data, &mut block)?;
             h.update(&block[..len]);
             let last = len < block.len();
+            if last && len <= WRITE_BLOCK / 4 {
+                // A small file (or tail): travel in a batch, keep the block.
+                let small = block[..len].to_vec();
+                self.writer.free.push(block);
+                block = small;
+            }
             self.writer.send(WriteOp::Data {
                 create: create.take(),
                 block,
@@ -283,14 +330,25 @@ fn make_link(target: &str, at: &Path) -> Result<()> {
 /// link (it could lead outside DEST), or would be overwritten without
 /// `force`.
 fn check_conflicts(dest: &Path, entries: &[Entry], force: bool) -> Result<()> {
+    // Folders found missing: nothing beneath them can conflict, so the many
+    // members of a new folder cost one look-up, not one each.
+    let mut missing: HashSet<PathBuf> = HashSet::new();
     for e in entries {
         let mut p = dest.to_path_buf();
         let comps: Vec<&str> = e.path.split('/').collect();
         for (i, c) in comps.iter().enumerate() {
             p.push(c);
             let last = i + 1 == comps.len();
+            if missing.contains(&p) {
+                break;
+            }
             match fs::symlink_metadata(&p) {
-                Err(_) => break,
+                Err(_) => {
+                    if !last {
+                        missing.insert(p);
+                    }
+                    break;
+                }
                 Ok(m) if m.file_type().is_symlink() => {
                     if last && e.kind != EntryKind::Dir && force {
                         continue; // a link replaced by --force, never followed
@@ -357,6 +415,8 @@ pub(super) fn extract_staged(req: &OpenRequest, dest: &Path, force: bool, progre
         .prefix(".kura-stage-")
         .tempdir_in(dest)
         .at(dest.display())?;
+    // Nobody else may look at the plaintext while it is being staged.
+    set_mode(stage.path(), 0o700)?;
     crate::interrupt::register(stage.path());
     let result = (|| {
         let mut sink = StageSink {

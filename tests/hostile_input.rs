@@ -273,7 +273,7 @@ fn text_parsers_survive_random_and_mutated_input() {
         let _ = serde_json::from_slice::<Manifest>(b);
     });
     let info = signer(&fx).info().clone();
-    fuzz("allowed-signers", &[signers.clone()], 1500, |b| {
+    fuzz("allowed-signers", std::slice::from_ref(&signers), 1500, |b| {
         if let Ok(a) = AllowedSigners::parse(&text(b)) {
             let _ = a.principal_for(&info, "kura-manifest");
         }
@@ -331,7 +331,7 @@ fn identity_files_survive_random_and_mutated_input() {
     fuzz("identity", &seeds, 400, |b| {
         fs::write(&path, b).unwrap();
         set_mode(&path, 0o600);
-        let _ = Identities::load(&[path.clone()], &pass);
+        let _ = Identities::load(std::slice::from_ref(&path), &pass);
     });
 }
 
@@ -339,7 +339,7 @@ fn identity_files_survive_random_and_mutated_input() {
 fn the_archive_reader_survives_mutated_archives() {
     let fx = Fixture::new();
     let s = samples(&fx);
-    let ids = Identities::load(&[fx.engineer.private.clone()], &PassphraseSource::new(None)).unwrap();
+    let ids = Identities::load(std::slice::from_ref(&fx.engineer.private), &PassphraseSource::new(None)).unwrap();
     // Decrypt-only identities: verify then appends nothing.
     let ids = Identities {
         signer: None,

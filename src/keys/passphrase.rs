@@ -32,7 +32,7 @@ impl PassphraseSource {
         PassphraseSource { file }
     }
 
-    fn from_file(&self) -> Result<Option<Zeroizing<String>>> {
+    fn read_file(&self) -> Result<Option<Zeroizing<String>>> {
         super::memory::keep_out_of_core_dumps();
         let Some(path) = &self.file else { return Ok(None) };
         let raw = Zeroizing::new(crate::fsutil::read_bounded(path, MAX_PASSPHRASE_FILE)?);
@@ -62,7 +62,7 @@ impl PassphraseSource {
 
     /// A passphrase to unlock an existing key.
     pub fn get(&self, prompt: &str) -> Result<Zeroizing<String>> {
-        if let Some(p) = self.from_file()? {
+        if let Some(p) = self.read_file()? {
             return Ok(p);
         }
         if !Self::has_terminal() {
@@ -73,7 +73,7 @@ impl PassphraseSource {
 
     /// A new passphrase, asked twice on a terminal.
     pub fn get_new(&self, prompt: &str, again: &str) -> Result<Zeroizing<String>> {
-        if let Some(p) = self.from_file()? {
+        if let Some(p) = self.read_file()? {
             return Ok(p);
         }
         if !Self::has_terminal() {

@@ -77,7 +77,7 @@ impl StageWriter {
         let thread = std::thread::Builder::new()
             .name("kura-write".into())
             .spawn(move || write_stage(rx, back, report))
-            .map_err(|e| Error::internal(e))?;
+            .map_err(Error::internal)?;
         Ok(StageWriter {
             tx: Some(tx),
             spare,

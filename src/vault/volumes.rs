@@ -378,7 +378,7 @@ pub fn estimate(sources: &[super::walk::Source], approval_doc: Option<&Path>) ->
     // zstd's worst case, then age's 16 bytes per 64 KiB chunk and header.
     let z = tar + tar / 128 + (64 << 10);
     let upper = z + z / 4096 + (64 << 10);
-    files.sort_by(|a, b| b.1.cmp(&a.1));
+    files.sort_by_key(|f| std::cmp::Reverse(f.1));
     let (mut raw, mut packed) = (0u64, 0u64);
     let mut buf = vec![0u8; SAMPLE];
     for (path, _) in files.iter().take(SAMPLED_FILES) {

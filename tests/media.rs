@@ -85,6 +85,54 @@ fn split_vault_is_read_by_kura_and_by_cat_age_zstd_tar() {
 }
 
 #[test]
+fn a_split_vault_is_certified_deleted_volume_by_volume() {
+    let fx = Fixture::new();
+    let src = bulky_export(&fx);
+    let out = fx.mkdir("stick");
+    let vault = out.join("x.kura");
+    assert_ok(&fx.pack(&vault, &["--split", "1M"], &[&src]));
+    let volumes = names_in(&out).len() - 1;
+    assert!(volumes >= 3);
+    let dest = fx.path("work");
+    assert_ok(&fx.extract(&vault, &fx.engineer.private, &dest, &[]));
+    let clinic_copy = fx.path("clinic.custody");
+    fs::copy(split_custody(&vault), &clinic_copy).unwrap();
+    let cert = fx.path("cert.json");
+    let o = fx.run(osargs![
+        "certify",
+        &vault,
+        "--deleted",
+        &dest,
+        "-i",
+        &fx.engineer.private,
+        "-o",
+        &cert,
+        "--json"
+    ]);
+    let j = json(&o);
+    assert_eq!(j["ok"], true, "{}", describe(&o));
+    // Every volume is gone; the custody log (evidence) stays.
+    assert_eq!(names_in(&out), ["x.kura-custody"]);
+    assert!(!dest.exists());
+    let c: serde_json::Value = serde_json::from_slice(&fs::read(&cert).unwrap()).unwrap();
+    let v = &c["items"][0];
+    assert_eq!(v["role"], "vault");
+    assert_eq!(v["files"], volumes, "{c:#}");
+    assert_eq!(v["outcome"], "destroyed");
+    assert_eq!(v["blake3"], c["vault"]["ciphertext"]["blake3"]);
+    let o = fx.run(osargs![
+        "certificate",
+        "verify",
+        &cert,
+        "--custody",
+        &clinic_copy,
+        "--signers",
+        &fx.signers
+    ]);
+    assert_ok(&o);
+}
+
+#[test]
 fn split_vault_with_a_missing_or_altered_volume_is_refused() {
     let fx = Fixture::new();
     let src = bulky_export(&fx);

@@ -67,6 +67,37 @@ fn hash_file(path: &Path) -> Result<String> {
     Ok(h.finalize().to_hex().to_string())
 }
 
+/// Surveys the volumes of a split vault (`x.kura.001`, `x.kura.002`, …) as
+/// one target named `vault`: sizes added up, the BLAKE3 of their
+/// concatenation (the ciphertext the receipt describes), every volume a file
+/// to destroy.
+pub fn survey_volumes(vault: &Path) -> Result<Target> {
+    let volumes = crate::vault::volumes::files(vault)?;
+    let mut t = Target {
+        path: absolute(vault)?,
+        is_dir: false,
+        size: 0,
+        files: 0,
+        blake3: crate::vault::volumes::hash(vault)?,
+        nodes: vec![],
+    };
+    for v in &volumes {
+        let one = survey(v)?;
+        if one.is_dir {
+            return Err(Error::new(Kind::Refused, "err-special-file").arg("path", v.display()));
+        }
+        t.size += one.size;
+        t.files += 1;
+        t.nodes.extend(one.nodes);
+    }
+    Ok(t)
+}
+
+/// Whether anything of `t` is still there (for a split vault: any volume).
+pub fn target_remains(t: &Target) -> bool {
+    remains(&t.path) || t.nodes.iter().any(|n| remains(&n.path))
+}
+
 /// Surveys `path`: refuses links and special files at the top and files
 /// with other hard links (destroying them would change files elsewhere);
 /// hashes everything.

@@ -221,7 +221,11 @@ pub fn certify(req: &CertifyRequest) -> Result<Issued> {
     check_targets(req, &copies, &vault_path)?;
     let extractions = check_extractions(&chain, &copies)?;
     // The vault must be the one the receipt describes.
-    let vault = destroy::survey(&vault_path)?;
+    let vault = if crate::vault::volumes::is_split(&vault_path) {
+        destroy::survey_volumes(&vault_path)?
+    } else {
+        destroy::survey(&vault_path)?
+    };
     if vault.is_dir || vault.size != receipt.ciphertext.size || vault.blake3 != receipt.ciphertext.blake3 {
         return Err(Error::new(Kind::Integrity, "err-certify-vault-mismatch").arg("path", vault.path.display()));
     }
@@ -254,8 +258,12 @@ pub fn certify(req: &CertifyRequest) -> Result<Issued> {
     };
     items.insert(0, vault_item);
     let destroyed: Vec<&Item> = items.iter().filter(|i| i.outcome == OUTCOME_DESTROYED).collect();
-    if let Some(i) = destroyed.iter().find(|i| destroy::remains(Path::new(&i.path))) {
-        return Err(Error::new(Kind::Io, "err-certify-remains").arg("path", &i.path));
+    let gone: Vec<&destroy::Target> = match req.action {
+        Action::Deleted => targets.iter().chain(std::iter::once(&vault)).collect(),
+        Action::Returned => targets.iter().collect(),
+    };
+    if let Some(t) = gone.iter().find(|t| destroy::target_remains(t)) {
+        return Err(Error::new(Kind::Io, "err-certify-remains").arg("path", t.path.display()));
     }
 
     // The certifying record comes first, so the certificate carries it.

@@ -60,7 +60,13 @@ pub fn run(a: CertifyArgs) -> Result<Report> {
     };
     let pass = crate::keys::PassphraseSource::new(a.passphrase_file.clone());
     let signer = crate::keys::identity::load_signing_key(&a.identity, &pass)?;
-    let custody = a.custody.clone().unwrap_or_else(|| custody_path(&a.vault));
+    let custody = a.custody.clone().unwrap_or_else(|| {
+        if crate::vault::volumes::is_split(&a.vault) {
+            crate::vault::volumes::split_custody_path(&a.vault)
+        } else {
+            custody_path(&a.vault)
+        }
+    });
     let issued = certificate::certify(&CertifyRequest {
         vault: &a.vault,
         custody: &custody,

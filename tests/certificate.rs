@@ -577,3 +577,69 @@ fn a_missing_signature_file_is_reported() {
     let line = assert_refused(&case.check_clinic(), 10);
     assert!(line.contains("CERT.json.sig is missing"), "{line}");
 }
+
+#[test]
+fn an_expired_allowed_signers_line_is_not_trusted_as_with_ssh_keygen() {
+    let d = Desk::new();
+    d.pack("a", "APP-LEFT", "check", "2026-03-16", "2026-03-02T10:00:00+09:00");
+    d.handover("a", "2026-03-02T11:00:00+09:00");
+    let cert = d.certify("a", false, "2026-03-10T15:00:00+09:00");
+    // The engineer left: the clinic closed their line with valid-before.
+    let eng = d.read("engineer.key.pub");
+    let cli = d.read("clinic.key.pub");
+    d.write(
+        "left_signers",
+        &format!(
+            "engineer@vendor.example valid-before=\"20200101Z\" {}\nclinic@clinic.example {}\n",
+            eng.trim(),
+            cli.trim()
+        ),
+    );
+    let out = d
+        .kura()
+        .args([
+            "certificate",
+            "verify",
+            "--custody",
+            "a.clinic.custody",
+            "--signers",
+            "left_signers",
+        ])
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(7), "{}", describe(&out));
+    // OpenSSH reads the line the same way.
+    let o = shell(
+        d.dir(),
+        "ssh-keygen -Y verify -f left_signers -I engineer@vendor.example -n kura-certificate -s a.cert.json.sig < a.cert.json",
+    );
+    assert!(!o.status.success(), "ssh-keygen accepted an expired signer");
+    // Still within its window, the same key is trusted by both.
+    d.write(
+        "window_signers",
+        &format!(
+            "engineer@vendor.example valid-after=\"20200101\",valid-before=\"29991231Z\" {}\n",
+            eng.trim()
+        ),
+    );
+    let o = shell(
+        d.dir(),
+        "ssh-keygen -Y verify -f window_signers -I engineer@vendor.example -n kura-certificate -s a.cert.json.sig < a.cert.json",
+    );
+    assert!(o.status.success(), "{}", describe(&o));
+    let out = d
+        .kura()
+        .args([
+            "certificate",
+            "verify",
+            "--custody",
+            "a.clinic.custody",
+            "--signers",
+            "window_signers",
+        ])
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+}

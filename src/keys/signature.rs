@@ -85,7 +85,39 @@ pub struct AllowedSigners {
 struct AllowedSigner {
     principals: String,
     namespaces: Option<Vec<String>>,
+    /// `valid-after=` and `valid-before=`: outside them the line does not
+    /// count, as with `ssh-keygen -Y verify` (checked at the present time).
+    valid_after: Option<chrono::DateTime<chrono::Utc>>,
+    valid_before: Option<chrono::DateTime<chrono::Utc>>,
     key: PublicKey,
+}
+
+/// An OpenSSH allowed_signers time: `YYYYMMDD`, `YYYYMMDDHHMM` or
+/// `YYYYMMDDHHMMSS`, in local time, or in UTC with a trailing `Z`.
+fn signers_time(value: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    use chrono::{NaiveDate, NaiveDateTime, TimeZone};
+    let v = value.trim_matches('"');
+    let (digits, utc) = match v.strip_suffix(['Z', 'z']) {
+        Some(d) => (d, true),
+        None => (v, false),
+    };
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let naive: NaiveDateTime = match digits.len() {
+        8 => NaiveDate::parse_from_str(digits, "%Y%m%d").ok()?.and_hms_opt(0, 0, 0)?,
+        12 => NaiveDateTime::parse_from_str(digits, "%Y%m%d%H%M").ok()?,
+        14 => NaiveDateTime::parse_from_str(digits, "%Y%m%d%H%M%S").ok()?,
+        _ => return None,
+    };
+    if utc {
+        Some(chrono::Utc.from_utc_datetime(&naive))
+    } else {
+        chrono::Local
+            .from_local_datetime(&naive)
+            .earliest()
+            .map(|t| t.with_timezone(&chrono::Utc))
+    }
 }
 
 /// Splits an allowed_signers line into fields, honouring double quotes.
@@ -197,6 +229,7 @@ impl AllowedSigners {
             }
             let mut namespaces = None;
             let mut cert_authority = false;
+            let (mut valid_after, mut valid_before) = (None, None);
             if let Some(opts) = options {
                 for opt in split_options(opts) {
                     let (name, value) = opt.split_once('=').unwrap_or((opt, ""));
@@ -205,6 +238,8 @@ impl AllowedSigners {
                             namespaces = Some(value.trim_matches('"').split(',').map(str::to_string).collect())
                         }
                         "cert-authority" => cert_authority = true,
+                        "valid-after" => valid_after = Some(signers_time(value).ok_or(n + 1)?),
+                        "valid-before" => valid_before = Some(signers_time(value).ok_or(n + 1)?),
                         _ => {}
                     }
                 }
@@ -216,6 +251,8 @@ impl AllowedSigners {
             entries.push(AllowedSigner {
                 principals,
                 namespaces,
+                valid_after,
+                valid_before,
                 key,
             });
         }
@@ -225,6 +262,7 @@ impl AllowedSigners {
     /// The principals allowed to sign in `namespace` with `key`, if any.
     pub fn principal_for(&self, key: &KeyInfo, namespace: &str) -> Option<String> {
         let pk = key.public_key().ok()?;
+        let now = crate::clock::now().with_timezone(&chrono::Utc);
         self.entries
             .iter()
             .find(|e| {
@@ -232,6 +270,8 @@ impl AllowedSigners {
                     && e.namespaces
                         .as_ref()
                         .is_none_or(|ns| ns.iter().any(|p| glob(p, namespace)))
+                    && e.valid_after.is_none_or(|t| now >= t)
+                    && e.valid_before.is_none_or(|t| now <= t)
             })
             .map(|e| e.principals.clone())
     }
@@ -263,6 +303,30 @@ mod tests {
         assert_eq!(s.principal_for(&info, NS_CERTIFICATE).as_deref(), Some("alice@example"));
         assert!(s.principal_for(&info, NS_MANIFEST).is_none());
         assert_eq!(AllowedSigners::parse("just-a-name\n").unwrap_err(), 1);
+        // Validity windows, as ssh-keygen reads them.
+        let expired = format!("bob@example valid-before=\"20200101Z\" {}\n", info.key);
+        assert!(AllowedSigners::parse(&expired)
+            .unwrap()
+            .principal_for(&info, NS_CUSTODY)
+            .is_none());
+        let future = format!("bob@example valid-after=29990101 {}\n", info.key);
+        assert!(AllowedSigners::parse(&future)
+            .unwrap()
+            .principal_for(&info, NS_CUSTODY)
+            .is_none());
+        let window = format!(
+            "bob@example valid-after=20200101,valid-before=29991231235959Z {}\n",
+            info.key
+        );
+        assert_eq!(
+            AllowedSigners::parse(&window)
+                .unwrap()
+                .principal_for(&info, NS_CUSTODY)
+                .as_deref(),
+            Some("bob@example")
+        );
+        let garbled = format!("bob@example valid-before=tomorrow {}\n", info.key);
+        assert_eq!(AllowedSigners::parse(&garbled).unwrap_err(), 1);
     }
 
     #[test]

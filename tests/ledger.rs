@@ -335,3 +335,37 @@ fn a_bad_certificate_leaves_the_export_open() {
     assert_eq!(code, 3, "{v:#}");
     assert_eq!(v["error"]["id"], "err-ledger-unknown");
 }
+
+#[test]
+fn a_return_countersigned_before_closing_still_closes() {
+    let d = Desk::new();
+    registered(&d, "a", "2026-03-16");
+    let cert = d.certify("a", true, "2026-03-10T15:00:00+09:00");
+    // The clinic takes the stick back, countersigns, and registers the
+    // longer log before it gets round to the certificate.
+    ok(d.kura().env("KURA_NOW", "2026-03-11T09:00:00+09:00").args([
+        "custody",
+        "add",
+        "a.kura",
+        "--event",
+        "received",
+        "-i",
+        "clinic.key",
+    ]));
+    let v = json(&ok(ledger(&d).args(["ledger", "add", "a.kura", "--json"])));
+    assert_eq!(v["outcome"], "extended");
+    let (code, v) = close(&d, &cert);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["export"]["status"], "closed-returned");
+    // The clinic's certificate check accepts the longer log too.
+    ok(d.kura()
+        .args([
+            "certificate",
+            "verify",
+            "--custody",
+            "a.kura.custody",
+            "--signers",
+            "allowed_signers",
+        ])
+        .arg(&cert));
+}

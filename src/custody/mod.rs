@@ -89,6 +89,18 @@ impl Chain {
         &self.receipt.vault_id
     }
 
+    /// The chain as it stood after its first `n` records (a prefix of a
+    /// verified chain is itself verified).
+    pub fn prefix(&self, n: usize) -> Chain {
+        let n = n.min(self.lines.len());
+        Chain {
+            lines: self.lines[..n].to_vec(),
+            records: self.records[..n].to_vec(),
+            receipt: self.receipt.clone(),
+            torn_tail: false,
+        }
+    }
+
     /// BLAKE3 of the last line: what the next record's `prev` must be.
     pub fn head(&self) -> String {
         self.lines

@@ -357,6 +357,24 @@ fn a_return_countersigned_before_closing_still_closes() {
     let (code, v) = close(&d, &cert);
     assert_eq!(code, 0, "{v:#}");
     assert_eq!(v["export"]["status"], "closed-returned");
+    // Records added after closing still reach the ledger's copy.
+    ok(d.kura().env("KURA_NOW", "2026-03-12T09:00:00+09:00").args([
+        "custody",
+        "add",
+        "a.kura",
+        "--event",
+        "note",
+        "--note",
+        "stick locked away",
+        "-i",
+        "clinic.key",
+    ]));
+    let v = json(&ok(ledger(&d).args(["ledger", "add", "a.kura", "--json"])));
+    assert_eq!(v["outcome"], "extended");
+    assert_eq!(v["export"]["status"], "closed-returned");
+    let (code, v) = close(&d, &cert);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["outcome"], "unchanged");
     // The clinic's certificate check accepts the longer log too.
     ok(d.kura()
         .args([

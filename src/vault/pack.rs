@@ -36,6 +36,17 @@ const TAR_BLOCK: usize = 256 << 10;
 const ZSTD_BLOCK: usize = 256 << 10;
 /// How many blocks may wait in each queue (bounds memory).
 const QUEUE: usize = 8;
+/// Files up to this size are framed by helper threads in runs (see
+/// [`frame_small_runs`]); larger ones stream through the read stage.
+const SMALL_FILE: u64 = 64 << 10;
+/// A run holds at most this many small files, or this many bytes of them.
+const RUN_FILES: usize = 128;
+const RUN_BYTES: u64 = 512 << 10;
+/// Helper threads framing runs, and how many finished runs each may hold
+/// (bounds memory: about `FRAMERS × RUNS_READY × RUN_BYTES`).
+const FRAMERS: usize = 2;
+const RUNS_READY: usize = 4;
+
 /// Bytes per zstd worker job. zstd's default for level 3 is 8 MiB, which
 /// keeps about 64 MiB of job buffers in flight on two cores; 2 MiB jobs
 /// cost under 0.1% of ratio and keep a quarter of that.
@@ -172,6 +183,113 @@ fn copy_file(
     Ok(())
 }
 
+/// A run of consecutive small files, framed as tar (headers, data,
+/// padding) with their entries hashed: what a helper thread hands back.
+struct Run {
+    tar: Vec<u8>,
+    entries: Vec<Entry>,
+}
+
+/// Frames one small file into `tar`: the same checks as the streaming path
+/// (a regular file, exactly as long as when it was listed).
+fn frame_small(tar: &mut Vec<u8>, disk: &Path, mut entry: Entry) -> Result<Entry> {
+    let mut f = File::open(disk).at(disk.display())?;
+    let meta = f.metadata().at(disk.display())?;
+    if !meta.is_file() {
+        return Err(Error::new(Kind::Refused, "err-special-file").arg("path", disk.display()));
+    }
+    tar.extend_from_slice(&tarfmt::header_bytes(&entry).at(disk.display())?);
+    let start = tar.len();
+    tar.resize(start + entry.size as usize, 0);
+    let mut n = 0;
+    while start + n < tar.len() {
+        match f.read(&mut tar[start + n..]) {
+            Ok(0) => return Err(Error::new(Kind::Refused, "err-file-changed").arg("path", disk.display())),
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::io(&e, disk.display())),
+        }
+    }
+    entry.blake3 = Some(blake3::hash(&tar[start..]).to_hex().to_string());
+    tar.resize(tar.len() + tarfmt::padding(entry.size), 0);
+    Ok(entry)
+}
+
+/// Many small files cost more in opens, reads, closes and hashing than in
+/// bytes, and one thread doing them in turn holds up the whole pipeline.
+/// [`FRAMERS`] helper threads frame runs of consecutive small files (run
+/// k goes to helper k mod FRAMERS) and hand each run back whole; the read
+/// stage takes run k from queue k mod FRAMERS, so the archive keeps exactly
+/// the listing's order.
+fn frame_small_runs<'s>(
+    scope: &'s std::thread::Scope<'s, '_>,
+    runs: Vec<Vec<(PathBuf, Entry)>>,
+) -> Vec<std::sync::mpsc::Receiver<Result<Run>>> {
+    let mut lanes: Vec<Vec<Vec<(PathBuf, Entry)>>> = (0..FRAMERS).map(|_| Vec::new()).collect();
+    for (k, run) in runs.into_iter().enumerate() {
+        lanes[k % FRAMERS].push(run);
+    }
+    lanes
+        .into_iter()
+        .map(|lane| {
+            let (tx, rx) = std::sync::mpsc::sync_channel(RUNS_READY);
+            scope.spawn(move || {
+                for run in lane {
+                    let mut tar = Vec::with_capacity((RUN_BYTES as usize) + RUN_FILES * 2 * tarfmt::BLOCK);
+                    let framed: Result<Vec<Entry>> = run
+                        .into_iter()
+                        .map(|(disk, entry)| frame_small(&mut tar, &disk, entry))
+                        .collect();
+                    let failed = framed.is_err();
+                    // Stop when the read stage is gone or this run failed.
+                    if tx.send(framed.map(|entries| Run { tar, entries })).is_err() || failed {
+                        return;
+                    }
+                }
+            });
+            rx
+        })
+        .collect()
+}
+
+/// Splits the listing into items in archive order: single sources, and
+/// runs of consecutive small files.
+enum Item {
+    One(Source),
+    Run(usize),
+}
+
+fn plan(sources: Vec<Source>) -> (Vec<Item>, Vec<Vec<(PathBuf, Entry)>>) {
+    let mut items = Vec::new();
+    let mut runs: Vec<Vec<(PathBuf, Entry)>> = Vec::new();
+    let mut cur: Vec<(PathBuf, Entry)> = Vec::new();
+    let mut cur_bytes = 0u64;
+    let close = |cur: &mut Vec<(PathBuf, Entry)>,
+                 bytes: &mut u64,
+                 items: &mut Vec<Item>,
+                 runs: &mut Vec<Vec<(PathBuf, Entry)>>| {
+        if !cur.is_empty() {
+            items.push(Item::Run(runs.len()));
+            runs.push(std::mem::take(cur));
+            *bytes = 0;
+        }
+    };
+    for s in sources {
+        if s.entry.kind == EntryKind::File && s.entry.size <= SMALL_FILE {
+            cur_bytes += s.entry.size;
+            cur.push((s.disk, s.entry));
+            if cur.len() >= RUN_FILES || cur_bytes >= RUN_BYTES {
+                close(&mut cur, &mut cur_bytes, &mut items, &mut runs);
+            }
+        } else {
+            close(&mut cur, &mut cur_bytes, &mut items, &mut runs);
+            items.push(Item::One(s));
+        }
+    }
+    close(&mut cur, &mut cur_bytes, &mut items, &mut runs);
+    (items, runs)
+}
+
 /// Everything the read stage needs to know.
 struct ReadStage<'a> {
     sources: Vec<Source>,
@@ -206,18 +324,34 @@ impl ReadStage<'_> {
             });
         }
         let sources = std::mem::take(&mut self.sources);
-        let mut entries = Vec::with_capacity(sources.len());
-        for src in sources {
-            let entry = match src.entry.kind {
-                EntryKind::File => self.put_file(&mut out, &src.disk, src.entry, &mut done)?,
-                _ => {
-                    out.write_all(&tarfmt::header_bytes(&src.entry).at(src.disk.display())?)
-                        .map_err(|e| io_or_inner(e, src.disk.display()))?;
-                    src.entry
+        let count = sources.len();
+        let (items, runs) = plan(sources);
+        let entries = std::thread::scope(|scope| -> Result<Vec<Entry>> {
+            let ready = frame_small_runs(scope, runs);
+            let mut entries = Vec::with_capacity(count);
+            for item in items {
+                match item {
+                    Item::Run(k) => {
+                        let run = ready[k % FRAMERS]
+                            .recv()
+                            .map_err(|_| Error::internal("small-file framing stopped"))??;
+                        out.write_all(&run.tar).map_err(|e| io_or_inner(e, "tar"))?;
+                        done += run.entries.iter().map(|e| e.size).sum::<u64>();
+                        (self.progress)(done);
+                        entries.extend(run.entries);
+                    }
+                    Item::One(src) if src.entry.kind == EntryKind::File => {
+                        entries.push(self.put_file(&mut out, &src.disk, src.entry, &mut done)?);
+                    }
+                    Item::One(src) => {
+                        out.write_all(&tarfmt::header_bytes(&src.entry).at(src.disk.display())?)
+                            .map_err(|e| io_or_inner(e, src.disk.display()))?;
+                        entries.push(src.entry);
+                    }
                 }
-            };
-            entries.push(entry);
-        }
+            }
+            Ok(entries)
+        })?;
         self.manifest.file_count = entries.iter().filter(|e| e.kind == EntryKind::File).count() as u64;
         self.manifest.total_size = entries
             .iter()

@@ -146,7 +146,9 @@ fn visit(disk: &Path, member: &str, meta: &Metadata, root: &Path, out: &mut Vec<
                 .to_str()
                 .map(str::to_string)
                 .ok_or_else(|| Error::new(Kind::Refused, "err-name-not-utf8").arg("path", cpath.display()))?;
-            let cmeta = fs::symlink_metadata(&cpath).at(cpath.display())?;
+            // Relative to the open folder (fstatat), not a walk of the whole
+            // path again; like symlink_metadata, it does not follow links.
+            let cmeta = child.metadata().at(cpath.display())?;
             visit(&cpath, &format!("{member}/{cname}"), &cmeta, root, out)?;
         }
     } else {

@@ -402,7 +402,7 @@ fn late_certification_is_reported_as_late() {
     let first = assert_ok(&case.check_clinic()).lines().next().unwrap().to_string();
     assert!(
         first.starts_with("This certificate is valid.")
-            && first.contains("deleted on 2026-07-01, LATE: 1 days after the deadline (2026-06-30)"),
+            && first.contains("deleted on 2026-07-01, LATE: 1 day after the deadline (2026-06-30)"),
         "{first}"
     );
     let v: Value =

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use serde_json::json;
 
+use super::table::pad;
 use super::{t, Report};
 use crate::clock;
 use crate::custody::{self, NewEvent};
@@ -95,14 +96,24 @@ fn show(a: ShowArgs) -> Result<Report> {
         "records": chain.records,
         "torn_tail": chain.torn_tail,
     }));
-    rep.push(format!(
-        "{:>3}  {:<25}  {:<10}  {:<30}  {:<16}  {}",
+    let row = |n: &str, time: &str, event: &str, who: &str, host: &str, note: &str| {
+        format!(
+            "{n:>3}  {}  {}  {}  {}  {note}",
+            pad(time, 26),
+            pad(event, 10),
+            pad(who, 30),
+            pad(host, 16)
+        )
+        .trim_end()
+        .to_string()
+    };
+    rep.push(row(
         "#",
-        t("msg-col-time", &[]),
-        t("msg-col-event", &[]),
-        t("msg-col-who", &[]),
-        t("msg-col-where", &[]),
-        t("msg-col-note", &[])
+        &t("msg-col-time", &[]),
+        &t("msg-col-event", &[]),
+        &t("msg-col-who", &[]),
+        &t("msg-col-where", &[]),
+        &t("msg-col-note", &[]),
     ));
     for r in &chain.records {
         let who = if r.actor.comment.is_empty() {
@@ -118,14 +129,13 @@ fn show(a: ShowArgs) -> Result<Report> {
                 format!("{note} (→ {d})")
             };
         }
-        rep.push(format!(
-            "{:>3}  {:<25}  {:<10}  {:<30}  {:<16}  {}",
-            r.seq,
-            clock::local_display(&r.time),
-            r.event,
-            who,
-            r.host,
-            note
+        rep.push(row(
+            &r.seq.to_string(),
+            &clock::local_display(&r.time),
+            &event_label(&r.event),
+            &who,
+            &r.host,
+            &note,
         ));
     }
     if chain.torn_tail {
@@ -156,4 +166,10 @@ fn verify(a: VerifyLogArgs) -> Result<Report> {
         rep.push(t("warn-custody-torn", &[]));
     }
     Ok(rep)
+}
+
+/// An event as people read it in their language (the log itself keeps the
+/// language-neutral name, as does `--json`).
+pub fn event_label(event: &str) -> String {
+    crate::i18n::lookup(crate::i18n::lang(), &format!("msg-event-{event}")).unwrap_or_else(|| event.to_string())
 }

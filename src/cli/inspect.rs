@@ -81,7 +81,7 @@ pub fn run(a: InspectArgs) -> Result<Report> {
         (t("msg-f-custody", &[]), format!("{} ({})", chain.records.len(), last)),
     ];
     for (k, v) in rows {
-        rep.push(format!("{k:<18} {v}"));
+        rep.push(format!("{} {v}", super::table::pad(&k, 18)));
     }
     for rc in &r.recipients {
         let who = if rc.comment.is_empty() {
@@ -89,7 +89,7 @@ pub fn run(a: InspectArgs) -> Result<Report> {
         } else {
             format!("{} ({})", rc.fingerprint, rc.comment)
         };
-        rep.push(format!("{:<18} {who}", t("msg-f-recipient", &[])));
+        rep.push(format!("{} {who}", super::table::pad(&t("msg-f-recipient", &[]), 18)));
     }
     Ok(rep)
 }

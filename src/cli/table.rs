@@ -18,6 +18,13 @@ pub fn width(s: &str) -> usize {
         .sum()
 }
 
+/// `s` padded with spaces to `cols` columns (never cut).
+pub fn pad(s: &str, cols: usize) -> String {
+    let mut out = s.to_string();
+    out.push_str(&" ".repeat(cols.saturating_sub(width(s))));
+    out
+}
+
 /// `s` cut to at most `max` columns (with `…`) and padded to `max`.
 pub fn cell(s: &str, max: usize) -> String {
     let mut out = String::new();

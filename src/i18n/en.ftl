@@ -116,7 +116,10 @@ msg-ledger-summary = Ledger { $path } on { $today }: { $total } exports — { $o
 msg-ledger-col-status = status
 msg-ledger-col-engineer = engineer
 msg-ledger-st-outstanding = outstanding
-msg-ledger-st-overdue = OVERDUE ({ $days } days)
+msg-ledger-st-overdue = OVERDUE ({ $days ->
+    [one] { $days } day
+   *[other] { $days } days
+})
 msg-ledger-st-deleted = closed: deleted, { $timing }
 msg-ledger-st-returned = closed: returned, { $timing }
 msg-ledger-on-time = on time
@@ -197,7 +200,10 @@ msg-html-approved-by = Approved by
 msg-html-purpose = Purpose
 msg-html-delete-by = Delete or return by
 msg-html-on-time = On time
-msg-html-days-late = ({ $days } days late)
+msg-html-days-late = ({ $days ->
+    [one] { $days } day
+   *[other] { $days } days
+} late)
 msg-html-approval-doc = Approval document (BLAKE3)
 msg-html-none = none
 msg-html-yes = Yes
@@ -419,9 +425,15 @@ msg-certify-caveat = Method: NIST SP 800-88 "Clear" (overwrite). On flash media 
 warn-certify-other-host = Note: a plaintext copy was extracted on another computer ({ $host }: { $path }); it could not be checked from here
 warn-certify-late = Note: this is after the delete-by day { $delete_by }: the certificate says it was late
 msg-cert-valid-deleted = This certificate is valid. The data of approval { $approval } (vault { $vault }) was deleted on { $date }, within the deadline ({ $delete_by }).
-msg-cert-valid-deleted-late = This certificate is valid. The data of approval { $approval } (vault { $vault }) was deleted on { $date }, LATE: { $days } days after the deadline ({ $delete_by }).
+msg-cert-valid-deleted-late = This certificate is valid. The data of approval { $approval } (vault { $vault }) was deleted on { $date }, LATE: { $days ->
+    [one] { $days } day
+   *[other] { $days } days
+} after the deadline ({ $delete_by }).
 msg-cert-valid-returned = This certificate is valid. The data of approval { $approval } (vault { $vault }) was returned on { $date }, within the deadline ({ $delete_by }).
-msg-cert-valid-returned-late = This certificate is valid. The data of approval { $approval } (vault { $vault }) was returned on { $date }, LATE: { $days } days after the deadline ({ $delete_by }).
+msg-cert-valid-returned-late = This certificate is valid. The data of approval { $approval } (vault { $vault }) was returned on { $date }, LATE: { $days ->
+    [one] { $days } day
+   *[other] { $days } days
+} after the deadline ({ $delete_by }).
 msg-cert-chain-ok = { $n } records, every signature and link valid; your copy ({ $k } records) is its beginning
 msg-f-certificate-id = certificate id
 msg-f-issued-at = issued at
@@ -504,3 +516,12 @@ msg-demo-step-certificate-verify = certificate verify (at the clinic, against it
 msg-demo-step-ledger-close = the clinic closes the export in its ledger
 msg-demo-step-ledger-list = the ledger
 msg-demo-step-render = a printable certificate for the clinic's files
+msg-event-packed = packed
+msg-event-handover = handover
+msg-event-received = received
+msg-event-verified = verified
+msg-event-extracted = extracted
+msg-event-returned = returned
+msg-event-deleted = deleted
+msg-event-note = note
+msg-event-lost = lost

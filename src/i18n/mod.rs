@@ -112,7 +112,12 @@ fn bundle(lang: Lang) -> &'static FluentBundle<FluentResource> {
 pub fn text(lang: Lang, id: &str, args: &[(&str, &str)]) -> String {
     let mut fargs = FluentArgs::new();
     for (k, v) in args {
-        fargs.set(*k, FluentValue::from(*v));
+        // Counts of days are numbers, so that a catalog can choose between
+        // "1 day" and "2 days" (Fluent's plural categories).
+        match (*k, v.parse::<i64>()) {
+            ("days", Ok(n)) => fargs.set(*k, FluentValue::from(n)),
+            _ => fargs.set(*k, FluentValue::from(*v)),
+        }
     }
     for l in [lang, Lang::En] {
         let b = bundle(l);
@@ -211,6 +216,22 @@ mod tests {
             }
         }
         assert!(missing.is_empty(), "ids missing from en.ftl: {missing:?}");
+    }
+
+    #[test]
+    fn day_counts_are_singular_or_plural_in_english() {
+        assert_eq!(
+            text(Lang::En, "msg-ledger-st-overdue", &[("days", "1")]),
+            "OVERDUE (1 day)"
+        );
+        assert_eq!(
+            text(Lang::En, "msg-ledger-st-overdue", &[("days", "3")]),
+            "OVERDUE (3 days)"
+        );
+        assert_eq!(
+            text(Lang::Ja, "msg-ledger-st-overdue", &[("days", "1")]),
+            "期限超過（1 日）"
+        );
     }
 
     #[test]

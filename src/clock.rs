@@ -16,6 +16,15 @@ pub fn now() -> DateTime<FixedOffset> {
     Local::now().fixed_offset()
 }
 
+/// Whether `KURA_NOW` is in effect. Records made then say so in their
+/// signed details (`"clock": "KURA_NOW"`), so a date set by hand is never
+/// mistaken for the computer's clock.
+pub fn overridden() -> bool {
+    std::env::var(ENV_NOW)
+        .ok()
+        .is_some_and(|v| DateTime::parse_from_rfc3339(v.trim()).is_ok())
+}
+
 /// Today's date in the local time zone.
 pub fn today() -> NaiveDate {
     now().date_naive()

@@ -303,3 +303,22 @@ fn half_a_line_left_by_a_crash_is_ignored_then_cut_off_by_the_next_append() {
     );
     assert_eq!(custody_records(&vault)[5]["note"], "after the crash");
 }
+
+#[test]
+fn a_record_dated_by_kura_now_says_so() {
+    let fx = Fixture::new();
+    let vault = fx.packed("x.kura");
+    // The fixture packs with KURA_NOW set: the packed record says so.
+    let first = custody_records(&vault)[0].clone();
+    assert_eq!(first["details"]["clock"], "KURA_NOW", "{first}");
+    // A record made on the computer's own clock carries no such mark.
+    let mut c = common::kura();
+    c.args(["custody", "add"])
+        .arg(&vault)
+        .args(["--event", "note", "--note", "checked", "-i"])
+        .arg(&fx.clinic.private);
+    ok(&mut c);
+    let last = custody_records(&vault).pop().unwrap();
+    assert_eq!(last["event"], "note");
+    assert!(last["details"].get("clock").is_none(), "{last}");
+}

@@ -327,6 +327,10 @@ mod guards {
         // Allowed explicitly, it works.
         assert_ok(&l.extract(&vault, &l.fx.engineer.private, &dest, &["--allow-removable"]));
         assert_same_tree(&dest.join("export"), &l.fx.export, Meta::Full);
+        // The signed record says the rule was overridden.
+        let last = custody_records(&vault).pop().unwrap();
+        assert_eq!(last["event"], "extracted");
+        assert_eq!(last["details"]["overrides"], serde_json::json!(["allow-removable"]));
     }
 
     #[test]

@@ -67,7 +67,15 @@ pub fn run(a: ExtractArgs) -> Result<Report> {
         signers: signers.as_ref(),
     };
     let progress = Progress::new("msg-progress-extract", expected_size(&custody));
-    let opened = open::extract(&req, &a.dest, a.force, &|n| progress.set(n))?;
+    let overrides: Vec<&str> = [
+        (a.allow_removable, "allow-removable"),
+        (a.allow_network, "allow-network"),
+        (a.allow_key_with_vault, "allow-key-with-vault"),
+    ]
+    .into_iter()
+    .filter_map(|(on, name)| on.then_some(name))
+    .collect();
+    let opened = open::extract_with(&req, &a.dest, a.force, &overrides, &|n| progress.set(n))?;
     drop(progress);
     let mut rep = Report::new(json_of(&opened));
     describe(&opened, &mut rep);

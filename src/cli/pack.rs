@@ -115,6 +115,13 @@ pub fn run(a: PackArgs) -> Result<Report> {
     opts.force = a.force;
     opts.armor = a.armor;
     opts.level = a.level as i32;
+    opts.overrides = [
+        (a.allow_network, "allow-network"),
+        (a.allow_key_with_vault, "allow-key-with-vault"),
+    ]
+    .into_iter()
+    .filter_map(|(on, name)| on.then(|| name.to_string()))
+    .collect();
     opts.split = split;
     let progress = Progress::new("msg-progress-pack", input_size(&a.paths, approval.document.as_deref()));
     let packed = pack(&a.paths, &approval, &opts, &signer, &recipients, now, &|n| {

@@ -279,9 +279,29 @@ pub fn read(path: &Path) -> Result<Chain> {
     verify_text(&text)
 }
 
+/// A record's details, marked when its time came from `KURA_NOW` rather
+/// than the computer's clock.
+fn clock_details(mut details: Map<String, Value>) -> Map<String, Value> {
+    if crate::clock::overridden() {
+        details.insert("clock".into(), Value::String(crate::clock::ENV_NOW.into()));
+    }
+    details
+}
+
 /// The bytes of a new custody log: its first record, holding the signed
 /// receipt.
 pub fn new_log_bytes(receipt: &Receipt, signer: &SigningKey, now: DateTime<FixedOffset>) -> Result<Vec<u8>> {
+    new_log_bytes_with(receipt, signer, now, Map::new())
+}
+
+/// [`new_log_bytes`] with details for the "packed" record (the safety
+/// rules the packer overrode, say).
+pub fn new_log_bytes_with(
+    receipt: &Receipt,
+    signer: &SigningKey,
+    now: DateTime<FixedOffset>,
+    details: Map<String, Value>,
+) -> Result<Vec<u8>> {
     let text = receipt.to_json();
     let receipt_sig = signer.sign(NS_RECEIPT, text.as_bytes())?;
     let record = Record {
@@ -294,7 +314,7 @@ pub fn new_log_bytes(receipt: &Receipt, signer: &SigningKey, now: DateTime<Fixed
         time: crate::clock::rfc3339(&now),
         host: host(),
         note: None,
-        details: Map::new(),
+        details: clock_details(details),
         receipt: Some(text),
         receipt_sig: Some(receipt_sig),
     };
@@ -374,7 +394,7 @@ pub fn append(path: &Path, ev: NewEvent, signer: &SigningKey, now: DateTime<Fixe
         time: crate::clock::rfc3339(&now),
         host: host(),
         note: ev.note.filter(|n| !n.trim().is_empty()),
-        details: ev.details,
+        details: clock_details(ev.details),
         receipt: None,
         receipt_sig: None,
     };

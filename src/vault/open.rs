@@ -557,6 +557,18 @@ pub fn verify(req: &OpenRequest, progress: &dyn Fn(u64)) -> Result<Opened> {
 
 /// Decrypts, checks everything, and only then puts the members in `dest`.
 pub fn extract(req: &OpenRequest, dest: &Path, force: bool, progress: &dyn Fn(u64)) -> Result<Opened> {
+    extract_with(req, dest, force, &[], progress)
+}
+
+/// [`extract`], recording in the "extracted" record the safety rules the
+/// user overrode (`allow-removable`, …).
+pub fn extract_with(
+    req: &OpenRequest,
+    dest: &Path,
+    force: bool,
+    overrides: &[&str],
+    progress: &dyn Fn(u64),
+) -> Result<Opened> {
     let created_dest = !dest.exists();
     if created_dest {
         fs::create_dir_all(dest).at(dest.display())?;
@@ -574,7 +586,10 @@ pub fn extract(req: &OpenRequest, dest: &Path, force: bool, progress: &dyn Fn(u6
     // interruption comes now.
     let _critical = crate::interrupt::Critical::hold();
     if let Some(signer) = &req.identities.signer {
-        let ev = NewEvent::new("extracted").detail("destination", abs.to_string_lossy().into_owned());
+        let mut ev = NewEvent::new("extracted").detail("destination", abs.to_string_lossy().into_owned());
+        if !overrides.is_empty() {
+            ev = ev.detail("overrides", overrides.to_vec());
+        }
         custody::append(req.custody, ev, signer, crate::clock::now())?;
         opened.recorded = true;
     }

@@ -96,6 +96,9 @@ pub struct PackOptions {
     pub level: i32,
     /// Write volumes of at most this many bytes (`--split`).
     pub split: Option<u64>,
+    /// Safety rules the user overrode (`allow-network`, …): the "packed"
+    /// record says so.
+    pub overrides: Vec<String>,
 }
 
 impl PackOptions {
@@ -107,6 +110,7 @@ impl PackOptions {
             threads: 0,
             level: format::ZSTD_LEVEL,
             split: None,
+            overrides: Vec::new(),
         }
     }
 }
@@ -589,7 +593,11 @@ pub fn pack(
             blake3: ct_hash,
         },
     };
-    let log = crate::custody::new_log_bytes(&receipt, signer, now)?;
+    let mut details = serde_json::Map::new();
+    if !opts.overrides.is_empty() {
+        details.insert("overrides".into(), opts.overrides.clone().into());
+    }
+    let log = crate::custody::new_log_bytes_with(&receipt, signer, now, details)?;
     // The vault and its custody log are put in place together.
     let _critical = crate::interrupt::Critical::enter()?;
     out.commit()?;

@@ -120,7 +120,8 @@ pub fn run(a: PackArgs) -> Result<Report> {
         (a.allow_key_with_vault, "allow-key-with-vault"),
     ]
     .into_iter()
-    .filter_map(|(on, name)| on.then(|| name.to_string()))
+    .filter(|(on, _)| *on)
+    .map(|(_, name)| name.to_string())
     .collect();
     opts.split = split;
     let progress = Progress::new("msg-progress-pack", input_size(&a.paths, approval.document.as_deref()));

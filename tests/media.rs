@@ -82,6 +82,11 @@ fn split_vault_is_read_by_kura_and_by_cat_age_zstd_tar() {
     assert_eq!(log.lines().count(), 3, "packed, verified, extracted");
     let o = fx.run(osargs!["custody", "verify", vault]);
     assert_ok(&o);
+    // The log can be named directly too, and a copy under any name.
+    assert_ok(&fx.run(osargs!["custody", "show", split_custody(&vault)]));
+    let copy = fx.path("clinic copy.txt");
+    fs::copy(split_custody(&vault), &copy).unwrap();
+    assert_ok(&fx.run(osargs!["custody", "verify", copy]));
 }
 
 #[test]

@@ -124,14 +124,37 @@ pub fn hash_line(line: &str) -> String {
     blake3::hash(line.as_bytes()).to_hex().to_string()
 }
 
-/// The custody log for a path: the path itself if it already names a
-/// `.custody` file, else the sidecar beside the vault.
+/// The custody log for a path: the path itself if it names a log
+/// (`X.kura.custody`, a split vault's `X.kura-custody`, or a copy under any
+/// name), else the log beside the vault (`X.kura.custody`, or
+/// `X.kura-custody` for a split vault).
 pub fn log_path(path: &Path) -> PathBuf {
-    if path.to_string_lossy().ends_with(CUSTODY_SUFFIX) {
-        path.to_path_buf()
-    } else {
-        custody_path(path)
+    use crate::vault::volumes;
+    let name = path.to_string_lossy();
+    if name.ends_with(CUSTODY_SUFFIX) || name.ends_with(volumes::SPLIT_CUSTODY_SUFFIX) {
+        return path.to_path_buf();
     }
+    let beside = custody_path(path);
+    if beside.exists() {
+        return beside;
+    }
+    if volumes::is_split(path) {
+        return volumes::split_custody_path(path);
+    }
+    // A copy of a log kept under another name (a clinic's "copy.txt"): a
+    // log is JSON Lines, so it starts with '{'; a vault never does.
+    if looks_like_log(path) {
+        return path.to_path_buf();
+    }
+    beside
+}
+
+fn looks_like_log(path: &Path) -> bool {
+    use std::io::Read;
+    let mut first = [0u8; 1];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut first))
+        .is_ok_and(|_| first[0] == b'{')
 }
 
 /// This computer's host name, as records state it.

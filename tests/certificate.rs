@@ -643,3 +643,77 @@ fn an_expired_allowed_signers_line_is_not_trusted_as_with_ssh_keygen() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
 }
+
+#[test]
+fn after_a_loss_the_copies_are_certified_deleted_and_the_vault_lost() {
+    let d = Desk::new();
+    d.pack("a", "APP-LOST", "check", "2026-03-16", "2026-03-02T10:00:00+09:00");
+    d.handover("a", "2026-03-02T11:00:00+09:00");
+    let at = |t: &str| {
+        let mut c = d.kura();
+        c.env("KURA_NOW", t);
+        c
+    };
+    ok(at("2026-03-03T09:00:00+09:00").args(["extract", "a.kura", "-i", "engineer.key", "-C", "work"]));
+    // The engineer keeps a copy of the log; then the stick is lost.
+    fs::copy(d.path("a.kura.custody"), d.path("mine.custody")).unwrap();
+    fs::remove_file(d.path("a.kura")).unwrap();
+    fs::remove_file(d.path("a.kura.custody")).unwrap();
+    // Without a recorded loss, a missing vault is an error, and nothing is destroyed.
+    let (code, _, err) = run(at("2026-03-04T09:00:00+09:00").args([
+        "certify",
+        "a.kura",
+        "--custody",
+        "mine.custody",
+        "--deleted",
+        "work",
+        "-i",
+        "engineer.key",
+        "-o",
+        "c.json",
+    ]));
+    assert_eq!(code, 10, "{err}");
+    assert!(d.path("work").exists());
+    ok(at("2026-03-04T09:00:00+09:00").args(["incident", "mine.custody", "-i", "engineer.key"]));
+    // A lost vault cannot be certified as returned.
+    let (code, _, err) = run(at("2026-03-04T10:00:00+09:00").args([
+        "certify",
+        "a.kura",
+        "--custody",
+        "mine.custody",
+        "--returned",
+        "-i",
+        "engineer.key",
+        "-o",
+        "c.json",
+    ]));
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("lost"), "{err}");
+    ok(at("2026-03-04T10:00:00+09:00").args([
+        "certify",
+        "a.kura",
+        "--custody",
+        "mine.custody",
+        "--deleted",
+        "work",
+        "-i",
+        "engineer.key",
+        "-o",
+        "c.json",
+    ]));
+    assert!(!d.path("work").exists());
+    let c: Value = serde_json::from_slice(&fs::read(d.path("c.json")).unwrap()).unwrap();
+    assert_eq!(c["items"][0]["role"], "vault");
+    assert_eq!(c["items"][0]["outcome"], "lost");
+    assert_eq!(c["items"][1]["outcome"], "destroyed");
+    // The clinic checks it against the copy it kept at hand-over.
+    ok(d.kura().args([
+        "certificate",
+        "verify",
+        "c.json",
+        "--custody",
+        "a.clinic.custody",
+        "--signers",
+        "allowed_signers",
+    ]));
+}

@@ -93,6 +93,19 @@ pub fn survey_volumes(vault: &Path) -> Result<Target> {
     Ok(t)
 }
 
+/// A vault that is no longer here because it was lost: nothing to destroy,
+/// its size and hash as its receipt states them.
+pub fn lost(path: &Path, size: u64, blake3: &str) -> Result<Target> {
+    Ok(Target {
+        path: absolute(path)?,
+        is_dir: false,
+        size,
+        files: 0,
+        blake3: blake3.to_string(),
+        nodes: vec![],
+    })
+}
+
 /// Whether anything of `t` is still there (for a split vault: any volume).
 pub fn target_remains(t: &Target) -> bool {
     remains(&t.path) || t.nodes.iter().any(|n| remains(&n.path))

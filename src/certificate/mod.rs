@@ -208,6 +208,14 @@ pub fn certify(req: &CertifyRequest) -> Result<Issued> {
 
     // The quick refusals first, then the hashing.
     let vault_path = destroy::absolute(req.vault)?;
+    // A vault the log records as lost is certified as such: its plaintext
+    // copies can still be destroyed, the vault itself only declared gone.
+    let lost = !destroy::remains(&vault_path)
+        && !crate::vault::volumes::is_split(&vault_path)
+        && chain.records.iter().any(|r| r.event == "lost");
+    if lost && req.action == Action::Returned {
+        return Err(Error::new(Kind::Refused, "err-certify-returned-lost").arg("path", vault_path.display()));
+    }
     let mut copies: Vec<PathBuf> = vec![];
     for p in req.paths {
         let abs = destroy::absolute(p)?;
@@ -221,7 +229,9 @@ pub fn certify(req: &CertifyRequest) -> Result<Issued> {
     check_targets(req, &copies, &vault_path)?;
     let extractions = check_extractions(&chain, &copies)?;
     // The vault must be the one the receipt describes.
-    let vault = if crate::vault::volumes::is_split(&vault_path) {
+    let vault = if lost {
+        destroy::lost(&vault_path, receipt.ciphertext.size, &receipt.ciphertext.blake3)?
+    } else if crate::vault::volumes::is_split(&vault_path) {
         destroy::survey_volumes(&vault_path)?
     } else {
         destroy::survey(&vault_path)?
@@ -250,6 +260,7 @@ pub fn certify(req: &CertifyRequest) -> Result<Issued> {
         items.push(item(ROLE_COPY, t, OUTCOME_DESTROYED));
     }
     let vault_item = match req.action {
+        Action::Deleted if lost => item(ROLE_VAULT, &vault, OUTCOME_LOST),
         Action::Deleted => {
             destroy::destroy(&vault).map_err(|e| failed(e, &vault.path, &done))?;
             item(ROLE_VAULT, &vault, OUTCOME_DESTROYED)

@@ -92,6 +92,9 @@ pub const ROLE_COPY: &str = "plaintext-copy";
 /// Outcomes.
 pub const OUTCOME_DESTROYED: &str = "destroyed";
 pub const OUTCOME_KEPT: &str = "kept";
+/// The vault was lost before certifying (the custody log records `lost`):
+/// only the plaintext copies could be destroyed.
+pub const OUTCOME_LOST: &str = "lost";
 
 /// One path destroyed (or kept), as it was just before.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -131,15 +131,21 @@ fn check_content(c: &Certificate, signer: &KeyInfo, clinic: &Chain) -> Result<(b
     if c.approval != r.approval || c.delete_by != r.approval.delete_by {
         return Err(field("approval"));
     }
-    let outcome = match c.action.as_str() {
-        ACTION_DELETED => OUTCOME_DESTROYED,
-        ACTION_RETURNED => OUTCOME_KEPT,
-        _ => return Err(field("action")),
+    // A vault recorded as lost before the certifying record is certified
+    // "lost"; otherwise deleted means destroyed and returned means kept.
+    let recorded_lost = chain.records.iter().rev().skip(1).any(|r| r.event == "lost");
+    let outcome_ok = |o: &str| match c.action.as_str() {
+        ACTION_DELETED => o == OUTCOME_DESTROYED || (recorded_lost && o == OUTCOME_LOST),
+        ACTION_RETURNED => o == OUTCOME_KEPT,
+        _ => false,
     };
+    if c.action != ACTION_DELETED && c.action != ACTION_RETURNED {
+        return Err(field("action"));
+    }
     let vault_ok = c.items.iter().filter(|i| i.role == ROLE_VAULT).count() == 1
         && c.items.iter().any(|i| {
             i.role == ROLE_VAULT
-                && i.outcome == outcome
+                && outcome_ok(&i.outcome)
                 && i.size == r.ciphertext.size
                 && i.blake3 == r.ciphertext.blake3
         });

@@ -277,6 +277,9 @@ fn draft(f: &Facts, recorded: Option<u64>, signers_checked: bool) -> Vec<String>
         Some(n) => t("msg-incident-step-recorded", &[("n", &n.to_string())]),
         None => t("msg-incident-step-record", &[]),
     });
+    if !f.extractions.is_empty() && f.closed_by.is_none() {
+        steps.push(t("msg-incident-step-copies", &[]));
+    }
     steps.push(t("msg-incident-step-found", &[]));
     for (i, s) in steps.iter().enumerate() {
         out.push(format!("  {}. {s}", i + 1));

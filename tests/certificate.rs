@@ -659,48 +659,31 @@ fn after_a_loss_the_copies_are_certified_deleted_and_the_vault_lost() {
     fs::copy(d.path("a.kura.custody"), d.path("mine.custody")).unwrap();
     fs::remove_file(d.path("a.kura")).unwrap();
     fs::remove_file(d.path("a.kura.custody")).unwrap();
+    let certify = |t: &str, action: &[&str]| {
+        let mut c = at(t);
+        c.args([
+            "certify",
+            "a.kura",
+            "--custody",
+            "mine.custody",
+            "-i",
+            "engineer.key",
+            "-o",
+            "c.json",
+        ])
+        .args(action);
+        c
+    };
     // Without a recorded loss, a missing vault is an error, and nothing is destroyed.
-    let (code, _, err) = run(at("2026-03-04T09:00:00+09:00").args([
-        "certify",
-        "a.kura",
-        "--custody",
-        "mine.custody",
-        "--deleted",
-        "work",
-        "-i",
-        "engineer.key",
-        "-o",
-        "c.json",
-    ]));
+    let (code, _, err) = run(&mut certify("2026-03-04T09:00:00+09:00", &["--deleted", "work"]));
     assert_eq!(code, 10, "{err}");
     assert!(d.path("work").exists());
     ok(at("2026-03-04T09:00:00+09:00").args(["incident", "mine.custody", "-i", "engineer.key"]));
     // A lost vault cannot be certified as returned.
-    let (code, _, err) = run(at("2026-03-04T10:00:00+09:00").args([
-        "certify",
-        "a.kura",
-        "--custody",
-        "mine.custody",
-        "--returned",
-        "-i",
-        "engineer.key",
-        "-o",
-        "c.json",
-    ]));
+    let (code, _, err) = run(&mut certify("2026-03-04T10:00:00+09:00", &["--returned"]));
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("lost"), "{err}");
-    ok(at("2026-03-04T10:00:00+09:00").args([
-        "certify",
-        "a.kura",
-        "--custody",
-        "mine.custody",
-        "--deleted",
-        "work",
-        "-i",
-        "engineer.key",
-        "-o",
-        "c.json",
-    ]));
+    ok(&mut certify("2026-03-04T10:00:00+09:00", &["--deleted", "work"]));
     assert!(!d.path("work").exists());
     let c: Value = serde_json::from_slice(&fs::read(d.path("c.json")).unwrap()).unwrap();
     assert_eq!(c["items"][0]["role"], "vault");

@@ -181,7 +181,12 @@ fn parallel_processes_share_one_ledger() {
         .collect();
     for c in children {
         let out = c.wait_with_output().expect("wait");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let v = list(&d, PACKED);
     let mut ids: Vec<&str> = v["exports"]

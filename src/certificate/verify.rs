@@ -190,9 +190,16 @@ pub fn verify(cert: &[u8], sig: &str, clinic: &Chain, signers: &AllowedSigners) 
 /// [`verify`] on files: the certificate, its signature (default
 /// `CERT.json.sig`), the clinic's custody log and the allowed signers file.
 pub fn verify_files(cert: &Path, sig: Option<&Path>, clinic_log: &Path, signers: &Path) -> Result<Verified> {
-    let sig_path = sig.map(Path::to_path_buf).unwrap_or_else(|| super::sig_path(cert));
     let signers = AllowedSigners::load(signers)?;
     let clinic = custody::read(clinic_log)?;
+    let (bytes, sig) = read_signed(cert, sig)?;
+    verify(&bytes, &sig, &clinic, &signers)
+}
+
+/// Reads a certificate's exact bytes and its armored signature (default
+/// `CERT.json.sig`), both bounded.
+pub fn read_signed(cert: &Path, sig: Option<&Path>) -> Result<(Vec<u8>, String)> {
+    let sig_path = sig.map(Path::to_path_buf).unwrap_or_else(|| super::sig_path(cert));
     let bytes = crate::fsutil::read_bounded(cert, MAX_CERT_BYTES)?;
     let sig = crate::fsutil::read_bounded_text(&sig_path, MAX_SIG_BYTES).map_err(|e| {
         if e.id == "err-io-not-found" {
@@ -201,5 +208,5 @@ pub fn verify_files(cert: &Path, sig: Option<&Path>, clinic_log: &Path, signers:
             e
         }
     })?;
-    verify(&bytes, &sig, &clinic, &signers)
+    Ok((bytes, sig))
 }

@@ -84,7 +84,7 @@ pub fn run(c: LedgerCommand) -> Result<Report> {
 /// hand-over (not against anything the engineer sends along), then closes
 /// the entry.
 fn close(a: CloseArgs) -> Result<Report> {
-    let (bytes, sig) = super::render::read_signed(&a.certificate, a.sig.as_deref())?;
+    let (bytes, sig) = crate::certificate::verify::read_signed(&a.certificate, a.sig.as_deref())?;
     let signers = AllowedSigners::load(&a.signers)?;
     let cert = crate::certificate::Certificate::parse(&bytes)?;
     let vault_id = cert.vault.vault_id.clone();

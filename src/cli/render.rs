@@ -1,6 +1,6 @@
 //! `kura certificate render`: the printable page of a certificate.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 use serde_json::json;
@@ -12,9 +12,6 @@ use crate::certificate::{self, Certificate};
 use crate::error::{Error, Kind, Result};
 use crate::i18n::Lang;
 use crate::keys::AllowedSigners;
-
-/// Largest signature file kura reads.
-const MAX_SIG_BYTES: u64 = 16 << 10;
 
 #[derive(Args, Debug)]
 pub struct RenderArgs {
@@ -37,30 +34,13 @@ pub struct RenderArgs {
     pub force: bool,
 }
 
-/// Reads a certificate's exact bytes and its armored signature (default
-/// `CERT.json.sig`).
-pub fn read_signed(cert: &Path, sig: Option<&Path>) -> Result<(Vec<u8>, String)> {
-    let bytes = crate::fsutil::read_bounded(cert, MAX_CERT_BYTES)?;
-    let sig_path = sig
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| certificate::sig_path(cert));
-    let sig = crate::fsutil::read_bounded_text(&sig_path, MAX_SIG_BYTES).map_err(|e| {
-        if e.id == "err-io-not-found" {
-            Error::new(Kind::Io, "err-cert-sig-missing").arg("path", sig_path.display())
-        } else {
-            e
-        }
-    })?;
-    Ok((bytes, sig))
-}
-
 /// Checks `bytes` (the very bytes the page is made from) with the
 /// certificate module's verifier.
 fn check(a: &RenderArgs, bytes: &[u8]) -> Result<Option<Checked>> {
     let (Some(signers), Some(custody)) = (&a.signers, &a.custody) else {
         return Ok(None);
     };
-    let (signed, sig) = read_signed(&a.certificate, a.sig.as_deref())?;
+    let (signed, sig) = certificate::verify::read_signed(&a.certificate, a.sig.as_deref())?;
     if signed != bytes {
         return Err(Error::new(Kind::Integrity, "err-cert-altered"));
     }

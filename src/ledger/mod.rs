@@ -233,13 +233,28 @@ impl Ledger {
                 .arg("detail", e)
         })?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(db_error)?;
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .map_err(|e| {
-                Error::new(Kind::Io, "err-ledger-open")
-                    .arg("path", path.display())
-                    .arg("detail", e)
-            })?;
+        // Switching a new database to WAL takes an exclusive lock, and
+        // SQLite answers "busy" at once, without its busy handler, while
+        // another process is creating the same file: wait and try again.
+        let started = std::time::Instant::now();
+        let mode: String = loop {
+            match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0)) {
+                Ok(m) => break m,
+                Err(rusqlite::Error::SqliteFailure(f, _))
+                    if matches!(
+                        f.code,
+                        rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                    ) && started.elapsed() < BUSY_TIMEOUT =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(e) => {
+                    return Err(Error::new(Kind::Io, "err-ledger-open")
+                        .arg("path", path.display())
+                        .arg("detail", e))
+                }
+            }
+        };
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(Error::new(Kind::Io, "err-ledger-open")
                 .arg("path", path.display())

@@ -82,8 +82,7 @@ fn embedded_chain(c: &Certificate) -> Result<Chain> {
 /// the clinic's own copy of the custody log.
 /// Every record the clinic has not seen yet (those after its own copy) must
 /// be signed by someone it trusts: the chain is only as good as its signers.
-fn check_later_signers(c: &Certificate, clinic: &Chain, signers: &AllowedSigners) -> Result<()> {
-    let chain = embedded_chain(c)?;
+fn check_later_signers(chain: &Chain, clinic: &Chain, signers: &AllowedSigners) -> Result<()> {
     for (i, r) in chain.records.iter().enumerate().skip(clinic.records.len()) {
         signers.require(
             &r.actor,
@@ -94,8 +93,8 @@ fn check_later_signers(c: &Certificate, clinic: &Chain, signers: &AllowedSigners
     Ok(())
 }
 
-fn check_content(c: &Certificate, signer: &KeyInfo, clinic: &Chain) -> Result<(bool, i64)> {
-    // Same vault as the clinic's copy.
+/// The certificate names the clinic's vault and its signer as issuer.
+fn check_identity(c: &Certificate, signer: &KeyInfo, clinic: &Chain) -> Result<()> {
     let theirs = &clinic.receipt;
     if theirs.vault_id != c.vault.vault_id
         || theirs.manifest_blake3 != c.vault.manifest_blake3
@@ -108,7 +107,10 @@ fn check_content(c: &Certificate, signer: &KeyInfo, clinic: &Chain) -> Result<(b
     if c.issuer.key.key != signer.key {
         return Err(field("issuer.key"));
     }
-    let chain = embedded_chain(c)?;
+    Ok(())
+}
+
+fn check_content(c: &Certificate, chain: &Chain, signer: &KeyInfo, clinic: &Chain) -> Result<(bool, i64)> {
     // The clinic's copy is the beginning of the certificate's chain.
     if let Some(k) = (0..clinic.lines.len()).find(|&k| chain.lines.get(k) != Some(&clinic.lines[k])) {
         return Err(Error::new(Kind::Integrity, "err-cert-not-prefix").arg("n", k));
@@ -175,8 +177,10 @@ pub fn verify(cert: &[u8], sig: &str, clinic: &Chain, signers: &AllowedSigners) 
     } else {
         clinic
     };
-    let (on_time, days_late) = check_content(&certificate, &key, clinic)?;
-    check_later_signers(&certificate, clinic, signers)?;
+    check_identity(&certificate, &key, clinic)?;
+    let chain = embedded_chain(&certificate)?;
+    let (on_time, days_late) = check_content(&certificate, &chain, &key, clinic)?;
+    check_later_signers(&chain, clinic, signers)?;
     Ok(Verified {
         chain_records: certificate.custody.lines.len(),
         certificate,

@@ -268,3 +268,65 @@ fn quiet_and_json_draw_no_progress_even_on_a_terminal() {
     let v: serde_json::Value = serde_json::from_str(screen.trim()).expect("only JSON on the terminal");
     assert_eq!(v["ok"], true);
 }
+
+/// Runs kura under a pseudo-terminal and types `lines` into it, one every
+/// half second (after its prompt has appeared); returns (success, screen).
+fn typed_on_terminal(dir: &Path, args: &str, lines: &[&str]) -> (bool, String) {
+    use std::io::Write;
+    let cmd = format!("'{}' {args}", env!("CARGO_BIN_EXE_kura"));
+    let mut child = Command::new("script")
+        .current_dir(dir)
+        .env("LC_ALL", "C")
+        .env("KURA_PASSPHRASE_FILE", "")
+        .env("TERM", "xterm")
+        .args(["-q", "-e", "-c", &cmd, "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("script(1) from util-linux runs");
+    let mut stdin = child.stdin.take().unwrap();
+    for l in lines {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let _ = writeln!(stdin, "{l}");
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn keygen_asks_for_the_passphrase_twice_on_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, screen) = typed_on_terminal(
+        dir.path(),
+        "keygen -o k1 --comment t",
+        &["correct horse", "correct horse"],
+    );
+    assert!(ok, "{screen}");
+    assert!(
+        screen.contains("New passphrase") && screen.contains("again"),
+        "{screen}"
+    );
+    assert!(!screen.contains("correct horse"), "the passphrase was echoed: {screen}");
+    // The key is encrypted with exactly that passphrase (OpenSSH agrees).
+    let key = dir.path().join("k1");
+    let arg = std::ffi::OsStr::new;
+    let with = tool(
+        "ssh-keygen",
+        &[arg("-y"), arg("-P"), arg("correct horse"), arg("-f"), key.as_os_str()],
+    );
+    assert!(with.starts_with("ssh-ed25519 "), "{with}");
+    let without = Command::new("ssh-keygen")
+        .args(["-y", "-P", "", "-f"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(!without.status.success(), "the key opened without its passphrase");
+
+    // Two different answers: no key at all.
+    let (ok, screen) = typed_on_terminal(dir.path(), "keygen -o k2", &["one", "two"]);
+    assert!(!ok, "{screen}");
+    assert!(screen.contains("passphrases differ"), "{screen}");
+    assert!(!dir.path().join("k2").exists() && !dir.path().join("k2.pub").exists());
+}

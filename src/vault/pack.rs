@@ -266,31 +266,25 @@ enum Item {
 fn plan(sources: Vec<Source>) -> (Vec<Item>, Vec<Vec<(PathBuf, Entry)>>) {
     let mut items = Vec::new();
     let mut runs: Vec<Vec<(PathBuf, Entry)>> = Vec::new();
-    let mut cur: Vec<(PathBuf, Entry)> = Vec::new();
-    let mut cur_bytes = 0u64;
-    let close = |cur: &mut Vec<(PathBuf, Entry)>,
-                 bytes: &mut u64,
-                 items: &mut Vec<Item>,
-                 runs: &mut Vec<Vec<(PathBuf, Entry)>>| {
-        if !cur.is_empty() {
-            items.push(Item::Run(runs.len()));
-            runs.push(std::mem::take(cur));
-            *bytes = 0;
-        }
-    };
+    // Whether the last run may take more files, and its bytes so far.
+    let (mut filling, mut bytes) = (false, 0u64);
     for s in sources {
-        if s.entry.kind == EntryKind::File && s.entry.size <= SMALL_FILE {
-            cur_bytes += s.entry.size;
-            cur.push((s.disk, s.entry));
-            if cur.len() >= RUN_FILES || cur_bytes >= RUN_BYTES {
-                close(&mut cur, &mut cur_bytes, &mut items, &mut runs);
-            }
-        } else {
-            close(&mut cur, &mut cur_bytes, &mut items, &mut runs);
+        if s.entry.kind != EntryKind::File || s.entry.size > SMALL_FILE {
+            filling = false;
             items.push(Item::One(s));
+            continue;
+        }
+        if !filling {
+            items.push(Item::Run(runs.len()));
+            runs.push(Vec::new());
+            (filling, bytes) = (true, 0);
+        }
+        bytes += s.entry.size;
+        if let Some(run) = runs.last_mut() {
+            run.push((s.disk, s.entry));
+            filling = run.len() < RUN_FILES && bytes < RUN_BYTES;
         }
     }
-    close(&mut cur, &mut cur_bytes, &mut items, &mut runs);
     (items, runs)
 }
 

@@ -68,24 +68,10 @@ fn the_vault_commands_report_in_json() {
 
     desk.write("data/a.txt", "dummy\n");
     desk.write("data/sub/b.txt", "dummy too\n");
-    let v = json_ok(desk.kura().args([
-        "pack",
-        "-o",
-        "x.kura",
-        "-R",
-        "recipients.txt",
-        "-i",
-        "engineer.key",
-        "--approval-id",
-        "A-1",
-        "--approved-by",
-        "院長（ダミー）",
-        "--purpose",
-        "調査",
-        "--delete-by",
-        "2099-12-31",
-        "data",
-    ]));
+    let v = json_ok(
+        desk.kura()
+            .args(Desk::pack_args("x.kura", "engineer.key", "2099-12-31")),
+    );
     let id = v["vault_id"].as_str().unwrap().to_string();
     assert_eq!(v["file_count"], 2);
     assert_eq!(v["total_size"], 16);
@@ -169,24 +155,8 @@ fn failures_are_json_with_their_exit_code() {
     // A refused approval: exit 3.
     desk.write("data/a.txt", "dummy\n");
     let e = json_err(
-        desk.kura().args([
-            "pack",
-            "-o",
-            "x.kura",
-            "-R",
-            "recipients.txt",
-            "-i",
-            "engineer.key",
-            "--approval-id",
-            "A-1",
-            "--approved-by",
-            "院長",
-            "--purpose",
-            "調査",
-            "--delete-by",
-            "2000-01-01",
-            "data",
-        ]),
+        desk.kura()
+            .args(Desk::pack_args("x.kura", "engineer.key", "2000-01-01")),
         3,
         "refused",
     );
@@ -248,24 +218,7 @@ fn nothing_waits_for_a_passphrase_without_a_terminal() {
     assert_eq!(e["id"], "err-passphrase-unavailable");
     desk.write("data/a.txt", "dummy\n");
     let e = json_err(
-        desk.kura().args([
-            "pack",
-            "-o",
-            "x.kura",
-            "-R",
-            "recipients.txt",
-            "-i",
-            "locked.key",
-            "--approval-id",
-            "A-1",
-            "--approved-by",
-            "院長",
-            "--purpose",
-            "調査",
-            "--delete-by",
-            "2099-01-01",
-            "data",
-        ]),
+        desk.kura().args(Desk::pack_args("x.kura", "locked.key", "2099-01-01")),
         4,
         "key",
     );

@@ -152,27 +152,7 @@ fn packed_desk() -> Desk {
 }
 
 fn pack_args(out: &str) -> Vec<String> {
-    [
-        "pack",
-        "-o",
-        out,
-        "-R",
-        "recipients.txt",
-        "-i",
-        "engineer.key",
-        "--approval-id",
-        "A-1",
-        "--approved-by",
-        "院長（ダミー）",
-        "--purpose",
-        "調査",
-        "--delete-by",
-        "2099-12-31",
-        "data",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
+    Desk::pack_args(out, "engineer.key", "2099-12-31")
 }
 
 fn assert_no_terminal_codes(what: &str, stderr: &[u8]) {

@@ -110,6 +110,33 @@ impl Desk {
         c
     }
 
+    /// The arguments of `kura pack -o OUT` of the folder `data` for the
+    /// recipients file, signed by KEY, with a fixed dummy approval due by
+    /// DELETE_BY.
+    pub fn pack_args(out: &str, key: &str, delete_by: &str) -> Vec<String> {
+        [
+            "pack",
+            "-o",
+            out,
+            "-R",
+            "recipients.txt",
+            "-i",
+            key,
+            "--approval-id",
+            "A-1",
+            "--approved-by",
+            "院長（ダミー）",
+            "--purpose",
+            "調査",
+            "--delete-by",
+            delete_by,
+            "data",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    }
+
     /// Packs a small dummy export into `NAME.kura` with the given approval,
     /// the clock set to `now` (RFC 3339). Returns the vault path.
     pub fn pack(&self, name: &str, approval_id: &str, purpose: &str, delete_by: &str, now: &str) -> PathBuf {

@@ -223,22 +223,24 @@ fn frame_small(tar: &mut Vec<u8>, disk: &Path, mut entry: Entry) -> Result<Entry
 /// bytes, and one thread doing them in turn holds up the whole pipeline.
 /// [`FRAMERS`] helper threads frame runs of consecutive small files (run
 /// k goes to helper k mod FRAMERS) and hand each run back whole; the read
-/// stage takes run k from queue k mod FRAMERS, so the archive keeps exactly
-/// the listing's order.
-fn frame_small_runs<'s>(
-    scope: &'s std::thread::Scope<'s, '_>,
-    runs: Vec<Vec<(PathBuf, Entry)>>,
-) -> Vec<std::sync::mpsc::Receiver<Result<Run>>> {
-    let mut lanes: Vec<Vec<Vec<(PathBuf, Entry)>>> = (0..FRAMERS).map(|_| Vec::new()).collect();
-    for (k, run) in runs.into_iter().enumerate() {
-        lanes[k % FRAMERS].push(run);
-    }
-    lanes
-        .into_iter()
-        .map(|lane| {
-            let (tx, rx) = std::sync::mpsc::sync_channel(RUNS_READY);
+/// stage takes run k back from helper k mod FRAMERS, so the archive keeps
+/// exactly the listing's order. At most [`RUNS_AHEAD`] runs are out at once.
+struct Framers {
+    jobs: Vec<std::sync::mpsc::SyncSender<Vec<(PathBuf, Entry)>>>,
+    done: Vec<std::sync::mpsc::Receiver<Result<Run>>>,
+}
+
+/// Runs handed out and not yet taken back, at most.
+const RUNS_AHEAD: usize = FRAMERS * RUNS_READY;
+
+impl Framers {
+    fn start<'s>(scope: &'s std::thread::Scope<'s, '_>) -> Framers {
+        let (mut jobs, mut done) = (Vec::new(), Vec::new());
+        for _ in 0..FRAMERS {
+            let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<Vec<(PathBuf, Entry)>>(RUNS_AHEAD);
+            let (done_tx, done_rx) = std::sync::mpsc::sync_channel(RUNS_AHEAD);
             scope.spawn(move || {
-                for run in lane {
+                for run in job_rx {
                     let mut tar = Vec::with_capacity((RUN_BYTES as usize) + RUN_FILES * 2 * tarfmt::BLOCK);
                     let framed: Result<Vec<Entry>> = run
                         .into_iter()
@@ -246,51 +248,46 @@ fn frame_small_runs<'s>(
                         .collect();
                     let failed = framed.is_err();
                     // Stop when the read stage is gone or this run failed.
-                    if tx.send(framed.map(|entries| Run { tar, entries })).is_err() || failed {
+                    if done_tx.send(framed.map(|entries| Run { tar, entries })).is_err() || failed {
                         return;
                     }
                 }
             });
-            rx
-        })
-        .collect()
+            jobs.push(job_tx);
+            done.push(done_rx);
+        }
+        Framers { jobs, done }
+    }
+
+    fn hand_out(&self, k: usize, run: Vec<(PathBuf, Entry)>) -> Result<()> {
+        self.jobs[k % FRAMERS]
+            .send(run)
+            .map_err(|_| Error::internal("small-file framing stopped"))
+    }
+
+    fn take_back(&self, k: usize) -> Result<Run> {
+        self.done[k % FRAMERS]
+            .recv()
+            .map_err(|_| Error::internal("small-file framing stopped"))?
+    }
 }
 
-/// Splits the listing into items in archive order: single sources, and
-/// runs of consecutive small files.
+/// What the read stage writes next, in archive order.
 enum Item {
     One(Source),
     Run(usize),
 }
 
-fn plan(sources: Vec<Source>) -> (Vec<Item>, Vec<Vec<(PathBuf, Entry)>>) {
-    let mut items = Vec::new();
-    let mut runs: Vec<Vec<(PathBuf, Entry)>> = Vec::new();
-    // Whether the last run may take more files, and its bytes so far.
-    let (mut filling, mut bytes) = (false, 0u64);
-    for s in sources {
-        if s.entry.kind != EntryKind::File || s.entry.size > SMALL_FILE {
-            filling = false;
-            items.push(Item::One(s));
-            continue;
-        }
-        if !filling {
-            items.push(Item::Run(runs.len()));
-            runs.push(Vec::new());
-            (filling, bytes) = (true, 0);
-        }
-        bytes += s.entry.size;
-        if let Some(run) = runs.last_mut() {
-            run.push((s.disk, s.entry));
-            filling = run.len() < RUN_FILES && bytes < RUN_BYTES;
-        }
-    }
-    (items, runs)
+/// Where the sources come from: listed before packing, or walked while
+/// packing (see [`pack`]).
+enum Feed {
+    Listed(Vec<Source>),
+    Walk(Vec<PathBuf>),
 }
 
 /// Everything the read stage needs to know.
 struct ReadStage<'a> {
-    sources: Vec<Source>,
+    feed: Option<Feed>,
     approval_doc: Option<(PathBuf, String)>,
     manifest: Manifest,
     signer: &'a SigningKey,
@@ -321,32 +318,104 @@ impl ReadStage<'_> {
                 blake3: hash,
             });
         }
-        let sources = std::mem::take(&mut self.sources);
-        let count = sources.len();
-        let (items, runs) = plan(sources);
+        let feed = self
+            .feed
+            .take()
+            .ok_or_else(|| Error::internal("read stage without inputs"))?;
         let entries = std::thread::scope(|scope| -> Result<Vec<Entry>> {
-            let ready = frame_small_runs(scope, runs);
-            let mut entries = Vec::with_capacity(count);
-            for item in items {
-                match item {
-                    Item::Run(k) => {
-                        let run = ready[k % FRAMERS]
-                            .recv()
-                            .map_err(|_| Error::internal("small-file framing stopped"))??;
-                        out.write_all(&run.tar).map_err(|e| io_or_inner(e, "tar"))?;
-                        done += run.entries.iter().map(|e| e.size).sum::<u64>();
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Source>>(4096);
+            match feed {
+                Feed::Listed(sources) => {
+                    scope.spawn(move || {
+                        for s in sources {
+                            if tx.send(Ok(s)).is_err() {
+                                return;
+                            }
+                        }
+                    });
+                }
+                Feed::Walk(inputs) => {
+                    scope.spawn(move || {
+                        let walked = walk::each(&inputs, &mut |s| {
+                            tx.send(Ok(s)).map_err(|_| Error::internal("read stage stopped"))
+                        });
+                        if let Err(e) = walked {
+                            let _ = tx.send(Err(e));
+                        }
+                    });
+                }
+            }
+            let framers = Framers::start(scope);
+            let mut pending: std::collections::VecDeque<Item> = std::collections::VecDeque::new();
+            let (mut run, mut run_bytes, mut handed, mut out_now) = (Vec::new(), 0u64, 0usize, 0usize);
+            let mut entries = Vec::new();
+            // Writes the front of the queue: at once for a single source,
+            // after waiting for its helper for a run.
+            let mut write_front = |pending: &mut std::collections::VecDeque<Item>,
+                                   entries: &mut Vec<Entry>,
+                                   out_now: &mut usize,
+                                   out: &mut BlockWriter|
+             -> Result<()> {
+                match pending.pop_front() {
+                    Some(Item::Run(k)) => {
+                        let r = framers.take_back(k)?;
+                        *out_now -= 1;
+                        out.write_all(&r.tar).map_err(|e| io_or_inner(e, "tar"))?;
+                        done += r.entries.iter().map(|e| e.size).sum::<u64>();
                         (self.progress)(done);
-                        entries.extend(run.entries);
+                        entries.extend(r.entries);
                     }
-                    Item::One(src) if src.entry.kind == EntryKind::File => {
-                        entries.push(self.put_file(&mut out, &src.disk, src.entry, &mut done)?);
+                    Some(Item::One(src)) if src.entry.kind == EntryKind::File => {
+                        entries.push(self.put_file(out, &src.disk, src.entry, &mut done)?);
                     }
-                    Item::One(src) => {
+                    Some(Item::One(src)) => {
                         out.write_all(&tarfmt::header_bytes(&src.entry).at(src.disk.display())?)
                             .map_err(|e| io_or_inner(e, src.disk.display()))?;
                         entries.push(src.entry);
                     }
+                    None => {}
                 }
+                Ok(())
+            };
+            let mut next = rx.into_iter();
+            loop {
+                let src = next.next().transpose()?;
+                let small = src
+                    .as_ref()
+                    .is_some_and(|s| s.entry.kind == EntryKind::File && s.entry.size <= SMALL_FILE);
+                if let (true, Some(s)) = (small, &src) {
+                    run_bytes += s.entry.size;
+                }
+                // A run ends when it is full, at a source that is not a
+                // small file, and at the end.
+                let mut src = src;
+                if small {
+                    if let Some(s) = src.take() {
+                        run.push((s.disk, s.entry));
+                    }
+                }
+                if !run.is_empty() && (!small || run.len() >= RUN_FILES || run_bytes >= RUN_BYTES) {
+                    framers.hand_out(handed, std::mem::take(&mut run))?;
+                    pending.push_back(Item::Run(handed));
+                    (handed, run_bytes, out_now) = (handed + 1, 0, out_now + 1);
+                }
+                let end = src.is_none() && !small;
+                if let Some(s) = src {
+                    pending.push_back(Item::One(s));
+                }
+                // Write in order: a single source as soon as the runs
+                // before it are back, runs once too many are out.
+                while pending.iter().any(|i| matches!(i, Item::One(_)))
+                    || (out_now >= RUNS_AHEAD && !pending.is_empty())
+                {
+                    write_front(&mut pending, &mut entries, &mut out_now, &mut out)?;
+                }
+                if end {
+                    break;
+                }
+            }
+            while !pending.is_empty() {
+                write_front(&mut pending, &mut entries, &mut out_now, &mut out)?;
             }
             Ok(entries)
         })?;
@@ -502,8 +571,16 @@ pub fn pack(
     super::volumes::check_vault_clobber(&opts.output, opts.force)?;
     check_clobber(&custody, opts.force)?;
 
-    let sources = walk::collect(inputs)?;
-    super::volumes::preflight(&opts.output, opts.split, &sources, approval.document.as_deref())?;
+    // The inputs are listed before anything is written when the medium's
+    // limits could matter (FAT, split volumes, little free space), so those
+    // refusals come first; otherwise kura starts packing while it walks.
+    let feed = if super::volumes::walk_while_packing(&opts.output, opts.split) {
+        Feed::Walk(inputs.to_vec())
+    } else {
+        let sources = walk::collect(inputs)?;
+        super::volumes::preflight(&opts.output, opts.split, &sources, approval.document.as_deref())?;
+        Feed::Listed(sources)
+    };
     let approval_doc = match &approval.document {
         Some(p) => {
             let name = p
@@ -537,7 +614,7 @@ pub fn pack(
 
     let mut out = super::volumes::Output::create(&opts.output, opts.split, opts.force)?;
     let stage = ReadStage {
-        sources,
+        feed: Some(feed),
         approval_doc,
         manifest,
         signer,

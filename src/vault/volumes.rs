@@ -411,6 +411,24 @@ pub fn estimate(sources: &[super::walk::Source], approval_doc: Option<&Path>) ->
 /// Before anything is written: refuses an output whose medium cannot take
 /// the vault (FAT's 4 GiB − 1 per file without `--split`, too little free
 /// space), with a message saying what to do.
+/// Free space above which a vault cannot plausibly fill the output medium,
+/// so listing the inputs first to estimate it is not worth its time.
+const ROOMY: u64 = 32 << 30;
+
+/// Whether `pack` may walk its inputs while it packs: no split volumes, an
+/// output that is not FAT, and plenty of room there. Otherwise the inputs
+/// are listed first and [`preflight`] refuses before anything is written.
+/// Either way a failure leaves nothing behind.
+pub fn walk_while_packing(output: &Path, split: Option<u64>) -> bool {
+    if split.is_some() {
+        return false;
+    }
+    match crate::guard::system().medium(output) {
+        Ok(m) => !m.fat && m.free.is_some_and(|f| f >= ROOMY),
+        Err(_) => false,
+    }
+}
+
 pub fn preflight(
     output: &Path,
     split: Option<u64>,

@@ -76,6 +76,27 @@ fn special(path: &Path) -> Error {
 /// Walks every input. Fails on the first thing that may not be packed.
 pub fn collect(inputs: &[PathBuf]) -> Result<Vec<Source>> {
     let mut out = Vec::new();
+    each(inputs, &mut |s| {
+        out.push(s);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Walks every input, handing each source to `out` in archive order as it
+/// is found. Fails on the first thing that may not be packed, and past
+/// [`MAX_ENTRIES`](super::format::MAX_ENTRIES) members.
+pub fn each(inputs: &[PathBuf], out: &mut dyn FnMut(Source) -> Result<()>) -> Result<()> {
+    let mut count = 0usize;
+    let mut out = |s: Source| -> Result<()> {
+        count += 1;
+        if count > super::format::MAX_ENTRIES {
+            return Err(Error::new(Kind::Refused, "err-too-many-members")
+                .arg("count", count)
+                .arg("max", super::format::MAX_ENTRIES));
+        }
+        out(s)
+    };
     let mut tops: Vec<String> = Vec::new();
     for input in inputs {
         let name = name_of(input)?;
@@ -90,10 +111,16 @@ pub fn collect(inputs: &[PathBuf]) -> Result<Vec<Source>> {
         let root = fs::canonicalize(input).at(input.display())?;
         visit(input, &name, &meta, &root, &mut out)?;
     }
-    Ok(out)
+    Ok(())
 }
 
-fn visit(disk: &Path, member: &str, meta: &Metadata, root: &Path, out: &mut Vec<Source>) -> Result<()> {
+fn visit(
+    disk: &Path,
+    member: &str,
+    meta: &Metadata,
+    root: &Path,
+    out: &mut dyn FnMut(Source) -> Result<()>,
+) -> Result<()> {
     let member = check_member_path(member)
         .map_err(|_| Error::new(Kind::Refused, "err-name-unusable").arg("path", disk.display()))?;
     let ft = meta.file_type();
@@ -109,7 +136,7 @@ fn visit(disk: &Path, member: &str, meta: &Metadata, root: &Path, out: &mut Vec<
     if ft.is_symlink() {
         let target = fs::read_link(disk).at(disk.display())?;
         let target = relative_target(disk, &member, &target, root)?;
-        out.push(Source {
+        out(Source {
             disk: disk.to_path_buf(),
             entry: Entry {
                 kind: EntryKind::Symlink,
@@ -117,23 +144,23 @@ fn visit(disk: &Path, member: &str, meta: &Metadata, root: &Path, out: &mut Vec<
                 target: Some(target),
                 ..base
             },
-        });
+        })?;
     } else if ft.is_file() {
-        out.push(Source {
+        out(Source {
             disk: disk.to_path_buf(),
             entry: Entry {
                 size: meta.len(),
                 ..base
             },
-        });
+        })?;
     } else if ft.is_dir() {
-        out.push(Source {
+        out(Source {
             disk: disk.to_path_buf(),
             entry: Entry {
                 kind: EntryKind::Dir,
                 ..base
             },
-        });
+        })?;
         let mut children: Vec<_> = fs::read_dir(disk)
             .at(disk.display())?
             .collect::<std::io::Result<Vec<_>>>()

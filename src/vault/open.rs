@@ -230,16 +230,18 @@ pub fn open_into(req: &OpenRequest, sink: &mut dyn Sink, progress: &dyn Fn(u64))
         return Err(Error::new(Kind::Integrity, "err-receipt-mismatch").arg("what", "ciphertext BLAKE3"));
     }
     let manifest = check_manifest(&manifest_bytes, &sig_text, &receipt)?;
-    if seen != manifest.entries {
+    let differs =
+        seen.len() != manifest.entries.len() || seen.iter().zip(&manifest.entries).any(|(a, b)| a.1 != entry_digest(b));
+    if differs {
         let first = seen
             .iter()
             .zip(manifest.entries.iter())
-            .position(|(a, b)| a != b)
+            .position(|(a, b)| a.1 != entry_digest(b))
             .unwrap_or(seen.len().min(manifest.entries.len()));
         let what = seen
             .get(first)
-            .or(manifest.entries.get(first))
-            .map(|e| e.path.clone())
+            .map(|s| s.0.clone())
+            .or(manifest.entries.get(first).map(|e| e.path.clone()))
             .unwrap_or_else(|| "entries".into());
         return Err(mismatch(&what));
     }
@@ -280,11 +282,21 @@ fn decrypt_stage(mut plain: impl Read, mut out: BlockWriter) {
     }
 }
 
+/// A member as read: its path (to name it in a message) and the BLAKE3 of
+/// its manifest entry's JSON, compared with the signed manifest's entries
+/// once that comes at the end. A digest instead of the whole entry keeps
+/// memory small for vaults of many files.
+type Seen = (String, [u8; 32]);
+
+fn entry_digest(e: &Entry) -> [u8; 32] {
+    *blake3::hash(&serde_json::to_vec(e).unwrap_or_default()).as_bytes()
+}
+
 /// What reading the tar collected.
 struct Members {
     manifest_bytes: Vec<u8>,
     sig_text: String,
-    seen: Vec<Entry>,
+    seen: Vec<Seen>,
     approval_seen: Option<(String, u64, String)>,
 }
 
@@ -296,7 +308,7 @@ fn read_members(plain: BlockReader, receipt: &Receipt, sink: &mut dyn Sink, prog
     // in an exhausted machine (see `bounds`).
     let (decoder, mut limits) = super::bounds::meter(decoder, receipt);
     let mut archive = tar::Archive::new(decoder);
-    let mut seen: Vec<Entry> = Vec::new();
+    let mut seen: Vec<Seen> = Vec::new();
     let mut approval_seen: Option<(String, u64, String)> = None;
     let mut reader = MemberReader::default();
     for entry in archive.entries().map_err(damaged)? {
@@ -414,7 +426,7 @@ impl MemberReader {
         &mut self,
         entry: &mut tar::Entry<R>,
         sink: &mut dyn Sink,
-        seen: &mut Vec<Entry>,
+        seen: &mut Vec<Seen>,
         approval: &mut Option<(String, u64, String)>,
         progress: &dyn Fn(u64),
     ) -> Result<()> {
@@ -504,7 +516,8 @@ impl MemberReader {
                 progress(self.done);
             }
         }
-        seen.push(e);
+        let digest = entry_digest(&e);
+        seen.push((e.path, digest));
         Ok(())
     }
 
@@ -514,7 +527,7 @@ impl MemberReader {
         kind: EntryKind,
         entry: &mut tar::Entry<R>,
         approval: &mut Option<(String, u64, String)>,
-        seen: &[Entry],
+        seen: &[Seen],
     ) -> Result<()> {
         if kind != EntryKind::File {
             return Err(damaged("unexpected .kura member"));

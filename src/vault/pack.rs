@@ -37,14 +37,16 @@ const ZSTD_BLOCK: usize = 256 << 10;
 /// How many blocks may wait in each queue (bounds memory).
 const QUEUE: usize = 8;
 /// Files up to this size are framed by helper threads in runs (see
-/// [`frame_small_runs`]); larger ones stream through the read stage.
+/// [`Framers`]); larger ones stream through the read stage.
 const SMALL_FILE: u64 = 64 << 10;
 /// A run holds at most this many small files, or this many bytes of them.
 const RUN_FILES: usize = 128;
 const RUN_BYTES: u64 = 512 << 10;
 /// Helper threads framing runs, and how many finished runs each may hold
 /// (bounds memory: about `FRAMERS × RUNS_READY × RUN_BYTES`).
-const FRAMERS: usize = 2;
+/// One helper: on two cores the zstd workers already take the rest, and a
+/// second helper measured slower (more threads than cores).
+const FRAMERS: usize = 1;
 const RUNS_READY: usize = 4;
 
 /// Bytes per zstd worker job. zstd's default for level 3 is 8 MiB, which

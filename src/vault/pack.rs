@@ -36,18 +36,16 @@ const TAR_BLOCK: usize = 256 << 10;
 const ZSTD_BLOCK: usize = 256 << 10;
 /// How many blocks may wait in each queue (bounds memory).
 const QUEUE: usize = 8;
-/// Files up to this size are framed by helper threads in runs (see
-/// [`Framers`]); larger ones stream through the read stage.
+/// Files up to this size are framed in runs by a helper thread (see
+/// [`Framer`]); larger ones stream through the read stage.
 const SMALL_FILE: u64 = 64 << 10;
 /// A run holds at most this many small files, or this many bytes of them.
 const RUN_FILES: usize = 128;
 const RUN_BYTES: u64 = 512 << 10;
-/// Helper threads framing runs, and how many finished runs each may hold
-/// (bounds memory: about `FRAMERS × RUNS_READY × RUN_BYTES`).
-/// One helper: on two cores the zstd workers already take the rest, and a
-/// second helper measured slower (more threads than cores).
-const FRAMERS: usize = 1;
-const RUNS_READY: usize = 4;
+/// How many runs may be out with the framing helper at once (bounds
+/// memory: about `RUNS_AHEAD × RUN_BYTES`). One helper: on two cores the
+/// zstd workers take the other core, and a second helper measured slower.
+const RUNS_AHEAD: usize = 4;
 
 /// Bytes per zstd worker job. zstd's default for level 3 is 8 MiB, which
 /// keeps about 64 MiB of job buffers in flight on two cores; 2 MiB jobs
@@ -222,53 +220,44 @@ fn frame_small(tar: &mut Vec<u8>, disk: &Path, mut entry: Entry) -> Result<Entry
 }
 
 /// Many small files cost more in opens, reads, closes and hashing than in
-/// bytes, and one thread doing them in turn holds up the whole pipeline.
-/// [`FRAMERS`] helper threads frame runs of consecutive small files (run
-/// k goes to helper k mod FRAMERS) and hand each run back whole; the read
-/// stage takes run k back from helper k mod FRAMERS, so the archive keeps
-/// exactly the listing's order. At most [`RUNS_AHEAD`] runs are out at once.
-struct Framers {
-    jobs: Vec<std::sync::mpsc::SyncSender<Vec<(PathBuf, Entry)>>>,
-    done: Vec<std::sync::mpsc::Receiver<Result<Run>>>,
+/// bytes, and one thread doing them in turn holds up the whole pipeline. A
+/// helper thread frames runs of consecutive small files and hands each run
+/// back whole, in the order it was given them, so the archive keeps exactly
+/// the listing's order. At most [`RUNS_AHEAD`] runs are out at once.
+struct Framer {
+    jobs: std::sync::mpsc::SyncSender<Vec<(PathBuf, Entry)>>,
+    done: std::sync::mpsc::Receiver<Result<Run>>,
 }
 
-/// Runs handed out and not yet taken back, at most.
-const RUNS_AHEAD: usize = FRAMERS * RUNS_READY;
-
-impl Framers {
-    fn start<'s>(scope: &'s std::thread::Scope<'s, '_>) -> Framers {
-        let (mut jobs, mut done) = (Vec::new(), Vec::new());
-        for _ in 0..FRAMERS {
-            let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<Vec<(PathBuf, Entry)>>(RUNS_AHEAD);
-            let (done_tx, done_rx) = std::sync::mpsc::sync_channel(RUNS_AHEAD);
-            scope.spawn(move || {
-                for run in job_rx {
-                    let mut tar = Vec::with_capacity((RUN_BYTES as usize) + RUN_FILES * 2 * tarfmt::BLOCK);
-                    let framed: Result<Vec<Entry>> = run
-                        .into_iter()
-                        .map(|(disk, entry)| frame_small(&mut tar, &disk, entry))
-                        .collect();
-                    let failed = framed.is_err();
-                    // Stop when the read stage is gone or this run failed.
-                    if done_tx.send(framed.map(|entries| Run { tar, entries })).is_err() || failed {
-                        return;
-                    }
+impl Framer {
+    fn start<'s>(scope: &'s std::thread::Scope<'s, '_>) -> Framer {
+        let (jobs, job_rx) = std::sync::mpsc::sync_channel::<Vec<(PathBuf, Entry)>>(RUNS_AHEAD);
+        let (done_tx, done) = std::sync::mpsc::sync_channel(RUNS_AHEAD);
+        scope.spawn(move || {
+            for run in job_rx {
+                let mut tar = Vec::with_capacity((RUN_BYTES as usize) + RUN_FILES * 2 * tarfmt::BLOCK);
+                let framed: Result<Vec<Entry>> = run
+                    .into_iter()
+                    .map(|(disk, entry)| frame_small(&mut tar, &disk, entry))
+                    .collect();
+                let failed = framed.is_err();
+                // Stop when the read stage is gone or this run failed.
+                if done_tx.send(framed.map(|entries| Run { tar, entries })).is_err() || failed {
+                    return;
                 }
-            });
-            jobs.push(job_tx);
-            done.push(done_rx);
-        }
-        Framers { jobs, done }
+            }
+        });
+        Framer { jobs, done }
     }
 
-    fn hand_out(&self, k: usize, run: Vec<(PathBuf, Entry)>) -> Result<()> {
-        self.jobs[k % FRAMERS]
+    fn hand_out(&self, run: Vec<(PathBuf, Entry)>) -> Result<()> {
+        self.jobs
             .send(run)
             .map_err(|_| Error::internal("small-file framing stopped"))
     }
 
-    fn take_back(&self, k: usize) -> Result<Run> {
-        self.done[k % FRAMERS]
+    fn take_back(&self) -> Result<Run> {
+        self.done
             .recv()
             .map_err(|_| Error::internal("small-file framing stopped"))?
     }
@@ -277,7 +266,7 @@ impl Framers {
 /// What the read stage writes next, in archive order.
 enum Item {
     One(Source),
-    Run(usize),
+    Run,
 }
 
 /// Where the sources come from: listed before packing, or walked while
@@ -347,9 +336,9 @@ impl ReadStage<'_> {
                     });
                 }
             }
-            let framers = Framers::start(scope);
+            let framer = Framer::start(scope);
             let mut pending: std::collections::VecDeque<Item> = std::collections::VecDeque::new();
-            let (mut run, mut run_bytes, mut handed, mut out_now) = (Vec::new(), 0u64, 0usize, 0usize);
+            let (mut run, mut run_bytes, mut out_now) = (Vec::new(), 0u64, 0usize);
             let mut entries = Vec::new();
             // Writes the front of the queue: at once for a single source,
             // after waiting for its helper for a run.
@@ -359,8 +348,8 @@ impl ReadStage<'_> {
                                    out: &mut BlockWriter|
              -> Result<()> {
                 match pending.pop_front() {
-                    Some(Item::Run(k)) => {
-                        let r = framers.take_back(k)?;
+                    Some(Item::Run) => {
+                        let r = framer.take_back()?;
                         *out_now -= 1;
                         out.write_all(&r.tar).map_err(|e| io_or_inner(e, "tar"))?;
                         done += r.entries.iter().map(|e| e.size).sum::<u64>();
@@ -397,9 +386,9 @@ impl ReadStage<'_> {
                     }
                 }
                 if !run.is_empty() && (!small || run.len() >= RUN_FILES || run_bytes >= RUN_BYTES) {
-                    framers.hand_out(handed, std::mem::take(&mut run))?;
-                    pending.push_back(Item::Run(handed));
-                    (handed, run_bytes, out_now) = (handed + 1, 0, out_now + 1);
+                    framer.hand_out(std::mem::take(&mut run))?;
+                    pending.push_back(Item::Run);
+                    (run_bytes, out_now) = (0, out_now + 1);
                 }
                 let end = src.is_none() && !small;
                 if let Some(s) = src {

@@ -203,14 +203,19 @@ pub fn verify_files(cert: &Path, sig: Option<&Path>, clinic_log: &Path, signers:
 /// Reads a certificate's exact bytes and its armored signature (default
 /// `CERT.json.sig`), both bounded.
 pub fn read_signed(cert: &Path, sig: Option<&Path>) -> Result<(Vec<u8>, String)> {
-    let sig_path = sig.map(Path::to_path_buf).unwrap_or_else(|| super::sig_path(cert));
     let bytes = crate::fsutil::read_bounded(cert, MAX_CERT_BYTES)?;
-    let sig = crate::fsutil::read_bounded_text(&sig_path, MAX_SIG_BYTES).map_err(|e| {
+    Ok((bytes, read_signature(cert, sig)?))
+}
+
+/// Reads the armored signature of the certificate `cert` (default
+/// `CERT.json.sig`), bounded.
+pub fn read_signature(cert: &Path, sig: Option<&Path>) -> Result<String> {
+    let sig_path = sig.map(Path::to_path_buf).unwrap_or_else(|| super::sig_path(cert));
+    crate::fsutil::read_bounded_text(&sig_path, MAX_SIG_BYTES).map_err(|e| {
         if e.id == "err-io-not-found" {
             Error::new(Kind::Io, "err-cert-sig-missing").arg("path", sig_path.display())
         } else {
             e
         }
-    })?;
-    Ok((bytes, sig))
+    })
 }

@@ -386,6 +386,46 @@ fn several_inputs_each_become_a_top_level_member() {
     assert_eq!(fs::read(dest.join("notes.txt")).unwrap(), b"dummy note\n");
 }
 
+#[test]
+fn file_modes_are_restored_exactly_whatever_the_umask() {
+    let fx = Fixture::new();
+    let src = fx.mkdir("modes");
+    for (name, mode) in [
+        ("a.txt", 0o644),
+        ("b.txt", 0o600),
+        ("c.sh", 0o755),
+        ("d.txt", 0o444),
+        ("e.txt", 0o660),
+        ("f.txt", 0o604),
+    ] {
+        write_file(&src.join(name), name.as_bytes(), mode, 1_600_000_000);
+    }
+    let vault = fx.path("m.kura");
+    assert_ok(&fx.pack(&vault, &[], &[&src]));
+    for umask in ["022", "077", "000", "027"] {
+        let dest = fx.mkdir(&format!("dest-{umask}"));
+        // The umask is the extracting process's own: set it in a shell
+        // that then becomes kura.
+        let mut c = std::process::Command::new("sh");
+        c.current_dir(&fx.cwd)
+            .env("KURA_NOW", NOW)
+            .env("LC_ALL", "C")
+            .env("KURA_PASSPHRASE_FILE", "")
+            .arg("-c")
+            .arg(format!("umask {umask}; exec \"$@\""))
+            .arg("sh")
+            .arg(env!("CARGO_BIN_EXE_kura"))
+            .arg("extract")
+            .arg(&vault)
+            .arg("-i")
+            .arg(&fx.engineer.private)
+            .arg("-C")
+            .arg(&dest);
+        assert_ok(&c.output().expect("kura runs"));
+        assert_same_tree(&dest.join("modes"), &src, Meta::Full);
+    }
+}
+
 // ---------------------------------------------------------------- variants
 
 #[test]

@@ -35,61 +35,87 @@ struct StageSink {
 /// One piece of work for the writer thread, in archive order.
 enum WriteOp {
     Dir(PathBuf),
-    /// A block of a file's data: `create` comes with its first block,
-    /// `close` (mtime, mode) with its last.
+    /// A block of a file's data: `create` (path, mode) comes with its
+    /// first block, `close` (mtime, mode) with its last.
     Data {
-        create: Option<PathBuf>,
+        create: Option<(PathBuf, u32)>,
         block: Vec<u8>,
         len: usize,
         close: Option<(i64, u32)>,
     },
 }
 
-/// The writer thread and the queue to it. After a failure it skips the
-/// rest of the work; the failure is reported by the next call.
+/// The writer threads ("lanes") and the queues to them. After a failure
+/// they skip the rest of the work; the failure is reported by the next call.
 ///
 /// Work travels in batches: a small file's data is copied out of its block
 /// and queued with its neighbours, so a folder of many small files costs a
-/// hand-over to the writer thread per [`BATCH_BYTES`] or [`BATCH_OPS`], not
-/// per file.
+/// hand-over to a writer per [`BATCH_BYTES`] or [`BATCH_OPS`], not per file.
+///
+/// Creating a file is mostly the file system's own work (allocating an
+/// inode, adding a directory entry), and it goes about as fast on two
+/// threads as on one. So each batch goes to the next lane in turn, except
+/// that a file's blocks all go to the lane that created it. No other order
+/// matters: every file creates its own parent folders, members never share
+/// a path (duplicates are refused before they reach the sink), and folder
+/// modes and times are set only after every lane has finished.
 struct StageWriter {
-    tx: Option<SyncSender<Vec<WriteOp>>>,
+    lanes: Vec<Lane>,
+    /// The lane the pending batch goes to.
+    lane: usize,
+    /// A file is open (its last block is still to come): keep its lane.
+    mid_file: bool,
     spare: Receiver<Vec<u8>>,
     /// Full-size blocks this side has emptied itself (small files).
     free: Vec<Vec<u8>>,
     pending: Vec<WriteOp>,
     pending_bytes: usize,
     failed: Arc<Mutex<Option<Error>>>,
+}
+
+struct Lane {
+    tx: Option<SyncSender<Vec<WriteOp>>>,
     thread: Option<JoinHandle<()>>,
 }
 
-/// A batch goes to the writer when it holds this many bytes of data…
+/// A batch goes to a writer when it holds this many bytes of data…
 const BATCH_BYTES: usize = 1 << 20;
 /// …or this many operations.
 const BATCH_OPS: usize = 256;
+/// At most this many writer threads.
+const MAX_LANES: usize = 4;
 
 impl StageWriter {
-    fn start() -> Result<StageWriter> {
-        let (tx, rx) = sync_channel(WRITE_QUEUE);
+    fn start(modes: Modes) -> Result<StageWriter> {
+        let count = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, MAX_LANES));
         let (back, spare) = channel();
         let failed = Arc::new(Mutex::new(None));
-        let report = failed.clone();
-        let thread = std::thread::Builder::new()
-            .name("kura-write".into())
-            .spawn(move || write_stage(rx, back, report))
-            .map_err(Error::internal)?;
+        let mut lanes = Vec::with_capacity(count);
+        for i in 0..count {
+            let (tx, rx) = sync_channel(WRITE_QUEUE);
+            let (back, report) = (back.clone(), failed.clone());
+            let thread = std::thread::Builder::new()
+                .name(format!("kura-write-{i}"))
+                .spawn(move || write_stage(rx, back, report, modes))
+                .map_err(Error::internal)?;
+            lanes.push(Lane {
+                tx: Some(tx),
+                thread: Some(thread),
+            });
+        }
         Ok(StageWriter {
-            tx: Some(tx),
+            lanes,
+            lane: 0,
+            mid_file: false,
             spare,
             free: Vec::new(),
             pending: Vec::new(),
             pending_bytes: 0,
             failed,
-            thread: Some(thread),
         })
     }
 
-    /// The writer's first failure, if it had one.
+    /// The writers' first failure, if they had one.
     fn check(&self) -> Result<()> {
         match self.failed.lock() {
             Ok(mut f) => f.take().map_or(Ok(()), Err),
@@ -99,8 +125,14 @@ impl StageWriter {
 
     /// Queues `op`; the batch goes out when it is large enough.
     fn send(&mut self, op: WriteOp) -> Result<()> {
-        if let WriteOp::Data { len, .. } = &op {
+        if let WriteOp::Data { len, create, close, .. } = &op {
             self.pending_bytes += len;
+            if create.is_some() {
+                self.mid_file = true;
+            }
+            if close.is_some() {
+                self.mid_file = false;
+            }
         }
         self.pending.push(op);
         if self.pending_bytes >= BATCH_BYTES || self.pending.len() >= BATCH_OPS {
@@ -109,22 +141,26 @@ impl StageWriter {
         Ok(())
     }
 
-    /// Sends the batch queued so far.
+    /// Sends the batch queued so far to its lane; the next batch goes to
+    /// the next lane unless a file is still open.
     fn flush(&mut self) -> Result<()> {
         if self.pending.is_empty() {
             return Ok(());
         }
         let batch = std::mem::take(&mut self.pending);
         self.pending_bytes = 0;
-        let sent = self.tx.as_ref().map(|tx| tx.send(batch).is_ok());
+        let sent = self.lanes[self.lane].tx.as_ref().map(|tx| tx.send(batch).is_ok());
         if sent != Some(true) {
             self.check()?;
             return Err(Error::internal("writer stopped"));
         }
+        if !self.mid_file {
+            self.lane = (self.lane + 1) % self.lanes.len();
+        }
         Ok(())
     }
 
-    /// An empty block to fill (one the writer has finished with, if any).
+    /// An empty block to fill (one a writer has finished with, if any).
     fn block(&mut self) -> Vec<u8> {
         self.free
             .pop()
@@ -135,27 +171,39 @@ impl StageWriter {
     /// Waits until everything queued is on disk (in the page cache).
     fn finish(&mut self) -> Result<()> {
         self.flush()?;
-        drop(self.tx.take());
-        if let Some(t) = self.thread.take() {
-            t.join().map_err(|_| Error::internal("writer panicked"))?;
-        }
+        self.stop()?;
         self.check()
+    }
+
+    /// Closes every lane's queue and waits for its thread.
+    fn stop(&mut self) -> Result<()> {
+        for lane in &mut self.lanes {
+            drop(lane.tx.take());
+        }
+        let mut panicked = false;
+        for lane in &mut self.lanes {
+            if let Some(t) = lane.thread.take() {
+                panicked |= t.join().is_err();
+            }
+        }
+        if panicked {
+            return Err(Error::internal("writer panicked"));
+        }
+        Ok(())
     }
 }
 
 impl Drop for StageWriter {
     fn drop(&mut self) {
-        drop(self.tx.take());
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        let _ = self.stop();
     }
 }
 
 /// The writer thread: creates directories and files under the stage in the
-/// order given. Parents already made are remembered, so a small file costs
-/// open, write, futimens, fchmod and close and nothing else.
-fn write_stage(rx: Receiver<Vec<WriteOp>>, back: Sender<Vec<u8>>, failed: Arc<Mutex<Option<Error>>>) {
+/// order given. Parents already made are remembered, and a file is created
+/// with its mode, so a small file costs open, write, futimens and close
+/// (and fchmod only where the umask took bits away).
+fn write_stage(rx: Receiver<Vec<WriteOp>>, back: Sender<Vec<u8>>, failed: Arc<Mutex<Option<Error>>>, modes: Modes) {
     let mut made: HashSet<PathBuf> = HashSet::new();
     let mut open: Option<(File, PathBuf)> = None;
     let mut broken = false;
@@ -169,7 +217,7 @@ fn write_stage(rx: Receiver<Vec<WriteOp>>, back: Sender<Vec<u8>>, failed: Arc<Mu
                 len,
                 close,
             } => {
-                let r = write_block(&mut made, &mut open, create, &block[..len], close);
+                let r = write_block(&mut made, &mut open, create, &block[..len], close, modes);
                 if block.len() == WRITE_BLOCK {
                     let _ = back.send(block);
                 }
@@ -197,19 +245,22 @@ fn make_dirs(made: &mut HashSet<PathBuf>, p: &Path) -> Result<()> {
 fn write_block(
     made: &mut HashSet<PathBuf>,
     open: &mut Option<(File, PathBuf)>,
-    create: Option<PathBuf>,
+    create: Option<(PathBuf, u32)>,
     data: &[u8],
     close: Option<(i64, u32)>,
+    modes: Modes,
 ) -> Result<()> {
-    if let Some(p) = create {
+    if let Some((p, mode)) = create {
         if let Some(parent) = p.parent() {
             make_dirs(made, parent)?;
         }
-        let f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&p)
-            .at(p.display())?;
+        let mut o = OpenOptions::new();
+        o.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut o, mode & 0o777);
+        #[cfg(not(unix))]
+        let _ = mode;
+        let f = o.open(&p).at(p.display())?;
         *open = Some((f, p));
     }
     let (f, p) = open.as_mut().ok_or_else(|| Error::internal("write without a file"))?;
@@ -217,9 +268,45 @@ fn write_block(
     if let Some((mtime, mode)) = close {
         f.set_modified(to_time(mtime)).at(p.display())?;
         let (f, p) = open.take().ok_or_else(|| Error::internal("close without a file"))?;
-        set_file_mode(f, &p, mode)?;
+        if modes.needs_chmod(mode) {
+            set_file_mode(f, &p, mode)?;
+        }
     }
     Ok(())
+}
+
+/// Whether a file created with its mode ends up with exactly that mode:
+/// only when the process's umask takes none of its bits away.
+#[derive(Debug, Clone, Copy)]
+struct Modes {
+    /// The umask, where it can be read without changing it.
+    umask: Option<u32>,
+}
+
+impl Modes {
+    fn current() -> Modes {
+        Modes { umask: read_umask() }
+    }
+
+    fn needs_chmod(&self, mode: u32) -> bool {
+        self.umask.is_none_or(|u| mode & 0o777 & u != 0)
+    }
+}
+
+/// The umask from /proc/self/status (Linux 4.7 and later). Elsewhere the
+/// only way to read it is to set it, which would race with other threads,
+/// so every file's mode is set explicitly instead.
+fn read_umask() -> Option<u32> {
+    #[cfg(target_os = "linux")]
+    {
+        let status = fs::read_to_string("/proc/self/status").ok()?;
+        let line = status.lines().find_map(|l| l.strip_prefix("Umask:"))?;
+        u32::from_str_radix(line.trim(), 8).ok()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
+    }
 }
 
 fn join(root: &Path, member: &str) -> PathBuf {
@@ -283,7 +370,7 @@ impl Sink for StageSink {
     /// Hashes the data here and hands it to the writer thread block by block.
     fn file(&mut self, e: &Entry, data: &mut dyn Read) -> Result<String> {
         self.writer.check()?;
-        let mut create = Some(join(&self.root, &e.path));
+        let mut create = Some((join(&self.root, &e.path), e.mode));
         let mut h = blake3::Hasher::new();
         loop {
             let mut block = self.writer.block();
@@ -422,7 +509,7 @@ pub(super) fn extract_staged(req: &OpenRequest, dest: &Path, force: bool, progre
         let mut sink = StageSink {
             root: stage.path().to_path_buf(),
             links: vec![],
-            writer: StageWriter::start()?,
+            writer: StageWriter::start(Modes::current())?,
         };
         let opened = open_into(req, &mut sink, progress)?;
         for l in &sink.links {

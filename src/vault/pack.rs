@@ -191,16 +191,53 @@ fn copy_file(
 /// padding) with their entries hashed: what a helper thread hands back.
 struct Run {
     tar: Vec<u8>,
-    entries: Vec<Entry>,
+    pieces: Vec<Piece>,
 }
 
-/// Frames one small file into `tar`: the same checks as the streaming path
-/// (a regular file, exactly as long as when it was listed).
-fn frame_small(tar: &mut Vec<u8>, disk: &Path, mut entry: Entry) -> Result<Entry> {
-    let mut f = File::open(disk).at(disk.display())?;
+/// One member of a run, in order.
+enum Piece {
+    /// Framed into the run's tar, which it ends at this offset.
+    Framed(Entry, usize),
+    /// Left for the read stage to stream: larger than a small file once
+    /// opened (the walk did not know its size), or past the run's budget.
+    Stream(Source),
+}
+
+/// Opens an input file for reading. On Unix without blocking: a file
+/// swapped for a FIFO after the walk must be refused, not waited on.
+fn open_input(disk: &Path) -> Result<(File, std::fs::Metadata)> {
+    let mut o = std::fs::OpenOptions::new();
+    o.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut o, libc::O_NONBLOCK);
+    let f = o.open(disk).at(disk.display())?;
     let meta = f.metadata().at(disk.display())?;
     if !meta.is_file() {
         return Err(Error::new(Kind::Refused, "err-special-file").arg("path", disk.display()));
+    }
+    Ok((f, meta))
+}
+
+/// Frames one small file into `tar`: the same checks as the streaming path
+/// (a regular file, exactly as long as when it was listed). A file whose
+/// size the walk left for now and that turns out large, or any file once
+/// `tar` holds [`RUN_BYTES`], is handed back for streaming instead.
+fn frame_small(tar: &mut Vec<u8>, src: Source) -> Result<Piece> {
+    if tar.len() as u64 >= RUN_BYTES {
+        return Ok(Piece::Stream(src));
+    }
+    let (mut f, meta) = open_input(&src.disk)?;
+    let (disk, mut entry) = (src.disk, src.entry);
+    if src.stat_later {
+        walk::complete(&mut entry, &meta);
+        if entry.size > SMALL_FILE {
+            // The read stage opens it again (and sees any change).
+            return Ok(Piece::Stream(Source {
+                disk,
+                entry,
+                stat_later: true,
+            }));
+        }
     }
     tar.extend_from_slice(&tarfmt::header_bytes(&entry).at(disk.display())?);
     let start = tar.len();
@@ -216,7 +253,7 @@ fn frame_small(tar: &mut Vec<u8>, disk: &Path, mut entry: Entry) -> Result<Entry
     }
     entry.blake3 = Some(blake3::hash(&tar[start..]).to_hex().to_string());
     tar.resize(tar.len() + tarfmt::padding(entry.size), 0);
-    Ok(entry)
+    Ok(Piece::Framed(entry, tar.len()))
 }
 
 /// Many small files cost more in opens, reads, closes and hashing than in
@@ -225,24 +262,21 @@ fn frame_small(tar: &mut Vec<u8>, disk: &Path, mut entry: Entry) -> Result<Entry
 /// back whole, in the order it was given them, so the archive keeps exactly
 /// the listing's order. At most [`RUNS_AHEAD`] runs are out at once.
 struct Framer {
-    jobs: std::sync::mpsc::SyncSender<Vec<(PathBuf, Entry)>>,
+    jobs: std::sync::mpsc::SyncSender<Vec<Source>>,
     done: std::sync::mpsc::Receiver<Result<Run>>,
 }
 
 impl Framer {
     fn start<'s>(scope: &'s std::thread::Scope<'s, '_>) -> Framer {
-        let (jobs, job_rx) = std::sync::mpsc::sync_channel::<Vec<(PathBuf, Entry)>>(RUNS_AHEAD);
+        let (jobs, job_rx) = std::sync::mpsc::sync_channel::<Vec<Source>>(RUNS_AHEAD);
         let (done_tx, done) = std::sync::mpsc::sync_channel(RUNS_AHEAD);
         scope.spawn(move || {
             for run in job_rx {
-                let mut tar = Vec::with_capacity((RUN_BYTES as usize) + RUN_FILES * 2 * tarfmt::BLOCK);
-                let framed: Result<Vec<Entry>> = run
-                    .into_iter()
-                    .map(|(disk, entry)| frame_small(&mut tar, &disk, entry))
-                    .collect();
+                let mut tar = Vec::with_capacity((RUN_BYTES + SMALL_FILE) as usize + RUN_FILES * 2 * tarfmt::BLOCK);
+                let framed: Result<Vec<Piece>> = run.into_iter().map(|src| frame_small(&mut tar, src)).collect();
                 let failed = framed.is_err();
                 // Stop when the read stage is gone or this run failed.
-                if done_tx.send(framed.map(|entries| Run { tar, entries })).is_err() || failed {
+                if done_tx.send(framed.map(|pieces| Run { tar, pieces })).is_err() || failed {
                     return;
                 }
             }
@@ -250,7 +284,7 @@ impl Framer {
         Framer { jobs, done }
     }
 
-    fn hand_out(&self, run: Vec<(PathBuf, Entry)>) -> Result<()> {
+    fn hand_out(&self, run: Vec<Source>) -> Result<()> {
         self.jobs
             .send(run)
             .map_err(|_| Error::internal("small-file framing stopped"))
@@ -300,7 +334,12 @@ impl ReadStage<'_> {
                 blake3: None,
                 target: None,
             };
-            let entry = self.put_file(&mut out, &disk, template, &mut done)?;
+            let src = Source {
+                disk,
+                entry: template,
+                stat_later: false,
+            };
+            let entry = self.put_file(&mut out, src, &mut done)?;
             let hash = entry.blake3.unwrap_or_default();
             self.manifest.approval.document_blake3 = Some(hash.clone());
             self.manifest.approval_document = Some(ApprovalDocument {
@@ -327,7 +366,7 @@ impl ReadStage<'_> {
                 }
                 Feed::Walk(inputs) => {
                     scope.spawn(move || {
-                        let walked = walk::each(&inputs, &mut |s| {
+                        let walked = walk::each(&inputs, walk::Stat::WhenOpened, &mut |s| {
                             tx.send(Ok(s)).map_err(|_| Error::internal("read stage stopped"))
                         });
                         if let Err(e) = walked {
@@ -351,13 +390,22 @@ impl ReadStage<'_> {
                     Some(Item::Run) => {
                         let r = framer.take_back()?;
                         *out_now -= 1;
-                        out.write_all(&r.tar).map_err(|e| io_or_inner(e, "tar"))?;
-                        done += r.entries.iter().map(|e| e.size).sum::<u64>();
+                        let mut at = 0;
+                        for piece in r.pieces {
+                            match piece {
+                                Piece::Framed(e, end) => {
+                                    out.write_all(&r.tar[at..end]).map_err(|e| io_or_inner(e, "tar"))?;
+                                    at = end;
+                                    done += e.size;
+                                    entries.push(e);
+                                }
+                                Piece::Stream(src) => entries.push(self.put_file(out, src, &mut done)?),
+                            }
+                        }
                         (self.progress)(done);
-                        entries.extend(r.entries);
                     }
                     Some(Item::One(src)) if src.entry.kind == EntryKind::File => {
-                        entries.push(self.put_file(out, &src.disk, src.entry, &mut done)?);
+                        entries.push(self.put_file(out, src, &mut done)?);
                     }
                     Some(Item::One(src)) => {
                         out.write_all(&tarfmt::header_bytes(&src.entry).at(src.disk.display())?)
@@ -371,9 +419,11 @@ impl ReadStage<'_> {
             let mut next = rx.into_iter();
             loop {
                 let src = next.next().transpose()?;
+                // A file the walk did not stat may be small: the helper
+                // finds out, and hands a large one back for streaming.
                 let small = src
                     .as_ref()
-                    .is_some_and(|s| s.entry.kind == EntryKind::File && s.entry.size <= SMALL_FILE);
+                    .is_some_and(|s| s.entry.kind == EntryKind::File && (s.stat_later || s.entry.size <= SMALL_FILE));
                 if let (true, Some(s)) = (small, &src) {
                     run_bytes += s.entry.size;
                 }
@@ -382,7 +432,7 @@ impl ReadStage<'_> {
                 let mut src = src;
                 if small {
                     if let Some(s) = src.take() {
-                        run.push((s.disk, s.entry));
+                        run.push(s);
                     }
                 }
                 if !run.is_empty() && (!small || run.len() >= RUN_FILES || run_bytes >= RUN_BYTES) {
@@ -445,11 +495,11 @@ impl ReadStage<'_> {
     }
 
     /// Writes one regular file: header, data (hashed on the way), padding.
-    fn put_file(&self, out: &mut BlockWriter, disk: &Path, mut entry: Entry, done: &mut u64) -> Result<Entry> {
-        let mut f = File::open(disk).at(disk.display())?;
-        let meta = f.metadata().at(disk.display())?;
-        if !meta.is_file() {
-            return Err(Error::new(Kind::Refused, "err-special-file").arg("path", disk.display()));
+    fn put_file(&self, out: &mut BlockWriter, src: Source, done: &mut u64) -> Result<Entry> {
+        let (mut f, meta) = open_input(&src.disk)?;
+        let (disk, mut entry) = (src.disk.as_path(), src.entry);
+        if src.stat_later {
+            walk::complete(&mut entry, &meta);
         }
         if meta.len() < entry.size {
             return Err(Error::new(Kind::Refused, "err-file-changed").arg("path", disk.display()));
@@ -695,4 +745,104 @@ pub fn hash_file(path: &Path) -> Result<String> {
         h.update(&buf[..n]);
     }
     Ok(h.finalize().to_hex().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Files of sizes around the limits: empty, small, exactly
+    /// [`SMALL_FILE`], one byte more, large, and runs of medium files that
+    /// go past a run's byte budget.
+    fn export(root: &Path) {
+        for i in 0..600u64 {
+            let dir = root.join(format!("d{:02}", i / 150));
+            std::fs::create_dir_all(&dir).unwrap();
+            let size = match i % 9 {
+                0 => 0,
+                1 => SMALL_FILE,
+                2 => SMALL_FILE + 1,
+                3 => 300 << 10,
+                4..=6 => 40 << 10,
+                _ => (i * 37 % 3000) as usize as u64,
+            };
+            let data: Vec<u8> = (0..size).map(|b| (b * 31 + i) as u8).collect();
+            let p = dir.join(format!("f{i:04}.bin"));
+            std::fs::write(&p, &data).unwrap();
+            filetime::set_file_mtime(&p, filetime::FileTime::from_unix_time(1_700_000_000 + i as i64, 0)).unwrap();
+        }
+    }
+
+    /// The tar stream the read stage writes for `feed`.
+    fn tar_of(feed: Feed, key: &SigningKey) -> Vec<u8> {
+        let manifest = Manifest {
+            format: "kura-manifest".into(),
+            version: FORMAT_VERSION,
+            vault_id: "00000000-0000-4000-8000-000000000000".into(),
+            created: "2026-11-27T10:00:00+09:00".into(),
+            packer: key.info().clone(),
+            approval: Approval {
+                id: "T-1".into(),
+                approved_by: "dummy".into(),
+                purpose: "test".into(),
+                delete_by: "2099-12-31".into(),
+                document_blake3: None,
+            },
+            approval_document: None,
+            recipients: vec![],
+            file_count: 0,
+            total_size: 0,
+            entries: vec![],
+        };
+        let stage = ReadStage {
+            feed: Some(feed),
+            approval_doc: None,
+            manifest,
+            signer: key,
+            progress: &|_| {},
+        };
+        let (w, mut r) = pipe::block_queue(QUEUE, TAR_BLOCK);
+        std::thread::scope(|s| {
+            let h = s.spawn(move || stage.run(w));
+            let mut tar = Vec::new();
+            r.read_to_end(&mut tar).unwrap();
+            h.join().unwrap().unwrap();
+            tar
+        })
+    }
+
+    #[test]
+    fn walking_while_packing_writes_the_same_archive_as_listing_first() {
+        let tmp = tempfile::tempdir().unwrap();
+        let src = tmp.path().join("export");
+        export(&src);
+        let key = SigningKey::generate("test").unwrap();
+        let walked = tar_of(Feed::Walk(vec![src.clone()]), &key);
+        let listed = tar_of(Feed::Listed(walk::collect(std::slice::from_ref(&src)).unwrap()), &key);
+        assert!(walked == listed, "the two feeds wrote different archives");
+        // And that archive holds every file, in order, intact.
+        let mut files = 0;
+        let mut last = String::new();
+        for e in tar::Archive::new(walked.as_slice()).entries().unwrap() {
+            let mut e = e.unwrap();
+            let name = e.path().unwrap().to_string_lossy().into_owned();
+            if !name.ends_with(".bin") {
+                continue;
+            }
+            assert!(name > last, "{name} after {last}");
+            let mut data = Vec::new();
+            e.read_to_end(&mut data).unwrap();
+            let disk = std::fs::read(tmp.path().join(&name)).unwrap();
+            assert!(data == disk, "{name} differs");
+            assert_eq!(
+                e.header().mtime().unwrap(),
+                std::fs::metadata(tmp.path().join(&name))
+                    .map(|m| walk::mtime_of(&m))
+                    .unwrap() as u64
+            );
+            files += 1;
+            last = name;
+        }
+        assert_eq!(files, 600);
+    }
 }

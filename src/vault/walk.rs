@@ -23,6 +23,22 @@ use crate::error::{Error, IoContext, Kind, Result};
 pub struct Source {
     pub disk: PathBuf,
     pub entry: Entry,
+    /// A regular file the walk did not stat ([`Stat::WhenOpened`]): its
+    /// size, mode and time are still zero, to be read from the open file.
+    pub stat_later: bool,
+}
+
+/// When the walk reads a regular file's size, mode and time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stat {
+    /// While walking: every source is complete (sizes can be added up
+    /// before anything is read).
+    Now,
+    /// When the file is opened for packing. The folder listing already
+    /// says which names are regular files, so a folder of many small files
+    /// costs no stat per file in the walk; the one after opening, which
+    /// pack needs anyway, gives the rest.
+    WhenOpened,
 }
 
 fn name_of(path: &Path) -> Result<String> {
@@ -76,7 +92,7 @@ fn special(path: &Path) -> Error {
 /// Walks every input. Fails on the first thing that may not be packed.
 pub fn collect(inputs: &[PathBuf]) -> Result<Vec<Source>> {
     let mut out = Vec::new();
-    each(inputs, &mut |s| {
+    each(inputs, Stat::Now, &mut |s| {
         out.push(s);
         Ok(())
     })?;
@@ -86,7 +102,7 @@ pub fn collect(inputs: &[PathBuf]) -> Result<Vec<Source>> {
 /// Walks every input, handing each source to `out` in archive order as it
 /// is found. Fails on the first thing that may not be packed, and past
 /// [`MAX_ENTRIES`](super::format::MAX_ENTRIES) members.
-pub fn each(inputs: &[PathBuf], out: &mut dyn FnMut(Source) -> Result<()>) -> Result<()> {
+pub fn each(inputs: &[PathBuf], stat: Stat, out: &mut dyn FnMut(Source) -> Result<()>) -> Result<()> {
     let mut count = 0usize;
     let mut out = |s: Source| -> Result<()> {
         count += 1;
@@ -109,7 +125,7 @@ pub fn each(inputs: &[PathBuf], out: &mut dyn FnMut(Source) -> Result<()>) -> Re
         tops.push(name.clone());
         let meta = fs::metadata(input).at(input.display())?;
         let root = fs::canonicalize(input).at(input.display())?;
-        visit(input, &name, &meta, &root, &mut out)?;
+        visit(input, &name, &meta, &root, stat, &mut out)?;
     }
     Ok(())
 }
@@ -119,10 +135,10 @@ fn visit(
     member: &str,
     meta: &Metadata,
     root: &Path,
+    stat: Stat,
     out: &mut dyn FnMut(Source) -> Result<()>,
 ) -> Result<()> {
-    let member = check_member_path(member)
-        .map_err(|_| Error::new(Kind::Refused, "err-name-unusable").arg("path", disk.display()))?;
+    let member = member_name(disk, member)?;
     let ft = meta.file_type();
     let base = Entry {
         path: member.clone(),
@@ -144,6 +160,7 @@ fn visit(
                 target: Some(target),
                 ..base
             },
+            stat_later: false,
         })?;
     } else if ft.is_file() {
         out(Source {
@@ -152,6 +169,7 @@ fn visit(
                 size: meta.len(),
                 ..base
             },
+            stat_later: false,
         })?;
     } else if ft.is_dir() {
         out(Source {
@@ -160,6 +178,7 @@ fn visit(
                 kind: EntryKind::Dir,
                 ..base
             },
+            stat_later: false,
         })?;
         let mut children: Vec<_> = fs::read_dir(disk)
             .at(disk.display())?
@@ -173,15 +192,45 @@ fn visit(
                 .to_str()
                 .map(str::to_string)
                 .ok_or_else(|| Error::new(Kind::Refused, "err-name-not-utf8").arg("path", cpath.display()))?;
+            let cmember = format!("{member}/{cname}");
+            if stat == Stat::WhenOpened && child.file_type().is_ok_and(|t| t.is_file()) {
+                out(Source {
+                    entry: Entry {
+                        path: member_name(&cpath, &cmember)?,
+                        kind: EntryKind::File,
+                        size: 0,
+                        mode: 0,
+                        mtime: 0,
+                        blake3: None,
+                        target: None,
+                    },
+                    disk: cpath,
+                    stat_later: true,
+                })?;
+                continue;
+            }
             // Relative to the open folder (fstatat), not a walk of the whole
             // path again; like symlink_metadata, it does not follow links.
             let cmeta = child.metadata().at(cpath.display())?;
-            visit(&cpath, &format!("{member}/{cname}"), &cmeta, root, out)?;
+            visit(&cpath, &cmember, &cmeta, root, stat, out)?;
         }
     } else {
         return Err(special(disk));
     }
     Ok(())
+}
+
+/// The member path for `disk`, or a refusal naming the file.
+fn member_name(disk: &Path, member: &str) -> Result<String> {
+    check_member_path(member).map_err(|_| Error::new(Kind::Refused, "err-name-unusable").arg("path", disk.display()))
+}
+
+/// Fills in what [`Stat::WhenOpened`] left out, from the open file's
+/// metadata.
+pub fn complete(entry: &mut Entry, meta: &Metadata) {
+    entry.size = meta.len();
+    entry.mode = mode_of(meta);
+    entry.mtime = mtime_of(meta);
 }
 
 /// Turns a link target into a relative one that stays inside the tree,

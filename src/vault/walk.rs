@@ -180,18 +180,19 @@ fn visit(
             },
             stat_later: false,
         })?;
-        let mut children: Vec<_> = fs::read_dir(disk)
+        // Each name is taken out once: sorting by `DirEntry::file_name`
+        // would copy two names per comparison.
+        let mut children = fs::read_dir(disk)
             .at(disk.display())?
+            .map(|e| e.map(|e| (e.file_name(), e)))
             .collect::<std::io::Result<Vec<_>>>()
             .at(disk.display())?;
-        children.sort_by_key(|e| e.file_name());
-        for child in children {
+        children.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for (name, child) in children {
             let cpath = child.path();
-            let cname = child
-                .file_name()
-                .to_str()
-                .map(str::to_string)
-                .ok_or_else(|| Error::new(Kind::Refused, "err-name-not-utf8").arg("path", cpath.display()))?;
+            let cname = name
+                .into_string()
+                .map_err(|_| Error::new(Kind::Refused, "err-name-not-utf8").arg("path", cpath.display()))?;
             let cmember = format!("{member}/{cname}");
             if stat == Stat::WhenOpened && child.file_type().is_ok_and(|t| t.is_file()) {
                 out(Source {

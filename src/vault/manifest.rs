@@ -86,4 +86,83 @@ impl Manifest {
         v.push(b'\n');
         v
     }
+
+    /// The same bytes as [`Manifest::to_json`] would give with `entries`
+    /// filled in, from a manifest whose `entries` is empty and the entries'
+    /// compact JSON, comma-separated (`entries` is the last field).
+    pub fn to_json_with_entries(&self, entries: Vec<u8>) -> Vec<u8> {
+        debug_assert!(self.entries.is_empty());
+        let head = serde_json::to_vec(self).expect("manifest serializes");
+        let head = head.strip_suffix(b"[]}").expect("entries is the last field");
+        let mut v = Vec::with_capacity(head.len() + entries.len() + 4);
+        v.extend_from_slice(head);
+        v.push(b'[');
+        v.extend_from_slice(&entries);
+        drop(entries);
+        v.extend_from_slice(b"]}\n");
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_spliced_in_give_the_same_bytes_as_serialising_them() {
+        let entry = |path: &str, kind, size| Entry {
+            path: path.into(),
+            kind,
+            size,
+            mode: 0o644,
+            mtime: 1_700_000_000,
+            blake3: (kind == EntryKind::File).then(|| "ab".repeat(32)),
+            target: None,
+        };
+        let mut full = Manifest {
+            format: "kura-manifest".into(),
+            version: 1,
+            vault_id: "id".into(),
+            created: "2026-11-27T10:00:00+09:00".into(),
+            packer: KeyInfo {
+                key: "ssh-ed25519 AAAA".into(),
+                fingerprint: "SHA256:x".into(),
+                comment: "山田 \"dummy\"".into(),
+            },
+            approval: Approval {
+                id: "A-1".into(),
+                approved_by: "院長".into(),
+                purpose: "[]}".into(),
+                delete_by: "2099-12-31".into(),
+                document_blake3: None,
+            },
+            approval_document: None,
+            recipients: vec![],
+            file_count: 2,
+            total_size: 7,
+            entries: vec![
+                entry("export", EntryKind::Dir, 0),
+                entry("export/a \"b\".txt", EntryKind::File, 3),
+                entry("export/c.txt", EntryKind::File, 4),
+            ],
+        };
+        for n in [3, 1, 0] {
+            full.entries.truncate(n);
+            let mut json = Vec::new();
+            for (i, e) in full.entries.iter().enumerate() {
+                if i > 0 {
+                    json.push(b',');
+                }
+                serde_json::to_writer(&mut json, e).unwrap();
+            }
+            let head = Manifest {
+                entries: vec![],
+                ..full.clone()
+            };
+            assert_eq!(
+                String::from_utf8(head.to_json_with_entries(json)).unwrap(),
+                String::from_utf8(full.to_json()).unwrap()
+            );
+        }
+    }
 }

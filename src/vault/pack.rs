@@ -42,10 +42,11 @@ const SMALL_FILE: u64 = 64 << 10;
 /// A run holds at most this many small files, or this many bytes of them.
 const RUN_FILES: usize = 128;
 const RUN_BYTES: u64 = 512 << 10;
-/// How many runs may be out with the framing helper at once (bounds
-/// memory: about `RUNS_AHEAD × RUN_BYTES`). One helper: on two cores the
-/// zstd workers take the other core, and a second helper measured slower.
+/// How many runs may be out with the framing helpers at once (bounds
+/// memory: about `RUNS_AHEAD × RUN_BYTES`).
 const RUNS_AHEAD: usize = 4;
+/// At most this many framing helpers (see [`framing_helpers`]).
+const MAX_HELPERS: usize = 4;
 
 /// Bytes per zstd worker job. zstd's default for level 3 is 8 MiB, which
 /// keeps about 64 MiB of job buffers in flight on two cores; 2 MiB jobs
@@ -120,7 +121,8 @@ impl PackOptions {
 pub struct Packed {
     pub vault: PathBuf,
     pub custody: PathBuf,
-    pub manifest: Manifest,
+    /// What the custody log's first record says of the vault (counts,
+    /// approval, the manifest's and the ciphertext's hashes).
     pub receipt: Receipt,
 }
 
@@ -257,43 +259,116 @@ fn frame_small(tar: &mut Vec<u8>, src: Source) -> Result<Piece> {
 }
 
 /// Many small files cost more in opens, reads, closes and hashing than in
-/// bytes, and one thread doing them in turn holds up the whole pipeline. A
-/// helper thread frames runs of consecutive small files and hands each run
-/// back whole, in the order it was given them, so the archive keeps exactly
-/// the listing's order. At most [`RUNS_AHEAD`] runs are out at once.
+/// bytes, and one thread doing them in turn holds up the whole pipeline.
+/// Helper threads frame runs of consecutive small files, the runs going
+/// round the helpers in turn, and hand each run back whole; the read stage
+/// takes them back in the same turn, so the archive keeps exactly the
+/// listing's order. At most [`RUNS_AHEAD`] runs are out at once.
+///
+/// A run's tar goes on to the compress stage as a block of its own, not
+/// copied, and its buffer comes back to be filled again ([`Framer::recycle`]),
+/// so neither side touches fresh memory for every run.
 struct Framer {
+    helpers: Vec<Helper>,
+    /// Runs go round the helpers in turn, and come back in the same turn.
+    next_out: std::cell::Cell<usize>,
+    next_back: std::cell::Cell<usize>,
+    next_spare: std::cell::Cell<usize>,
+}
+
+struct Helper {
     jobs: std::sync::mpsc::SyncSender<Vec<Source>>,
     done: std::sync::mpsc::Receiver<Result<Run>>,
+    spare: std::sync::mpsc::Sender<Vec<u8>>,
 }
 
 impl Framer {
-    fn start<'s>(scope: &'s std::thread::Scope<'s, '_>) -> Framer {
-        let (jobs, job_rx) = std::sync::mpsc::sync_channel::<Vec<Source>>(RUNS_AHEAD);
-        let (done_tx, done) = std::sync::mpsc::sync_channel(RUNS_AHEAD);
-        scope.spawn(move || {
-            for run in job_rx {
-                let mut tar = Vec::with_capacity((RUN_BYTES + SMALL_FILE) as usize + RUN_FILES * 2 * tarfmt::BLOCK);
-                let framed: Result<Vec<Piece>> = run.into_iter().map(|src| frame_small(&mut tar, src)).collect();
-                let failed = framed.is_err();
-                // Stop when the read stage is gone or this run failed.
-                if done_tx.send(framed.map(|pieces| Run { tar, pieces })).is_err() || failed {
-                    return;
-                }
-            }
-        });
-        Framer { jobs, done }
+    fn start<'s>(scope: &'s std::thread::Scope<'s, '_>, count: usize) -> Framer {
+        let helpers = (0..count)
+            .map(|_| {
+                let (jobs, job_rx) = std::sync::mpsc::sync_channel::<Vec<Source>>(RUNS_AHEAD);
+                let (done_tx, done) = std::sync::mpsc::sync_channel(RUNS_AHEAD);
+                let (spare, spare_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+                scope.spawn(move || {
+                    for run in job_rx {
+                        let mut tar = match spare_rx.try_recv() {
+                            Ok(mut v) => {
+                                v.clear();
+                                v
+                            }
+                            Err(_) => {
+                                Vec::with_capacity((RUN_BYTES + SMALL_FILE) as usize + RUN_FILES * 2 * tarfmt::BLOCK)
+                            }
+                        };
+                        let framed: Result<Vec<Piece>> =
+                            run.into_iter().map(|src| frame_small(&mut tar, src)).collect();
+                        let failed = framed.is_err();
+                        // Stop when the read stage is gone or this run failed.
+                        if done_tx.send(framed.map(|pieces| Run { tar, pieces })).is_err() || failed {
+                            return;
+                        }
+                    }
+                });
+                Helper { jobs, done, spare }
+            })
+            .collect();
+        Framer {
+            helpers,
+            next_out: 0.into(),
+            next_back: 0.into(),
+            next_spare: 0.into(),
+        }
+    }
+
+    fn turn(&self, c: &std::cell::Cell<usize>) -> &Helper {
+        let i = c.get();
+        c.set((i + 1) % self.helpers.len());
+        &self.helpers[i]
+    }
+
+    /// Gives a run's buffer back to be filled again.
+    fn recycle(&self, buf: Vec<u8>) {
+        let _ = self.turn(&self.next_spare).spare.send(buf);
     }
 
     fn hand_out(&self, run: Vec<Source>) -> Result<()> {
-        self.jobs
+        self.turn(&self.next_out)
+            .jobs
             .send(run)
             .map_err(|_| Error::internal("small-file framing stopped"))
     }
 
     fn take_back(&self) -> Result<Run> {
-        self.done
+        self.turn(&self.next_back)
+            .done
             .recv()
             .map_err(|_| Error::internal("small-file framing stopped"))?
+    }
+}
+
+/// The manifest's entries, serialised as each member is written: a pack of
+/// many files holds them as compact JSON (about 150 bytes a member), never
+/// as structures, and has none left to serialise at the end.
+#[derive(Default)]
+struct EntriesJson {
+    /// The entries' JSON, comma-separated (see
+    /// [`Manifest::to_json_with_entries`]).
+    json: Vec<u8>,
+    /// Regular files, and the sum of their sizes.
+    files: u64,
+    bytes: u64,
+}
+
+impl EntriesJson {
+    fn push(&mut self, e: &Entry) {
+        if !self.json.is_empty() {
+            self.json.push(b',');
+        }
+        serde_json::to_writer(&mut self.json, e).expect("an entry serializes");
+        if e.kind == EntryKind::File {
+            self.files += 1;
+            self.bytes += e.size;
+        }
     }
 }
 
@@ -320,7 +395,8 @@ struct ReadStage<'a> {
 }
 
 impl ReadStage<'_> {
-    /// Runs the read stage; returns the finished manifest and its bytes.
+    /// Runs the read stage; returns the finished manifest (without its
+    /// entries, which only its bytes hold) and its bytes.
     fn run(mut self, mut out: BlockWriter) -> Result<(Manifest, Vec<u8>)> {
         let mut done = 0u64;
         if let Some((disk, member)) = self.approval_doc.take() {
@@ -352,7 +428,7 @@ impl ReadStage<'_> {
             .feed
             .take()
             .ok_or_else(|| Error::internal("read stage without inputs"))?;
-        let entries = std::thread::scope(|scope| -> Result<Vec<Entry>> {
+        let entries = std::thread::scope(|scope| -> Result<EntriesJson> {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Source>>(4096);
             match feed {
                 Feed::Listed(sources) => {
@@ -375,14 +451,14 @@ impl ReadStage<'_> {
                     });
                 }
             }
-            let framer = Framer::start(scope);
+            let framer = Framer::start(scope, framing_helpers());
             let mut pending: std::collections::VecDeque<Item> = std::collections::VecDeque::new();
             let (mut run, mut run_bytes, mut out_now) = (Vec::new(), 0u64, 0usize);
-            let mut entries = Vec::new();
+            let mut entries = EntriesJson::default();
             // Writes the front of the queue: at once for a single source,
             // after waiting for its helper for a run.
             let mut write_front = |pending: &mut std::collections::VecDeque<Item>,
-                                   entries: &mut Vec<Entry>,
+                                   entries: &mut EntriesJson,
                                    out_now: &mut usize,
                                    out: &mut BlockWriter|
              -> Result<()> {
@@ -390,27 +466,42 @@ impl ReadStage<'_> {
                     Some(Item::Run) => {
                         let r = framer.take_back()?;
                         *out_now -= 1;
-                        let mut at = 0;
-                        for piece in r.pieces {
-                            match piece {
-                                Piece::Framed(e, end) => {
-                                    out.write_all(&r.tar[at..end]).map_err(|e| io_or_inner(e, "tar"))?;
-                                    at = end;
+                        if r.pieces.iter().all(|p| matches!(p, Piece::Framed(..))) {
+                            // The common case: the run's tar goes on whole.
+                            for piece in r.pieces {
+                                if let Piece::Framed(e, _) = piece {
                                     done += e.size;
-                                    entries.push(e);
+                                    entries.push(&e);
                                 }
-                                Piece::Stream(src) => entries.push(self.put_file(out, src, &mut done)?),
                             }
+                            out.send_owned(r.tar).map_err(|e| io_or_inner(e, "tar"))?;
+                        } else {
+                            let mut at = 0;
+                            for piece in r.pieces {
+                                match piece {
+                                    Piece::Framed(e, end) => {
+                                        out.write_all(&r.tar[at..end]).map_err(|e| io_or_inner(e, "tar"))?;
+                                        at = end;
+                                        done += e.size;
+                                        entries.push(&e);
+                                    }
+                                    Piece::Stream(src) => entries.push(&self.put_file(out, src, &mut done)?),
+                                }
+                            }
+                            framer.recycle(r.tar);
+                        }
+                        while let Some(buf) = out.returned() {
+                            framer.recycle(buf);
                         }
                         (self.progress)(done);
                     }
                     Some(Item::One(src)) if src.entry.kind == EntryKind::File => {
-                        entries.push(self.put_file(out, src, &mut done)?);
+                        entries.push(&self.put_file(out, src, &mut done)?);
                     }
                     Some(Item::One(src)) => {
                         out.write_all(&tarfmt::header_bytes(&src.entry).at(src.disk.display())?)
                             .map_err(|e| io_or_inner(e, src.disk.display()))?;
-                        entries.push(src.entry);
+                        entries.push(&src.entry);
                     }
                     None => {}
                 }
@@ -460,14 +551,9 @@ impl ReadStage<'_> {
             }
             Ok(entries)
         })?;
-        self.manifest.file_count = entries.iter().filter(|e| e.kind == EntryKind::File).count() as u64;
-        self.manifest.total_size = entries
-            .iter()
-            .filter(|e| e.kind == EntryKind::File)
-            .map(|e| e.size)
-            .sum();
-        self.manifest.entries = entries;
-        let json = self.manifest.to_json();
+        self.manifest.file_count = entries.files;
+        self.manifest.total_size = entries.bytes;
+        let json = self.manifest.to_json_with_entries(entries.json);
         let sig = self.signer.sign(NS_MANIFEST, &json)?;
         let mtime = chrono::DateTime::parse_from_rfc3339(&self.manifest.created)
             .map(|t| t.timestamp())
@@ -517,6 +603,13 @@ impl ReadStage<'_> {
         entry.blake3 = Some(hasher.finalize().to_hex().to_string());
         Ok(entry)
     }
+}
+
+/// Framing helpers: one per core, at most [`MAX_HELPERS`]. Opening,
+/// reading and closing many small files is mostly the kernel's work, and it
+/// spreads over cores like any other.
+fn framing_helpers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, MAX_HELPERS))
 }
 
 /// zstd worker threads for `requested` (0: one per core).
@@ -722,7 +815,6 @@ pub fn pack(
     Ok(Packed {
         vault: opts.output.clone(),
         custody,
-        manifest,
         receipt,
     })
 }
@@ -775,6 +867,10 @@ mod tests {
 
     /// The tar stream the read stage writes for `feed`.
     fn tar_of(feed: Feed, key: &SigningKey) -> Vec<u8> {
+        try_tar_of(feed, key).unwrap()
+    }
+
+    fn try_tar_of(feed: Feed, key: &SigningKey) -> Result<Vec<u8>> {
         let manifest = Manifest {
             format: "kura-manifest".into(),
             version: FORMAT_VERSION,
@@ -805,10 +901,28 @@ mod tests {
         std::thread::scope(|s| {
             let h = s.spawn(move || stage.run(w));
             let mut tar = Vec::new();
-            r.read_to_end(&mut tar).unwrap();
-            h.join().unwrap().unwrap();
-            tar
+            let read = r.read_to_end(&mut tar);
+            drop(r);
+            h.join().unwrap()?;
+            read.unwrap();
+            Ok(tar)
         })
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_failure_late_in_the_walk_stops_every_helper_and_is_reported() {
+        use std::os::unix::ffi::OsStrExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let src = tmp.path().join("export");
+        export(&src);
+        // A name kura refuses, walked after hundreds of files have gone
+        // out to the framing helpers.
+        let bad = src.join("d03").join(std::ffi::OsStr::from_bytes(b"\xff.bin"));
+        std::fs::write(bad, b"dummy").unwrap();
+        let key = SigningKey::generate("test").unwrap();
+        let err = try_tar_of(Feed::Walk(vec![src]), &key).unwrap_err();
+        assert_eq!(err.kind, Kind::Refused, "{err:?}");
     }
 
     #[test]

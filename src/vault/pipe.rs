@@ -53,6 +53,10 @@ pub fn block_queue(depth: usize, block: usize) -> (BlockWriter, BlockReader) {
                 buf: vec![0; block],
                 len: 0,
             },
+            size: block,
+            blocks: Vec::new(),
+            returned: Vec::new(),
+            keep: depth + 2,
         },
         BlockReader {
             rx,
@@ -72,6 +76,14 @@ pub struct BlockWriter {
     tx: SyncSender<Msg>,
     back: Receiver<Vec<u8>>,
     cur: Block,
+    /// The size of the blocks this side fills.
+    size: usize,
+    /// Emptied blocks back from the consumer, to fill again…
+    blocks: Vec<Vec<u8>>,
+    /// …and buffers of other sizes sent with [`BlockWriter::send_owned`].
+    returned: Vec<Vec<u8>>,
+    /// How many of each to keep (the rest are freed).
+    keep: usize,
 }
 
 impl BlockWriter {
@@ -101,13 +113,40 @@ impl BlockWriter {
         if self.cur.len == 0 {
             return Ok(());
         }
-        let size = self.cur.buf.len();
-        let buf = match self.back.try_recv() {
-            Ok(v) if v.len() == size => v,
-            _ => vec![0; size],
-        };
+        self.take_back();
+        let buf = self.blocks.pop().unwrap_or_else(|| vec![0; self.size]);
         let full = std::mem::replace(&mut self.cur, Block { buf, len: 0 });
         self.tx.send(Msg::Data(full)).map_err(|_| stopped())
+    }
+
+    /// Sorts what the consumer gave back so far.
+    fn take_back(&mut self) {
+        while let Ok(v) = self.back.try_recv() {
+            let stash = if v.len() == self.size {
+                &mut self.blocks
+            } else {
+                &mut self.returned
+            };
+            if stash.len() < self.keep {
+                stash.push(v);
+            }
+        }
+    }
+
+    /// Sends `buf` whole as the next block, after everything written so
+    /// far, without copying it. Once the consumer is done with it, it comes
+    /// back through [`BlockWriter::returned`].
+    pub fn send_owned(&mut self, buf: Vec<u8>) -> io::Result<()> {
+        self.send_now()?;
+        let len = buf.len();
+        self.tx.send(Msg::Data(Block { buf, len })).map_err(|_| stopped())
+    }
+
+    /// A buffer sent with [`BlockWriter::send_owned`] that the consumer has
+    /// finished with, if there is one yet.
+    pub fn returned(&mut self) -> Option<Vec<u8>> {
+        self.take_back();
+        self.returned.pop()
     }
 
     /// Sends what is left and ends the stream cleanly.

@@ -50,6 +50,12 @@ impl SigningKey {
         signature::sign(&self.key, namespace, msg)
     }
 
+    /// Signs a message given by its SHA-512 digest (see
+    /// [`signature::sign_digest`]).
+    pub fn sign_digest(&self, namespace: &str, digest: &[u8; 64]) -> Result<String> {
+        signature::sign_digest(&self.key, namespace, digest)
+    }
+
     /// The OpenSSH private key file text, encrypted with `passphrase` if given.
     pub fn to_openssh(&self, passphrase: Option<&str>) -> Result<Zeroizing<String>> {
         let key = match passphrase {

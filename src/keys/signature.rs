@@ -60,6 +60,34 @@ pub fn sign(key: &PrivateKey, namespace: &str, msg: &[u8]) -> Result<String> {
         .map_err(|e| Error::internal(format!("encoding signature failed: {e}")))
 }
 
+/// Signs a message given by its SHA-512 digest, for a message hashed while
+/// it was written: the very signature [`sign`] makes over the message
+/// itself, since SSHSIG signs the message's hash.
+pub fn sign_digest(key: &PrivateKey, namespace: &str, digest: &[u8; 64]) -> Result<String> {
+    use signature::Signer;
+    // What SSHSIG signs (OpenSSH's PROTOCOL.sshsig): the magic "SSHSIG",
+    // then the namespace, a reserved empty string, the hash algorithm and
+    // the message's hash, each an SSH string (32-bit big-endian length,
+    // then the bytes).
+    let mut blob = b"SSHSIG".to_vec();
+    for field in [namespace.as_bytes(), b"", b"sha512", digest.as_slice()] {
+        blob.extend_from_slice(&(field.len() as u32).to_be_bytes());
+        blob.extend_from_slice(field);
+    }
+    let signature = key
+        .try_sign(&blob)
+        .map_err(|e| Error::internal(format!("signing failed: {e}")))?;
+    let sig = SshSig::new(
+        key.public_key().key_data().clone(),
+        namespace,
+        HashAlg::Sha512,
+        signature,
+    )
+    .map_err(|e| Error::internal(format!("signing failed: {e}")))?;
+    sig.to_pem(LineEnding::LF)
+        .map_err(|e| Error::internal(format!("encoding signature failed: {e}")))
+}
+
 /// Checks an armored SSHSIG over `msg` in `namespace`, made by `expected`.
 /// `what` names the object for the error message.
 pub fn verify(expected: &KeyInfo, namespace: &str, msg: &[u8], armored: &str, what: &str) -> Result<()> {
@@ -289,6 +317,18 @@ impl AllowedSigners {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_signature_from_the_digest_is_the_signature_of_the_message() {
+        use ssh_key::sha2::{Digest, Sha512};
+        let key = PrivateKey::random(&mut ssh_key::rand_core::OsRng, ssh_key::Algorithm::Ed25519).unwrap();
+        for msg in [&b""[..], b"{\"entries\":[]}\n", &[7u8; 100_000]] {
+            let digest: [u8; 64] = Sha512::digest(msg).into();
+            let from_digest = sign_digest(&key, NS_MANIFEST, &digest).unwrap();
+            assert_eq!(from_digest, sign(&key, NS_MANIFEST, msg).unwrap());
+            verify(&KeyInfo::of(key.public_key()), NS_MANIFEST, msg, &from_digest, "test").unwrap();
+        }
+    }
 
     #[test]
     fn allowed_signers_options_and_namespaces() {

@@ -69,12 +69,13 @@ pub struct Manifest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval_document: Option<ApprovalDocument>,
     pub recipients: Vec<RecipientInfo>,
+    /// Every member in archive order. Written before the counts, so that
+    /// a writer can stream the entries (see [`Manifest::json_parts`]).
+    pub entries: Vec<Entry>,
     /// Regular files in `entries`.
     pub file_count: u64,
     /// Sum of their sizes.
     pub total_size: u64,
-    /// Every member in archive order.
-    pub entries: Vec<Entry>,
 }
 
 impl Manifest {
@@ -87,20 +88,24 @@ impl Manifest {
         v
     }
 
-    /// The same bytes as [`Manifest::to_json`] would give with `entries`
-    /// filled in, from a manifest whose `entries` is empty and the entries'
-    /// compact JSON, comma-separated (`entries` is the last field).
-    pub fn to_json_with_entries(&self, entries: Vec<u8>) -> Vec<u8> {
+    /// [`Manifest::to_json`] of a manifest whose `entries` is empty, in
+    /// two parts around them, for a writer that streams many entries: the
+    /// bytes up to and including `"entries":[`, and those from the closing
+    /// `]` on. With entries e1…en the manifest's bytes are the head, e1,
+    /// `,`, …, `,`, en (each as compact JSON), then the tail; and only the
+    /// tail depends on the counts.
+    pub fn json_parts(&self) -> (Vec<u8>, Vec<u8>) {
         debug_assert!(self.entries.is_empty());
-        let head = serde_json::to_vec(self).expect("manifest serializes");
-        let head = head.strip_suffix(b"[]}").expect("entries is the last field");
-        let mut v = Vec::with_capacity(head.len() + entries.len() + 4);
-        v.extend_from_slice(head);
-        v.push(b'[');
-        v.extend_from_slice(&entries);
-        drop(entries);
-        v.extend_from_slice(b"]}\n");
-        v
+        const KEY: &[u8] = b"\"entries\":[";
+        let mut v = self.to_json();
+        // The last occurrence: only the two counts follow it.
+        let at = v
+            .windows(KEY.len())
+            .rposition(|w| w == KEY)
+            .expect("the manifest has entries")
+            + KEY.len();
+        let tail = v.split_off(at);
+        (v, tail)
     }
 }
 
@@ -109,7 +114,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn entries_spliced_in_give_the_same_bytes_as_serialising_them() {
+    fn entries_between_the_parts_give_the_same_bytes_as_serialising_them() {
         let entry = |path: &str, kind, size| Entry {
             path: path.into(),
             kind,
@@ -132,7 +137,7 @@ mod tests {
             approval: Approval {
                 id: "A-1".into(),
                 approved_by: "院長".into(),
-                purpose: "[]}".into(),
+                purpose: "\"entries\":[]}".into(),
                 delete_by: "2099-12-31".into(),
                 document_blake3: None,
             },
@@ -155,12 +160,14 @@ mod tests {
                 }
                 serde_json::to_writer(&mut json, e).unwrap();
             }
-            let head = Manifest {
+            let (head, tail) = Manifest {
                 entries: vec![],
                 ..full.clone()
-            };
+            }
+            .json_parts();
+            let joined = [head, json, tail].concat();
             assert_eq!(
-                String::from_utf8(head.to_json_with_entries(json)).unwrap(),
+                String::from_utf8(joined).unwrap(),
                 String::from_utf8(full.to_json()).unwrap()
             );
         }

@@ -29,6 +29,7 @@ use crate::error::{io_or_inner, Error, IoContext, Kind, Result};
 use crate::fsutil::check_clobber;
 use crate::keys::signature::NS_MANIFEST;
 use crate::keys::{Recipients, SigningKey};
+use ssh_key::sha2::{Digest, Sha512};
 
 /// Blocks of tar from the read stage to the compress stage.
 const TAR_BLOCK: usize = 256 << 10;
@@ -346,25 +347,41 @@ impl Framer {
     }
 }
 
-/// The manifest's entries, serialised as each member is written: a pack of
-/// many files holds them as compact JSON (about 150 bytes a member), never
-/// as structures, and has none left to serialise at the end.
-#[derive(Default)]
+/// The manifest, written as the members are: its head, then each entry as
+/// compact JSON as soon as the member is in the archive, hashed for the
+/// signature on the way (see [`Manifest::json_parts`]). A pack of many
+/// files holds the entries as JSON (about 150 bytes a member), never as
+/// structures, and has nothing left to serialise or hash after the last
+/// file but the two counts.
 struct EntriesJson {
-    /// The entries' JSON, comma-separated (see
-    /// [`Manifest::to_json_with_entries`]).
+    head: Vec<u8>,
+    /// The entries' JSON, comma-separated.
     json: Vec<u8>,
+    /// SHA-512 of the head and the entries so far (SSHSIG signs it).
+    sha512: Sha512,
     /// Regular files, and the sum of their sizes.
     files: u64,
     bytes: u64,
 }
 
 impl EntriesJson {
+    fn new(head: Vec<u8>) -> Self {
+        EntriesJson {
+            sha512: Sha512::new_with_prefix(&head),
+            head,
+            json: Vec::new(),
+            files: 0,
+            bytes: 0,
+        }
+    }
+
     fn push(&mut self, e: &Entry) {
-        if !self.json.is_empty() {
+        let start = self.json.len();
+        if start > 0 {
             self.json.push(b',');
         }
         serde_json::to_writer(&mut self.json, e).expect("an entry serializes");
+        self.sha512.update(&self.json[start..]);
         if e.kind == EntryKind::File {
             self.files += 1;
             self.bytes += e.size;
@@ -396,8 +413,8 @@ struct ReadStage<'a> {
 
 impl ReadStage<'_> {
     /// Runs the read stage; returns the finished manifest (without its
-    /// entries, which only its bytes hold) and its bytes.
-    fn run(mut self, mut out: BlockWriter) -> Result<(Manifest, Vec<u8>)> {
+    /// entries, which only the archive holds) and the BLAKE3 of its bytes.
+    fn run(mut self, mut out: BlockWriter) -> Result<(Manifest, String)> {
         let mut done = 0u64;
         if let Some((disk, member)) = self.approval_doc.take() {
             let meta = std::fs::metadata(&disk).at(disk.display())?;
@@ -428,6 +445,7 @@ impl ReadStage<'_> {
             .feed
             .take()
             .ok_or_else(|| Error::internal("read stage without inputs"))?;
+        let (head, _) = self.manifest.json_parts();
         let entries = std::thread::scope(|scope| -> Result<EntriesJson> {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Source>>(4096);
             match feed {
@@ -454,7 +472,7 @@ impl ReadStage<'_> {
             let framer = Framer::start(scope, framing_helpers());
             let mut pending: std::collections::VecDeque<Item> = std::collections::VecDeque::new();
             let (mut run, mut run_bytes, mut out_now) = (Vec::new(), 0u64, 0usize);
-            let mut entries = EntriesJson::default();
+            let mut entries = EntriesJson::new(head);
             // Writes the front of the queue: at once for a single source,
             // after waiting for its helper for a run.
             let mut write_front = |pending: &mut std::collections::VecDeque<Item>,
@@ -553,16 +571,25 @@ impl ReadStage<'_> {
         })?;
         self.manifest.file_count = entries.files;
         self.manifest.total_size = entries.bytes;
-        let json = self.manifest.to_json_with_entries(entries.json);
-        let sig = self.signer.sign(NS_MANIFEST, &json)?;
+        let (head, tail) = self.manifest.json_parts();
+        if head != entries.head {
+            return Err(Error::internal("the manifest's head changed while packing"));
+        }
+        let digest: [u8; 64] = entries.sha512.chain_update(&tail).finalize().into();
+        let sig = self.signer.sign_digest(NS_MANIFEST, &digest)?;
+        let json = [head.as_slice(), &entries.json, &tail];
+        let mut manifest_blake3 = blake3::Hasher::new();
+        for part in json {
+            manifest_blake3.update(part);
+        }
         let mtime = chrono::DateTime::parse_from_rfc3339(&self.manifest.created)
             .map(|t| t.timestamp())
             .unwrap_or(0);
-        for (path, bytes) in [(MANIFEST_PATH, json.as_slice()), (MANIFEST_SIG_PATH, sig.as_bytes())] {
+        for (path, parts) in [(MANIFEST_PATH, &json[..]), (MANIFEST_SIG_PATH, &[sig.as_bytes()])] {
             let e = Entry {
                 path: path.to_string(),
                 kind: EntryKind::File,
-                size: bytes.len() as u64,
+                size: parts.iter().map(|p| p.len() as u64).sum(),
                 mode: 0o644,
                 mtime,
                 blake3: None,
@@ -570,14 +597,16 @@ impl ReadStage<'_> {
             };
             let w = |out: &mut BlockWriter| -> io::Result<()> {
                 out.write_all(&tarfmt::header_bytes(&e)?)?;
-                out.write_all(bytes)?;
+                for part in parts {
+                    out.write_all(part)?;
+                }
                 tarfmt::write_padding(out, e.size)
             };
             w(&mut out).map_err(|e| io_or_inner(e, path))?;
         }
         tarfmt::write_end(&mut out).map_err(|e| io_or_inner(e, "tar"))?;
         out.finish().map_err(|e| io_or_inner(e, "tar"))?;
-        Ok((self.manifest, json))
+        Ok((self.manifest, manifest_blake3.finalize().to_hex().to_string()))
     }
 
     /// Writes one regular file: header, data (hashed on the way), padding.
@@ -771,7 +800,7 @@ pub fn pack(
     // When one stage fails the others stop too; report the cause (a read
     // failure, or a full disk at the seal stage), not the echo.
     let compress_result = compress_result.map_err(|e| io_or_inner(e, "zstd"));
-    let ((manifest, manifest_json), (ct_size, ct_hash)) = match (read_result, compress_result, seal_result) {
+    let ((manifest, manifest_blake3), (ct_size, ct_hash)) = match (read_result, compress_result, seal_result) {
         (Ok(m), Ok(()), Ok(c)) => (m, c),
         (r, c, s) => {
             let errors: Vec<Error> = [r.err(), c.err(), s.err()].into_iter().flatten().collect();
@@ -792,7 +821,7 @@ pub fn pack(
         recipients: manifest.recipients.clone(),
         file_count: manifest.file_count,
         total_size: manifest.total_size,
-        manifest_blake3: blake3::hash(&manifest_json).to_hex().to_string(),
+        manifest_blake3,
         ciphertext: Ciphertext {
             size: ct_size,
             blake3: ct_hash,

@@ -337,3 +337,43 @@ fn many_small_files_keep_their_order_content_and_hashes() {
     // kura's own check of every hash passes.
     assert_ok(&fx.verify(&vault, &fx.engineer.private, &[]));
 }
+
+#[test]
+fn a_tree_of_many_small_folders_packs_within_a_low_descriptor_limit() {
+    // pack opens small files relative to their folder, holding folders
+    // open while their files wait to be read; however many folders the
+    // tree has, it must stay within the process's descriptor limit.
+    let fx = Fixture::new();
+    let src = fx.path("folders");
+    for d in 0..300u64 {
+        for f in 0..8u64 {
+            let i = d * 8 + f;
+            write_file(
+                &src.join(format!("p{d:03}/r{f}.txt")),
+                format!("dummy receipt {i}\n").as_bytes(),
+                0o644,
+                1_700_000_000 + i as i64,
+            );
+        }
+    }
+    let vault = fx.path("folders.kura");
+    let mut args = fx.pack_args(&vault);
+    args.push(src.clone().into_os_string());
+    let out = std::process::Command::new("sh")
+        .current_dir(&fx.cwd)
+        .env("KURA_NOW", NOW)
+        .env("LC_ALL", "C")
+        .env("KURA_PASSPHRASE_FILE", "")
+        .arg("-c")
+        .arg("ulimit -n 100; exec \"$@\"")
+        .arg("sh")
+        .arg(env!("CARGO_BIN_EXE_kura"))
+        .args(&args)
+        .output()
+        .expect("kura runs");
+    assert_ok(&out);
+    let plain = fx.path("stock");
+    open_with_stock_tools(&fx.engineer.private, &vault, &plain);
+    assert_same_tree(&plain.join("folders"), &src, Meta::Full);
+    assert_ok(&fx.verify(&vault, &fx.engineer.private, &[]));
+}

@@ -206,14 +206,31 @@ enum Piece {
     Stream(Source),
 }
 
-/// Opens an input file for reading. On Unix without blocking: a file
-/// swapped for a FIFO after the walk must be refused, not waited on.
-fn open_input(disk: &Path) -> Result<(File, std::fs::Metadata)> {
-    let mut o = std::fs::OpenOptions::new();
-    o.read(true);
+/// Opens an input file for reading, relative to its folder where the walk
+/// holds that open. On Unix without blocking: a file swapped for a FIFO
+/// after the walk must be refused, not waited on.
+fn open_input(src: &Source) -> Result<(File, std::fs::Metadata)> {
+    let disk = &src.disk;
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut o, libc::O_NONBLOCK);
-    let f = o.open(disk).at(disk.display())?;
+    let f = match &src.in_folder {
+        Some(at) => {
+            use rustix::fs::{Mode, OFlags};
+            let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC;
+            rustix::fs::openat(&at.folder.0, at.name.as_os_str(), flags, Mode::empty())
+                .map(File::from)
+                .map_err(io::Error::from)
+        }
+        None => {
+            use std::os::unix::fs::OpenOptionsExt;
+            std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_NONBLOCK)
+                .open(disk)
+        }
+    };
+    #[cfg(not(unix))]
+    let f = File::open(disk);
+    let f = f.at(disk.display())?;
     let meta = f.metadata().at(disk.display())?;
     if !meta.is_file() {
         return Err(Error::new(Kind::Refused, "err-special-file").arg("path", disk.display()));
@@ -229,7 +246,7 @@ fn frame_small(tar: &mut Vec<u8>, src: Source) -> Result<Piece> {
     if tar.len() as u64 >= RUN_BYTES {
         return Ok(Piece::Stream(src));
     }
-    let (mut f, meta) = open_input(&src.disk)?;
+    let (mut f, meta) = open_input(&src)?;
     let (disk, mut entry) = (src.disk, src.entry);
     if src.stat_later {
         walk::complete(&mut entry, &meta);
@@ -239,6 +256,7 @@ fn frame_small(tar: &mut Vec<u8>, src: Source) -> Result<Piece> {
                 disk,
                 entry,
                 stat_later: true,
+                in_folder: src.in_folder,
             }));
         }
     }
@@ -431,6 +449,7 @@ impl ReadStage<'_> {
                 disk,
                 entry: template,
                 stat_later: false,
+                in_folder: None,
             };
             let entry = self.put_file(&mut out, src, &mut done)?;
             let hash = entry.blake3.unwrap_or_default();
@@ -447,7 +466,9 @@ impl ReadStage<'_> {
             .ok_or_else(|| Error::internal("read stage without inputs"))?;
         let (head, _) = self.manifest.json_parts();
         let entries = std::thread::scope(|scope| -> Result<EntriesJson> {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Source>>(4096);
+            // Sources the walk may be ahead by (each may hold its folder
+            // open: see walk::InFolder).
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Source>>(1024);
             match feed {
                 Feed::Listed(sources) => {
                     scope.spawn(move || {
@@ -611,7 +632,7 @@ impl ReadStage<'_> {
 
     /// Writes one regular file: header, data (hashed on the way), padding.
     fn put_file(&self, out: &mut BlockWriter, src: Source, done: &mut u64) -> Result<Entry> {
-        let (mut f, meta) = open_input(&src.disk)?;
+        let (mut f, meta) = open_input(&src)?;
         let (disk, mut entry) = (src.disk.as_path(), src.entry);
         if src.stat_later {
             walk::complete(&mut entry, &meta);

@@ -10,8 +10,11 @@
 //!   is itself a link is followed (the user named it).
 //! - Hard links are stored as separate files.
 
-use std::fs::{self, Metadata};
+use std::ffi::OsString;
+use std::fs::{self, File, Metadata};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use super::format::RESERVED_DIR;
 use super::manifest::{Entry, EntryKind};
@@ -26,7 +29,36 @@ pub struct Source {
     /// A regular file the walk did not stat ([`Stat::WhenOpened`]): its
     /// size, mode and time are still zero, to be read from the open file.
     pub stat_later: bool,
+    /// Its folder, held open by the walk, and its name there: opened
+    /// relative to the folder (Unix `openat`), a file costs no look-up of
+    /// every component of its path again.
+    pub in_folder: Option<InFolder>,
 }
+
+#[derive(Debug, Clone)]
+pub struct InFolder {
+    pub folder: Arc<Folder>,
+    pub name: OsString,
+}
+
+/// An open folder. At most [`MAX_FOLDERS`] are open at once, whatever the
+/// tree: past that, files are opened by their whole path, so a tree of
+/// many small folders never runs the process out of file descriptors.
+#[derive(Debug)]
+pub struct Folder(pub File);
+
+impl Drop for Folder {
+    fn drop(&mut self) {
+        FOLDERS_OPEN.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+const MAX_FOLDERS: usize = 64;
+static FOLDERS_OPEN: AtomicUsize = AtomicUsize::new(0);
+
+/// A folder is held open for its files only when it has at least this
+/// many (below that, the extra open costs more than it saves).
+const FOLDER_HANDLE_FILES: usize = 8;
 
 /// When the walk reads a regular file's size, mode and time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,6 +193,7 @@ fn visit(
                 ..base
             },
             stat_later: false,
+            in_folder: None,
         })?;
     } else if ft.is_file() {
         out(Source {
@@ -170,6 +203,7 @@ fn visit(
                 ..base
             },
             stat_later: false,
+            in_folder: None,
         })?;
     } else if ft.is_dir() {
         out(Source {
@@ -179,6 +213,7 @@ fn visit(
                 ..base
             },
             stat_later: false,
+            in_folder: None,
         })?;
         // Each name is taken out once: sorting by `DirEntry::file_name`
         // would copy two names per comparison.
@@ -188,13 +223,29 @@ fn visit(
             .collect::<std::io::Result<Vec<_>>>()
             .at(disk.display())?;
         children.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let files = || {
+            children
+                .iter()
+                .filter(|(_, c)| c.file_type().is_ok_and(|t| t.is_file()))
+                .count()
+        };
+        let folder = if stat == Stat::WhenOpened && files() >= FOLDER_HANDLE_FILES {
+            open_folder(disk)
+        } else {
+            None
+        };
         for (name, child) in children {
             let cpath = child.path();
             let cname = name
-                .into_string()
-                .map_err(|_| Error::new(Kind::Refused, "err-name-not-utf8").arg("path", cpath.display()))?;
+                .to_str()
+                .map(str::to_string)
+                .ok_or_else(|| Error::new(Kind::Refused, "err-name-not-utf8").arg("path", cpath.display()))?;
             let cmember = format!("{member}/{cname}");
             if stat == Stat::WhenOpened && child.file_type().is_ok_and(|t| t.is_file()) {
+                let in_folder = folder.as_ref().map(|f| InFolder {
+                    folder: f.clone(),
+                    name,
+                });
                 out(Source {
                     entry: Entry {
                         path: member_name(&cpath, &cmember)?,
@@ -207,6 +258,7 @@ fn visit(
                     },
                     disk: cpath,
                     stat_later: true,
+                    in_folder,
                 })?;
                 continue;
             }
@@ -219,6 +271,38 @@ fn visit(
         return Err(special(disk));
     }
     Ok(())
+}
+
+/// A folder opened to open files relative to it, where that is how files
+/// are opened (Unix); `None` elsewhere, or if it cannot be opened (files
+/// are then opened by their whole path, which reports any error).
+fn open_folder(disk: &Path) -> Option<Arc<Folder>> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        if FOLDERS_OPEN.fetch_add(1, Ordering::Relaxed) >= MAX_FOLDERS {
+            FOLDERS_OPEN.fetch_sub(1, Ordering::Relaxed);
+            return None;
+        }
+        // From here a Folder's drop gives the count back; a failed open
+        // does so at once.
+        match fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_DIRECTORY)
+            .open(disk)
+        {
+            Ok(f) => Some(Arc::new(Folder(f))),
+            Err(_) => {
+                FOLDERS_OPEN.fetch_sub(1, Ordering::Relaxed);
+                None
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = disk;
+        None
+    }
 }
 
 /// The member path for `disk`, or a refusal naming the file.

@@ -230,20 +230,17 @@ pub fn open_into(req: &OpenRequest, sink: &mut dyn Sink, progress: &dyn Fn(u64))
         return Err(Error::new(Kind::Integrity, "err-receipt-mismatch").arg("what", "ciphertext BLAKE3"));
     }
     let manifest = check_manifest(&manifest_bytes, &sig_text, &receipt)?;
-    let differs =
-        seen.len() != manifest.entries.len() || seen.iter().zip(&manifest.entries).any(|(a, b)| a.1 != entry_digest(b));
-    if differs {
-        let first = seen
-            .iter()
-            .zip(manifest.entries.iter())
-            .position(|(a, b)| a.1 != entry_digest(b))
-            .unwrap_or(seen.len().min(manifest.entries.len()));
-        let what = seen
-            .get(first)
-            .map(|s| s.0.clone())
-            .or(manifest.entries.get(first).map(|e| e.path.clone()))
-            .unwrap_or_else(|| "entries".into());
-        return Err(mismatch(&what));
+    drop(manifest_bytes);
+    let first = seen
+        .iter()
+        .zip(&manifest.entries)
+        .position(|(a, b)| *a != entry_digest(b))
+        .or((seen.len() != manifest.entries.len()).then(|| seen.len().min(manifest.entries.len())));
+    if let Some(first) = first {
+        // Named by the manifest's entry there (none when the archive has
+        // a member more than the manifest).
+        let what = manifest.entries.get(first).map_or("entries", |e| e.path.as_str());
+        return Err(mismatch(what));
     }
     match (&manifest.approval_document, &approval_seen) {
         (None, None) => {}
@@ -282,11 +279,10 @@ fn decrypt_stage(mut plain: impl Read, mut out: BlockWriter) {
     }
 }
 
-/// A member as read: its path (to name it in a message) and the BLAKE3 of
-/// its manifest entry's JSON, compared with the signed manifest's entries
-/// once that comes at the end. A digest instead of the whole entry keeps
-/// memory small for vaults of many files.
-type Seen = (String, [u8; 32]);
+/// A member as read: the BLAKE3 of its manifest entry's JSON, compared with
+/// the signed manifest's entries once that comes at the end. A digest
+/// instead of the whole entry keeps memory small for vaults of many files.
+type Seen = [u8; 32];
 
 fn entry_digest(e: &Entry) -> [u8; 32] {
     *blake3::hash(&serde_json::to_vec(e).unwrap_or_default()).as_bytes()
@@ -516,8 +512,7 @@ impl MemberReader {
                 progress(self.done);
             }
         }
-        let digest = entry_digest(&e);
-        seen.push((e.path, digest));
+        seen.push(entry_digest(&e));
         Ok(())
     }
 

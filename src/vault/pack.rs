@@ -46,6 +46,10 @@ const RUN_BYTES: u64 = 512 << 10;
 /// How many runs may be out with the framing helpers at once (bounds
 /// memory: about `RUNS_AHEAD × RUN_BYTES`).
 const RUNS_AHEAD: usize = 4;
+/// Sources the walk may be ahead of the read stage by, in batches of
+/// [`SOURCE_BATCH`].
+const SOURCES_AHEAD: usize = 1024;
+const SOURCE_BATCH: usize = 64;
 /// At most this many framing helpers (see [`framing_helpers`]).
 const MAX_HELPERS: usize = 4;
 
@@ -466,30 +470,27 @@ impl ReadStage<'_> {
             .ok_or_else(|| Error::internal("read stage without inputs"))?;
         let (head, _) = self.manifest.json_parts();
         let entries = std::thread::scope(|scope| -> Result<EntriesJson> {
-            // Sources the walk may be ahead by (each may hold its folder
-            // open: see walk::InFolder).
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Source>>(1024);
-            match feed {
-                Feed::Listed(sources) => {
-                    scope.spawn(move || {
-                        for s in sources {
-                            if tx.send(Ok(s)).is_err() {
-                                return;
-                            }
-                        }
-                    });
-                }
-                Feed::Walk(inputs) => {
-                    scope.spawn(move || {
-                        let walked = walk::each(&inputs, walk::Stat::WhenOpened, &mut |s| {
-                            tx.send(Ok(s)).map_err(|_| Error::internal("read stage stopped"))
-                        });
-                        if let Err(e) = walked {
-                            let _ = tx.send(Err(e));
-                        }
-                    });
-                }
-            }
+            // Sources travel in batches (a hand-over per source, with the
+            // walk mostly waiting for room, cost a wake-up each), at most
+            // SOURCES_AHEAD of them ahead (each may hold its folder open:
+            // see walk::InFolder).
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Source>>>(SOURCES_AHEAD / SOURCE_BATCH);
+            scope.spawn(move || {
+                let mut batch = Vec::with_capacity(SOURCE_BATCH);
+                let mut add = |s: Source| -> Result<()> {
+                    batch.push(s);
+                    if batch.len() == SOURCE_BATCH {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(SOURCE_BATCH));
+                        tx.send(Ok(full)).map_err(|_| Error::internal("read stage stopped"))?;
+                    }
+                    Ok(())
+                };
+                let walked = match feed {
+                    Feed::Listed(sources) => sources.into_iter().try_for_each(&mut add),
+                    Feed::Walk(inputs) => walk::each(&inputs, walk::Stat::WhenOpened, &mut add),
+                };
+                let _ = tx.send(walked.map(|()| batch));
+            });
             let framer = Framer::start(scope, framing_helpers());
             let mut pending: std::collections::VecDeque<Item> = std::collections::VecDeque::new();
             let (mut run, mut run_bytes, mut out_now) = (Vec::new(), 0u64, 0usize);
@@ -546,9 +547,21 @@ impl ReadStage<'_> {
                 }
                 Ok(())
             };
-            let mut next = rx.into_iter();
+            let mut batches = rx.into_iter();
+            let mut batch = Vec::new().into_iter();
+            let mut next = || -> Result<Option<Source>> {
+                loop {
+                    if let Some(s) = batch.next() {
+                        return Ok(Some(s));
+                    }
+                    match batches.next() {
+                        Some(b) => batch = b?.into_iter(),
+                        None => return Ok(None),
+                    }
+                }
+            };
             loop {
-                let src = next.next().transpose()?;
+                let src = next()?;
                 // A file the walk did not stat may be small: the helper
                 // finds out, and hands a large one back for streaming.
                 let small = src

@@ -264,7 +264,7 @@ fn frame_small(tar: &mut Vec<u8>, src: Source) -> Result<Piece> {
             }));
         }
     }
-    tar.extend_from_slice(&tarfmt::header_bytes(&entry).at(disk.display())?);
+    tarfmt::write_header(tar, &entry).at(disk.display())?;
     let start = tar.len();
     tar.resize(start + entry.size as usize, 0);
     let mut n = 0;

@@ -47,13 +47,21 @@ fn truncated(s: &str, max: usize) -> &str {
 
 /// Encodes the header block(s) for `entry`.
 pub fn header_bytes(entry: &Entry) -> io::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(BLOCK * 3);
+    write_header(&mut out, entry)?;
+    Ok(out)
+}
+
+/// Appends the header block(s) for `entry` to `out` (a run of small files
+/// is framed this way without a buffer per header).
+pub fn write_header(out: &mut Vec<u8>, entry: &Entry) -> io::Result<()> {
     let mut h = tar::Header::new_ustar();
     let mut pax = Vec::new();
-    let name = match entry.kind {
-        EntryKind::Dir => format!("{}/", entry.path),
-        _ => entry.path.clone(),
+    let name: std::borrow::Cow<str> = match entry.kind {
+        EntryKind::Dir => format!("{}/", entry.path).into(),
+        _ => entry.path.as_str().into(),
     };
-    if h.set_path(&name).is_err() || name.len() > 255 {
+    if h.set_path(&*name).is_err() || name.len() > 255 {
         pax_record(&mut pax, "path", name.as_bytes());
         let short = truncated(&name, 99).as_bytes();
         let ustar = h.as_ustar_mut().expect("ustar header");
@@ -90,7 +98,6 @@ pub fn header_bytes(entry: &Entry) -> io::Result<Vec<u8>> {
     h.set_gid(0);
     h.set_cksum();
 
-    let mut out = Vec::with_capacity(BLOCK * 3);
     if !pax.is_empty() {
         let mut x = tar::Header::new_ustar();
         x.set_path("././@PaxHeader")?;
@@ -104,7 +111,7 @@ pub fn header_bytes(entry: &Entry) -> io::Result<Vec<u8>> {
         out.extend_from_slice(&ZEROS[..pad]);
     }
     out.extend_from_slice(h.as_bytes());
-    Ok(out)
+    Ok(())
 }
 
 /// Writes zero padding after `size` bytes of data.

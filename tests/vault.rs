@@ -426,6 +426,29 @@ fn file_modes_are_restored_exactly_whatever_the_umask() {
     }
 }
 
+#[test]
+fn file_modes_are_restored_exactly_under_a_default_acl() {
+    // A default ACL on DEST takes the umask's place for new files: here it
+    // would leave group and others nothing.
+    let fx = Fixture::new();
+    let src = fx.mkdir("modes");
+    for (name, mode) in [("a.txt", 0o644), ("b.sh", 0o755), ("c.txt", 0o640)] {
+        write_file(&src.join(name), name.as_bytes(), mode, 1_600_000_000);
+    }
+    let vault = fx.path("m.kura");
+    assert_ok(&fx.pack(&vault, &[], &[&src]));
+    let dest = fx.mkdir("dest");
+    tool_ok("setfacl", osargs!["-d", "-m", "u::rwx,g::---,o::---", &dest]);
+    // The ACL is in force: a file made there the usual way loses its
+    // group and other bits.
+    let probe = dest.join("probe");
+    fs::write(&probe, b"x").unwrap();
+    assert_eq!(fs::metadata(&probe).unwrap().permissions().mode() & 0o077, 0);
+    fs::remove_file(&probe).unwrap();
+    assert_ok(&fx.extract(&vault, &fx.engineer.private, &dest, &[]));
+    assert_same_tree(&dest.join("modes"), &src, Meta::Full);
+}
+
 // ---------------------------------------------------------------- variants
 
 #[test]

@@ -2,9 +2,9 @@
 //! inside DEST while the vault is checked; only when every check passed are
 //! they moved into place. Any failure (or Ctrl-C) removes the stage.
 //!
-//! The writing itself runs on a thread of its own ([`StageWriter`]), fed
-//! through a bounded queue of reused blocks, so that creating and writing
-//! files overlaps decrypting, decompressing and hashing.
+//! The writing itself runs on writer threads of its own ([`StageWriter`]),
+//! fed through bounded queues of reused blocks, so that creating and
+//! writing files overlaps decrypting, decompressing and hashing.
 
 use std::collections::HashSet;
 use std::fs::{self, File, OpenOptions};
@@ -19,9 +19,9 @@ use super::manifest::{Entry, EntryKind};
 use super::open::{open_into, read_full, OpenRequest, Opened, Sink};
 use crate::error::{Error, IoContext, Kind, Result};
 
-/// Bytes of file data per message to the writer thread.
+/// Bytes of file data per message to a writer thread.
 const WRITE_BLOCK: usize = 256 << 10;
-/// Batches that may wait for the writer thread (bounds memory).
+/// Batches that may wait for each writer thread (bounds memory).
 const WRITE_QUEUE: usize = 4;
 
 /// Members written under `root` (the stage). Symbolic links are created only
@@ -32,7 +32,7 @@ struct StageSink {
     writer: StageWriter,
 }
 
-/// One piece of work for the writer thread, in archive order.
+/// One piece of work for a writer thread.
 enum WriteOp {
     Dir(PathBuf),
     /// A block of a file's data: `create` (path, mode) comes with its
@@ -199,11 +199,11 @@ impl Drop for StageWriter {
     }
 }
 
-/// The writer thread: creates directories and files under the stage in the
+/// A writer thread: creates directories and files under the stage in the
 /// order given. Parents already made are remembered, and a file is created
 /// with its mode, so a small file costs open, write, futimens and close
 /// (and fchmod only where the umask took bits away).
-fn write_stage(rx: Receiver<Vec<WriteOp>>, back: Sender<Vec<u8>>, failed: Arc<Mutex<Option<Error>>>, modes: Modes) {
+fn write_stage(rx: Receiver<Vec<WriteOp>>, back: Sender<Vec<u8>>, failed: Arc<Mutex<Option<Error>>>, mut modes: Modes) {
     let mut made: HashSet<PathBuf> = HashSet::new();
     let mut open: Option<(File, PathBuf)> = None;
     let mut broken = false;
@@ -217,7 +217,7 @@ fn write_stage(rx: Receiver<Vec<WriteOp>>, back: Sender<Vec<u8>>, failed: Arc<Mu
                 len,
                 close,
             } => {
-                let r = write_block(&mut made, &mut open, create, &block[..len], close, modes);
+                let r = write_block(&mut made, &mut open, create, &block[..len], close, &mut modes);
                 if block.len() == WRITE_BLOCK {
                     let _ = back.send(block);
                 }
@@ -248,7 +248,7 @@ fn write_block(
     create: Option<(PathBuf, u32)>,
     data: &[u8],
     close: Option<(i64, u32)>,
-    modes: Modes,
+    modes: &mut Modes,
 ) -> Result<()> {
     if let Some((p, mode)) = create {
         if let Some(parent) = p.parent() {
@@ -261,6 +261,16 @@ fn write_block(
         #[cfg(not(unix))]
         let _ = mode;
         let f = o.open(&p).at(p.display())?;
+        if !modes.checked {
+            // A default ACL on DEST takes the umask's place: if the first
+            // file did not get the mode the umask predicts, every file's
+            // mode is set explicitly.
+            modes.checked = true;
+            let predicted = modes.umask.map(|u| mode & 0o777 & !u);
+            if predicted.is_some() && file_mode(&f) != predicted {
+                modes.umask = None;
+            }
+        }
         *open = Some((f, p));
     }
     let (f, p) = open.as_mut().ok_or_else(|| Error::internal("write without a file"))?;
@@ -276,20 +286,40 @@ fn write_block(
 }
 
 /// Whether a file created with its mode ends up with exactly that mode:
-/// only when the process's umask takes none of its bits away.
+/// only when the process's umask takes none of its bits away (and, as the
+/// first file written shows, nothing else does, like a default ACL).
 #[derive(Debug, Clone, Copy)]
 struct Modes {
     /// The umask, where it can be read without changing it.
     umask: Option<u32>,
+    /// Whether the first file created was checked.
+    checked: bool,
 }
 
 impl Modes {
     fn current() -> Modes {
-        Modes { umask: read_umask() }
+        Modes {
+            umask: read_umask(),
+            checked: false,
+        }
     }
 
     fn needs_chmod(&self, mode: u32) -> bool {
         self.umask.is_none_or(|u| mode & 0o777 & u != 0)
+    }
+}
+
+/// The permission bits of an open file, where there are such.
+fn file_mode(f: &File) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        f.metadata().ok().map(|m| m.permissions().mode() & 0o777)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = f;
+        None
     }
 }
 
@@ -367,7 +397,7 @@ impl Sink for StageSink {
         self.writer.send(WriteOp::Dir(join(&self.root, &e.path)))
     }
 
-    /// Hashes the data here and hands it to the writer thread block by block.
+    /// Hashes the data here and hands it to a writer thread block by block.
     fn file(&mut self, e: &Entry, data: &mut dyn Read) -> Result<String> {
         self.writer.check()?;
         let mut create = Some((join(&self.root, &e.path), e.mode));

@@ -1,9 +1,11 @@
 //! The pack pipeline. Three stages run at once, joined by bounded queues of
 //! reused blocks (see `pipe`), so memory stays flat whatever the input:
 //!
-//! 1. **read** (own thread): walk the collected inputs, read each file once
-//!    straight into the outgoing block, hash it with BLAKE3 and frame it as
-//!    tar; at the end, write the signed manifest as the last members.
+//! 1. **read** (own thread): walk the inputs, read each file once straight
+//!    into the outgoing block, hash it with BLAKE3 and frame it as tar
+//!    (runs of small files are framed by helper threads, see [`Framer`]),
+//!    writing each member's manifest entry as it goes; at the end, write
+//!    the signed manifest as the last members.
 //! 2. **compress** (own thread): zstd, with its own worker threads taking
 //!    jobs of [`ZSTD_JOB`] bytes.
 //! 3. **seal** (calling thread): encrypt with age, hash the ciphertext and
@@ -37,7 +39,7 @@ const TAR_BLOCK: usize = 256 << 10;
 const ZSTD_BLOCK: usize = 256 << 10;
 /// How many blocks may wait in each queue (bounds memory).
 const QUEUE: usize = 8;
-/// Files up to this size are framed in runs by a helper thread (see
+/// Files up to this size are framed in runs by helper threads (see
 /// [`Framer`]); larger ones stream through the read stage.
 const SMALL_FILE: u64 = 64 << 10;
 /// A run holds at most this many small files, or this many bytes of them.
@@ -195,7 +197,7 @@ fn copy_file(
 }
 
 /// A run of consecutive small files, framed as tar (headers, data,
-/// padding) with their entries hashed: what a helper thread hands back.
+/// padding) with their entries hashed: what a helper hands back.
 struct Run {
     tar: Vec<u8>,
     pieces: Vec<Piece>,

@@ -441,20 +441,20 @@ impl ReadStage<'_> {
     fn run(mut self, mut out: BlockWriter) -> Result<(Manifest, String)> {
         let mut done = 0u64;
         if let Some((disk, member)) = self.approval_doc.take() {
-            let meta = std::fs::metadata(&disk).at(disk.display())?;
-            let template = Entry {
-                path: member.clone(),
-                kind: EntryKind::File,
-                size: meta.len(),
-                mode: walk::mode_of(&meta),
-                mtime: walk::mtime_of(&meta),
-                blake3: None,
-                target: None,
-            };
+            // Size, mode and time come from the open file, as for any file
+            // the walk did not stat.
             let src = Source {
                 disk,
-                entry: template,
-                stat_later: false,
+                entry: Entry {
+                    path: member.clone(),
+                    kind: EntryKind::File,
+                    size: 0,
+                    mode: 0,
+                    mtime: 0,
+                    blake3: None,
+                    target: None,
+                },
+                stat_later: true,
                 in_folder: None,
             };
             let entry = self.put_file(&mut out, src, &mut done)?;
@@ -508,29 +508,32 @@ impl ReadStage<'_> {
                     Some(Item::Run) => {
                         let r = framer.take_back()?;
                         *out_now -= 1;
-                        if r.pieces.iter().all(|p| matches!(p, Piece::Framed(..))) {
-                            // The common case: the run's tar goes on whole.
-                            for piece in r.pieces {
-                                if let Piece::Framed(e, _) = piece {
+                        // The run's tar up to `framed` is accounted for, and
+                        // up to `written` already sent, in front of the
+                        // files streamed between its pieces.
+                        let (mut framed, mut written, mut streamed) = (0, 0, false);
+                        for piece in r.pieces {
+                            match piece {
+                                Piece::Framed(e, end) => {
+                                    framed = end;
                                     done += e.size;
                                     entries.push(&e);
                                 }
-                            }
-                            out.send_owned(r.tar).map_err(|e| io_or_inner(e, "tar"))?;
-                        } else {
-                            let mut at = 0;
-                            for piece in r.pieces {
-                                match piece {
-                                    Piece::Framed(e, end) => {
-                                        out.write_all(&r.tar[at..end]).map_err(|e| io_or_inner(e, "tar"))?;
-                                        at = end;
-                                        done += e.size;
-                                        entries.push(&e);
-                                    }
-                                    Piece::Stream(src) => entries.push(&self.put_file(out, src, &mut done)?),
+                                Piece::Stream(src) => {
+                                    out.write_all(&r.tar[written..framed])
+                                        .map_err(|e| io_or_inner(e, "tar"))?;
+                                    written = framed;
+                                    streamed = true;
+                                    entries.push(&self.put_file(out, src, &mut done)?);
                                 }
                             }
+                        }
+                        if streamed {
+                            out.write_all(&r.tar[written..]).map_err(|e| io_or_inner(e, "tar"))?;
                             framer.recycle(r.tar);
+                        } else {
+                            // The common case: the run's tar goes on whole.
+                            out.send_owned(r.tar).map_err(|e| io_or_inner(e, "tar"))?;
                         }
                         while let Some(buf) = out.returned() {
                             framer.recycle(buf);

@@ -36,12 +36,12 @@ struct StageSink {
 enum WriteOp {
     Dir(PathBuf),
     /// A block of a file's data: `create` (path, mode) comes with its
-    /// first block, `close` (mtime, mode) with its last.
+    /// first block, `close` (mtime) with its last.
     Data {
         create: Option<(PathBuf, u32)>,
         block: Vec<u8>,
         len: usize,
-        close: Option<(i64, u32)>,
+        close: Option<i64>,
     },
 }
 
@@ -205,7 +205,7 @@ impl Drop for StageWriter {
 /// (and fchmod only where the umask took bits away).
 fn write_stage(rx: Receiver<Vec<WriteOp>>, back: Sender<Vec<u8>>, failed: Arc<Mutex<Option<Error>>>, mut modes: Modes) {
     let mut made: HashSet<PathBuf> = HashSet::new();
-    let mut open: Option<(File, PathBuf)> = None;
+    let mut open: Option<OpenFile> = None;
     let mut broken = false;
     for op in rx.into_iter().flatten() {
         let result = match op {
@@ -242,12 +242,19 @@ fn make_dirs(made: &mut HashSet<PathBuf>, p: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The file a writer thread is writing, and the mode it is to have.
+struct OpenFile {
+    file: File,
+    path: PathBuf,
+    mode: u32,
+}
+
 fn write_block(
     made: &mut HashSet<PathBuf>,
-    open: &mut Option<(File, PathBuf)>,
+    open: &mut Option<OpenFile>,
     create: Option<(PathBuf, u32)>,
     data: &[u8],
-    close: Option<(i64, u32)>,
+    close: Option<i64>,
     modes: &mut Modes,
 ) -> Result<()> {
     if let Some((p, mode)) = create {
@@ -267,19 +274,19 @@ fn write_block(
             // mode is set explicitly.
             modes.checked = true;
             let predicted = modes.umask.map(|u| mode & 0o777 & !u);
-            if predicted.is_some() && file_mode(&f) != predicted {
+            if predicted.is_some() && f.metadata().ok().map(|m| super::walk::mode_of(&m)) != predicted {
                 modes.umask = None;
             }
         }
-        *open = Some((f, p));
+        *open = Some(OpenFile { file: f, path: p, mode });
     }
-    let (f, p) = open.as_mut().ok_or_else(|| Error::internal("write without a file"))?;
-    f.write_all(data).at(p.display())?;
-    if let Some((mtime, mode)) = close {
-        f.set_modified(to_time(mtime)).at(p.display())?;
-        let (f, p) = open.take().ok_or_else(|| Error::internal("close without a file"))?;
-        if modes.needs_chmod(mode) {
-            set_file_mode(f, &p, mode)?;
+    let o = open.as_mut().ok_or_else(|| Error::internal("write without a file"))?;
+    o.file.write_all(data).at(o.path.display())?;
+    if let Some(mtime) = close {
+        o.file.set_modified(to_time(mtime)).at(o.path.display())?;
+        let o = open.take().ok_or_else(|| Error::internal("close without a file"))?;
+        if modes.needs_chmod(o.mode) {
+            set_file_mode(o.file, &o.path, o.mode)?;
         }
     }
     Ok(())
@@ -306,20 +313,6 @@ impl Modes {
 
     fn needs_chmod(&self, mode: u32) -> bool {
         self.umask.is_none_or(|u| mode & 0o777 & u != 0)
-    }
-}
-
-/// The permission bits of an open file, where there are such.
-fn file_mode(f: &File) -> Option<u32> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        f.metadata().ok().map(|m| m.permissions().mode() & 0o777)
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = f;
-        None
     }
 }
 
@@ -417,7 +410,7 @@ impl Sink for StageSink {
                 create: create.take(),
                 block,
                 len,
-                close: last.then_some((e.mtime, e.mode)),
+                close: last.then_some(e.mtime),
             })?;
             if last {
                 return Ok(h.finalize().to_hex().to_string());

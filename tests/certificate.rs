@@ -584,63 +584,27 @@ fn an_expired_allowed_signers_line_is_not_trusted_as_with_ssh_keygen() {
     d.pack("a", "APP-LEFT", "check", "2026-03-16", "2026-03-02T10:00:00+09:00");
     d.handover("a", "2026-03-02T11:00:00+09:00");
     let cert = d.certify("a", false, "2026-03-10T15:00:00+09:00");
+    // ssh-keygen's verdict on the engineer's signature, trusting `signers`.
+    let ssh_keygen = |signers: &str| {
+        shell(
+            d.dir(),
+            &format!(
+                "ssh-keygen -Y verify -f {signers} -I engineer@vendor.example -n kura-certificate -s a.cert.json.sig < a.cert.json"
+            ),
+        )
+    };
     // The engineer left: the clinic closed their line with valid-before.
-    let eng = d.read("engineer.key.pub");
-    let cli = d.read("clinic.key.pub");
-    d.write(
-        "left_signers",
-        &format!(
-            "engineer@vendor.example valid-before=\"20200101Z\" {}\nclinic@clinic.example {}\n",
-            eng.trim(),
-            cli.trim()
-        ),
-    );
-    let out = d
-        .kura()
-        .args([
-            "certificate",
-            "verify",
-            "--custody",
-            "a.clinic.custody",
-            "--signers",
-            "left_signers",
-        ])
-        .arg(&cert)
-        .output()
-        .unwrap();
+    d.write_signers("left_signers", "valid-before=\"20200101Z\"");
+    let out = d.verify_certificate(&cert, "a.clinic.custody", "left_signers");
     assert_eq!(out.status.code(), Some(7), "{}", describe(&out));
     // OpenSSH reads the line the same way.
-    let o = shell(
-        d.dir(),
-        "ssh-keygen -Y verify -f left_signers -I engineer@vendor.example -n kura-certificate -s a.cert.json.sig < a.cert.json",
-    );
+    let o = ssh_keygen("left_signers");
     assert!(!o.status.success(), "ssh-keygen accepted an expired signer");
     // Still within its window, the same key is trusted by both.
-    d.write(
-        "window_signers",
-        &format!(
-            "engineer@vendor.example valid-after=\"20200101\",valid-before=\"29991231Z\" {}\n",
-            eng.trim()
-        ),
-    );
-    let o = shell(
-        d.dir(),
-        "ssh-keygen -Y verify -f window_signers -I engineer@vendor.example -n kura-certificate -s a.cert.json.sig < a.cert.json",
-    );
+    d.write_signers("window_signers", "valid-after=\"20200101\",valid-before=\"29991231Z\"");
+    let o = ssh_keygen("window_signers");
     assert!(o.status.success(), "{}", describe(&o));
-    let out = d
-        .kura()
-        .args([
-            "certificate",
-            "verify",
-            "--custody",
-            "a.clinic.custody",
-            "--signers",
-            "window_signers",
-        ])
-        .arg(&cert)
-        .output()
-        .unwrap();
+    let out = d.verify_certificate(&cert, "a.clinic.custody", "window_signers");
     assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
 }
 
@@ -690,13 +654,5 @@ fn after_a_loss_the_copies_are_certified_deleted_and_the_vault_lost() {
     assert_eq!(c["items"][0]["outcome"], "lost");
     assert_eq!(c["items"][1]["outcome"], "destroyed");
     // The clinic checks it against the copy it kept at hand-over.
-    ok(d.kura().args([
-        "certificate",
-        "verify",
-        "c.json",
-        "--custody",
-        "a.clinic.custody",
-        "--signers",
-        "allowed_signers",
-    ]));
+    assert_ok(&d.verify_certificate(&d.path("c.json"), "a.clinic.custody", "allowed_signers"));
 }

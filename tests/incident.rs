@@ -15,17 +15,13 @@ fn desk() -> Desk {
     let d = Desk::new();
     d.write("a-data/患者_山田太郎_ダミー.csv", "00000001,山田太郎（ダミー）\n");
     d.pack("a", "APP-010", "レセプト不具合の調査", "2026-03-31", PACKED);
-    ok(d.kura().env("KURA_NOW", "2026-03-02T11:00:00+09:00").args([
-        "custody",
-        "add",
-        "a.kura",
-        "--event",
+    d.record(
+        "a",
         "handover",
-        "--note",
-        "USB #7 given to Tanaka-san",
-        "-i",
         "clinic.key",
-    ]));
+        "2026-03-02T11:00:00+09:00",
+        &["--note", "USB #7 given to Tanaka-san"],
+    );
     d
 }
 
@@ -191,15 +187,7 @@ fn the_clinic_can_draft_from_its_ledger_copy_when_the_log_went_with_the_medium()
 #[test]
 fn a_vault_deleted_before_the_loss_is_said_so() {
     let d = desk();
-    ok(d.kura().env("KURA_NOW", "2026-03-04T10:00:00+09:00").args([
-        "custody",
-        "add",
-        "a.kura",
-        "--event",
-        "deleted",
-        "-i",
-        "engineer.key",
-    ]));
+    d.record("a", "deleted", "engineer.key", "2026-03-04T10:00:00+09:00", &[]);
     let (_, out, _) = incident(&d, THURSDAY, &["a.kura"]);
     assert!(out.contains("the vault was deleted before the loss (#2"), "{out}");
 }

@@ -101,15 +101,7 @@ fn registering_again_keeps_or_extends_the_copy_but_refuses_another_history() {
     let v = json(&ok(ledger(&d).args(["ledger", "add", "a.kura", "--json"])));
     assert_eq!(v["outcome"], "unchanged");
 
-    ok(d.kura().env("KURA_NOW", "2026-03-02T12:00:00+09:00").args([
-        "custody",
-        "add",
-        "a.kura",
-        "--event",
-        "handover",
-        "-i",
-        "clinic.key",
-    ]));
+    d.record("a", "handover", "clinic.key", "2026-03-02T12:00:00+09:00", &[]);
     let v = json(&ok(ledger(&d).args(["ledger", "add", "a.kura", "--json"])));
     assert_eq!(v["outcome"], "extended");
     assert_eq!(v["added_records"], 1);
@@ -348,32 +340,20 @@ fn a_return_countersigned_before_closing_still_closes() {
     let cert = d.certify("a", true, "2026-03-10T15:00:00+09:00");
     // The clinic takes the stick back, countersigns, and registers the
     // longer log before it gets round to the certificate.
-    ok(d.kura().env("KURA_NOW", "2026-03-11T09:00:00+09:00").args([
-        "custody",
-        "add",
-        "a.kura",
-        "--event",
-        "received",
-        "-i",
-        "clinic.key",
-    ]));
+    d.record("a", "received", "clinic.key", "2026-03-11T09:00:00+09:00", &[]);
     let v = json(&ok(ledger(&d).args(["ledger", "add", "a.kura", "--json"])));
     assert_eq!(v["outcome"], "extended");
     let (code, v) = close(&d, &cert);
     assert_eq!(code, 0, "{v:#}");
     assert_eq!(v["export"]["status"], "closed-returned");
     // Records added after closing still reach the ledger's copy.
-    ok(d.kura().env("KURA_NOW", "2026-03-12T09:00:00+09:00").args([
-        "custody",
-        "add",
-        "a.kura",
-        "--event",
+    d.record(
+        "a",
         "note",
-        "--note",
-        "stick locked away",
-        "-i",
         "clinic.key",
-    ]));
+        "2026-03-12T09:00:00+09:00",
+        &["--note", "stick locked away"],
+    );
     let v = json(&ok(ledger(&d).args(["ledger", "add", "a.kura", "--json"])));
     assert_eq!(v["outcome"], "extended");
     assert_eq!(v["export"]["status"], "closed-returned");

@@ -36,6 +36,15 @@ fn bulky_export(fx: &Fixture) -> PathBuf {
     src
 }
 
+/// The bulky export packed as `stick/x.kura` in volumes of 1 MiB; returns
+/// the vault's path.
+fn split_packed(fx: &Fixture) -> PathBuf {
+    let src = bulky_export(fx);
+    let vault = fx.mkdir("stick").join("x.kura");
+    assert_ok(&fx.pack(&vault, &["--split", "1M"], &[&src]));
+    vault
+}
+
 #[test]
 fn split_vault_is_read_by_kura_and_by_cat_age_zstd_tar() {
     let fx = Fixture::new();
@@ -92,10 +101,8 @@ fn split_vault_is_read_by_kura_and_by_cat_age_zstd_tar() {
 #[test]
 fn a_split_vault_is_certified_deleted_volume_by_volume() {
     let fx = Fixture::new();
-    let src = bulky_export(&fx);
-    let out = fx.mkdir("stick");
-    let vault = out.join("x.kura");
-    assert_ok(&fx.pack(&vault, &["--split", "1M"], &[&src]));
+    let vault = split_packed(&fx);
+    let out = fx.path("stick");
     let volumes = names_in(&out).len() - 1;
     assert!(volumes >= 3);
     let dest = fx.path("work");
@@ -140,9 +147,7 @@ fn a_split_vault_is_certified_deleted_volume_by_volume() {
 #[test]
 fn split_vault_with_a_missing_or_altered_volume_is_refused() {
     let fx = Fixture::new();
-    let src = bulky_export(&fx);
-    let vault = fx.mkdir("stick").join("x.kura");
-    assert_ok(&fx.pack(&vault, &["--split", "1M"], &[&src]));
+    let vault = split_packed(&fx);
     // A volume swapped for another's bytes.
     let v2 = fs::read(volume(&vault, 2)).unwrap();
     let mut bad = v2.clone();
@@ -165,10 +170,8 @@ fn split_vault_with_a_missing_or_altered_volume_is_refused() {
 #[test]
 fn split_vaults_are_never_replaced_without_force() {
     let fx = Fixture::new();
-    let src = bulky_export(&fx);
-    let out = fx.mkdir("stick");
-    let vault = out.join("x.kura");
-    assert_ok(&fx.pack(&vault, &["--split", "1M"], &[&src]));
+    let vault = split_packed(&fx);
+    let out = fx.path("stick");
     let before: Vec<Vec<u8>> = (1..=4).map(|n| fs::read(volume(&vault, n)).unwrap()).collect();
     // Neither as volumes nor as one file of the same name.
     assert_refused(&fx.pack(&vault, &["--split", "1M"], &[&fx.export]), 9);

@@ -69,16 +69,9 @@ impl Desk {
                 .current_dir(d.dir())
                 .args(["keygen", "-o", name, "--comment", comment, "--no-passphrase"]));
         }
+        d.write_signers("allowed_signers", "");
         let eng = d.read("engineer.key.pub");
         let cli = d.read("clinic.key.pub");
-        d.write(
-            "allowed_signers",
-            &format!(
-                "engineer@vendor.example {}\nclinic@clinic.example {}\n",
-                eng.trim(),
-                cli.trim()
-            ),
-        );
         d.write("recipients.txt", &format!("{}\n{}\n", eng.trim(), cli.trim()));
         d
     }
@@ -782,20 +775,52 @@ impl Desk {
     /// clinic's copy of the log as `NAME.clinic.custody`.
     pub fn handover(&self, name: &str, now: &str) {
         let vault = format!("{name}.kura");
-        ok(self.kura().env("KURA_NOW", now).args([
-            "custody",
-            "add",
-            &vault,
-            "--event",
-            "handover",
-            "-i",
-            "clinic.key",
-        ]));
+        self.record(name, "handover", "clinic.key", now, &[]);
         std::fs::copy(
             self.path(&format!("{vault}.custody")),
             self.path(&format!("{name}.clinic.custody")),
         )
         .expect("copy of the log");
+    }
+
+    /// Adds an `event` record to `NAME.kura`'s custody log, signed with
+    /// `key` at `now` (`extra`: more `custody add` options, like `--note`).
+    pub fn record(&self, name: &str, event: &str, key: &str, now: &str, extra: &[&str]) {
+        ok(self
+            .kura()
+            .env("KURA_NOW", now)
+            .args(["custody", "add", &format!("{name}.kura"), "--event", event, "-i", key])
+            .args(extra));
+    }
+
+    /// `kura certificate verify CERT --custody CUSTODY --signers SIGNERS`.
+    pub fn verify_certificate(&self, cert: &Path, custody: &str, signers: &str) -> Output {
+        self.kura()
+            .args(["certificate", "verify", "--custody", custody, "--signers", signers])
+            .arg(cert)
+            .output()
+            .expect("kura runs")
+    }
+
+    /// Writes the allowed_signers file `file`: the engineer's key, with
+    /// `engineer_options` (like `valid-before="…"`) if not empty, and the
+    /// clinic's.
+    pub fn write_signers(&self, file: &str, engineer_options: &str) {
+        let eng = self.read("engineer.key.pub");
+        let cli = self.read("clinic.key.pub");
+        let options = if engineer_options.is_empty() {
+            String::new()
+        } else {
+            format!("{engineer_options} ")
+        };
+        self.write(
+            file,
+            &format!(
+                "engineer@vendor.example {options}{}\nclinic@clinic.example {}\n",
+                eng.trim(),
+                cli.trim()
+            ),
+        );
     }
 
     /// The engineer certifies the deletion of `NAME.kura` (its return if

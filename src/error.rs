@@ -1,9 +1,13 @@
 //! One error type for all of kura, mapping to documented exit codes
-//! (docs/EXIT-CODES.md). Every error carries a message id and arguments so
-//! that the CLI can render it in the user's language (see `i18n`).
+//! (docs/EXIT-CODES.md). Every error carries a message id and arguments, and
+//! is put into words only where it is shown: [`Error::message`] in the
+//! user's language (the command line), `Display` in English. An argument
+//! may itself be a message id or another error, which are rendered in the
+//! same language then; the error that caused it is kept as its `source()`.
 
 use std::fmt;
 use std::io;
+use std::sync::Arc;
 
 /// What kind of failure happened; decides the process exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,7 +86,20 @@ impl Kind {
 pub struct Error {
     pub kind: Kind,
     pub id: &'static str,
+    /// Arguments given as text.
     pub args: Vec<(&'static str, String)>,
+    /// Arguments rendered in the reader's language: a message id, or the
+    /// error that stopped a step (see [`Error::arg_msg`], [`Error::arg_error`]).
+    pub(crate) worded: Vec<(&'static str, Worded)>,
+    /// The underlying error, for `source()`.
+    source: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+/// An argument put into words when the message is.
+#[derive(Debug, Clone)]
+pub(crate) enum Worded {
+    Message(&'static str),
+    Error(Box<Error>),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -93,6 +110,8 @@ impl Error {
             kind,
             id,
             args: Vec::new(),
+            worded: Vec::new(),
+            source: None,
         }
     }
 
@@ -102,8 +121,43 @@ impl Error {
         self
     }
 
-    /// An I/O failure while doing `what` on `path`.
-    pub fn io(err: &io::Error, path: impl fmt::Display) -> Self {
+    /// Adds a named argument that is itself a message (its id), worded in
+    /// the language the error is shown in.
+    pub fn arg_msg(mut self, name: &'static str, id: &'static str) -> Self {
+        self.worded.push((name, Worded::Message(id)));
+        self
+    }
+
+    /// Adds a named argument that is another kura error (what stopped a
+    /// step), worded in the language the error is shown in; it is also the
+    /// source.
+    pub fn arg_error(mut self, name: &'static str, inner: Error) -> Self {
+        self.source = Some(Arc::new(inner.clone()));
+        self.worded.push((name, Worded::Error(Box::new(inner))));
+        self
+    }
+
+    /// Keeps `cause` as this error's `source()`.
+    pub fn caused_by(mut self, cause: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Arc::new(cause));
+        self
+    }
+
+    /// The arguments as the message shows them in `lang`.
+    pub fn words(&self, lang: crate::i18n::Lang) -> Vec<(&'static str, String)> {
+        let mut out = self.args.clone();
+        for (name, w) in &self.worded {
+            let text = match w {
+                Worded::Message(id) => crate::i18n::text(lang, id, &[]),
+                Worded::Error(e) => e.message(lang),
+            };
+            out.push((name, text));
+        }
+        out
+    }
+
+    /// An I/O failure on `path`; `err` is kept as the source.
+    pub fn io(err: io::Error, path: impl fmt::Display) -> Self {
         let id = match err.kind() {
             io::ErrorKind::NotFound => "err-io-not-found",
             io::ErrorKind::PermissionDenied => "err-io-permission",
@@ -115,7 +169,10 @@ impl Error {
             _ => "err-io",
         };
         let kind = if id == "err-io-exists" { Kind::Exists } else { Kind::Io };
-        Error::new(kind, id).arg("path", path).arg("detail", err)
+        Error::new(kind, id)
+            .arg("path", path)
+            .arg("detail", &err)
+            .caused_by(err)
     }
 
     pub fn internal(detail: impl fmt::Display) -> Self {
@@ -128,7 +185,8 @@ impl Error {
 
     /// The message in the given language.
     pub fn message(&self, lang: crate::i18n::Lang) -> String {
-        let args: Vec<(&str, &str)> = self.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let words = self.words(lang);
+        let args: Vec<(&str, &str)> = words.iter().map(|(k, v)| (*k, v.as_str())).collect();
         crate::i18n::text(lang, self.id, &args)
     }
 }
@@ -139,7 +197,11 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
 
 /// Attaches a path to an `io::Result`.
 pub trait IoContext<T> {
@@ -159,7 +221,7 @@ pub fn io_or_inner(e: io::Error, path: impl fmt::Display) -> Error {
         let inner = e.into_inner().expect("checked above");
         return *inner.downcast::<Error>().expect("checked above");
     }
-    Error::io(&e, path)
+    Error::io(e, path)
 }
 
 /// Wraps a kura error into an `io::Error` so it can cross `Read`/`Write`.

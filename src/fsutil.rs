@@ -113,7 +113,7 @@ impl AtomicFile {
             if e.error.kind() == std::io::ErrorKind::AlreadyExists {
                 Error::new(Kind::Exists, "err-output-exists").arg("path", dest.display())
             } else {
-                Error::io(&e.error, dest.display())
+                Error::io(e.error, dest.display())
             }
         })?;
         fsync_dir(&parent_dir(&dest))

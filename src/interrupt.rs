@@ -5,7 +5,8 @@
 //! thread) marks the process as stopping; the streams that carry a vault in
 //! and out ([`requested`] is checked by `vault::volumes`) then fail, and the
 //! command unwinds through its ordinary error path, which removes what it
-//! had started. The command line reports the interruption (exit 130).
+//! had started. The command line reports the interruption (exit 130); this
+//! module never prints.
 //!
 //! Short steps that must not be cut in half run as a [`Critical`] section:
 //! moving extracted files into place together with the custody record of
@@ -149,16 +150,6 @@ fn nothing_pending() -> bool {
     PENDING.lock().map(|p| p.is_empty()).unwrap_or(true) && CRITICAL.load(SeqCst) == 0
 }
 
-static ANNOUNCED: AtomicBool = AtomicBool::new(false);
-
-/// Prints the one line saying kura was interrupted (once per process).
-pub fn announce() {
-    use std::io::Write;
-    if !ANNOUNCED.swap(true, SeqCst) {
-        let _ = writeln!(std::io::stderr(), "kura: {}", crate::i18n::t("err-interrupted", &[]));
-    }
-}
-
 /// Gives the terminal its echo back, in case the signal came while a
 /// passphrase was being typed.
 fn restore_terminal() {
@@ -178,9 +169,10 @@ fn restore_terminal() {
 /// Called on Ctrl-C or SIGTERM (from the handler thread). Asks the command
 /// to stop and lets it unwind through its own error path (it then exits
 /// with 130 itself). If nothing was under way, or the command has not
-/// finished after a grace period, removes the registered paths and exits
-/// with 130 here.
-pub fn on_signal() {
+/// finished after a grace period, removes the registered paths, calls
+/// `announce` (the command line says it was interrupted) and exits with
+/// 130 here.
+pub fn on_signal(announce: impl FnOnce()) {
     STOP.store(true, SeqCst);
     if !nothing_pending() {
         let start = Instant::now();

@@ -12,12 +12,19 @@
 //! - [`guard`]: the medium a path is on (removable, network, FAT) and the
 //!   rules that depend on it;
 //! - [`i18n`]: Japanese and English messages;
+//! - [`custodian`]: the operations that leave evidence (pack, verify,
+//!   extract, certify), each run together with its custody record;
 //! - [`error`]: one error type with documented exit codes;
-//! - [`cli`]: the thin command-line layer.
+//! - [`naming`] and [`units`]: leaves every module may use (where a vault's
+//!   files are; sizes as people read them).
+//!
+//! The command line is not part of the library: it lives in the `kura`
+//! binary (`src/main.rs`, `src/cli/`), which the library cannot see.
+//! docs/ARCHITECTURE.md draws the layers and which way they depend.
 
 pub mod certificate;
-pub mod cli;
 pub mod clock;
+pub mod custodian;
 pub mod custody;
 pub mod error;
 pub mod fsutil;
@@ -27,6 +34,8 @@ pub mod incident;
 pub mod interrupt;
 pub mod keys;
 pub mod ledger;
+pub mod naming;
+pub mod units;
 pub mod vault;
 
 pub use error::{Error, Kind, Result};

@@ -176,13 +176,13 @@ fn reports_are_in_japanese_and_times_in_the_local_zone() {
     // Events read in Japanese, and the columns line up: every row's time
     // starts in the same column as the header's.
     assert!(table.contains("作成"), "{table}");
-    let col = |line: &str| kura::cli::table::width(&line[..line.find("2026").unwrap_or(0)]);
+    let col = |line: &str| unicode_width::UnicodeWidthStr::width(&line[..line.find("2026").unwrap_or(0)]);
     let rows: Vec<&str> = table.lines().skip(1).filter(|l| l.contains("2026")).collect();
     assert!(!rows.is_empty());
     for r in &rows {
         assert_eq!(col(r), col(rows[0]), "{table}");
     }
     let header = table.lines().next().unwrap();
-    let event_col = |line: &str, word: &str| kura::cli::table::width(&line[..line.find(word).unwrap()]);
+    let event_col = |line: &str, word: &str| unicode_width::UnicodeWidthStr::width(&line[..line.find(word).unwrap()]);
     assert_eq!(event_col(header, "事象"), event_col(rows[0], "作成"), "{table}");
 }

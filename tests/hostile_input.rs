@@ -22,9 +22,9 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use common::*;
+use kura::custodian::{self, ExtractRequest, KeySource, OpenRequest};
 use kura::keys::identity::load_signing_key;
 use kura::keys::{AllowedSigners, Identities, PassphraseSource, Recipients, SigningKey};
-use kura::vault::open::{self, OpenRequest};
 use kura::vault::receipt::Ciphertext;
 use kura::vault::{Manifest, Receipt};
 
@@ -293,14 +293,6 @@ fn text_parsers_survive_random_and_mutated_input() {
         let m = kura::guard::linux::parse_mountinfo(&text(b));
         let _ = kura::guard::linux::mount_of(&m, Path::new("/tmp/x"));
     });
-    fuzz(
-        "split-size",
-        &[b"2G".to_vec(), b"700MiB".to_vec(), b"1.5T".to_vec()],
-        3000,
-        |b| {
-            let _ = kura::vault::volumes::parse_size(&text(b));
-        },
-    );
 }
 
 /// A real certificate to mutate.
@@ -363,17 +355,25 @@ fn the_archive_reader_survives_mutated_archives() {
             s.receipt.total_size,
         );
         let custody = custody_of(&vault);
-        let req = OpenRequest {
+        let req = || OpenRequest {
             vault: &vault,
             custody: &custody,
-            identities: &ids,
+            keys: KeySource::Loaded(&ids),
             signers: None,
         };
         let dest = fx.path(&format!("dest{round}"));
+        let probe = kura::guard::system();
+        let to_dest = ExtractRequest {
+            open: req(),
+            dest: &dest,
+            force: false,
+            allow: kura::guard::Allow::default(),
+            probe: probe.as_ref(),
+        };
         let result = catch_unwind(AssertUnwindSafe(|| {
-            let _ = open::verify(&req, &|_| {});
+            let _ = custodian::verify(&req(), &|_| {});
             if round % 8 == 0 {
-                if let Err(_e) = open::extract(&req, &dest, false, &|_| {}) {
+                if let Err(_e) = custodian::extract(&to_dest, &|_| {}) {
                     assert_absent_or_empty(&dest);
                 }
             }

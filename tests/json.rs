@@ -225,32 +225,3 @@ fn nothing_waits_for_a_passphrase_without_a_terminal() {
     assert_eq!(e["id"], "err-passphrase-unavailable");
     assert!(!desk.path("x.kura").exists());
 }
-
-#[test]
-fn every_command_is_documented_in_the_json_schema() {
-    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/JSON.md")).expect("docs/JSON.md");
-    let cmd = kura::cli::help::command(kura::i18n::Lang::En);
-    let mut missing = Vec::new();
-    for path in leaves(&cmd, &mut Vec::new()) {
-        let heading = format!("### `kura {path}`");
-        if !doc.contains(&heading) {
-            missing.push(heading);
-        }
-    }
-    assert!(missing.is_empty(), "docs/JSON.md lacks: {missing:?}");
-}
-
-/// The commands that run (no subcommands of their own), as "custody add".
-fn leaves(cmd: &clap::Command, path: &mut Vec<String>) -> Vec<String> {
-    let subs: Vec<&clap::Command> = cmd.get_subcommands().filter(|s| s.get_name() != "help").collect();
-    if subs.is_empty() {
-        return vec![path.join(" ")];
-    }
-    let mut out = Vec::new();
-    for s in subs {
-        path.push(s.get_name().to_string());
-        out.extend(leaves(s, path));
-        path.pop();
-    }
-    out
-}

@@ -9,22 +9,28 @@ use std::process::Command;
 
 use common::*;
 
-/// Every command path below kura, as "custody add" (clap's `help` aside).
+/// Every command path below kura, as "custody add" (clap's `help` aside),
+/// read from the "Commands:" sections of `kura … --help`.
 fn command_paths() -> Vec<String> {
-    fn walk(cmd: &clap::Command, path: &mut Vec<String>, out: &mut Vec<String>) {
-        for s in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
-            path.push(s.get_name().to_string());
+    fn walk(path: &mut Vec<String>, out: &mut Vec<String>) {
+        let help = stdout(kura().args(["--lang", "en"]).args(path.iter()).arg("--help"));
+        let subs: Vec<String> = help
+            .lines()
+            .skip_while(|l| l.trim() != "Commands:")
+            .skip(1)
+            .take_while(|l| !l.trim().is_empty())
+            .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+            .filter(|name| name != "help")
+            .collect();
+        for s in subs {
+            path.push(s);
             out.push(path.join(" "));
-            walk(s, path, out);
+            walk(path, out);
             path.pop();
         }
     }
     let mut out = Vec::new();
-    walk(
-        &kura::cli::help::command(kura::i18n::Lang::En),
-        &mut Vec::new(),
-        &mut out,
-    );
+    walk(&mut Vec::new(), &mut out);
     assert!(out.len() > 10, "{out:?}");
     out
 }

@@ -9,11 +9,11 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     };
     let (vault, custody) = kura_fuzz::seal(plain, compressed);
     let b = kura_fuzz::bench();
-    let req = kura::vault::open::OpenRequest {
+    let req = kura::custodian::OpenRequest {
         vault: &vault,
         custody: &custody,
-        identities: &b.identities,
+        keys: kura::custodian::KeySource::Loaded(&b.identities),
         signers: None,
     };
-    let _ = kura::vault::open::verify(&req, &|_| {});
+    let _ = kura::custodian::verify(&req, &|_| {});
 });

@@ -138,7 +138,7 @@ fn bytes_and_files(size: u64, files: u64) -> String {
         "msg-html-contents-value",
         &[
             ("files", &files.to_string()),
-            ("size", &crate::cli::bytes(size)),
+            ("size", &crate::units::bytes(size)),
             ("bytes", &size.to_string()),
         ],
     )
@@ -441,7 +441,7 @@ pub fn html(page: &Page) -> String {
                     "{}<br>{}",
                     esc(&format!(
                         "{} ({} B)",
-                        crate::cli::bytes(c.vault.ciphertext.size),
+                        crate::units::bytes(c.vault.ciphertext.size),
                         c.vault.ciphertext.size
                     )),
                     mono(&c.vault.ciphertext.blake3)

@@ -62,13 +62,15 @@ fn embedded_chain(c: &Certificate) -> Result<Chain> {
     text.push('\n');
     let chain = custody::verify_text(&text).map_err(|e| {
         if e.id == "err-custody-bad-record" {
+            // The same record number and reason, said of the certificate.
             let mut out = Error::new(Kind::Integrity, "err-cert-chain-broken");
-            out.args = e.args;
-            out
+            out.args = e.args.clone();
+            out.worded = e.worded.clone();
+            out.caused_by(e)
         } else {
             Error::new(Kind::Integrity, "err-cert-chain-broken")
                 .arg("n", 0)
-                .arg("why", e.message(crate::i18n::lang()))
+                .arg_error("why", e)
         }
     })?;
     if chain.lines != c.custody.lines || chain.lines.len() as u64 != c.custody.records || chain.head() != c.custody.head

@@ -6,10 +6,10 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 
 use super::{bytes, t, Report};
-use crate::certificate::{self, model, Verified};
-use crate::clock;
-use crate::error::Result;
-use crate::i18n;
+use kura::certificate::{self, model, Verified};
+use kura::clock;
+use kura::error::Result;
+use kura::i18n;
 
 #[derive(Subcommand, Debug)]
 pub enum CertificateCommand {

@@ -7,9 +7,10 @@ use clap::Args;
 use serde_json::json;
 
 use super::{bytes, t, Report};
-use crate::certificate::{self, model, Action, CertifyRequest};
-use crate::error::{Error, Kind, Result};
-use crate::vault::format::custody_path;
+use kura::certificate::{model, Action};
+use kura::custodian::{self, CertifyRequest};
+use kura::error::{Error, Kind, Result};
+use kura::naming::custody_path;
 
 #[derive(Args, Debug)]
 #[command(after_help = "The certificate can be checked with OpenSSH alone:\n  \
@@ -58,16 +59,10 @@ pub fn run(a: CertifyArgs) -> Result<Report> {
         (None, true) => (Action::Returned, a.destroy.clone()),
         _ => return Err(Error::new(Kind::Usage, "err-certify-action")),
     };
-    let pass = crate::keys::PassphraseSource::new(a.passphrase_file.clone());
-    let signer = crate::keys::identity::load_signing_key(&a.identity, &pass)?;
-    let custody = a.custody.clone().unwrap_or_else(|| {
-        if crate::vault::volumes::is_split(&a.vault) {
-            crate::vault::volumes::split_custody_path(&a.vault)
-        } else {
-            custody_path(&a.vault)
-        }
-    });
-    let issued = certificate::certify(&CertifyRequest {
+    let pass = kura::keys::PassphraseSource::new(a.passphrase_file.clone());
+    let signer = kura::keys::identity::load_signing_key(&a.identity, &pass)?;
+    let custody = a.custody.clone().unwrap_or_else(|| custody_path(&a.vault));
+    let issued = custodian::certify(&CertifyRequest {
         vault: &a.vault,
         custody: &custody,
         action,

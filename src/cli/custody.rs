@@ -7,10 +7,10 @@ use serde_json::json;
 
 use super::table::pad;
 use super::{t, Report};
-use crate::clock;
-use crate::custody::{self, NewEvent};
-use crate::error::Result;
-use crate::keys::AllowedSigners;
+use kura::clock;
+use kura::custody::{self, NewEvent};
+use kura::error::Result;
+use kura::keys::AllowedSigners;
 
 #[derive(Subcommand, Debug)]
 pub enum CustodyCommand {
@@ -72,8 +72,8 @@ pub fn run(c: CustodyCommand) -> Result<Report> {
 
 fn add(a: AddArgs) -> Result<Report> {
     let path = custody::log_path(&a.vault);
-    let pass = crate::keys::PassphraseSource::new(a.passphrase_file.clone());
-    let signer = crate::keys::identity::load_signing_key(&a.identity, &pass)?;
+    let pass = kura::keys::PassphraseSource::new(a.passphrase_file.clone());
+    let signer = kura::keys::identity::load_signing_key(&a.identity, &pass)?;
     let ev = NewEvent {
         event: a.event.clone(),
         note: a.note.clone(),
@@ -171,5 +171,5 @@ fn verify(a: VerifyLogArgs) -> Result<Report> {
 /// An event as people read it in their language (the log itself keeps the
 /// language-neutral name, as does `--json`).
 pub fn event_label(event: &str) -> String {
-    crate::i18n::lookup(crate::i18n::lang(), &format!("msg-event-{event}")).unwrap_or_else(|| event.to_string())
+    kura::i18n::lookup(kura::i18n::lang(), &format!("msg-event-{event}")).unwrap_or_else(|| event.to_string())
 }

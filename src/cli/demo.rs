@@ -9,7 +9,7 @@ use clap::Args;
 use serde_json::json;
 
 use super::{t, Report};
-use crate::error::{Error, IoContext, Kind, Result};
+use kura::error::{Error, IoContext, Kind, Result};
 
 #[derive(Args, Debug)]
 pub struct DemoArgs {
@@ -82,13 +82,13 @@ impl Demo {
         self.lines.push(cmdline);
         // Every step speaks the demo's language, whatever the locale says.
         let out = Command::new(&self.exe)
-            .args(["--lang", crate::i18n::lang().code()])
+            .args(["--lang", kura::i18n::lang().code()])
             .args(args)
             .current_dir(&self.dir)
             .env("KURA_PASSPHRASE_FILE", "")
             .stdin(std::process::Stdio::null())
             .output()
-            .map_err(|e| Error::io(&e, self.exe.display()))?;
+            .map_err(|e| Error::io(e, self.exe.display()))?;
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         if !stdout.is_empty() {
@@ -116,7 +116,7 @@ pub fn run(a: DemoArgs) -> Result<Report> {
             tmp.path().to_path_buf()
         }
     };
-    let exe = std::env::current_exe().map_err(|e| Error::io(&e, "kura"))?;
+    let exe = std::env::current_exe().map_err(|e| Error::io(e, "kura"))?;
     commentary(&t("msg-demo-intro", &[("dir", &dir.display().to_string())]));
     write_dummy_export(&dir.join("export"))?;
     let mut d = Demo {
@@ -157,7 +157,7 @@ pub fn run(a: DemoArgs) -> Result<Report> {
     fs::write(dir.join("allowed_signers"), signers).at("allowed_signers")?;
     let recipients = format!("# who may open the vault\n{}\n{}\n", eng.trim(), cli.trim());
     fs::write(dir.join("recipients.txt"), recipients).at("recipients.txt")?;
-    let delete_by = (crate::clock::today() + chrono::Days::new(14))
+    let delete_by = (kura::clock::today() + chrono::Days::new(14))
         .format("%Y-%m-%d")
         .to_string();
     d.run(

@@ -7,10 +7,9 @@ use clap::Args;
 use super::progress::Progress;
 use super::verify::{describe, expected_size, json_of};
 use super::{t, IdentityArgs, Report};
-use crate::error::Result;
-use crate::keys::AllowedSigners;
-use crate::vault::format::custody_path;
-use crate::vault::open::{self, OpenRequest};
+use kura::custodian::{self, ExtractRequest, KeySource, OpenRequest};
+use kura::error::Result;
+use kura::naming::custody_path;
 
 #[derive(Args, Debug)]
 pub struct ExtractArgs {
@@ -43,39 +42,27 @@ pub struct ExtractArgs {
 
 pub fn run(a: ExtractArgs) -> Result<Report> {
     let custody = a.custody.clone().unwrap_or_else(|| custody_path(&a.vault));
-    let allow = crate::guard::Allow {
+    let allow = kura::guard::Allow {
         removable: a.allow_removable,
         network: a.allow_network,
         key_with_vault: a.allow_key_with_vault,
     };
-    // What the receipt says is coming (a receipt declaring a bomb is refused
-    // as such, not as a lack of space).
-    let need = match crate::custody::read(&custody) {
-        Ok(c) => {
-            crate::vault::bounds::check_receipt(&c.receipt)?;
-            Some((c.receipt.total_size, c.receipt.file_count))
-        }
-        Err(_) => None,
-    };
-    crate::guard::extract_rules(&a.vault, &a.dest, &a.id.identity, allow, need)?;
-    let ids = a.id.load()?;
-    let signers = a.signers.as_deref().map(AllowedSigners::load).transpose()?;
-    let req = OpenRequest {
-        vault: &a.vault,
-        custody: &custody,
-        identities: &ids,
-        signers: signers.as_ref(),
+    let passphrase = a.id.passphrase();
+    let probe = kura::guard::system();
+    let req = ExtractRequest {
+        open: OpenRequest {
+            vault: &a.vault,
+            custody: &custody,
+            keys: KeySource::Files(a.id.keys(&passphrase)),
+            signers: a.signers.as_deref(),
+        },
+        dest: &a.dest,
+        force: a.force,
+        allow,
+        probe: probe.as_ref(),
     };
     let progress = Progress::new("msg-progress-extract", expected_size(&custody));
-    let overrides: Vec<&str> = [
-        (a.allow_removable, "allow-removable"),
-        (a.allow_network, "allow-network"),
-        (a.allow_key_with_vault, "allow-key-with-vault"),
-    ]
-    .into_iter()
-    .filter_map(|(on, name)| on.then_some(name))
-    .collect();
-    let opened = open::extract_with(&req, &a.dest, a.force, &overrides, &|n| progress.set(n))?;
+    let opened = custodian::extract(&req, &|n| progress.set(n))?;
     drop(progress);
     let mut rep = Report::new(json_of(&opened));
     describe(&opened, &mut rep);

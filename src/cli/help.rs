@@ -29,8 +29,8 @@ use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Arg, CommandFactory};
 
 use super::Cli;
-use crate::error::{Error, Kind};
-use crate::i18n::{self, Lang};
+use kura::error::{Error, Kind};
+use kura::i18n::{self, Lang};
 
 /// The clap-generated `help` subcommand and its shared texts.
 const HELP_COMMAND: &str = "help";
@@ -187,12 +187,14 @@ fn localize(mut cmd: clap::Command, path: &[String], lang: Lang, in_help: bool) 
 
 /// Every message id the help of `cmd` needs: (where, candidate ids). For the
 /// catalog test.
-pub fn required_ids(cmd: &clap::Command) -> Vec<(String, Vec<String>)> {
+#[cfg(test)]
+fn required_ids(cmd: &clap::Command) -> Vec<(String, Vec<String>)> {
     let mut out = Vec::new();
     collect(cmd, &[], &mut out);
     out
 }
 
+#[cfg(test)]
 fn collect(cmd: &clap::Command, path: &[String], out: &mut Vec<(String, Vec<String>)>) {
     let p = prefix(path);
     let at = |what: &str| format!("kura {} {what}", path.join(" "));
@@ -371,5 +373,34 @@ mod tests {
         assert_eq!(err.id, "err-usage-unknown-arg");
         assert_eq!(err.exit_code(), 2);
         assert!(err.args.iter().any(|(k, v)| *k == "arg" && v == "--nonsense"));
+    }
+
+    #[test]
+    fn every_command_is_documented_in_the_json_schema() {
+        let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/JSON.md")).expect("docs/JSON.md");
+        let cmd = command(Lang::En);
+        let mut missing = Vec::new();
+        for path in leaves(&cmd, &mut Vec::new()) {
+            let heading = format!("### `kura {path}`");
+            if !doc.contains(&heading) {
+                missing.push(heading);
+            }
+        }
+        assert!(missing.is_empty(), "docs/JSON.md lacks: {missing:?}");
+    }
+
+    /// The commands that run (no subcommands of their own), as "custody add".
+    fn leaves(cmd: &clap::Command, path: &mut Vec<String>) -> Vec<String> {
+        let subs: Vec<&clap::Command> = cmd.get_subcommands().filter(|s| s.get_name() != "help").collect();
+        if subs.is_empty() {
+            return vec![path.join(" ")];
+        }
+        let mut out = Vec::new();
+        for s in subs {
+            path.push(s.get_name().to_string());
+            out.extend(leaves(s, path));
+            path.pop();
+        }
+        out
     }
 }

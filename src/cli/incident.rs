@@ -9,11 +9,11 @@ use serde_json::json;
 use super::ledger::LedgerPath;
 use super::table::cell;
 use super::{bytes, t, Report};
-use crate::clock;
-use crate::custody::{self, Chain, NewEvent};
-use crate::error::{Error, Kind, Result};
-use crate::incident::{Event, Facts};
-use crate::keys::{AllowedSigners, KeyInfo, PassphraseSource};
+use kura::clock;
+use kura::custody::{self, Chain, NewEvent};
+use kura::error::{Error, Kind, Result};
+use kura::incident::{Event, Facts};
+use kura::keys::{AllowedSigners, KeyInfo, PassphraseSource};
 
 #[derive(Args, Debug)]
 #[command(
@@ -108,7 +108,7 @@ pub fn run(a: IncidentArgs) -> Result<Report> {
     }
     let mut recorded = None;
     if let (Some(key), Some(path)) = (&a.identity, &path) {
-        let signer = crate::keys::identity::load_signing_key(key, &PassphraseSource::new(a.passphrase_file.clone()))?;
+        let signer = kura::keys::identity::load_signing_key(key, &PassphraseSource::new(a.passphrase_file.clone()))?;
         let mut ev = NewEvent::new("lost").detail("discovered", discovered.format("%Y-%m-%d").to_string());
         ev.note = a.note.clone();
         let rec = custody::append(path, ev, &signer, clock::now())?;

@@ -6,10 +6,10 @@ use clap::Args;
 use serde_json::json;
 
 use super::{bytes, t, Report};
-use crate::clock;
-use crate::error::{Error, Kind, Result};
-use crate::vault::format::custody_path;
-use crate::vault::volumes;
+use kura::clock;
+use kura::error::{Error, Kind, Result};
+use kura::naming::custody_path;
+use kura::vault::volumes;
 
 #[derive(Args, Debug)]
 pub struct InspectArgs {
@@ -22,7 +22,7 @@ pub struct InspectArgs {
 
 pub fn run(a: InspectArgs) -> Result<Report> {
     let custody = a.custody.clone().unwrap_or_else(|| custody_path(&a.vault));
-    let chain = crate::custody::read(&custody)?;
+    let chain = kura::custody::read(&custody)?;
     let r = &chain.receipt;
     let today = clock::today();
     let overdue = r.overdue(today);

@@ -7,8 +7,8 @@ use clap::Args;
 use serde_json::json;
 
 use super::{t, Report};
-use crate::error::{Error, Kind, Result};
-use crate::keys::{PassphraseSource, SigningKey};
+use kura::error::{Error, Kind, Result};
+use kura::keys::{PassphraseSource, SigningKey};
 
 #[derive(Args, Debug)]
 pub struct KeygenArgs {
@@ -48,22 +48,22 @@ fn write_new(path: &std::path::Path, bytes: &[u8], mode: u32) -> Result<()> {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             Error::new(Kind::Exists, "err-output-exists").arg("path", path.display())
         } else {
-            Error::io(&e, path.display())
+            Error::io(e, path.display())
         }
     })?;
     let res = f.write_all(bytes).and_then(|_| f.sync_all());
     if let Err(e) = res {
         drop(f);
         let _ = std::fs::remove_file(path);
-        return Err(Error::io(&e, path.display()));
+        return Err(Error::io(e, path.display()));
     }
     Ok(())
 }
 
 pub fn run(a: KeygenArgs) -> Result<Report> {
     let pub_path = PathBuf::from(format!("{}.pub", a.output.display()));
-    crate::fsutil::check_clobber(&a.output, false)?;
-    crate::fsutil::check_clobber(&pub_path, false)?;
+    kura::fsutil::check_clobber(&a.output, false)?;
+    kura::fsutil::check_clobber(&pub_path, false)?;
     let comment = a.comment.clone().unwrap_or_else(default_comment);
     let passphrase = if a.no_passphrase {
         None
@@ -78,7 +78,7 @@ pub fn run(a: KeygenArgs) -> Result<Report> {
         let _ = std::fs::remove_file(&a.output);
         return Err(e);
     }
-    crate::fsutil::fsync_dir(&crate::fsutil::parent_dir(&a.output))?;
+    kura::fsutil::fsync_dir(&kura::fsutil::parent_dir(&a.output))?;
     let info = key.info();
     let path = a.output.display().to_string();
     Ok(Report::new(json!({

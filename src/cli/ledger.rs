@@ -7,11 +7,11 @@ use serde_json::{json, Value};
 
 use super::table::cell;
 use super::{t, Report};
-use crate::clock;
-use crate::custody;
-use crate::error::{Error, Kind, Result};
-use crate::keys::AllowedSigners;
-use crate::ledger::{self, Closed, Closure, Entry, Ledger, Registered, Status};
+use kura::clock;
+use kura::custody;
+use kura::error::{Error, Kind, Result};
+use kura::keys::AllowedSigners;
+use kura::ledger::{self, Closed, Closure, Entry, Ledger, Registered, Status};
 
 #[derive(Subcommand, Debug)]
 pub enum LedgerCommand {
@@ -84,16 +84,16 @@ pub fn run(c: LedgerCommand) -> Result<Report> {
 /// hand-over (not against anything the engineer sends along), then closes
 /// the entry.
 fn close(a: CloseArgs) -> Result<Report> {
-    let (bytes, sig) = crate::certificate::verify::read_signed(&a.certificate, a.sig.as_deref())?;
+    let (bytes, sig) = kura::certificate::verify::read_signed(&a.certificate, a.sig.as_deref())?;
     let signers = AllowedSigners::load(&a.signers)?;
-    let cert = crate::certificate::Certificate::parse(&bytes)?;
+    let cert = kura::certificate::Certificate::parse(&bytes)?;
     let vault_id = cert.vault.vault_id.clone();
     let mut db = a.ledger.open()?;
     let text = db
         .custody_text(&vault_id)?
         .ok_or_else(|| Error::new(Kind::Refused, "err-ledger-unknown").arg("id", &vault_id))?;
     let copy = custody::verify_text(&text)?;
-    let v = crate::certificate::verify(&bytes, &sig, &copy, &signers)?;
+    let v = kura::certificate::verify(&bytes, &sig, &copy, &signers)?;
     let c = &v.certificate;
     let issuer = if c.issuer.key.comment.is_empty() {
         c.issuer.key.fingerprint.clone()

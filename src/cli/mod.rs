@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use serde_json::Value;
 
-use crate::error::{Error, Kind, Result};
-use crate::i18n::{self, Lang};
+use kura::error::{Error, Kind, Result};
+use kura::i18n::{self, Lang};
+pub use kura::units::bytes;
 
 pub mod certificate;
 pub mod certify;
@@ -24,6 +25,7 @@ pub mod pack;
 pub mod progress;
 pub mod render;
 pub mod shell;
+pub mod size;
 pub mod table;
 pub mod verify;
 
@@ -98,23 +100,16 @@ pub struct IdentityArgs {
 }
 
 impl IdentityArgs {
-    pub fn passphrase(&self) -> crate::keys::PassphraseSource {
-        crate::keys::PassphraseSource::new(self.passphrase_file.clone())
+    pub fn passphrase(&self) -> kura::keys::PassphraseSource {
+        kura::keys::PassphraseSource::new(self.passphrase_file.clone())
     }
 
-    pub fn load(&self) -> Result<crate::keys::Identities> {
-        if self.identity.is_empty() {
-            return Err(Error::new(Kind::Usage, "err-need-identity"));
+    /// The key files, read by the operation once its checks have passed.
+    pub fn keys<'a>(&'a self, passphrase: &'a kura::keys::PassphraseSource) -> kura::custodian::Keys<'a> {
+        kura::custodian::Keys {
+            paths: &self.identity,
+            passphrase,
         }
-        crate::keys::Identities::load(&self.identity, &self.passphrase())
-    }
-
-    pub fn signer(&self) -> Result<crate::keys::SigningKey> {
-        let first = self
-            .identity
-            .first()
-            .ok_or_else(|| Error::new(Kind::Usage, "err-need-identity"))?;
-        crate::keys::identity::load_signing_key(first, &self.passphrase())
     }
 }
 
@@ -145,22 +140,6 @@ pub fn t(id: &str, args: &[(&str, &str)]) -> String {
     i18n::t(id, args)
 }
 
-/// Human-friendly byte counts.
-pub fn bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
-}
-
 fn run(cli: Cli) -> Result<Report> {
     match cli.command {
         Command::Keygen(a) => keygen::run(a),
@@ -181,9 +160,9 @@ fn run(cli: Cli) -> Result<Report> {
 
 fn error_json(e: &Error, lang: Lang) -> Value {
     let args: serde_json::Map<String, Value> = e
-        .args
-        .iter()
-        .map(|(k, v)| (k.to_string(), Value::String(v.clone())))
+        .words(lang)
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), Value::String(v)))
         .collect();
     serde_json::json!({
         "schema": JSON_SCHEMA,
@@ -269,6 +248,15 @@ fn complain(line: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
+/// Prints the one line saying kura was interrupted (once per process: the
+/// signal handler and the command's own error path may both get here).
+fn announce_interrupt() {
+    static ANNOUNCED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if !ANNOUNCED.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        complain(&format!("kura: {}", t("err-interrupted", &[])));
+    }
+}
+
 /// Runs kura with the process arguments; returns the exit code.
 pub fn main() -> i32 {
     let argv: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
@@ -280,7 +268,7 @@ pub fn main() -> i32 {
         Err(code) => return code,
     };
     let _ = OUTPUT.set((cli.json, cli.quiet));
-    let _ = ctrlc::set_handler(crate::interrupt::on_signal);
+    let _ = ctrlc::set_handler(|| kura::interrupt::on_signal(announce_interrupt));
     let (json, quiet) = (cli.json, cli.quiet);
     match run(cli) {
         Ok(report) => {
@@ -301,15 +289,15 @@ pub fn main() -> i32 {
         Err(e) => {
             // Interrupted: whatever error the stopped stream caused, the
             // cause is the signal, and partial outputs are already gone.
-            let e = if crate::interrupt::requested() {
-                crate::interrupt::error()
+            let e = if kura::interrupt::requested() {
+                kura::interrupt::error()
             } else {
                 e
             };
             if json {
                 say(&error_json(&e, lang).to_string());
             } else if e.kind == Kind::Interrupted {
-                crate::interrupt::announce();
+                announce_interrupt();
             } else {
                 let prefix = i18n::text(lang, "msg-error-prefix", &[]);
                 let msg = e.message(lang).replace('\n', " ");

@@ -7,9 +7,10 @@ use serde_json::json;
 
 use super::progress::Progress;
 use super::{bytes, t, IdentityArgs, Report};
-use crate::error::{Error, Kind, Result};
-use crate::keys::Recipients;
-use crate::vault::pack::{pack, ApprovalInput, PackOptions};
+use kura::custodian::{self, PackRequest};
+use kura::error::{Error, Kind, Result};
+use kura::keys::Recipients;
+use kura::vault::pack::{ApprovalInput, PackOptions};
 
 #[derive(Args, Debug)]
 pub struct PackArgs {
@@ -46,8 +47,8 @@ pub struct PackArgs {
     #[arg(long, short = 'a')]
     pub armor: bool,
     /// zstd compression level, 1 (fastest, the default) to 19 (smallest)
-    #[arg(long, value_name = "N", default_value_t = crate::vault::format::ZSTD_LEVEL as i64,
-          value_parser = clap::value_parser!(i64).range(crate::vault::format::ZSTD_LEVELS))]
+    #[arg(long, value_name = "N", default_value_t = kura::vault::format::ZSTD_LEVEL as i64,
+          value_parser = clap::value_parser!(i64).range(kura::vault::format::ZSTD_LEVELS))]
     pub level: i64,
     /// Write the vault as volumes OUT.kura.001, OUT.kura.002, … of at most SIZE each (2G, 700M), for FAT sticks
     #[arg(long, value_name = "SIZE")]
@@ -70,10 +71,10 @@ fn input_size(paths: &[PathBuf], document: Option<&std::path::Path>) -> Option<u
     if !Progress::wanted() {
         return None;
     }
-    let sources = crate::vault::walk::collect(paths).ok()?;
+    let sources = kura::vault::walk::collect(paths).ok()?;
     let files: u64 = sources
         .iter()
-        .filter(|s| s.entry.kind == crate::vault::EntryKind::File)
+        .filter(|s| s.entry.kind == kura::vault::EntryKind::File)
         .map(|s| s.entry.size)
         .sum();
     let doc = match document {
@@ -91,7 +92,7 @@ pub fn run(a: PackArgs) -> Result<Report> {
         delete_by: a.delete_by.unwrap_or_default(),
         document: a.approval_doc,
     };
-    let now = crate::clock::now();
+    let now = kura::clock::now();
     approval.validate(now.date_naive())?;
     let mut recipients = Recipients::default();
     for (i, r) in a.recipient.iter().enumerate() {
@@ -103,31 +104,31 @@ pub fn run(a: PackArgs) -> Result<Report> {
     if recipients.is_empty() {
         return Err(Error::new(Kind::Usage, "err-no-recipients"));
     }
-    let split = a.split.as_deref().map(crate::vault::volumes::parse_size).transpose()?;
-    let allow = crate::guard::Allow {
+    let split = a.split.as_deref().map(super::size::parse_size).transpose()?;
+    let allow = kura::guard::Allow {
         network: a.allow_network,
         key_with_vault: a.allow_key_with_vault,
         removable: false,
     };
-    crate::guard::pack_rules(&a.output, &a.id.identity, allow)?;
-    let signer = a.id.signer()?;
     let mut opts = PackOptions::new(a.output.clone());
     opts.force = a.force;
     opts.armor = a.armor;
     opts.level = a.level as i32;
-    opts.overrides = [
-        (a.allow_network, "allow-network"),
-        (a.allow_key_with_vault, "allow-key-with-vault"),
-    ]
-    .into_iter()
-    .filter(|(on, _)| *on)
-    .map(|(_, name)| name.to_string())
-    .collect();
     opts.split = split;
+    let passphrase = a.id.passphrase();
+    let probe = kura::guard::system();
+    let req = PackRequest {
+        inputs: &a.paths,
+        approval: &approval,
+        opts: &opts,
+        keys: a.id.keys(&passphrase),
+        recipients: &recipients,
+        now,
+        allow,
+        probe: probe.as_ref(),
+    };
     let progress = Progress::new("msg-progress-pack", input_size(&a.paths, approval.document.as_deref()));
-    let packed = pack(&a.paths, &approval, &opts, &signer, &recipients, now, &|n| {
-        progress.set(n)
-    })?;
+    let packed = custodian::pack(&req, &|n| progress.set(n))?;
     drop(progress);
     let r = &packed.receipt;
     let vault = packed.vault.display().to_string();

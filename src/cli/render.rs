@@ -6,12 +6,12 @@ use clap::Args;
 use serde_json::json;
 
 use super::{t, Report};
-use crate::certificate::render::{self, Checked, Fingerprint, Page};
-use crate::certificate::verify::MAX_CERT_BYTES;
-use crate::certificate::{self, Certificate};
-use crate::error::Result;
-use crate::i18n::Lang;
-use crate::keys::AllowedSigners;
+use kura::certificate::render::{self, Checked, Fingerprint, Page};
+use kura::certificate::verify::MAX_CERT_BYTES;
+use kura::certificate::{self, Certificate};
+use kura::error::Result;
+use kura::i18n::Lang;
+use kura::keys::AllowedSigners;
 
 #[derive(Args, Debug)]
 pub struct RenderArgs {
@@ -42,7 +42,7 @@ fn check(a: &RenderArgs, bytes: &[u8]) -> Result<Option<Checked>> {
     };
     // The very bytes the page is made from are the ones verified.
     let sig = certificate::verify::read_signature(&a.certificate, a.sig.as_deref())?;
-    let clinic = crate::custody::read(&crate::custody::log_path(custody))?;
+    let clinic = kura::custody::read(&kura::custody::log_path(custody))?;
     let v = certificate::verify(bytes, &sig, &clinic, &AllowedSigners::load(signers)?)?;
     Ok(Some(Checked {
         verdict_ja: super::certificate::verdict_in(&v, Lang::Ja),
@@ -55,8 +55,8 @@ fn check(a: &RenderArgs, bytes: &[u8]) -> Result<Option<Checked>> {
 }
 
 pub fn run(a: RenderArgs) -> Result<Report> {
-    crate::fsutil::check_clobber(&a.output, a.force)?;
-    let bytes = crate::fsutil::read_bounded(&a.certificate, MAX_CERT_BYTES)?;
+    kura::fsutil::check_clobber(&a.output, a.force)?;
+    let bytes = kura::fsutil::read_bounded(&a.certificate, MAX_CERT_BYTES)?;
     let cert = Certificate::parse(&bytes)?;
     let checked = check(&a, &bytes)?;
     let verified = checked.is_some();
@@ -64,10 +64,10 @@ pub fn run(a: RenderArgs) -> Result<Report> {
         certificate: &cert,
         bytes: &bytes,
         checked,
-        printed_at: crate::clock::rfc3339(&crate::clock::now()),
+        printed_at: kura::clock::rfc3339(&kura::clock::now()),
     };
     let html = render::html(&page);
-    crate::fsutil::write_atomic(&a.output, html.as_bytes(), a.force)?;
+    kura::fsutil::write_atomic(&a.output, html.as_bytes(), a.force)?;
     let fp = Fingerprint::of(&bytes);
     let out = a.output.display().to_string();
     let mut rep = Report::new(json!({

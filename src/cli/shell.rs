@@ -9,8 +9,8 @@ use clap_complete::Shell;
 use serde_json::json;
 
 use super::{help, t, Report};
-use crate::error::{Error, IoContext, Result};
-use crate::i18n;
+use kura::error::{Error, IoContext, Result};
+use kura::i18n;
 
 #[derive(Args, Debug)]
 pub struct CompletionsArgs {
@@ -72,7 +72,7 @@ pub fn man(a: ManArgs) -> Result<Report> {
     for c in &all {
         let (name, roff) = render(c)?;
         let path = dir.join(&name);
-        crate::fsutil::write_atomic(&path, &roff, a.force)?;
+        kura::fsutil::write_atomic(&path, &roff, a.force)?;
         files.push(path.display().to_string());
     }
     let n = files.len().to_string();

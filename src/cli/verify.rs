@@ -7,10 +7,10 @@ use serde_json::json;
 
 use super::progress::Progress;
 use super::{bytes, t, IdentityArgs, Report};
-use crate::error::Result;
-use crate::keys::AllowedSigners;
-use crate::vault::format::custody_path;
-use crate::vault::open::{self, OpenRequest, Opened, Trust};
+use kura::custodian::{self, KeySource, OpenRequest, Opened};
+use kura::error::Result;
+use kura::naming::custody_path;
+use kura::vault::open::Trust;
 
 #[derive(Args, Debug)]
 pub struct VerifyArgs {
@@ -70,21 +70,20 @@ pub fn expected_size(custody: &std::path::Path) -> Option<u64> {
     if !Progress::wanted() {
         return None;
     }
-    crate::custody::read(custody).ok().map(|c| c.receipt.total_size)
+    kura::custody::read(custody).ok().map(|c| c.receipt.total_size)
 }
 
 pub fn run(a: VerifyArgs) -> Result<Report> {
-    let ids = a.id.load()?;
-    let signers = a.signers.as_deref().map(AllowedSigners::load).transpose()?;
     let custody = a.custody.clone().unwrap_or_else(|| custody_path(&a.vault));
+    let passphrase = a.id.passphrase();
     let req = OpenRequest {
         vault: &a.vault,
         custody: &custody,
-        identities: &ids,
-        signers: signers.as_ref(),
+        keys: KeySource::Files(a.id.keys(&passphrase)),
+        signers: a.signers.as_deref(),
     };
     let progress = Progress::new("msg-progress-verify", expected_size(&custody));
-    let opened = open::verify(&req, &|n| progress.set(n))?;
+    let opened = custodian::verify(&req, &|n| progress.set(n))?;
     drop(progress);
     let mut rep = Report::new(json_of(&opened));
     describe(&opened, &mut rep);

@@ -22,7 +22,8 @@ use serde_json::{Map, Value};
 use crate::error::{Error, IoContext, Kind, Result};
 use crate::keys::signature::{self, AllowedSigners, KeyInfo, NS_CUSTODY, NS_RECEIPT};
 use crate::keys::SigningKey;
-use crate::vault::format::{custody_path, CUSTODY_SUFFIX, FORMAT_VERSION};
+use crate::naming::{custody_path, is_split, split_custody_path, CUSTODY_SUFFIX, SPLIT_CUSTODY_SUFFIX};
+use crate::vault::format::FORMAT_VERSION;
 use crate::vault::Receipt;
 
 /// The events a custody record may state.
@@ -129,17 +130,16 @@ pub fn hash_line(line: &str) -> String {
 /// name), else the log beside the vault (`X.kura.custody`, or
 /// `X.kura-custody` for a split vault).
 pub fn log_path(path: &Path) -> PathBuf {
-    use crate::vault::volumes;
     let name = path.to_string_lossy();
-    if name.ends_with(CUSTODY_SUFFIX) || name.ends_with(volumes::SPLIT_CUSTODY_SUFFIX) {
+    if name.ends_with(CUSTODY_SUFFIX) || name.ends_with(SPLIT_CUSTODY_SUFFIX) {
         return path.to_path_buf();
     }
     let beside = custody_path(path);
     if beside.exists() {
         return beside;
     }
-    if volumes::is_split(path) {
-        return volumes::split_custody_path(path);
+    if is_split(path) {
+        return split_custody_path(path);
     }
     // A copy of a log kept under another name (a clinic's "copy.txt"): a
     // log is JSON Lines, so it starts with '{'; a vault never does.
@@ -164,10 +164,10 @@ pub fn host() -> String {
 
 /// "The log is broken at record #n", with the reason (a `msg-custody-why-*`
 /// message id) in the user's language.
-fn bad(seq: usize, why: &str) -> Error {
+fn bad(seq: usize, why: &'static str) -> Error {
     Error::new(Kind::Integrity, "err-custody-bad-record")
         .arg("n", seq)
-        .arg("why", crate::i18n::t(why, &[]))
+        .arg_msg("why", why)
 }
 
 /// Signs a record and returns its line (without newline).
@@ -385,7 +385,7 @@ pub fn append(path: &Path, ev: NewEvent, signer: &SigningKey, now: DateTime<Fixe
         if e.kind() == std::io::ErrorKind::NotFound {
             Error::new(Kind::Io, "err-custody-missing").arg("path", path.display())
         } else {
-            Error::io(&e, path.display())
+            Error::io(e, path.display())
         }
     })?;
     f.lock().at(path.display())?;
@@ -433,7 +433,7 @@ pub fn append(path: &Path, ev: NewEvent, signer: &SigningKey, now: DateTime<Fixe
         // so the log ends where it did.
         let _ = f.set_len(end);
         let _ = f.sync_all();
-        return Err(Error::io(&e, path.display()));
+        return Err(Error::io(e, path.display()));
     }
     Ok(record)
 }

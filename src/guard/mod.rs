@@ -18,7 +18,6 @@
 //! The Linux backend reads from a root directory that tests can point at a
 //! fixture (a `proc/self/mountinfo` and a `sys/` tree); see [`Probe`].
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Kind, Result};
@@ -58,12 +57,6 @@ impl Portable {
             Portable::Card => "msg-portable-card",
             Portable::Platform(_) => "msg-portable-external",
         }
-    }
-}
-
-impl fmt::Display for Portable {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::i18n::t(self.message_id(), &[]))
     }
 }
 
@@ -167,6 +160,21 @@ pub struct Allow {
     pub key_with_vault: bool,
 }
 
+impl Allow {
+    /// The rules overridden, as custody records name them
+    /// (`allow-removable`, `allow-network`, `allow-key-with-vault`).
+    pub fn overrides(&self) -> Vec<&'static str> {
+        [
+            (self.removable, "allow-removable"),
+            (self.network, "allow-network"),
+            (self.key_with_vault, "allow-key-with-vault"),
+        ]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+        .collect()
+    }
+}
+
 fn network_refusal(m: &Medium, what: &Path) -> Error {
     let fs = if m.fs_type.is_empty() {
         "network".to_string()
@@ -199,7 +207,7 @@ pub fn check_extract_dest(probe: &dyn Probe, dest: &Path, allow: Allow) -> Resul
         if !allow.removable {
             return Err(Error::new(Kind::Policy, "err-guard-removable")
                 .arg("path", dest.display())
-                .arg("why", why));
+                .arg_msg("why", why.message_id()));
         }
     }
     Ok(m)
@@ -238,13 +246,13 @@ pub fn check_fat(m: &Medium, out: &Path, estimate: u64, split: Option<u64>) -> R
     }
     match split {
         Some(size) if size > FAT_MAX_FILE => Err(Error::new(Kind::Io, "err-split-over-fat")
-            .arg("size", crate::cli::bytes(size))
+            .arg("size", crate::units::bytes(size))
             .arg("fs", &m.fs_type)),
         Some(_) => Ok(()),
         None if estimate > FAT_MAX_FILE => Err(Error::new(Kind::Io, "err-fat-too-big")
             .arg("path", out.display())
             .arg("fs", &m.fs_type)
-            .arg("size", crate::cli::bytes(estimate))),
+            .arg("size", crate::units::bytes(estimate))),
         None => Ok(()),
     }
 }
@@ -254,41 +262,29 @@ pub fn check_space(m: &Medium, out: &Path, need: u64, input: u64) -> Result<()> 
     match m.free {
         Some(free) if free < need => Err(Error::new(Kind::Io, "err-space-short")
             .arg("path", out.display())
-            .arg("free", crate::cli::bytes(free))
-            .arg("need", crate::cli::bytes(need))
-            .arg("size", crate::cli::bytes(input))),
+            .arg("free", crate::units::bytes(free))
+            .arg("need", crate::units::bytes(need))
+            .arg("size", crate::units::bytes(input))),
         _ => Ok(()),
     }
-}
-
-/// Every rule that applies to `pack`: rule 11 for the output, and the key
-/// kept apart from the vault.
-pub fn pack_rules(output: &Path, keys: &[PathBuf], allow: Allow) -> Result<()> {
-    let probe = system();
-    let m = check_pack_output(probe.as_ref(), output, allow)?;
-    check_key_apart(probe.as_ref(), keys, output, &m, allow)
 }
 
 /// Every rule that applies to `extract`: rules 10 and 11 for DEST, the key
 /// kept apart from the vault, and room in DEST for `need` bytes (the
 /// receipt's total, when known).
 pub fn extract_rules(
+    probe: &dyn Probe,
     vault: &Path,
     dest: &Path,
     keys: &[PathBuf],
     allow: Allow,
     need: Option<(u64, u64)>,
 ) -> Result<()> {
-    let probe = system();
-    let dm = check_extract_dest(probe.as_ref(), dest, allow)?;
+    let dm = check_extract_dest(probe, dest, allow)?;
     // A split vault's first volume stands for the vault.
-    let on_disk = if vault.exists() {
-        vault.to_path_buf()
-    } else {
-        crate::vault::volumes::volume_path(vault, 1)
-    };
+    let on_disk = crate::naming::first_file(vault);
     let vm = probe.medium(&on_disk)?;
-    check_key_apart(probe.as_ref(), keys, vault, &vm, allow)?;
+    check_key_apart(probe, keys, vault, &vm, allow)?;
     if let Some((bytes, files)) = need {
         // Each file takes at least a block of its own.
         let need = bytes.saturating_add(files.saturating_mul(4096));

@@ -95,7 +95,7 @@ pub struct Identities {
 #[cfg(unix)]
 pub fn check_private_permissions(path: &Path) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    let meta = std::fs::metadata(path).map_err(|e| Error::io(&e, path.display()))?;
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(e, path.display()))?;
     if meta.permissions().mode() & 0o077 != 0 && meta.is_file() {
         return Err(Error::new(Kind::Key, "err-key-permissions")
             .arg("path", path.display())

@@ -215,12 +215,12 @@ fn prepare_file(path: &Path) -> Result<()> {
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(&dir).map_err(|e| Error::io(&e, dir.display()))?;
+    builder.create(&dir).map_err(|e| Error::io(e, dir.display()))?;
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(false);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    opts.open(path).map(drop).map_err(|e| Error::io(&e, path.display()))
+    opts.open(path).map(drop).map_err(|e| Error::io(e, path.display()))
 }
 
 impl Ledger {

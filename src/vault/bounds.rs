@@ -39,8 +39,8 @@ pub fn check_receipt(r: &Receipt) -> Result<()> {
     let allowed = r.ciphertext.size.saturating_mul(MAX_RATIO).saturating_add(RATIO_GRACE);
     if r.total_size > allowed {
         return Err(Error::new(Kind::Integrity, "err-vault-bomb")
-            .arg("size", crate::cli::bytes(r.total_size))
-            .arg("csize", crate::cli::bytes(r.ciphertext.size)));
+            .arg("size", crate::units::bytes(r.total_size))
+            .arg("csize", crate::units::bytes(r.ciphertext.size)));
     }
     if r.file_count > MAX_ENTRIES as u64 {
         return Err(oversize("files"));

@@ -12,9 +12,6 @@ pub const MANIFEST_SIG_PATH: &str = ".kura/manifest.json.sig";
 /// Where the written approval document goes (first member, when given).
 pub const APPROVAL_PREFIX: &str = ".kura/approval/";
 
-/// The custody log sits beside the vault with this suffix added.
-pub const CUSTODY_SUFFIX: &str = ".custody";
-
 /// zstd level kura packs with unless told otherwise. Level 1 costs about a
 /// third less CPU than `zstd -3` on a receipt system's text dump for about
 /// 2% more bytes (docs/PERFORMANCE.md); any level decodes the same way.
@@ -33,19 +30,3 @@ pub const MAX_ENTRIES: usize = 1_000_000;
 pub const MAX_PATH_BYTES: usize = 4096;
 /// The largest total of zero padding accepted after the end of the tar.
 pub const MAX_TRAILING_ZEROS: u64 = 1 << 20;
-
-/// The custody log path for a vault path: `x.kura.custody`, or
-/// `x.kura-custody` for a vault split into volumes (see `volumes`).
-pub fn custody_path(vault: &std::path::Path) -> std::path::PathBuf {
-    if super::volumes::is_split(vault) {
-        return super::volumes::split_custody_path(vault);
-    }
-    custody_path_single(vault)
-}
-
-/// The custody log path of a single-file vault: `x.kura.custody`.
-pub fn custody_path_single(vault: &std::path::Path) -> std::path::PathBuf {
-    let mut s = vault.as_os_str().to_os_string();
-    s.push(CUSTODY_SUFFIX);
-    std::path::PathBuf::from(s)
-}

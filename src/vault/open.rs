@@ -1,7 +1,7 @@
 //! The open pipeline, shared by `verify` and `extract`:
 //!
-//! 1. read the custody log beside the vault and verify it (its first record
-//!    holds the signed receipt);
+//! 1. take the receipt the caller read from a verified custody log (the
+//!    vault knows nothing of the log: see `custodian`);
 //! 2. decrypt (age, on its own thread, hashing the ciphertext) → bounded
 //!    queue → decompress (zstd) → read tar, hashing every member; members go
 //!    to a [`Sink`]: nowhere for `verify`, a stage directory inside DEST for
@@ -10,12 +10,13 @@
 //!    manifest and ciphertext match the receipt;
 //! 4. only then (extract) move the staged members into DEST.
 //!
-//! Any failure removes the stage; nothing half-written is left.
+//! Any failure removes the stage; nothing half-written is left. Recording
+//! the operation is the caller's part (`custodian`).
 
 use std::collections::HashSet;
 use std::fs;
 use std::io::{self, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use super::format::{
@@ -26,7 +27,6 @@ use super::manifest::{Entry, EntryKind, Manifest};
 use super::paths::{check_member_path, link_stays_inside};
 use super::pipe::{self, BlockReader, BlockWriter};
 use super::receipt::Receipt;
-use crate::custody::{self, Chain, NewEvent};
 use crate::error::{io_or_inner, Error, IoContext, Kind, Result};
 use crate::keys::signature::{self, NS_MANIFEST};
 use crate::keys::{AllowedSigners, Identities};
@@ -45,12 +45,7 @@ pub enum Trust {
 pub struct Opened {
     pub manifest: Manifest,
     pub receipt: Receipt,
-    pub chain: Chain,
     pub trust: Trust,
-    /// Where the files were put (extract only).
-    pub destination: Option<PathBuf>,
-    /// Whether a custody record was appended (needs an SSH signing key).
-    pub recorded: bool,
 }
 
 /// Blocks of plaintext from the decrypt stage to the tar reader.
@@ -172,11 +167,11 @@ impl<R: Read> Read for Counted<'_, R> {
     }
 }
 
-/// Inputs to [`open`].
+/// Inputs to [`open_into`].
 pub struct OpenRequest<'a> {
     pub vault: &'a Path,
-    /// The custody log (normally the sidecar `VAULT.custody`).
-    pub custody: &'a Path,
+    /// The signed receipt, from the first record of a verified custody log.
+    pub receipt: &'a Receipt,
     pub identities: &'a Identities,
     pub signers: Option<&'a AllowedSigners>,
 }
@@ -184,8 +179,7 @@ pub struct OpenRequest<'a> {
 /// Decrypts and checks a vault, passing members to `sink`. Returns the
 /// verified manifest; the caller decides what to do with the sink.
 pub fn open_into(req: &OpenRequest, sink: &mut dyn Sink, progress: &dyn Fn(u64)) -> Result<Opened> {
-    let chain = custody::read(req.custody)?;
-    let receipt = chain.receipt.clone();
+    let receipt = req.receipt.clone();
     super::bounds::check_receipt(&receipt)?;
     let trust = match req.signers {
         Some(s) => Trust::Allowed(s.require(&receipt.packer, NS_MANIFEST, "vault")?),
@@ -250,10 +244,7 @@ pub fn open_into(req: &OpenRequest, sink: &mut dyn Sink, progress: &dyn Fn(u64))
     Ok(Opened {
         manifest,
         receipt,
-        chain,
         trust,
-        destination: None,
-        recorded: false,
     })
 }
 
@@ -551,32 +542,14 @@ impl MemberReader {
     }
 }
 
-/// Verifies a vault without writing any plaintext, then records "verified"
-/// in the custody log (when an SSH key is among the identities).
+/// Verifies a vault without writing any plaintext.
 pub fn verify(req: &OpenRequest, progress: &dyn Fn(u64)) -> Result<Opened> {
-    let mut opened = open_into(req, &mut NullSink::default(), progress)?;
-    if let Some(signer) = &req.identities.signer {
-        let ev = NewEvent::new("verified").detail("result", "ok");
-        custody::append(req.custody, ev, signer, crate::clock::now())?;
-        opened.recorded = true;
-    }
-    Ok(opened)
+    open_into(req, &mut NullSink::default(), progress)
 }
 
-/// Decrypts, checks everything, and only then puts the members in `dest`.
+/// Decrypts, checks everything, and only then puts the members in `dest`
+/// (created when missing, and removed again if the extraction fails).
 pub fn extract(req: &OpenRequest, dest: &Path, force: bool, progress: &dyn Fn(u64)) -> Result<Opened> {
-    extract_with(req, dest, force, &[], progress)
-}
-
-/// [`extract`], recording in the "extracted" record the safety rules the
-/// user overrode (`allow-removable`, …).
-pub fn extract_with(
-    req: &OpenRequest,
-    dest: &Path,
-    force: bool,
-    overrides: &[&str],
-    progress: &dyn Fn(u64),
-) -> Result<Opened> {
     let created_dest = !dest.exists();
     if created_dest {
         fs::create_dir_all(dest).at(dest.display())?;
@@ -587,19 +560,5 @@ pub fn extract_with(
         let _ = fs::remove_dir(dest);
     }
     crate::interrupt::unregister(dest);
-    let mut opened = result?;
-    let abs = fs::canonicalize(dest).unwrap_or_else(|_| dest.to_path_buf());
-    opened.destination = Some(abs.clone());
-    // The files are in place: their custody record is written even if an
-    // interruption comes now.
-    let _critical = crate::interrupt::Critical::hold();
-    if let Some(signer) = &req.identities.signer {
-        let mut ev = NewEvent::new("extracted").detail("destination", abs.to_string_lossy().into_owned());
-        if !overrides.is_empty() {
-            ev = ev.detail("overrides", overrides.to_vec());
-        }
-        custody::append(req.custody, ev, signer, crate::clock::now())?;
-        opened.recorded = true;
-    }
-    Ok(opened)
+    result
 }

@@ -11,9 +11,10 @@
 //! 3. **seal** (calling thread): encrypt with age, hash the ciphertext and
 //!    write it to a temporary file beside the output.
 //!
-//! Only when everything succeeded is the file fsynced and renamed into place
-//! and the custody log written; on any error the temporary file is removed.
-//! No plaintext ever touches the disk.
+//! The result is a [`Sealed`] vault: fsynced but not yet in place. The
+//! caller (`custodian`) puts it in place together with its custody log; on
+//! any error, or dropped uncommitted, the temporary file is removed. No
+//! plaintext ever touches the disk.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufWriter, Read, Write};
@@ -28,7 +29,7 @@ use super::receipt::{Ciphertext, Receipt};
 use super::tarfmt;
 use super::walk::{self, Source};
 use crate::error::{io_or_inner, Error, IoContext, Kind, Result};
-use crate::fsutil::check_clobber;
+use crate::guard::Probe;
 use crate::keys::signature::NS_MANIFEST;
 use crate::keys::{Recipients, SigningKey};
 use ssh_key::sha2::{Digest, Sha512};
@@ -104,9 +105,6 @@ pub struct PackOptions {
     pub level: i32,
     /// Write volumes of at most this many bytes (`--split`).
     pub split: Option<u64>,
-    /// Safety rules the user overrode (`allow-network`, …): the "packed"
-    /// record says so.
-    pub overrides: Vec<String>,
 }
 
 impl PackOptions {
@@ -118,19 +116,40 @@ impl PackOptions {
             threads: 0,
             level: format::ZSTD_LEVEL,
             split: None,
-            overrides: Vec::new(),
         }
     }
 }
 
-/// What a finished pack produced.
-#[derive(Debug, Clone)]
-pub struct Packed {
+/// Inputs to [`pack`].
+pub struct PackRequest<'a> {
+    pub inputs: &'a [PathBuf],
+    pub approval: &'a ApprovalInput,
+    pub opts: &'a PackOptions,
+    pub signer: &'a SigningKey,
+    pub recipients: &'a Recipients,
+    pub now: DateTime<FixedOffset>,
+    /// Tells what the output's medium is (FAT, free space), which decides
+    /// whether the inputs are listed and checked before anything is written
+    /// (see `volumes::preflight`). Tests hand in a fake medium.
+    pub probe: &'a dyn Probe,
+}
+
+/// A finished vault, written and fsynced but not yet in place: nothing is
+/// at the output until [`Sealed::commit`], and dropped uncommitted it
+/// leaves nothing behind.
+pub struct Sealed {
     pub vault: PathBuf,
-    pub custody: PathBuf,
-    /// What the custody log's first record says of the vault (counts,
+    /// What the custody log's first record will say of the vault (counts,
     /// approval, the manifest's and the ciphertext's hashes).
     pub receipt: Receipt,
+    output: super::volumes::Output,
+}
+
+impl Sealed {
+    /// Puts the vault (or its volumes) in place.
+    pub fn commit(self) -> Result<()> {
+        self.output.commit()
+    }
 }
 
 /// Writer that hashes and counts what passes through.
@@ -184,7 +203,7 @@ fn copy_file(
         let n = match src.read(&mut spare[..want]) {
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(Error::io(&e, path.display())),
+            Err(e) => return Err(Error::io(e, path.display())),
         };
         if n == 0 {
             return Err(Error::new(Kind::Refused, "err-file-changed").arg("path", path.display()));
@@ -275,7 +294,7 @@ fn frame_small(tar: &mut Vec<u8>, src: Source) -> Result<Piece> {
             Ok(0) => return Err(Error::new(Kind::Refused, "err-file-changed").arg("path", disk.display())),
             Ok(k) => n += k,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(Error::io(&e, disk.display())),
+            Err(e) => return Err(Error::io(e, disk.display())),
         }
     }
     entry.blake3 = Some(blake3::hash(&tar[start..]).to_hex().to_string());
@@ -748,17 +767,18 @@ fn seal(
     Ok((size, hash))
 }
 
-/// Packs `inputs` into `opts.output` for `recipients`, signed by `signer`,
-/// and writes the custody log with its first ("packed") record.
-pub fn pack(
-    inputs: &[PathBuf],
-    approval: &ApprovalInput,
-    opts: &PackOptions,
-    signer: &SigningKey,
-    recipients: &Recipients,
-    now: DateTime<FixedOffset>,
-    progress: &(dyn Fn(u64) + Sync),
-) -> Result<Packed> {
+/// Packs the inputs into `opts.output` for the recipients, signed by the
+/// signer; the vault is sealed but not yet in place (see [`Sealed`]).
+pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Sealed> {
+    let PackRequest {
+        inputs,
+        approval,
+        opts,
+        signer,
+        recipients,
+        now,
+        probe,
+    } = *req;
     approval.validate(now.date_naive())?;
     if recipients.is_empty() {
         return Err(Error::new(Kind::Usage, "err-no-recipients"));
@@ -766,21 +786,16 @@ pub fn pack(
     if inputs.is_empty() {
         return Err(Error::new(Kind::Usage, "err-no-inputs"));
     }
-    let custody = match opts.split {
-        None => format::custody_path_single(&opts.output),
-        Some(_) => super::volumes::split_custody_path(&opts.output),
-    };
     super::volumes::check_vault_clobber(&opts.output, opts.force)?;
-    check_clobber(&custody, opts.force)?;
 
     // The inputs are listed before anything is written when the medium's
     // limits could matter (FAT, split volumes, little free space), so those
     // refusals come first; otherwise kura starts packing while it walks.
-    let feed = if super::volumes::walk_while_packing(&opts.output, opts.split) {
+    let feed = if super::volumes::walk_while_packing(probe, &opts.output, opts.split) {
         Feed::Walk(inputs.to_vec())
     } else {
         let sources = walk::collect(inputs)?;
-        super::volumes::preflight(&opts.output, opts.split, &sources, approval.document.as_deref())?;
+        super::volumes::preflight(probe, &opts.output, opts.split, &sources, approval.document.as_deref())?;
         Feed::Listed(sources)
     };
     let approval_doc = match &approval.document {
@@ -866,24 +881,10 @@ pub fn pack(
             blake3: ct_hash,
         },
     };
-    let mut details = serde_json::Map::new();
-    if !opts.overrides.is_empty() {
-        details.insert("overrides".into(), opts.overrides.clone().into());
-    }
-    let log = crate::custody::new_log_bytes_with(&receipt, signer, now, details)?;
-    // The vault and its custody log are put in place together.
-    let _critical = crate::interrupt::Critical::enter()?;
-    out.commit()?;
-    if let Err(e) = crate::fsutil::write_atomic(&custody, &log, opts.force) {
-        for f in super::volumes::files(&opts.output).unwrap_or_default() {
-            let _ = std::fs::remove_file(f);
-        }
-        return Err(e);
-    }
-    Ok(Packed {
+    Ok(Sealed {
         vault: opts.output.clone(),
-        custody,
         receipt,
+        output: out,
     })
 }
 

@@ -18,78 +18,13 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, IoContext, Kind, Result};
 use crate::fsutil::{check_clobber, AtomicFile};
+use crate::guard::{self, Probe};
+use crate::naming::{custody_path_single, split_custody_path, volume_path};
 
 /// At most this many volumes, so that `x.kura.*` sorts them in order.
 pub const MAX_VOLUMES: usize = 999;
 /// The smallest volume size accepted by `--split`.
 pub const MIN_VOLUME: u64 = 64 << 10;
-/// Suffix of a split vault's custody log.
-pub const SPLIT_CUSTODY_SUFFIX: &str = "-custody";
-
-fn with_suffix(vault: &Path, suffix: &str) -> PathBuf {
-    let mut s = vault.as_os_str().to_os_string();
-    s.push(suffix);
-    PathBuf::from(s)
-}
-
-/// Volume `n` (from 1) of the split vault `vault`: `x.kura.001`.
-pub fn volume_path(vault: &Path, n: usize) -> PathBuf {
-    with_suffix(vault, &format!(".{n:03}"))
-}
-
-/// The custody log of the split vault `vault`: `x.kura-custody`.
-pub fn split_custody_path(vault: &Path) -> PathBuf {
-    with_suffix(vault, SPLIT_CUSTODY_SUFFIX)
-}
-
-/// Whether `vault` names a split vault on disk (no file `x.kura`, but a
-/// first volume `x.kura.001`).
-pub fn is_split(vault: &Path) -> bool {
-    !vault.exists() && volume_path(vault, 1).is_file()
-}
-
-/// Parses a volume size: bytes, or a number with K, M, G or T (powers of
-/// 1024; `KiB`, `MB`, … are read alike): `2G`, `700M`, `4095M`.
-pub fn parse_size(s: &str) -> Result<u64> {
-    let bad = || Error::new(Kind::Usage, "err-split-size").arg("value", s);
-    let t = s.trim();
-    let digits = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
-    let (num, unit) = t.split_at(digits);
-    let unit = unit.trim().to_ascii_uppercase();
-    let unit = unit.trim_end_matches('B').trim_end_matches('I');
-    let mult: u64 = match unit {
-        "" => 1,
-        "K" => 1 << 10,
-        "M" => 1 << 20,
-        "G" => 1 << 30,
-        "T" => 1 << 40,
-        _ => return Err(bad()),
-    };
-    let value = if let Some((whole, frac)) = num.split_once('.') {
-        let whole: u64 = whole.parse().map_err(|_| bad())?;
-        if frac.is_empty() || frac.len() > 6 || !frac.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(bad());
-        }
-        let f: u64 = frac.parse().map_err(|_| bad())?;
-        let scale = 10u64.pow(frac.len() as u32);
-        whole
-            .checked_mul(mult)
-            .and_then(|w| w.checked_add(((f as u128 * mult as u128) / scale as u128) as u64))
-            .ok_or_else(bad)?
-    } else {
-        num.parse::<u64>()
-            .ok()
-            .and_then(|n| n.checked_mul(mult))
-            .ok_or_else(bad)?
-    };
-    if value < MIN_VOLUME {
-        return Err(Error::new(Kind::Usage, "err-split-small")
-            .arg("value", s)
-            .arg("min", "64K"));
-    }
-    Ok(value)
-}
-
 /// The files holding `vault`: itself, or its volumes in order. Fails when
 /// there is neither, or when a volume is missing from the series.
 pub fn files(vault: &Path) -> Result<Vec<PathBuf>> {
@@ -195,7 +130,7 @@ pub fn hash(vault: &Path) -> Result<String> {
         let n = match r.read(&mut buf) {
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(Error::io(&e, vault.display())),
+            Err(e) => return Err(Error::io(e, vault.display())),
         };
         if n == 0 {
             break;
@@ -245,7 +180,7 @@ impl Output {
     /// The custody log that goes with this output.
     pub fn custody_path(&self) -> PathBuf {
         match self.split {
-            None => super::format::custody_path_single(&self.dest),
+            None => custody_path_single(&self.dest),
             Some(_) => split_custody_path(&self.dest),
         }
     }
@@ -292,7 +227,7 @@ impl Output {
                 None => stale.push(split_custody_path(&self.dest)),
                 Some(_) => {
                     stale.push(self.dest.clone());
-                    stale.push(super::format::custody_path_single(&self.dest));
+                    stale.push(custody_path_single(&self.dest));
                 }
             }
             let first_stale = if self.split.is_some() { count + 1 } else { 1 };
@@ -408,9 +343,6 @@ pub fn estimate(sources: &[super::walk::Source], approval_doc: Option<&Path>) ->
     Estimate { input, upper, likely }
 }
 
-/// Before anything is written: refuses an output whose medium cannot take
-/// the vault (FAT's 4 GiB − 1 per file without `--split`, too little free
-/// space), with a message saying what to do.
 /// Free space above which a vault cannot plausibly fill the output medium,
 /// so listing the inputs first to estimate it is not worth its time.
 const ROOMY: u64 = 32 << 30;
@@ -419,17 +351,21 @@ const ROOMY: u64 = 32 << 30;
 /// output that is not FAT, and plenty of room there. Otherwise the inputs
 /// are listed first and [`preflight`] refuses before anything is written.
 /// Either way a failure leaves nothing behind.
-pub fn walk_while_packing(output: &Path, split: Option<u64>) -> bool {
+pub fn walk_while_packing(probe: &dyn Probe, output: &Path, split: Option<u64>) -> bool {
     if split.is_some() {
         return false;
     }
-    match crate::guard::system().medium(output) {
+    match probe.medium(output) {
         Ok(m) => !m.fat && m.free.is_some_and(|f| f >= ROOMY),
         Err(_) => false,
     }
 }
 
+/// Before anything is written: refuses an output whose medium cannot take
+/// the vault (FAT's 4 GiB − 1 per file without `--split`, too little free
+/// space), with a message saying what to do.
 pub fn preflight(
+    probe: &dyn Probe,
     output: &Path,
     split: Option<u64>,
     sources: &[super::walk::Source],
@@ -441,29 +377,16 @@ pub fn preflight(
             .arg("max", super::format::MAX_ENTRIES));
     }
     let est = estimate(sources, approval_doc);
-    let probe = crate::guard::system();
     let medium = probe.medium(output)?;
-    crate::guard::check_fat(&medium, output, est.upper, split)?;
-    crate::guard::check_space(&medium, output, est.likely, est.input)?;
+    guard::check_fat(&medium, output, est.upper, split)?;
+    guard::check_space(&medium, output, est.likely, est.input)?;
     Ok(est)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_size("2G").unwrap(), 2 << 30);
-        assert_eq!(parse_size("700M").unwrap(), 700 << 20);
-        assert_eq!(parse_size("700MiB").unwrap(), 700 << 20);
-        assert_eq!(parse_size("4095mb").unwrap(), 4095 << 20);
-        assert_eq!(parse_size("1.5G").unwrap(), 3 << 29);
-        assert_eq!(parse_size("1048576").unwrap(), 1 << 20);
-        for bad in ["", "G", "2X", "-1M", "1.M", "99999999999999999999T", "1 GB extra", "10"] {
-            assert!(parse_size(bad).is_err(), "{bad}");
-        }
-    }
+    use crate::naming::is_split;
 
     #[test]
     fn volumes_roll_over_and_read_back() {

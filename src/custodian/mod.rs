@@ -1,0 +1,57 @@
+//! The custodian runs the operations that leave evidence — pack, verify,
+//! extract, certify — each together with its custody record, so that "an
+//! operation and its record are committed together" is said once, here.
+//!
+//! For each operation it:
+//! 1. checks what must be checked before any output exists (the medium
+//!    rules of `guard`, the outputs that must not be overwritten, the
+//!    custody log and its receipt);
+//! 2. runs the pipeline (`vault` packs and opens bytes and knows nothing of
+//!    the log; `certificate::destroy` destroys);
+//! 3. writes the record (`custody`), in the same critical section that
+//!    puts the result in place.
+//!
+//! The layers below it never call up into it: `vault` does not see
+//! `custody`, and `custody` sees of the vault only its receipt
+//! (docs/ARCHITECTURE.md).
+
+mod certify;
+mod open;
+mod pack;
+
+pub use certify::{certify, CertifyRequest, Issued};
+pub use open::{extract, verify, ExtractRequest, KeySource, OpenRequest, Opened};
+pub use pack::{pack, PackRequest, Packed};
+
+use std::path::PathBuf;
+
+use crate::error::Result;
+use crate::keys::{Identities, PassphraseSource, SigningKey};
+
+/// The key files given with `-i` and where their passphrase comes from.
+/// They are read only once the checks that need no key have passed, so a
+/// refusal never asks for a passphrase first.
+#[derive(Debug, Clone, Copy)]
+pub struct Keys<'a> {
+    pub paths: &'a [PathBuf],
+    pub passphrase: &'a PassphraseSource,
+}
+
+impl Keys<'_> {
+    /// Every identity (decrypting, and signing when an SSH key is given).
+    pub fn load(&self) -> Result<Identities> {
+        if self.paths.is_empty() {
+            return Err(crate::Error::new(crate::Kind::Usage, "err-need-identity"));
+        }
+        Identities::load(self.paths, self.passphrase)
+    }
+
+    /// The signing key: the first one given.
+    pub fn signer(&self) -> Result<SigningKey> {
+        let first = self
+            .paths
+            .first()
+            .ok_or_else(|| crate::Error::new(crate::Kind::Usage, "err-need-identity"))?;
+        crate::keys::identity::load_signing_key(first, self.passphrase)
+    }
+}

@@ -473,7 +473,7 @@ fn v1_split_vault_with_a_damaged_or_missing_volume_is_refused() {
 #[test]
 fn v1_certificate_checks_with_kura() {
     let v = Vectors::copy();
-    let report = v.kura_ok(&[
+    let report = json(&v.kura_ok(&[
         "certificate",
         "verify",
         "export.cert.json",
@@ -481,8 +481,12 @@ fn v1_certificate_checks_with_kura() {
         "clinic-copy.kura.custody",
         "--signers",
         SIGNERS,
-    ]);
-    assert!(report.starts_with("This certificate is valid."), "{report}");
+        "--json",
+    ]));
+    assert_eq!(report["valid"], true, "{report}");
+    assert_eq!(report["on_time"], true, "{report}");
+    assert_eq!(report["clinic_records"], 2, "{report}");
+    assert_eq!(report["custody_records"], 5, "{report}");
     v.kura_ok(&["custody", "verify", "clinic-copy.kura.custody", "--signers", SIGNERS]);
     // The vectors belong together: the clinic's copy is the beginning of the
     // vault's log, which is the beginning of the certificate's chain, and the

@@ -332,19 +332,10 @@ table.list th { font-size: 0.9em; }
 footer { border-top: 0.6pt solid #999; padding-top: 1.5mm; color: #444; font-size: 0.8em; }
 "#;
 
-/// The whole page.
-pub fn html(page: &Page) -> String {
-    let c = page.certificate;
-    let fp = Fingerprint::of(page.bytes);
-    let deleted = c.action == ACTION_DELETED;
-    let title = if deleted {
-        "msg-html-title-deleted"
-    } else {
-        "msg-html-title-returned"
-    };
-    let mut body = String::new();
-
-    body.push_str(&format!(
+/// The page's heading: the title, the certificate's id and time, and the
+/// fingerprint with its QR code.
+fn header(c: &Certificate, fp: &Fingerprint, title: &str) -> String {
+    format!(
         "<header><div><h1>{}</h1><div class=\"ids\">{}: {}<br>{}: {}</div></div>\
          <div class=\"print\">{}<div class=\"fp\">{}</div><div class=\"small\">{}</div></div></header>",
         both(title, &[]),
@@ -355,9 +346,11 @@ pub fn html(page: &Page) -> String {
         qr_svg(&fp.qr_text(&c.certificate_id)),
         esc(&fp.short),
         both("msg-html-fingerprint", &[]),
-    ));
-    body.push_str(&status(page));
+    )
+}
 
+/// Who issued the certificate, when, and with which tool.
+fn certificate_section(c: &Certificate, deleted: bool) -> String {
     let action = if deleted {
         "msg-html-action-deleted"
     } else {
@@ -368,7 +361,7 @@ pub fn html(page: &Page) -> String {
     } else {
         esc(&c.issuer.organisation)
     };
-    body.push_str(&section(
+    section(
         "msg-html-h-certificate",
         &fields(&[
             ("msg-html-action", both(action, &[])),
@@ -383,8 +376,12 @@ pub fn html(page: &Page) -> String {
             ("msg-html-tool", esc(&format!("{} {}", c.tool.name, c.tool.version))),
             ("msg-html-format", mono(&format!("{} v{}", c.format, c.version))),
         ]),
-    ));
+    )
+}
 
+/// The clinic's approval, and whether its date was kept.
+fn approval_section(page: &Page) -> String {
+    let c = page.certificate;
     let doc = c
         .approval
         .document_blake3
@@ -399,7 +396,7 @@ pub fn html(page: &Page) -> String {
         ),
         (_, b) => yes_no(b),
     };
-    body.push_str(&section(
+    section(
         "msg-html-h-approval",
         &fields(&[
             ("msg-html-approval-id", esc(&c.approval.id)),
@@ -409,7 +406,23 @@ pub fn html(page: &Page) -> String {
             ("msg-html-on-time", on_time),
             ("msg-html-approval-doc", doc),
         ]),
-    ));
+    )
+}
+
+/// The whole page.
+pub fn html(page: &Page) -> String {
+    let c = page.certificate;
+    let fp = Fingerprint::of(page.bytes);
+    let deleted = c.action == ACTION_DELETED;
+    let title = if deleted {
+        "msg-html-title-deleted"
+    } else {
+        "msg-html-title-returned"
+    };
+    let mut body = header(c, &fp, title);
+    body.push_str(&status(page));
+    body.push_str(&certificate_section(c, deleted));
+    body.push_str(&approval_section(page));
 
     let recipients: Vec<String> = c
         .vault
@@ -451,6 +464,17 @@ pub fn html(page: &Page) -> String {
         ]),
     ));
 
+    body.push_str(&items_section(c));
+    body.push_str(&method_section(c));
+    body.push_str(&verification_section(c));
+    body.push_str(&custody_section(c));
+    body.push_str(&check_section(&fp));
+    body.push_str(&footer(page));
+    document(c, title, &body)
+}
+
+/// What was deleted or returned, item by item.
+fn items_section(c: &Certificate) -> String {
     let items: Vec<Vec<String>> = c
         .items
         .iter()
@@ -466,7 +490,7 @@ pub fn html(page: &Page) -> String {
             ]
         })
         .collect();
-    body.push_str(&section(
+    section(
         "msg-html-h-items",
         &table(
             "items",
@@ -481,9 +505,12 @@ pub fn html(page: &Page) -> String {
             ],
             &items,
         ),
-    ));
+    )
+}
 
-    body.push_str(&section(
+/// The method of deletion, with its reference.
+fn method_section(c: &Certificate) -> String {
+    section(
         "msg-html-h-method",
         &fields(&[
             (
@@ -494,8 +521,11 @@ pub fn html(page: &Page) -> String {
             ("msg-html-caveat", both_text(&c.method.caveat)),
             ("msg-html-protection", both_text(&c.method.protection)),
         ]),
-    ));
+    )
+}
 
+/// How the issuer checked for copies: the extractions the log records.
+fn verification_section(c: &Certificate) -> String {
     let extractions: Vec<Vec<String>> = c
         .verification
         .extractions
@@ -530,8 +560,11 @@ pub fn html(page: &Page) -> String {
             &extractions,
         ));
     }
-    body.push_str(&section("msg-html-h-verification", &checked));
+    section("msg-html-h-verification", &checked)
+}
 
+/// The custody log the certificate carries, record by record.
+fn custody_section(c: &Certificate) -> String {
     let mut chain = fields(&[
         ("msg-html-chain-records", esc(&c.custody.records.to_string())),
         ("msg-html-chain-head", mono(&c.custody.head)),
@@ -549,9 +582,12 @@ pub fn html(page: &Page) -> String {
         ],
         &custody_rows(&c.custody.lines),
     ));
-    body.push_str(&section("msg-html-h-custody", &chain));
+    section("msg-html-h-custody", &chain)
+}
 
-    body.push_str(&section(
+/// How to check the certificate, and room to sign for it on paper.
+fn check_section(fp: &Fingerprint) -> String {
+    section(
         "msg-html-h-check",
         &format!(
             "<p>{}</p><p class=\"mono small\">kura certificate verify CERT.json --custody CLINIC_COPY --signers ALLOWED_SIGNERS<br>\
@@ -565,9 +601,13 @@ pub fn html(page: &Page) -> String {
             both("msg-html-sign-date", &[]),
             both("msg-html-sign-seal", &[]),
         ),
-    ));
+    )
+}
 
-    body.push_str(&format!(
+/// When the page was printed, and by which kura.
+fn footer(page: &Page) -> String {
+    let c = page.certificate;
+    format!(
         "<footer>{} · {} {}</footer>",
         both_inline_args(
             "msg-html-footer",
@@ -575,8 +615,11 @@ pub fn html(page: &Page) -> String {
         ),
         esc(&c.tool.name),
         esc(env!("CARGO_PKG_VERSION"))
-    ));
+    )
+}
 
+/// The page around its body: head, title, style.
+fn document(c: &Certificate, title: &str, body: &str) -> String {
     let title_text = format!(
         "{} / {} — {}",
         i18n::text(Lang::Ja, title, &[]),

@@ -102,6 +102,209 @@ impl Demo {
         }
         Ok(stdout)
     }
+
+    /// Makes the engineer's and the clinic's keys, and the lists of
+    /// signers and recipients that name them.
+    fn make_keys(&mut self) -> Result<()> {
+        self.run(
+            &t("msg-demo-step-keys-engineer", &[]),
+            &[
+                "keygen",
+                "-o",
+                "engineer.key",
+                "--comment",
+                "engineer@vendor.example",
+                "--no-passphrase",
+            ],
+        )?;
+        self.run(
+            &t("msg-demo-step-keys-clinic", &[]),
+            &[
+                "keygen",
+                "-o",
+                "clinic.key",
+                "--comment",
+                "clinic@clinic.example",
+                "--no-passphrase",
+            ],
+        )?;
+        let eng = fs::read_to_string(self.dir.join("engineer.key.pub")).at("engineer.key.pub")?;
+        let cli = fs::read_to_string(self.dir.join("clinic.key.pub")).at("clinic.key.pub")?;
+        let signers = format!(
+            "engineer@vendor.example {}\nclinic@clinic.example {}\n",
+            eng.trim(),
+            cli.trim()
+        );
+        fs::write(self.dir.join("allowed_signers"), signers).at("allowed_signers")?;
+        let recipients = format!("# who may open the vault\n{}\n{}\n", eng.trim(), cli.trim());
+        fs::write(self.dir.join("recipients.txt"), recipients).at("recipients.txt")?;
+        Ok(())
+    }
+
+    /// Packs the export and hands the vault over to the clinic, which
+    /// keeps its own copy of the custody log and enters it in its ledger.
+    fn pack_and_hand_over(&mut self) -> Result<()> {
+        let delete_by = (kura::clock::today() + chrono::Days::new(14))
+            .format("%Y-%m-%d")
+            .to_string();
+        self.run(
+            &t("msg-demo-step-pack", &[]),
+            &[
+                "pack",
+                "-o",
+                "export.kura",
+                "-R",
+                "recipients.txt",
+                "-i",
+                "engineer.key",
+                "--approval-id",
+                "APP-2026-001",
+                "--approved-by",
+                "院長 山田（ダミー）",
+                "--purpose",
+                "レセプト不具合の調査 (dummy)",
+                "--delete-by",
+                &delete_by,
+                "export",
+            ],
+        )?;
+        self.run(&t("msg-demo-step-inspect", &[]), &["inspect", "export.kura"])?;
+        self.run(
+            &t("msg-demo-step-handover", &[]),
+            &[
+                "custody",
+                "add",
+                "export.kura",
+                "--event",
+                "handover",
+                "--note",
+                "USB stick #3",
+                "-i",
+                "clinic.key",
+            ],
+        )?;
+        // The clinic keeps its own copy of the log as it stood at hand-over:
+        // the certificate's chain must begin with exactly these records.
+        let clinic_copy = self.dir.join("clinic-copy.custody");
+        fs::copy(self.dir.join("export.kura.custody"), &clinic_copy).at(clinic_copy.display())?;
+        commentary(&t("msg-demo-clinic-copy", &[("path", "clinic-copy.custody")]));
+        self.run(
+            &t("msg-demo-step-ledger-add", &[]),
+            &[
+                "ledger",
+                "add",
+                "clinic-copy.custody",
+                "--signers",
+                "allowed_signers",
+                "--ledger",
+                "ledger.sqlite",
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Verifies and extracts the vault, deletes what was extracted and
+    /// certifies that.
+    fn open_and_certify(&mut self) -> Result<()> {
+        self.run(
+            &t("msg-demo-step-verify", &[]),
+            &[
+                "verify",
+                "export.kura",
+                "-i",
+                "engineer.key",
+                "--signers",
+                "allowed_signers",
+            ],
+        )?;
+        self.run(
+            &t("msg-demo-step-extract", &[]),
+            &[
+                "extract",
+                "export.kura",
+                "-i",
+                "engineer.key",
+                "-C",
+                "work",
+                "--signers",
+                "allowed_signers",
+            ],
+        )?;
+        self.run(
+            &t("msg-demo-step-certify", &[]),
+            &[
+                "certify",
+                "export.kura",
+                "--deleted",
+                "work",
+                "-i",
+                "engineer.key",
+                "--issuer-name",
+                "技術 一郎（ダミー）",
+                "--organisation",
+                "ダミー医療システム株式会社",
+                "-o",
+                "certificate.json",
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Checks the custody log and the certificate, closes the vault in
+    /// the ledger and renders the printable certificate.
+    fn check_and_close(&mut self) -> Result<()> {
+        self.run(
+            &t("msg-demo-step-custody-show", &[]),
+            &["custody", "show", "export.kura"],
+        )?;
+        self.run(
+            &t("msg-demo-step-custody-verify", &[]),
+            &["custody", "verify", "export.kura", "--signers", "allowed_signers"],
+        )?;
+        self.run(
+            &t("msg-demo-step-certificate-verify", &[]),
+            &[
+                "certificate",
+                "verify",
+                "certificate.json",
+                "--custody",
+                "clinic-copy.custody",
+                "--signers",
+                "allowed_signers",
+            ],
+        )?;
+        self.run(
+            &t("msg-demo-step-ledger-close", &[]),
+            &[
+                "ledger",
+                "close",
+                "certificate.json",
+                "--signers",
+                "allowed_signers",
+                "--ledger",
+                "ledger.sqlite",
+            ],
+        )?;
+        self.run(
+            &t("msg-demo-step-ledger-list", &[]),
+            &["ledger", "list", "--ledger", "ledger.sqlite"],
+        )?;
+        self.run(
+            &t("msg-demo-step-render", &[]),
+            &[
+                "certificate",
+                "render",
+                "certificate.json",
+                "-o",
+                "certificate.html",
+                "--signers",
+                "allowed_signers",
+                "--custody",
+                "clinic-copy.custody",
+            ],
+        )?;
+        Ok(())
+    }
 }
 
 pub fn run(a: DemoArgs) -> Result<Report> {
@@ -125,185 +328,10 @@ pub fn run(a: DemoArgs) -> Result<Report> {
         step: 0,
         lines: vec![],
     };
-    d.run(
-        &t("msg-demo-step-keys-engineer", &[]),
-        &[
-            "keygen",
-            "-o",
-            "engineer.key",
-            "--comment",
-            "engineer@vendor.example",
-            "--no-passphrase",
-        ],
-    )?;
-    d.run(
-        &t("msg-demo-step-keys-clinic", &[]),
-        &[
-            "keygen",
-            "-o",
-            "clinic.key",
-            "--comment",
-            "clinic@clinic.example",
-            "--no-passphrase",
-        ],
-    )?;
-    let eng = fs::read_to_string(dir.join("engineer.key.pub")).at("engineer.key.pub")?;
-    let cli = fs::read_to_string(dir.join("clinic.key.pub")).at("clinic.key.pub")?;
-    let signers = format!(
-        "engineer@vendor.example {}\nclinic@clinic.example {}\n",
-        eng.trim(),
-        cli.trim()
-    );
-    fs::write(dir.join("allowed_signers"), signers).at("allowed_signers")?;
-    let recipients = format!("# who may open the vault\n{}\n{}\n", eng.trim(), cli.trim());
-    fs::write(dir.join("recipients.txt"), recipients).at("recipients.txt")?;
-    let delete_by = (kura::clock::today() + chrono::Days::new(14))
-        .format("%Y-%m-%d")
-        .to_string();
-    d.run(
-        &t("msg-demo-step-pack", &[]),
-        &[
-            "pack",
-            "-o",
-            "export.kura",
-            "-R",
-            "recipients.txt",
-            "-i",
-            "engineer.key",
-            "--approval-id",
-            "APP-2026-001",
-            "--approved-by",
-            "院長 山田（ダミー）",
-            "--purpose",
-            "レセプト不具合の調査 (dummy)",
-            "--delete-by",
-            &delete_by,
-            "export",
-        ],
-    )?;
-    d.run(&t("msg-demo-step-inspect", &[]), &["inspect", "export.kura"])?;
-    d.run(
-        &t("msg-demo-step-handover", &[]),
-        &[
-            "custody",
-            "add",
-            "export.kura",
-            "--event",
-            "handover",
-            "--note",
-            "USB stick #3",
-            "-i",
-            "clinic.key",
-        ],
-    )?;
-    // The clinic keeps its own copy of the log as it stood at hand-over:
-    // the certificate's chain must begin with exactly these records.
-    let clinic_copy = dir.join("clinic-copy.custody");
-    fs::copy(dir.join("export.kura.custody"), &clinic_copy).at(clinic_copy.display())?;
-    commentary(&t("msg-demo-clinic-copy", &[("path", "clinic-copy.custody")]));
-    d.run(
-        &t("msg-demo-step-ledger-add", &[]),
-        &[
-            "ledger",
-            "add",
-            "clinic-copy.custody",
-            "--signers",
-            "allowed_signers",
-            "--ledger",
-            "ledger.sqlite",
-        ],
-    )?;
-    d.run(
-        &t("msg-demo-step-verify", &[]),
-        &[
-            "verify",
-            "export.kura",
-            "-i",
-            "engineer.key",
-            "--signers",
-            "allowed_signers",
-        ],
-    )?;
-    d.run(
-        &t("msg-demo-step-extract", &[]),
-        &[
-            "extract",
-            "export.kura",
-            "-i",
-            "engineer.key",
-            "-C",
-            "work",
-            "--signers",
-            "allowed_signers",
-        ],
-    )?;
-    d.run(
-        &t("msg-demo-step-certify", &[]),
-        &[
-            "certify",
-            "export.kura",
-            "--deleted",
-            "work",
-            "-i",
-            "engineer.key",
-            "--issuer-name",
-            "技術 一郎（ダミー）",
-            "--organisation",
-            "ダミー医療システム株式会社",
-            "-o",
-            "certificate.json",
-        ],
-    )?;
-    d.run(
-        &t("msg-demo-step-custody-show", &[]),
-        &["custody", "show", "export.kura"],
-    )?;
-    d.run(
-        &t("msg-demo-step-custody-verify", &[]),
-        &["custody", "verify", "export.kura", "--signers", "allowed_signers"],
-    )?;
-    d.run(
-        &t("msg-demo-step-certificate-verify", &[]),
-        &[
-            "certificate",
-            "verify",
-            "certificate.json",
-            "--custody",
-            "clinic-copy.custody",
-            "--signers",
-            "allowed_signers",
-        ],
-    )?;
-    d.run(
-        &t("msg-demo-step-ledger-close", &[]),
-        &[
-            "ledger",
-            "close",
-            "certificate.json",
-            "--signers",
-            "allowed_signers",
-            "--ledger",
-            "ledger.sqlite",
-        ],
-    )?;
-    d.run(
-        &t("msg-demo-step-ledger-list", &[]),
-        &["ledger", "list", "--ledger", "ledger.sqlite"],
-    )?;
-    d.run(
-        &t("msg-demo-step-render", &[]),
-        &[
-            "certificate",
-            "render",
-            "certificate.json",
-            "-o",
-            "certificate.html",
-            "--signers",
-            "allowed_signers",
-            "--custody",
-            "clinic-copy.custody",
-        ],
-    )?;
+    d.make_keys()?;
+    d.pack_and_hand_over()?;
+    d.open_and_certify()?;
+    d.check_and_close()?;
     commentary(&format!("\n{}", t("msg-demo-done", &[])));
     Ok(Report::new(
         json!({ "dir": dir.display().to_string(), "steps": d.step }),

@@ -132,30 +132,47 @@ pub fn run(a: IncidentArgs) -> Result<Report> {
 }
 
 fn draft(f: &Facts, recorded: Option<u64>, signers_checked: bool) -> Vec<String> {
-    let c = &f.contents;
-    let p = &f.protection;
     let mut out = vec![
         t("msg-incident-title", &[]),
         t("msg-incident-intro", &[]),
         String::new(),
     ];
-    let section = |out: &mut Vec<String>, id: &str| {
-        if out.last().is_some_and(|l| !l.is_empty()) {
-            out.push(String::new());
-        }
-        out.push(t(id, &[]));
-    };
-    let item = |s: String| format!("  {s}");
+    deadline(&mut out, f);
+    contents(&mut out, f);
+    protection(&mut out, f, signers_checked);
+    custody_events(&mut out, f);
+    next_steps(&mut out, f, recorded);
+    out
+}
 
-    section(&mut out, "msg-incident-h-deadline");
+/// Starts a section of the draft: its heading, after a blank line.
+fn section(out: &mut Vec<String>, id: &str) {
+    if out.last().is_some_and(|l| !l.is_empty()) {
+        out.push(String::new());
+    }
+    out.push(t(id, &[]));
+}
+
+/// A line of a section, indented.
+fn item(s: String) -> String {
+    format!("  {s}")
+}
+
+/// When the loss was discovered, and by when it must be reported.
+fn deadline(out: &mut Vec<String>, f: &Facts) {
+    section(out, "msg-incident-h-deadline");
     out.push(item(t("msg-incident-discovered", &[("date", &date(f.discovered))])));
     out.push(item(t(
         "msg-incident-deadline",
         &[("n", &f.business_days.to_string()), ("date", &date(f.deadline))],
     )));
     out.push(item(t("msg-incident-holidays", &[])));
+}
 
-    section(&mut out, "msg-incident-h-contents");
+/// What the vault held: counts, sizes and the approval, never names.
+fn contents(out: &mut Vec<String>, f: &Facts) {
+    let c = &f.contents;
+    section(out, "msg-incident-h-contents");
     out.push(item(t(
         "msg-incident-vault",
         &[
@@ -182,8 +199,12 @@ fn draft(f: &Facts, recorded: Option<u64>, signers_checked: bool) -> Vec<String>
         ],
     )));
     out.push(item(t("msg-incident-no-names", &[])));
+}
 
-    section(&mut out, "msg-incident-h-protection");
+/// How the vault was protected, and whether its signers were checked.
+fn protection(out: &mut Vec<String>, f: &Facts, signers_checked: bool) {
+    let p = &f.protection;
+    section(out, "msg-incident-h-protection");
     out.push(item(t(
         "msg-incident-encryption",
         &[("n", &p.recipients.len().to_string())],
@@ -212,8 +233,11 @@ fn draft(f: &Facts, recorded: Option<u64>, signers_checked: bool) -> Vec<String>
         },
         &[],
     )));
+}
 
-    section(&mut out, "msg-incident-h-custody");
+/// The custody log's events (without their notes), and what they tell.
+fn custody_events(out: &mut Vec<String>, f: &Facts) {
+    section(out, "msg-incident-h-custody");
     let row = |n: &str, time: &str, event: &str, who: &str, host: &str| {
         format!(
             "  {:>3}  {}  {}  {}  {host}",
@@ -265,8 +289,11 @@ fn draft(f: &Facts, recorded: Option<u64>, signers_checked: bool) -> Vec<String>
             &[("n", &f.notes_omitted.to_string())],
         )));
     }
+}
 
-    section(&mut out, "msg-incident-h-steps");
+/// What to do next, numbered.
+fn next_steps(out: &mut Vec<String>, f: &Facts, recorded: Option<u64>) {
+    section(out, "msg-incident-h-steps");
     let mut steps = vec![
         t("msg-incident-step-report", &[("date", &date(f.deadline))]),
         t("msg-incident-step-search", &[]),
@@ -284,5 +311,4 @@ fn draft(f: &Facts, recorded: Option<u64>, signers_checked: bool) -> Vec<String>
     for (i, s) in steps.iter().enumerate() {
         out.push(format!("  {}. {s}", i + 1));
     }
-    out
 }

@@ -3,7 +3,7 @@
 //!
 //! 1. **read** (own thread): walk the inputs, read each file once straight
 //!    into the outgoing block, hash it with BLAKE3 and frame it as tar
-//!    (runs of small files are framed by helper threads, see [`Framer`]),
+//!    (bundles of small files are framed by helper threads, see [`Framer`]),
 //!    writing each member's manifest entry as it goes; at the end, write
 //!    the signed manifest as the last members.
 //! 2. **compress** (own thread): zstd, with its own worker threads taking
@@ -40,15 +40,15 @@ const TAR_BLOCK: usize = 256 << 10;
 const ZSTD_BLOCK: usize = 256 << 10;
 /// How many blocks may wait in each queue (bounds memory).
 const QUEUE: usize = 8;
-/// Files up to this size are framed in runs by helper threads (see
+/// Files up to this size are framed in bundles by helper threads (see
 /// [`Framer`]); larger ones stream through the read stage.
 const SMALL_FILE: u64 = 64 << 10;
-/// A run holds at most this many small files, or this many bytes of them.
-const RUN_FILES: usize = 128;
-const RUN_BYTES: u64 = 512 << 10;
-/// How many runs may be out with the framing helpers at once (bounds
-/// memory: about `RUNS_AHEAD × RUN_BYTES`).
-const RUNS_AHEAD: usize = 4;
+/// A bundle holds at most this many small files, or this many bytes of them.
+const BUNDLE_FILES: usize = 128;
+const BUNDLE_BYTES: u64 = 512 << 10;
+/// How many bundles may be out with the framing helpers at once (bounds
+/// memory: about `BUNDLES_AHEAD × BUNDLE_BYTES`).
+const BUNDLES_AHEAD: usize = 4;
 /// Sources the walk may be ahead of the read stage by, in batches of
 /// [`SOURCE_BATCH`].
 const SOURCES_AHEAD: usize = 1024;
@@ -215,19 +215,19 @@ fn copy_file(
     Ok(())
 }
 
-/// A run of consecutive small files, framed as tar (headers, data,
+/// A bundle of consecutive small files, framed as tar (headers, data,
 /// padding) with their entries hashed: what a helper hands back.
-struct Run {
+struct FramedBundle {
     tar: Vec<u8>,
     pieces: Vec<Piece>,
 }
 
-/// One member of a run, in order.
+/// One member of a bundle, in order.
 enum Piece {
-    /// Framed into the run's tar, which it ends at this offset.
+    /// Framed into the bundle's tar, which it ends at this offset.
     Framed(Entry, usize),
     /// Left for the read stage to stream: larger than a small file once
-    /// opened (the walk did not know its size), or past the run's budget.
+    /// opened (the walk did not know its size), or past the bundle's budget.
     Stream(Source),
 }
 
@@ -266,9 +266,9 @@ fn open_input(src: &Source) -> Result<(File, std::fs::Metadata)> {
 /// Frames one small file into `tar`: the same checks as the streaming path
 /// (a regular file, exactly as long as when it was listed). A file whose
 /// size the walk left for now and that turns out large, or any file once
-/// `tar` holds [`RUN_BYTES`], is handed back for streaming instead.
+/// `tar` holds [`BUNDLE_BYTES`], is handed back for streaming instead.
 fn frame_small(tar: &mut Vec<u8>, src: Source) -> Result<Piece> {
-    if tar.len() as u64 >= RUN_BYTES {
+    if tar.len() as u64 >= BUNDLE_BYTES {
         return Ok(Piece::Stream(src));
     }
     let (mut f, meta) = open_input(&src)?;
@@ -304,17 +304,18 @@ fn frame_small(tar: &mut Vec<u8>, src: Source) -> Result<Piece> {
 
 /// Many small files cost more in opens, reads, closes and hashing than in
 /// bytes, and one thread doing them in turn holds up the whole pipeline.
-/// Helper threads frame runs of consecutive small files, the runs going
-/// round the helpers in turn, and hand each run back whole; the read stage
-/// takes them back in the same turn, so the archive keeps exactly the
-/// listing's order. At most [`RUNS_AHEAD`] runs are out at once.
+/// Helper threads frame bundles of consecutive small files, the bundles
+/// going round the helpers in turn, and hand each bundle back whole; the
+/// read stage takes them back in the same turn, so the archive keeps
+/// exactly the listing's order. At most [`BUNDLES_AHEAD`] bundles are out
+/// at once.
 ///
-/// A run's tar goes on to the compress stage as a block of its own, not
+/// A bundle's tar goes on to the compress stage as a block of its own, not
 /// copied, and its buffer comes back to be filled again ([`Framer::recycle`]),
-/// so neither side touches fresh memory for every run.
+/// so neither side touches fresh memory for every bundle.
 struct Framer {
     helpers: Vec<Helper>,
-    /// Runs go round the helpers in turn, and come back in the same turn.
+    /// Bundles go round the helpers in turn, and come back in the same turn.
     next_out: std::cell::Cell<usize>,
     next_back: std::cell::Cell<usize>,
     next_spare: std::cell::Cell<usize>,
@@ -322,7 +323,7 @@ struct Framer {
 
 struct Helper {
     jobs: std::sync::mpsc::SyncSender<Vec<Source>>,
-    done: std::sync::mpsc::Receiver<Result<Run>>,
+    done: std::sync::mpsc::Receiver<Result<FramedBundle>>,
     spare: std::sync::mpsc::Sender<Vec<u8>>,
 }
 
@@ -330,25 +331,25 @@ impl Framer {
     fn start<'s>(scope: &'s std::thread::Scope<'s, '_>, count: usize) -> Framer {
         let helpers = (0..count)
             .map(|_| {
-                let (jobs, job_rx) = std::sync::mpsc::sync_channel::<Vec<Source>>(RUNS_AHEAD);
-                let (done_tx, done) = std::sync::mpsc::sync_channel(RUNS_AHEAD);
+                let (jobs, job_rx) = std::sync::mpsc::sync_channel::<Vec<Source>>(BUNDLES_AHEAD);
+                let (done_tx, done) = std::sync::mpsc::sync_channel(BUNDLES_AHEAD);
                 let (spare, spare_rx) = std::sync::mpsc::channel::<Vec<u8>>();
                 scope.spawn(move || {
-                    for run in job_rx {
+                    for bundle in job_rx {
                         let mut tar = match spare_rx.try_recv() {
                             Ok(mut v) => {
                                 v.clear();
                                 v
                             }
-                            Err(_) => {
-                                Vec::with_capacity((RUN_BYTES + SMALL_FILE) as usize + RUN_FILES * 2 * tarfmt::BLOCK)
-                            }
+                            Err(_) => Vec::with_capacity(
+                                (BUNDLE_BYTES + SMALL_FILE) as usize + BUNDLE_FILES * 2 * tarfmt::BLOCK,
+                            ),
                         };
                         let framed: Result<Vec<Piece>> =
-                            run.into_iter().map(|src| frame_small(&mut tar, src)).collect();
+                            bundle.into_iter().map(|src| frame_small(&mut tar, src)).collect();
                         let failed = framed.is_err();
-                        // Stop when the read stage is gone or this run failed.
-                        if done_tx.send(framed.map(|pieces| Run { tar, pieces })).is_err() || failed {
+                        // Stop when the read stage is gone or this bundle failed.
+                        if done_tx.send(framed.map(|pieces| FramedBundle { tar, pieces })).is_err() || failed {
                             return;
                         }
                     }
@@ -370,19 +371,19 @@ impl Framer {
         &self.helpers[i]
     }
 
-    /// Gives a run's buffer back to be filled again.
+    /// Gives a bundle's buffer back to be filled again.
     fn recycle(&self, buf: Vec<u8>) {
         let _ = self.turn(&self.next_spare).spare.send(buf);
     }
 
-    fn hand_out(&self, run: Vec<Source>) -> Result<()> {
+    fn hand_out(&self, bundle: Vec<Source>) -> Result<()> {
         self.turn(&self.next_out)
             .jobs
-            .send(run)
+            .send(bundle)
             .map_err(|_| Error::internal("small-file framing stopped"))
     }
 
-    fn take_back(&self) -> Result<Run> {
+    fn take_back(&self) -> Result<FramedBundle> {
         self.turn(&self.next_back)
             .done
             .recv()
@@ -434,8 +435,10 @@ impl EntriesJson {
 
 /// What the read stage writes next, in archive order.
 enum Item {
+    /// A source written by the read stage itself.
     One(Source),
-    Run,
+    /// The next bundle back from the framing helpers.
+    Bundle,
 }
 
 /// Where the sources come from: listed before packing, or walked while
@@ -443,6 +446,205 @@ enum Item {
 enum Feed {
     Listed(Vec<Source>),
     Walk(Vec<PathBuf>),
+}
+
+/// The source feeder: on a thread of its own, takes the sources in listing
+/// order (walking the inputs, or from the list made before packing) and
+/// hands them to the read stage. Sources travel in batches (a hand-over
+/// per source, with the walk mostly waiting for room, cost a wake-up
+/// each), at most [`SOURCES_AHEAD`] of them ahead (each may hold its folder
+/// open: see `walk::InFolder`).
+fn feed_sources<'s>(scope: &'s std::thread::Scope<'s, '_>, feed: Feed) -> Sources {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Source>>>(SOURCES_AHEAD / SOURCE_BATCH);
+    scope.spawn(move || {
+        let mut batch = Vec::with_capacity(SOURCE_BATCH);
+        let mut add = |s: Source| -> Result<()> {
+            batch.push(s);
+            if batch.len() == SOURCE_BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(SOURCE_BATCH));
+                tx.send(Ok(full)).map_err(|_| Error::internal("read stage stopped"))?;
+            }
+            Ok(())
+        };
+        let walked = match feed {
+            Feed::Listed(sources) => sources.into_iter().try_for_each(&mut add),
+            Feed::Walk(inputs) => walk::each(&inputs, walk::Stat::WhenOpened, &mut add),
+        };
+        let _ = tx.send(walked.map(|()| batch));
+    });
+    Sources {
+        batches: rx.into_iter(),
+        batch: Vec::new().into_iter(),
+    }
+}
+
+/// The sources from the feeder, one at a time, in listing order; a failed
+/// walk ends them with its error.
+struct Sources {
+    batches: std::sync::mpsc::IntoIter<Result<Vec<Source>>>,
+    batch: std::vec::IntoIter<Source>,
+}
+
+impl Iterator for Sources {
+    type Item = Result<Source>;
+
+    fn next(&mut self) -> Option<Result<Source>> {
+        loop {
+            if let Some(s) = self.batch.next() {
+                return Some(Ok(s));
+            }
+            match self.batches.next()? {
+                Ok(b) => self.batch = b.into_iter(),
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    }
+}
+
+/// Puts the sources into the archive in listing order. Consecutive small
+/// files are gathered into bundles for the framing helpers (see
+/// [`Framer`]); any other source waits until the bundles before it are
+/// back, and is then written by the read stage itself.
+struct Sequencer<'r> {
+    stage: &'r ReadStage<'r>,
+    framer: Framer,
+    /// What is to be written, in archive order.
+    pending: std::collections::VecDeque<Item>,
+    /// The bundle being gathered, and the bytes of its files so far.
+    bundle: Vec<Source>,
+    bundle_bytes: u64,
+    /// Bundles out with the helpers.
+    bundles_out: usize,
+    entries: EntriesJson,
+    /// Bytes of file data written so far (for progress).
+    done: u64,
+}
+
+impl<'r> Sequencer<'r> {
+    fn new(stage: &'r ReadStage<'r>, framer: Framer, entries: EntriesJson, done: u64) -> Self {
+        Sequencer {
+            stage,
+            framer,
+            pending: std::collections::VecDeque::new(),
+            bundle: Vec::new(),
+            bundle_bytes: 0,
+            bundles_out: 0,
+            entries,
+            done,
+        }
+    }
+
+    /// Takes the next source in listing order, and writes what is ready.
+    fn add(&mut self, src: Source, out: &mut BlockWriter) -> Result<()> {
+        // A file the walk did not stat may be small: the helper finds out,
+        // and hands a large one back for streaming.
+        let small = src.entry.kind == EntryKind::File && (src.stat_later || src.entry.size <= SMALL_FILE);
+        // A bundle ends when it is full, at a source that is not a small
+        // file, and at the end.
+        if small {
+            self.bundle_bytes += src.entry.size;
+            self.bundle.push(src);
+            if self.bundle.len() >= BUNDLE_FILES || self.bundle_bytes >= BUNDLE_BYTES {
+                self.hand_out()?;
+            }
+        } else {
+            self.hand_out()?;
+            self.pending.push_back(Item::One(src));
+        }
+        self.write_ready(out)
+    }
+
+    /// Writes everything still to be written, once the last source is in;
+    /// returns the manifest's entries.
+    fn finish(mut self, out: &mut BlockWriter) -> Result<EntriesJson> {
+        self.hand_out()?;
+        while !self.pending.is_empty() {
+            self.write_front(out)?;
+        }
+        Ok(self.entries)
+    }
+
+    /// Hands the bundle gathered so far, if any, to the framing helpers.
+    fn hand_out(&mut self) -> Result<()> {
+        if self.bundle.is_empty() {
+            return Ok(());
+        }
+        self.framer.hand_out(std::mem::take(&mut self.bundle))?;
+        self.pending.push_back(Item::Bundle);
+        self.bundle_bytes = 0;
+        self.bundles_out += 1;
+        Ok(())
+    }
+
+    /// Writes in order: a single source as soon as the bundles before it
+    /// are back, bundles once too many are out.
+    fn write_ready(&mut self, out: &mut BlockWriter) -> Result<()> {
+        while self.pending.iter().any(|i| matches!(i, Item::One(_)))
+            || (self.bundles_out >= BUNDLES_AHEAD && !self.pending.is_empty())
+        {
+            self.write_front(out)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the front of the queue: at once for a single source, after
+    /// waiting for its helper for a bundle.
+    fn write_front(&mut self, out: &mut BlockWriter) -> Result<()> {
+        match self.pending.pop_front() {
+            Some(Item::Bundle) => self.write_bundle(out)?,
+            Some(Item::One(src)) if src.entry.kind == EntryKind::File => {
+                let entry = self.stage.put_file(out, src, &mut self.done)?;
+                self.entries.push(&entry);
+            }
+            Some(Item::One(src)) => {
+                out.write_all(&tarfmt::header_bytes(&src.entry).at(src.disk.display())?)
+                    .map_err(|e| io_or_inner(e, src.disk.display()))?;
+                self.entries.push(&src.entry);
+            }
+            None => {}
+        }
+        Ok(())
+    }
+
+    /// Writes the next bundle back from the helpers, with any file it left
+    /// for streaming in its place.
+    fn write_bundle(&mut self, out: &mut BlockWriter) -> Result<()> {
+        let b = self.framer.take_back()?;
+        self.bundles_out -= 1;
+        // The bundle's tar up to `framed` is accounted for, and up to
+        // `written` already sent, in front of the files streamed between
+        // its pieces.
+        let (mut framed, mut written, mut streamed) = (0, 0, false);
+        for piece in b.pieces {
+            match piece {
+                Piece::Framed(e, end) => {
+                    framed = end;
+                    self.done += e.size;
+                    self.entries.push(&e);
+                }
+                Piece::Stream(src) => {
+                    out.write_all(&b.tar[written..framed])
+                        .map_err(|e| io_or_inner(e, "tar"))?;
+                    written = framed;
+                    streamed = true;
+                    let entry = self.stage.put_file(out, src, &mut self.done)?;
+                    self.entries.push(&entry);
+                }
+            }
+        }
+        if streamed {
+            out.write_all(&b.tar[written..]).map_err(|e| io_or_inner(e, "tar"))?;
+            self.framer.recycle(b.tar);
+        } else {
+            // The common case: the bundle's tar goes on whole.
+            out.send_owned(b.tar).map_err(|e| io_or_inner(e, "tar"))?;
+        }
+        while let Some(buf) = out.returned() {
+            self.framer.recycle(buf);
+        }
+        (self.stage.progress)(self.done);
+        Ok(())
+    }
 }
 
 /// Everything the read stage needs to know.
@@ -455,35 +657,14 @@ struct ReadStage<'a> {
 }
 
 impl ReadStage<'_> {
-    /// Runs the read stage; returns the finished manifest (without its
-    /// entries, which only the archive holds) and the BLAKE3 of its bytes.
-    fn run(mut self, mut out: BlockWriter) -> Result<(Manifest, String)> {
+    /// The read stage: writes the whole tar stream (the approval document,
+    /// the inputs, the signed manifest) to `out`; returns the finished
+    /// manifest (without its entries, which only the archive holds) and
+    /// the BLAKE3 of its bytes.
+    fn write_tar(mut self, mut out: BlockWriter) -> Result<(Manifest, String)> {
         let mut done = 0u64;
         if let Some((disk, member)) = self.approval_doc.take() {
-            // Size, mode and time come from the open file, as for any file
-            // the walk did not stat.
-            let src = Source {
-                disk,
-                entry: Entry {
-                    path: member.clone(),
-                    kind: EntryKind::File,
-                    size: 0,
-                    mode: 0,
-                    mtime: 0,
-                    blake3: None,
-                    target: None,
-                },
-                stat_later: true,
-                in_folder: None,
-            };
-            let entry = self.put_file(&mut out, src, &mut done)?;
-            let hash = entry.blake3.unwrap_or_default();
-            self.manifest.approval.document_blake3 = Some(hash.clone());
-            self.manifest.approval_document = Some(ApprovalDocument {
-                path: member,
-                size: entry.size,
-                blake3: hash,
-            });
+            self.put_approval_document(&mut out, disk, member, &mut done)?;
         }
         let feed = self
             .feed
@@ -491,142 +672,60 @@ impl ReadStage<'_> {
             .ok_or_else(|| Error::internal("read stage without inputs"))?;
         let (head, _) = self.manifest.json_parts();
         let entries = std::thread::scope(|scope| -> Result<EntriesJson> {
-            // Sources travel in batches (a hand-over per source, with the
-            // walk mostly waiting for room, cost a wake-up each), at most
-            // SOURCES_AHEAD of them ahead (each may hold its folder open:
-            // see walk::InFolder).
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Source>>>(SOURCES_AHEAD / SOURCE_BATCH);
-            scope.spawn(move || {
-                let mut batch = Vec::with_capacity(SOURCE_BATCH);
-                let mut add = |s: Source| -> Result<()> {
-                    batch.push(s);
-                    if batch.len() == SOURCE_BATCH {
-                        let full = std::mem::replace(&mut batch, Vec::with_capacity(SOURCE_BATCH));
-                        tx.send(Ok(full)).map_err(|_| Error::internal("read stage stopped"))?;
-                    }
-                    Ok(())
-                };
-                let walked = match feed {
-                    Feed::Listed(sources) => sources.into_iter().try_for_each(&mut add),
-                    Feed::Walk(inputs) => walk::each(&inputs, walk::Stat::WhenOpened, &mut add),
-                };
-                let _ = tx.send(walked.map(|()| batch));
-            });
+            let sources = feed_sources(scope, feed);
             let framer = Framer::start(scope, framing_helpers());
-            let mut pending: std::collections::VecDeque<Item> = std::collections::VecDeque::new();
-            let (mut run, mut run_bytes, mut out_now) = (Vec::new(), 0u64, 0usize);
-            let mut entries = EntriesJson::new(head);
-            // Writes the front of the queue: at once for a single source,
-            // after waiting for its helper for a run.
-            let mut write_front = |pending: &mut std::collections::VecDeque<Item>,
-                                   entries: &mut EntriesJson,
-                                   out_now: &mut usize,
-                                   out: &mut BlockWriter|
-             -> Result<()> {
-                match pending.pop_front() {
-                    Some(Item::Run) => {
-                        let r = framer.take_back()?;
-                        *out_now -= 1;
-                        // The run's tar up to `framed` is accounted for, and
-                        // up to `written` already sent, in front of the
-                        // files streamed between its pieces.
-                        let (mut framed, mut written, mut streamed) = (0, 0, false);
-                        for piece in r.pieces {
-                            match piece {
-                                Piece::Framed(e, end) => {
-                                    framed = end;
-                                    done += e.size;
-                                    entries.push(&e);
-                                }
-                                Piece::Stream(src) => {
-                                    out.write_all(&r.tar[written..framed])
-                                        .map_err(|e| io_or_inner(e, "tar"))?;
-                                    written = framed;
-                                    streamed = true;
-                                    entries.push(&self.put_file(out, src, &mut done)?);
-                                }
-                            }
-                        }
-                        if streamed {
-                            out.write_all(&r.tar[written..]).map_err(|e| io_or_inner(e, "tar"))?;
-                            framer.recycle(r.tar);
-                        } else {
-                            // The common case: the run's tar goes on whole.
-                            out.send_owned(r.tar).map_err(|e| io_or_inner(e, "tar"))?;
-                        }
-                        while let Some(buf) = out.returned() {
-                            framer.recycle(buf);
-                        }
-                        (self.progress)(done);
-                    }
-                    Some(Item::One(src)) if src.entry.kind == EntryKind::File => {
-                        entries.push(&self.put_file(out, src, &mut done)?);
-                    }
-                    Some(Item::One(src)) => {
-                        out.write_all(&tarfmt::header_bytes(&src.entry).at(src.disk.display())?)
-                            .map_err(|e| io_or_inner(e, src.disk.display()))?;
-                        entries.push(&src.entry);
-                    }
-                    None => {}
-                }
-                Ok(())
-            };
-            let mut batches = rx.into_iter();
-            let mut batch = Vec::new().into_iter();
-            let mut next = || -> Result<Option<Source>> {
-                loop {
-                    if let Some(s) = batch.next() {
-                        return Ok(Some(s));
-                    }
-                    match batches.next() {
-                        Some(b) => batch = b?.into_iter(),
-                        None => return Ok(None),
-                    }
-                }
-            };
-            loop {
-                let src = next()?;
-                // A file the walk did not stat may be small: the helper
-                // finds out, and hands a large one back for streaming.
-                let small = src
-                    .as_ref()
-                    .is_some_and(|s| s.entry.kind == EntryKind::File && (s.stat_later || s.entry.size <= SMALL_FILE));
-                if let (true, Some(s)) = (small, &src) {
-                    run_bytes += s.entry.size;
-                }
-                // A run ends when it is full, at a source that is not a
-                // small file, and at the end.
-                let mut src = src;
-                if small {
-                    if let Some(s) = src.take() {
-                        run.push(s);
-                    }
-                }
-                if !run.is_empty() && (!small || run.len() >= RUN_FILES || run_bytes >= RUN_BYTES) {
-                    framer.hand_out(std::mem::take(&mut run))?;
-                    pending.push_back(Item::Run);
-                    (run_bytes, out_now) = (0, out_now + 1);
-                }
-                let end = src.is_none() && !small;
-                if let Some(s) = src {
-                    pending.push_back(Item::One(s));
-                }
-                // Write in order: a single source as soon as the runs
-                // before it are back, runs once too many are out.
-                while pending.iter().any(|i| matches!(i, Item::One(_)))
-                    || (out_now >= RUNS_AHEAD && !pending.is_empty())
-                {
-                    write_front(&mut pending, &mut entries, &mut out_now, &mut out)?;
-                }
-                if end {
-                    break;
-                }
+            let mut sequencer = Sequencer::new(&self, framer, EntriesJson::new(head), done);
+            for src in sources {
+                sequencer.add(src?, &mut out)?;
             }
-            while !pending.is_empty() {
-                write_front(&mut pending, &mut entries, &mut out_now, &mut out)?;
-            }
-            Ok(entries)
+            sequencer.finish(&mut out)
         })?;
+        let manifest_blake3 = self.write_manifest(entries, &mut out)?;
+        tarfmt::write_end(&mut out).map_err(|e| io_or_inner(e, "tar"))?;
+        out.finish().map_err(|e| io_or_inner(e, "tar"))?;
+        Ok((self.manifest, manifest_blake3))
+    }
+
+    /// Writes the approval document as the first member, and records its
+    /// size and hash in the manifest.
+    fn put_approval_document(
+        &mut self,
+        out: &mut BlockWriter,
+        disk: PathBuf,
+        member: String,
+        done: &mut u64,
+    ) -> Result<()> {
+        // Size, mode and time come from the open file, as for any file the
+        // walk did not stat.
+        let src = Source {
+            disk,
+            entry: Entry {
+                path: member.clone(),
+                kind: EntryKind::File,
+                size: 0,
+                mode: 0,
+                mtime: 0,
+                blake3: None,
+                target: None,
+            },
+            stat_later: true,
+            in_folder: None,
+        };
+        let entry = self.put_file(out, src, done)?;
+        let hash = entry.blake3.unwrap_or_default();
+        self.manifest.approval.document_blake3 = Some(hash.clone());
+        self.manifest.approval_document = Some(ApprovalDocument {
+            path: member,
+            size: entry.size,
+            blake3: hash,
+        });
+        Ok(())
+    }
+
+    /// Completes the manifest with the counts, signs it and writes it and
+    /// its signature as the last two members; returns the BLAKE3 of the
+    /// manifest's bytes.
+    fn write_manifest(&mut self, entries: EntriesJson, out: &mut BlockWriter) -> Result<String> {
         self.manifest.file_count = entries.files;
         self.manifest.total_size = entries.bytes;
         let (head, tail) = self.manifest.json_parts();
@@ -660,11 +759,9 @@ impl ReadStage<'_> {
                 }
                 tarfmt::write_padding(out, e.size)
             };
-            w(&mut out).map_err(|e| io_or_inner(e, path))?;
+            w(out).map_err(|e| io_or_inner(e, path))?;
         }
-        tarfmt::write_end(&mut out).map_err(|e| io_or_inner(e, "tar"))?;
-        out.finish().map_err(|e| io_or_inner(e, "tar"))?;
-        Ok((self.manifest, manifest_blake3.finalize().to_hex().to_string()))
+        Ok(manifest_blake3.finalize().to_hex().to_string())
     }
 
     /// Writes one regular file: header, data (hashed on the way), padding.
@@ -840,7 +937,7 @@ pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Sealed
     let (tar_out, tar_in) = pipe::block_queue(QUEUE, TAR_BLOCK);
     let (zst_out, zst_in) = pipe::block_queue(QUEUE, ZSTD_BLOCK);
     let (read_result, compress_result, seal_result) = std::thread::scope(|s| {
-        let reader = s.spawn(move || stage.run(tar_out));
+        let reader = s.spawn(move || stage.write_tar(tar_out));
         let compressor = s.spawn(move || compress(tar_in, zst_out, opts));
         let sealed = seal(zst_in, &mut out, recipients, opts);
         let read = reader
@@ -913,8 +1010,8 @@ mod tests {
     use super::*;
 
     /// Files of sizes around the limits: empty, small, exactly
-    /// [`SMALL_FILE`], one byte more, large, and runs of medium files that
-    /// go past a run's byte budget.
+    /// [`SMALL_FILE`], one byte more, large, and bundles of medium files
+    /// that go past a bundle's byte budget.
     fn export(root: &Path) {
         for i in 0..600u64 {
             let dir = root.join(format!("d{:02}", i / 150));
@@ -968,7 +1065,7 @@ mod tests {
         };
         let (w, mut r) = pipe::block_queue(QUEUE, TAR_BLOCK);
         std::thread::scope(|s| {
-            let h = s.spawn(move || stage.run(w));
+            let h = s.spawn(move || stage.write_tar(w));
             let mut tar = Vec::new();
             let read = r.read_to_end(&mut tar);
             drop(r);

@@ -52,7 +52,7 @@ pub fn header_bytes(entry: &Entry) -> io::Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Appends the header block(s) for `entry` to `out` (a run of small files
+/// Appends the header block(s) for `entry` to `out` (a bundle of small files
 /// is framed this way without a buffer per header).
 pub fn write_header(out: &mut Vec<u8>, entry: &Entry) -> io::Result<()> {
     let mut h = tar::Header::new_ustar();

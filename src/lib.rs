@@ -27,6 +27,7 @@ pub mod clock;
 pub mod custodian;
 pub mod custody;
 pub mod error;
+pub mod fault;
 pub mod fsutil;
 pub mod guard;
 pub mod i18n;

@@ -79,6 +79,7 @@ pub fn run(a: CertifyArgs) -> Result<Report> {
         "certificate": issued.path.display().to_string(),
         "signature": issued.sig_path.display().to_string(),
         "custody_record": issued.record.seq,
+        "stages_removed": issued.swept.iter().map(|s| s.display().to_string()).collect::<Vec<_>>(),
         "content": c,
     }));
     for i in &c.items {
@@ -88,6 +89,9 @@ pub fn run(a: CertifyArgs) -> Result<Report> {
         };
         let (files, size) = (i.files.to_string(), bytes(i.size));
         rep.push(t(id, &[("path", &i.path), ("files", &files), ("size", &size)]));
+    }
+    for s in &issued.swept {
+        rep.push(t("warn-stage-swept", &[("path", &s.display().to_string())]));
     }
     for x in &c.verification.extractions {
         if x.status == model::EXTRACTION_OTHER_HOST {

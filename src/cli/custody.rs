@@ -14,7 +14,7 @@ use kura::keys::AllowedSigners;
 
 #[derive(Subcommand, Debug)]
 pub enum CustodyCommand {
-    /// Append a signed event (handover, received, returned, deleted, note, lost, …).
+    /// Append a signed event a person attests (handover, received, note, lost).
     /// Notes must never name a patient.
     #[command(after_help = NO_PATIENTS)]
     Add(AddArgs),
@@ -33,7 +33,7 @@ a patient in a note.";
 pub struct AddArgs {
     /// The vault (or its .custody file)
     pub vault: PathBuf,
-    /// handover, received, verified, extracted, returned, deleted, note or lost (anything else is refused)
+    /// handover, received, note or lost (what kura records itself — packed, verified, extracting, extracted, deleted, returned — is refused)
     #[arg(long, value_name = "KIND")]
     pub event: String,
     /// Free text, stored unencrypted: NEVER a patient's name or anything identifying a patient
@@ -79,7 +79,7 @@ fn add(a: AddArgs) -> Result<Report> {
         note: a.note.clone(),
         ..Default::default()
     };
-    let rec = custody::append(&path, ev, &signer, clock::now())?;
+    let rec = custody::attest(&path, ev, &signer, clock::now())?;
     let seq = rec.seq.to_string();
     Ok(
         Report::new(json!({ "custody": path.display().to_string(), "record": rec }))

@@ -17,7 +17,7 @@ pub struct ExtractArgs {
     pub vault: PathBuf,
     #[command(flatten)]
     pub id: IdentityArgs,
-    /// Destination folder (created if missing)
+    /// Destination folder: new or empty (created if missing)
     #[arg(short = 'C', long = "directory", value_name = "DEST")]
     pub dest: PathBuf,
     /// OpenSSH allowed_signers file: the packer's key must be listed
@@ -26,9 +26,6 @@ pub struct ExtractArgs {
     /// Its custody log (default: VAULT.custody)
     #[arg(long, value_name = "FILE")]
     pub custody: Option<PathBuf>,
-    /// Replace existing files in DEST
-    #[arg(long)]
-    pub force: bool,
     /// Extract onto a removable or portable medium even though rule 10 forbids plaintext there
     #[arg(long)]
     pub allow_removable: bool,
@@ -57,7 +54,6 @@ pub fn run(a: ExtractArgs) -> Result<Report> {
             signers: a.signers.as_deref(),
         },
         dest: &a.dest,
-        force: a.force,
         allow,
         probe: probe.as_ref(),
     };

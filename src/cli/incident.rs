@@ -111,7 +111,7 @@ pub fn run(a: IncidentArgs) -> Result<Report> {
         let signer = kura::keys::identity::load_signing_key(key, &PassphraseSource::new(a.passphrase_file.clone()))?;
         let mut ev = NewEvent::new("lost").detail("discovered", discovered.format("%Y-%m-%d").to_string());
         ev.note = a.note.clone();
-        let rec = custody::append(path, ev, &signer, clock::now())?;
+        let rec = custody::attest(path, ev, &signer, clock::now())?;
         chain = custody::read(path)?;
         recorded = Some(rec.seq);
     }

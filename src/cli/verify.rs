@@ -47,6 +47,9 @@ pub fn describe(o: &Opened, rep: &mut Report) {
     if !o.recorded {
         rep.push(t("warn-not-recorded", &[]));
     }
+    for s in &o.swept {
+        rep.push(t("warn-stage-swept", &[("path", &s.display().to_string())]));
+    }
 }
 
 pub fn json_of(o: &Opened) -> serde_json::Value {
@@ -61,6 +64,7 @@ pub fn json_of(o: &Opened) -> serde_json::Value {
         "signer_principal": match &o.trust { Trust::Allowed(p) => json!(p), Trust::Unchecked => json!(null) },
         "custody_recorded": o.recorded,
         "destination": o.destination.as_ref().map(|d| d.display().to_string()),
+        "stages_removed": o.swept.iter().map(|s| s.display().to_string()).collect::<Vec<_>>(),
     })
 }
 

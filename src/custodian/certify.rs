@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::certificate::model::*;
 use crate::certificate::{destroy, sig_path, Action};
-use crate::custody::{self, NewEvent, Record};
+use crate::custody::{self, Log, NewEvent, Record};
 use crate::error::{Error, IoContext, Kind, Result};
 use crate::fsutil::{check_clobber, AtomicFile};
 use crate::keys::signature::NS_CERTIFICATE;
@@ -38,6 +38,8 @@ pub struct Issued {
     pub sig_path: PathBuf,
     /// The certifying custody record.
     pub record: Record,
+    /// Stages left by killed extractions, found and removed first.
+    pub swept: Vec<PathBuf>,
 }
 
 /// Whether `inner` is `outer` or lies beneath it.
@@ -80,15 +82,30 @@ fn check_targets(req: &CertifyRequest, copies: &[PathBuf], vault: &Path) -> Resu
     Ok(())
 }
 
-/// Every `extracted` record, checked against what is about to be destroyed:
-/// a copy on this host that still exists and is not covered is refused.
+/// Every extraction the log records (begun or done), checked against what
+/// is about to be destroyed: a copy on this host that still exists and is
+/// not covered is refused, and so is an extraction still under way.
 fn check_extractions(chain: &custody::Chain, copies: &[PathBuf]) -> Result<Vec<Extraction>> {
     let here = custody::host();
-    let mut out = vec![];
-    for r in chain.records.iter().filter(|r| r.event == "extracted") {
+    let mut out: Vec<Extraction> = vec![];
+    for r in chain
+        .records
+        .iter()
+        .filter(|r| r.event == "extracting" || r.event == "extracted")
+    {
         let Some(dest) = r.details.get("destination").and_then(|v| v.as_str()) else {
             continue;
         };
+        if out.iter().any(|x| x.destination == dest && x.host == r.host) {
+            continue;
+        }
+        if r.host == here
+            && crate::vault::stage::stages_in(Path::new(dest))
+                .iter()
+                .any(|(_, live)| *live)
+        {
+            return Err(Error::new(Kind::Refused, "err-certify-extraction-running").arg("path", dest));
+        }
         let status = if r.host != here {
             EXTRACTION_OTHER_HOST
         } else if copies.iter().any(|c| within(Path::new(dest), c)) {
@@ -175,8 +192,7 @@ struct Plan {
 
 /// Every refusal, before anything is touched: the quick ones first, then
 /// the surveys (which hash).
-fn plan(req: &CertifyRequest) -> Result<Plan> {
-    let chain = custody::read(req.custody)?;
+fn plan(req: &CertifyRequest, chain: custody::Chain) -> Result<Plan> {
     check_clobber(req.output, req.force)?;
     check_clobber(&sig_path(req.output), req.force)?;
     let receipt = &chain.receipt;
@@ -261,18 +277,13 @@ fn destroy_all(action: Action, plan: &Plan) -> Result<Vec<Item>> {
 
 /// Appends the certifying record; returns it with the log's lines up to
 /// and including it (what the certificate carries).
-fn record(req: &CertifyRequest, id: &str, destroyed: usize) -> Result<(Record, Vec<String>)> {
+fn record(req: &CertifyRequest, log: &mut Log, id: &str, destroyed: usize) -> Result<(Record, Vec<String>)> {
     let mut ev = NewEvent::new(req.action.name())
         .detail("certificate_id", id)
         .detail("destroyed", destroyed);
     ev.note = req.note.clone();
-    let record = custody::append(req.custody, ev, req.signer, crate::clock::now())?;
-    let full = custody::read(req.custody)?;
-    let n = record.seq as usize + 1;
-    let lines: Vec<String> = full.lines.get(..n).map(<[String]>::to_vec).unwrap_or_default();
-    if full.records.get(n - 1) != Some(&record) {
-        return Err(Error::internal("the certifying record is not where it was appended"));
-    }
+    let record = log.append(ev, req.signer, crate::clock::now())?;
+    let lines = log.chain().lines.clone();
     Ok((record, lines))
 }
 
@@ -331,8 +342,15 @@ fn certificate(
 
 /// Destroys, records, and issues the certificate. Nothing is destroyed
 /// unless every check passes and the outputs can be created.
+///
+/// The custody log is locked from the first check to the certifying
+/// record, so no extraction can start (or be recorded) in between; the
+/// stages killed extractions left are removed first.
 pub fn certify(req: &CertifyRequest) -> Result<Issued> {
-    let plan = plan(req)?;
+    let mut log = Log::open(req.custody)?;
+    log.check(req.action.name())?;
+    let swept = super::open::sweep(log.chain(), None);
+    let plan = plan(req, log.chain().clone())?;
     let sig_out = sig_path(req.output);
     // Outputs are created (empty, hidden) before anything is destroyed, so
     // an unwritable folder stops us here and not after the data is gone.
@@ -342,7 +360,7 @@ pub fn certify(req: &CertifyRequest) -> Result<Issued> {
     let destroyed = items.iter().filter(|i| i.outcome == OUTCOME_DESTROYED).count();
     // The certifying record comes first, so the certificate carries it.
     let id = uuid::Uuid::new_v4().to_string();
-    let (record, lines) = record(req, &id, destroyed)?;
+    let (record, lines) = record(req, &mut log, &id, destroyed)?;
     let certificate = certificate(req, plan, id, items, &record, lines)?;
     let bytes = certificate.to_bytes()?;
     let sig = req.signer.sign(NS_CERTIFICATE, &bytes)?;
@@ -355,5 +373,6 @@ pub fn certify(req: &CertifyRequest) -> Result<Issued> {
         path: req.output.to_path_buf(),
         sig_path: sig_out,
         record,
+        swept,
     })
 }

@@ -20,7 +20,7 @@ mod open;
 mod pack;
 
 pub use certify::{certify, CertifyRequest, Issued};
-pub use open::{extract, verify, ExtractRequest, KeySource, OpenRequest, Opened};
+pub use open::{extract, extraction_destinations, sweep, verify, ExtractRequest, KeySource, OpenRequest, Opened};
 pub use pack::{pack, PackRequest, Packed};
 
 use std::path::PathBuf;

@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use super::Keys;
-use crate::custody::{self, Chain, NewEvent};
-use crate::error::Result;
+use crate::custody::{self, Chain, Log, NewEvent};
+use crate::error::{Error, IoContext, Kind, Result};
 use crate::guard::{self, Allow, Probe};
 use crate::keys::{AllowedSigners, Identities};
 use crate::vault::open::{self as vault_open, Trust};
@@ -42,9 +42,8 @@ pub struct OpenRequest<'a> {
 /// Where and how [`extract`] puts the files.
 pub struct ExtractRequest<'a> {
     pub open: OpenRequest<'a>,
+    /// Where the files go: a new or empty folder.
     pub dest: &'a Path,
-    /// Replace existing files in DEST.
-    pub force: bool,
     /// The medium rules the user overrode; the "extracted" record says so.
     pub allow: Allow,
     pub probe: &'a dyn Probe,
@@ -61,6 +60,8 @@ pub struct Opened {
     pub destination: Option<PathBuf>,
     /// Whether a custody record was appended (needs an SSH signing key).
     pub recorded: bool,
+    /// Stages left by killed extractions, found and removed.
+    pub swept: Vec<PathBuf>,
 }
 
 /// Identities read from files, or lent by the caller.
@@ -111,56 +112,151 @@ fn open_with(
         trust: opened.trust,
         destination: None,
         recorded: false,
+        swept: vec![],
     })
 }
 
 /// Verifies a vault without writing any plaintext, then records "verified"
-/// in the custody log (when an SSH key is among the identities).
+/// in the custody log (when an SSH key is among the identities). With a
+/// signing key the log stays locked from the start, so no other kura
+/// records in between.
 pub fn verify(req: &OpenRequest, progress: &dyn Fn(u64)) -> Result<Opened> {
     let (ids, signers) = load(req)?;
-    let chain = custody::read(req.custody)?;
+    let mut log = match ids.signer {
+        Some(_) => Some(Log::open(req.custody)?),
+        None => None,
+    };
+    let chain = match &log {
+        Some(l) => l.chain().clone(),
+        None => custody::read(req.custody)?,
+    };
     let mut opened = open_with(req, &ids, signers.as_ref(), chain, |r| vault_open::verify(r, progress))?;
-    if let Some(signer) = &ids.signer {
+    opened.swept = sweep(&opened.chain, None);
+    if let (Some(signer), Some(log)) = (&ids.signer, &mut log) {
         let ev = NewEvent::new("verified").detail("result", "ok");
-        custody::append(req.custody, ev, signer, crate::clock::now())?;
+        log.append(ev, signer, crate::clock::now())?;
         opened.recorded = true;
     }
     Ok(opened)
 }
 
-/// Checks the medium rules, decrypts, checks everything, only then puts
-/// the members in DEST, and records "extracted" with where they went and
-/// the rules the user overrode.
+/// Removes the stages that killed extractions left in the destinations
+/// this log records on this computer (and in `dest`); returns them.
+pub fn sweep(chain: &Chain, dest: Option<&Path>) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = extraction_destinations(chain);
+    dirs.extend(dest.map(Path::to_path_buf));
+    dirs.dedup();
+    dirs.iter().flat_map(|d| crate::vault::stage::sweep(d)).collect()
+}
+
+/// Every destination the log records an extraction into (begun or done)
+/// on this computer.
+pub fn extraction_destinations(chain: &Chain) -> Vec<PathBuf> {
+    let here = custody::host();
+    let mut out: Vec<PathBuf> = vec![];
+    for r in &chain.records {
+        if !matches!(r.event.as_str(), "extracting" | "extracted") || r.host != here {
+            continue;
+        }
+        if let Some(d) = r.details.get("destination").and_then(|v| v.as_str()) {
+            let d = PathBuf::from(d);
+            if !out.contains(&d) {
+                out.push(d);
+            }
+        }
+    }
+    out
+}
+
+/// A destination folder this extraction created: removed again (when
+/// empty) unless the extraction succeeded, or a signal came.
+struct DestMade<'a>(Option<&'a Path>);
+
+impl<'a> DestMade<'a> {
+    fn keep(mut self) {
+        if let Some(d) = self.0.take() {
+            crate::interrupt::unregister(d);
+        }
+    }
+}
+
+impl Drop for DestMade<'_> {
+    fn drop(&mut self) {
+        if let Some(d) = self.0 {
+            let _ = std::fs::remove_dir(d);
+            crate::interrupt::unregister(d);
+        }
+    }
+}
+
+/// Extracts under the custody log's lock, so that every plaintext copy is
+/// recorded or none is made:
+/// 1. the log is opened for writing and locked (a log that cannot be
+///    written stops here), the medium rules checked, and the identities
+///    loaded: one of them must be able to sign (an age identity alone can
+///    decrypt but not record);
+/// 2. DEST must be new or empty;
+/// 3. an `extracting` record (the intent, naming DEST) is appended before
+///    any plaintext is written, even to the stage;
+/// 4. the vault is decrypted and checked into the stage, then moved into
+///    DEST;
+/// 5. an `extracted` record (the result) is appended.
+///
+/// A kill at any point after 3 leaves a record naming DEST, so `certify`
+/// knows where to look; the stage it leaves is removed by the next command
+/// that opens this vault or extracts into DEST.
 pub fn extract(req: &ExtractRequest, progress: &dyn Fn(u64)) -> Result<Opened> {
     let open = &req.open;
-    let chain = custody::read(open.custody);
+    let mut log = Log::open(open.custody)?;
+    let receipt = log.chain().receipt.clone();
     // What the receipt says is coming (a receipt declaring a bomb is refused
     // as such, not as a lack of space).
-    let need = match &chain {
-        Ok(c) => {
-            crate::vault::bounds::check_receipt(&c.receipt)?;
-            Some((c.receipt.total_size, c.receipt.file_count))
-        }
-        Err(_) => None,
-    };
+    crate::vault::bounds::check_receipt(&receipt)?;
+    let need = Some((receipt.total_size, receipt.file_count));
     guard::extract_rules(req.probe, open.vault, req.dest, open.keys.paths(), req.allow, need)?;
     let (ids, signers) = load(open)?;
-    let mut opened = open_with(open, &ids, signers.as_ref(), chain?, |r| {
-        vault_open::extract(r, req.dest, req.force, progress)
-    })?;
-    let abs = std::fs::canonicalize(req.dest).unwrap_or_else(|_| req.dest.to_path_buf());
-    opened.destination = Some(abs.clone());
-    // The files are in place: their custody record is written even if an
-    // interruption comes now.
-    let _critical = crate::interrupt::Critical::hold();
-    if let Some(signer) = &ids.signer {
-        let mut ev = NewEvent::new("extracted").detail("destination", abs.to_string_lossy().into_owned());
-        let overrides = req.allow.overrides();
-        if !overrides.is_empty() {
-            ev = ev.detail("overrides", overrides);
-        }
-        custody::append(open.custody, ev, signer, crate::clock::now())?;
-        opened.recorded = true;
+    let signer = ids
+        .signer
+        .as_ref()
+        .ok_or_else(|| Error::new(Kind::Key, "err-extract-needs-signer"))?;
+    log.check("extracting")?;
+    let swept = sweep(log.chain(), Some(req.dest));
+    if !crate::vault::stage::is_empty_dir(req.dest)? {
+        return Err(Error::new(Kind::Exists, "err-extract-dest-not-empty").arg("path", req.dest.display()));
     }
+    let created = !req.dest.exists();
+    std::fs::create_dir_all(req.dest).at(req.dest.display())?;
+    if created {
+        crate::interrupt::register_empty_dir(req.dest);
+    }
+    let dest_made = DestMade(created.then_some(req.dest));
+    let abs = std::fs::canonicalize(req.dest).at(req.dest.display())?;
+    let destination = abs.to_string_lossy().into_owned();
+    let overrides = req.allow.overrides();
+    let mut intent = NewEvent::new("extracting").detail("destination", destination.as_str());
+    if !overrides.is_empty() {
+        intent = intent.detail("overrides", overrides.clone());
+    }
+    log.append(intent, signer, crate::clock::now())?;
+    crate::fault::point("extracting");
+    let mut opened = open_with(open, &ids, signers.as_ref(), log.chain().clone(), |r| {
+        vault_open::extract(r, req.dest, progress)
+    })?;
+    dest_made.keep();
+    opened.destination = Some(abs);
+    opened.swept = swept;
+    // The files are in place: the result is recorded even if an
+    // interruption comes now (the intent already names DEST).
+    let _critical = crate::interrupt::Critical::hold();
+    let mut done = NewEvent::new("extracted")
+        .detail("destination", destination)
+        .detail("files", opened.manifest.file_count)
+        .detail("bytes", opened.manifest.total_size);
+    if !overrides.is_empty() {
+        done = done.detail("overrides", overrides);
+    }
+    log.append(done, signer, crate::clock::now())?;
+    opened.recorded = true;
+    opened.chain = log.chain().clone();
     Ok(opened)
 }

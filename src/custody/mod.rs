@@ -32,12 +32,44 @@ pub const EVENTS: &[&str] = &[
     "handover",
     "received",
     "verified",
+    "extracting",
     "extracted",
     "returned",
     "deleted",
     "note",
     "lost",
 ];
+
+/// The events a person attests with `kura custody add`. The others are
+/// recorded by kura itself, by the operation they describe (`packed` by
+/// pack, `verified` by verify, `extracting`/`extracted` by extract,
+/// `deleted`/`returned` by certify), so that a record of them means the
+/// operation was done.
+pub const PEOPLE_EVENTS: &[&str] = &["handover", "received", "note", "lost"];
+
+/// Events that end the holder's custody: once one is recorded, the log
+/// takes no record of the vault being opened again, nor a second one.
+pub const CERTIFYING_EVENTS: &[&str] = &["deleted", "returned"];
+
+/// Events that may not follow a certifying event.
+const NOT_AFTER_CERTIFIED: &[&str] = &["extracting", "extracted", "deleted", "returned"];
+
+/// How long an operation waits for another kura to release the log (a
+/// custody record takes milliseconds; an extraction or a certification
+/// holds the log for its whole run).
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Whether `event` may come after `earlier` records: the record number of
+/// the certifying record it would follow, if it may not.
+fn out_of_order(earlier: &[Record], event: &str) -> Option<u64> {
+    if !NOT_AFTER_CERTIFIED.contains(&event) {
+        return None;
+    }
+    earlier
+        .iter()
+        .find(|r| CERTIFYING_EVENTS.contains(&r.event.as_str()))
+        .map(|r| r.seq)
+}
 
 /// `prev` of the first record.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -253,6 +285,9 @@ fn verify_lines(lines: &[&str]) -> Result<Chain> {
         if !EVENTS.contains(&record.event.as_str()) {
             return Err(bad(n, "msg-custody-why-event"));
         }
+        if out_of_order(&records, &record.event).is_some() {
+            return Err(bad(n, "msg-custody-why-after-certified"));
+        }
         signature::verify(&record.actor, NS_CUSTODY, body.as_bytes(), &sig, "custody record")
             .map_err(|_| bad(n, "msg-custody-why-signature"))?;
         if n == 0 {
@@ -367,73 +402,187 @@ impl NewEvent {
     }
 }
 
-/// Appends a signed record under an exclusive lock. The existing log must
-/// verify; an incomplete last line left by a crash is cut off first. The
-/// record is on the medium (fsync) before this returns.
-pub fn append(path: &Path, ev: NewEvent, signer: &SigningKey, now: DateTime<FixedOffset>) -> Result<Record> {
-    if !EVENTS.contains(&ev.event.as_str()) || ev.event == "packed" {
-        return Err(Error::new(Kind::Usage, "err-custody-event")
-            .arg("event", &ev.event)
-            .arg("events", EVENTS[1..].join(", ")));
+/// A custody log opened for appending: exclusively locked for as long as
+/// the value lives, so that an operation (an extraction, a certification)
+/// and its records are not interleaved with another kura's. The existing
+/// log must verify; an incomplete last line left by a crash is cut off.
+pub struct Log {
+    file: File,
+    path: PathBuf,
+    chain: Chain,
+    /// The file's complete last record lacks its newline.
+    needs_newline: bool,
+}
+
+impl Log {
+    /// Opens, locks and verifies the log at `path`. A log that cannot be
+    /// written (a write-protected medium, a read-only mount) is refused
+    /// here, before the operation that would need to record starts.
+    pub fn open(path: &Path) -> Result<Log> {
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => Error::new(Kind::Io, "err-custody-missing").arg("path", path.display()),
+                _ if is_read_only(&e) => Error::new(Kind::Io, "err-custody-unwritable")
+                    .arg("path", path.display())
+                    .arg("detail", &e)
+                    .caused_by(e),
+                _ => Error::io(e, path.display()),
+            })?;
+        lock(&file, path)?;
+        let mut text = String::new();
+        (&mut file)
+            .take(MAX_LOG_BYTES + 1)
+            .read_to_string(&mut text)
+            .map_err(|_| bad(0, "msg-custody-why-utf8"))?;
+        if text.len() as u64 > MAX_LOG_BYTES {
+            // Never cut a log kura could not read whole.
+            return Err(Error::new(Kind::Refused, "err-file-too-large")
+                .arg("path", path.display())
+                .arg("max", MAX_LOG_BYTES));
+        }
+        let chain = verify_text(&text)?;
+        if chain.torn_tail {
+            let complete: usize = chain.lines.iter().map(|l| l.len() + 1).sum();
+            file.set_len(complete as u64).at(path.display())?;
+        }
+        // A complete last record that lacks its newline is ended first.
+        let needs_newline = !chain.torn_tail && !text.ends_with('\n');
+        Ok(Log {
+            file,
+            path: path.to_path_buf(),
+            chain: Chain {
+                torn_tail: false,
+                ..chain
+            },
+            needs_newline,
+        })
     }
-    if let Some(n) = &ev.note {
-        if n.chars().count() > MAX_NOTE_CHARS {
-            return Err(Error::new(Kind::Usage, "err-custody-note-long").arg("max", MAX_NOTE_CHARS));
+
+    /// The log as it stands (including what this value appended).
+    pub fn chain(&self) -> &Chain {
+        &self.chain
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Refuses an event the log may not take next: an unknown one, a
+    /// second `packed`, or opening or certifying the vault again after a
+    /// certifying record.
+    pub fn check(&self, event: &str) -> Result<()> {
+        if !EVENTS.contains(&event) || event == "packed" {
+            return Err(Error::new(Kind::Usage, "err-custody-event")
+                .arg("event", event)
+                .arg("events", PEOPLE_EVENTS.join(", ")));
+        }
+        if let Some(seq) = out_of_order(&self.chain.records, event) {
+            return Err(Error::new(Kind::Refused, "err-custody-after-certified")
+                .arg("event", event)
+                .arg("n", seq)
+                .arg("path", self.path.display()));
+        }
+        Ok(())
+    }
+
+    /// Appends a signed record. The record is on the medium (fsync) before
+    /// this returns; a failure leaves the log as it was.
+    pub fn append(&mut self, ev: NewEvent, signer: &SigningKey, now: DateTime<FixedOffset>) -> Result<Record> {
+        self.check(&ev.event)?;
+        if let Some(n) = &ev.note {
+            if n.chars().count() > MAX_NOTE_CHARS {
+                return Err(Error::new(Kind::Usage, "err-custody-note-long").arg("max", MAX_NOTE_CHARS));
+            }
+        }
+        let record = Record {
+            v: FORMAT_VERSION,
+            seq: self.chain.records.len() as u64,
+            prev: self.chain.head(),
+            vault_id: self.chain.vault_id().to_string(),
+            event: ev.event,
+            actor: signer.info().clone(),
+            time: crate::clock::rfc3339(&now),
+            host: host(),
+            note: ev.note.filter(|n| !n.trim().is_empty()),
+            details: clock_details(ev.details),
+            receipt: None,
+            receipt_sig: None,
+        };
+        let line = sign_record(&record, signer)?;
+        let mut bytes = String::with_capacity(line.len() + 2);
+        if self.needs_newline {
+            bytes.push('\n');
+        }
+        bytes.push_str(&line);
+        bytes.push('\n');
+        let path = self.path.display();
+        let end = self.file.seek(SeekFrom::End(0)).at(&path)?;
+        let written = self.file.write_all(bytes.as_bytes()).and_then(|_| self.file.sync_all());
+        if let Err(e) = written {
+            // A full disk or an I/O error mid-line: take the partial line back,
+            // so the log ends where it did.
+            let _ = self.file.set_len(end);
+            let _ = self.file.sync_all();
+            return Err(Error::io(e, path));
+        }
+        self.needs_newline = false;
+        self.chain.lines.push(line);
+        self.chain.records.push(record.clone());
+        Ok(record)
+    }
+}
+
+/// Whether opening for writing failed because the medium or the file does
+/// not allow writing (as opposed to a missing file or a lock).
+fn is_read_only(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::PermissionDenied
+        || e.kind() == std::io::ErrorKind::ReadOnlyFilesystem
+        || e.raw_os_error() == Some(1) // EPERM: an immutable file
+}
+
+/// Takes the log's exclusive lock, waiting up to [`LOCK_WAIT`] for another
+/// kura to finish with it; never longer (scripts must not hang).
+fn lock(file: &File, path: &Path) -> Result<()> {
+    let start = std::time::Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(()),
+            Err(std::fs::TryLockError::WouldBlock) if start.elapsed() < LOCK_WAIT => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(Error::new(Kind::Refused, "err-custody-busy").arg("path", path.display()));
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(Error::io(e, path.display())),
         }
     }
-    let mut f: File = OpenOptions::new().read(true).write(true).open(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            Error::new(Kind::Io, "err-custody-missing").arg("path", path.display())
+}
+
+/// Appends one record a person attests (`kura custody add`: handover,
+/// received, note, lost); the events kura records itself are refused.
+pub fn attest(path: &Path, ev: NewEvent, signer: &SigningKey, now: DateTime<FixedOffset>) -> Result<Record> {
+    if !PEOPLE_EVENTS.contains(&ev.event.as_str()) {
+        let id = if EVENTS.contains(&ev.event.as_str()) && ev.event != "packed" {
+            "err-custody-event-by-kura"
         } else {
-            Error::io(e, path.display())
-        }
-    })?;
-    f.lock().at(path.display())?;
-    let mut text = String::new();
-    (&mut f)
-        .take(MAX_LOG_BYTES + 1)
-        .read_to_string(&mut text)
-        .map_err(|_| bad(0, "msg-custody-why-utf8"))?;
-    if text.len() as u64 > MAX_LOG_BYTES {
-        // Never cut a log kura could not read whole.
-        return Err(Error::new(Kind::Refused, "err-file-too-large")
-            .arg("path", path.display())
-            .arg("max", MAX_LOG_BYTES));
+            "err-custody-event"
+        };
+        return Err(Error::new(Kind::Usage, id)
+            .arg("event", &ev.event)
+            .arg("events", PEOPLE_EVENTS.join(", ")));
     }
-    let chain = verify_text(&text)?;
-    if chain.torn_tail {
-        let complete: usize = chain.lines.iter().map(|l| l.len() + 1).sum();
-        f.set_len(complete as u64).at(path.display())?;
+    if ev.note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS) {
+        return Err(Error::new(Kind::Usage, "err-custody-note-long").arg("max", MAX_NOTE_CHARS));
     }
-    // A complete last record that lacks its newline is ended first.
-    let needs_newline = !chain.torn_tail && !text.ends_with('\n');
-    let record = Record {
-        v: FORMAT_VERSION,
-        seq: chain.records.len() as u64,
-        prev: chain.head(),
-        vault_id: chain.vault_id().to_string(),
-        event: ev.event,
-        actor: signer.info().clone(),
-        time: crate::clock::rfc3339(&now),
-        host: host(),
-        note: ev.note.filter(|n| !n.trim().is_empty()),
-        details: clock_details(ev.details),
-        receipt: None,
-        receipt_sig: None,
-    };
-    let mut line = sign_record(&record, signer)?;
-    if needs_newline {
-        line.insert(0, '\n');
-    }
-    line.push('\n');
-    let end = f.seek(SeekFrom::End(0)).at(path.display())?;
-    let written = f.write_all(line.as_bytes()).and_then(|_| f.sync_all());
-    if let Err(e) = written {
-        // A full disk or an I/O error mid-line: take the partial line back,
-        // so the log ends where it did.
-        let _ = f.set_len(end);
-        let _ = f.sync_all();
-        return Err(Error::io(e, path.display()));
-    }
-    Ok(record)
+    append(path, ev, signer, now)
+}
+
+/// Appends a signed record under the log's lock (see [`Log`]).
+pub fn append(path: &Path, ev: NewEvent, signer: &SigningKey, now: DateTime<FixedOffset>) -> Result<Record> {
+    let mut log = Log::open(path)?;
+    log.check(&ev.event)?;
+    log.append(ev, signer, now)
 }

@@ -547,15 +547,16 @@ pub fn verify(req: &OpenRequest, progress: &dyn Fn(u64)) -> Result<Opened> {
     open_into(req, &mut NullSink::default(), progress)
 }
 
-/// Decrypts, checks everything, and only then puts the members in `dest`
-/// (created when missing, and removed again if the extraction fails).
-pub fn extract(req: &OpenRequest, dest: &Path, force: bool, progress: &dyn Fn(u64)) -> Result<Opened> {
+/// Decrypts, checks everything, and only then puts the members in `dest`,
+/// which must be new or empty (created when missing, and removed again if
+/// the extraction fails).
+pub fn extract(req: &OpenRequest, dest: &Path, progress: &dyn Fn(u64)) -> Result<Opened> {
     let created_dest = !dest.exists();
     if created_dest {
         fs::create_dir_all(dest).at(dest.display())?;
         crate::interrupt::register_empty_dir(dest);
     }
-    let result = super::stage::extract_staged(req, dest, force, progress);
+    let result = super::stage::extract_staged(req, dest, progress);
     if result.is_err() && created_dest {
         let _ = fs::remove_dir(dest);
     }

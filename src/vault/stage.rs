@@ -393,7 +393,7 @@ impl Sink for StageSink {
     /// Hashes the data here and hands it to a writer thread block by block.
     fn file(&mut self, e: &Entry, data: &mut dyn Read) -> Result<String> {
         self.writer.check()?;
-        let mut create = Some((join(&self.root, &e.path), e.mode));
+        let mut create = Some((join(&self.root, &e.path), e.mode & MODE_MASK));
         let mut h = blake3::Hasher::new();
         loop {
             let mut block = self.writer.block();
@@ -436,144 +436,177 @@ fn make_link(target: &str, at: &Path) -> Result<()> {
     r.at(at.display())
 }
 
-/// Refuses when a destination path or one of its parents inside DEST is a
-/// link (it could lead outside DEST), or would be overwritten without
-/// `force`.
-fn check_conflicts(dest: &Path, entries: &[Entry], force: bool) -> Result<()> {
-    // Folders found missing: nothing beneath them can conflict, so the many
-    // members of a new folder cost one look-up, not one each.
-    let mut missing: HashSet<PathBuf> = HashSet::new();
-    for e in entries {
-        let mut p = dest.to_path_buf();
-        let comps: Vec<&str> = e.path.split('/').collect();
-        for (i, c) in comps.iter().enumerate() {
-            p.push(c);
-            let last = i + 1 == comps.len();
-            if missing.contains(&p) {
-                break;
-            }
-            match fs::symlink_metadata(&p) {
-                Err(_) => {
-                    if !last {
-                        missing.insert(p);
-                    }
-                    break;
-                }
-                Ok(m) if m.file_type().is_symlink() => {
-                    if last && e.kind != EntryKind::Dir && force {
-                        continue; // a link replaced by --force, never followed
-                    }
-                    return Err(Error::new(Kind::Unsafe, "err-dest-link").arg("path", p.display()));
-                }
-                Ok(m) if !last => {
-                    if !m.is_dir() {
-                        return Err(Error::new(Kind::Exists, "err-dest-exists").arg("path", p.display()));
-                    }
-                }
-                Ok(m) => {
-                    let ok = match e.kind {
-                        EntryKind::Dir => m.is_dir(),
-                        _ => force && !m.is_dir(),
-                    };
-                    if !ok {
-                        return Err(Error::new(Kind::Exists, "err-dest-exists").arg("path", p.display()));
-                    }
-                }
-            }
-        }
-    }
-    Ok(())
+/// What a stage's name starts with: `DEST/.kura-stage-XXXXXX`.
+pub const STAGE_PREFIX: &str = ".kura-stage-";
+
+/// The modes extracted files and folders get: the vault's, without write
+/// for group and others and without set-id or sticky bits, so that a vault
+/// declaring `0777` folders cannot make its plaintext writable by every
+/// local user.
+pub const MODE_MASK: u32 = 0o755;
+
+/// A stage: a folder inside DEST, created owner-only (0700) and locked
+/// (`flock` on the folder itself) while an extraction uses it. A stage
+/// whose lock can be taken was left by an extraction that was killed; see
+/// [`sweep`].
+struct Stage {
+    path: PathBuf,
+    /// Holds the lock until the stage is dropped.
+    _lock: File,
 }
 
-/// Moves staged members into DEST: a whole top-level tree by one rename
-/// when DEST does not have it yet, member by member otherwise.
-fn move_into_place(stage: &Path, dest: &Path, entries: &[Entry]) -> Result<()> {
-    let mut moved_tops: Vec<&str> = Vec::new();
-    for e in entries {
-        let top = e.path.split('/').next().unwrap_or("");
-        if moved_tops.contains(&top) {
-            continue;
-        }
-        let to = join(dest, &e.path);
-        let from = join(stage, &e.path);
-        if e.path == top && fs::symlink_metadata(&to).is_err() {
-            fs::rename(&from, &to).at(to.display())?;
-            moved_tops.push(top);
-            continue;
-        }
-        match e.kind {
-            EntryKind::Dir => {
-                if fs::symlink_metadata(&to).is_err() {
-                    fs::create_dir(&to).at(to.display())?;
-                }
-            }
-            _ => {
-                if let Ok(m) = fs::symlink_metadata(&to) {
-                    if !m.is_dir() {
-                        fs::remove_file(&to).at(to.display())?;
-                    }
-                }
-                fs::rename(&from, &to).at(to.display())?;
-            }
-        }
+impl Stage {
+    fn create(dest: &Path) -> Result<Stage> {
+        let mut b = tempfile::Builder::new();
+        b.prefix(STAGE_PREFIX);
+        #[cfg(unix)]
+        b.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
+        let dir = b.tempdir_in(dest).at(dest.display())?;
+        let path = dir.keep();
+        crate::interrupt::register(&path);
+        let lock = File::open(&path).at(path.display())?;
+        #[cfg(unix)]
+        lock.try_lock()
+            .map_err(|_| Error::internal("a new stage was locked by someone else"))?;
+        Ok(Stage { path, _lock: lock })
     }
-    Ok(())
 }
 
-pub(super) fn extract_staged(req: &OpenRequest, dest: &Path, force: bool, progress: &dyn Fn(u64)) -> Result<Opened> {
-    let stage = tempfile::Builder::new()
-        .prefix(".kura-stage-")
-        .tempdir_in(dest)
-        .at(dest.display())?;
-    // Nobody else may look at the plaintext while it is being staged.
-    set_mode(stage.path(), 0o700)?;
-    crate::interrupt::register(stage.path());
+impl Drop for Stage {
+    fn drop(&mut self) {
+        let _ = make_writable_and_remove(&self.path);
+        crate::interrupt::unregister(&self.path);
+    }
+}
+
+/// The stages found in `dir`: (path, whether an extraction is still using
+/// it).
+pub fn stages_in(dir: &Path) -> Vec<(PathBuf, bool)> {
+    let Ok(rd) = fs::read_dir(dir) else { return vec![] };
+    rd.flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(STAGE_PREFIX))
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| {
+            let path = e.path();
+            // Without folder locks (not Unix), every stage counts as in use.
+            let live = !cfg!(unix) || File::open(&path).is_ok_and(|f| f.try_lock().is_err());
+            (path, live)
+        })
+        .collect()
+}
+
+/// Removes the stages in `dir` that no running extraction holds (left by
+/// one that was killed); returns them, for the caller to report.
+pub fn sweep(dir: &Path) -> Vec<PathBuf> {
+    let mut removed = vec![];
+    for (path, live) in stages_in(dir) {
+        if !live && make_writable_and_remove(&path).is_ok() {
+            removed.push(path);
+        }
+    }
+    removed
+}
+
+/// Whether `dest` has nothing in it (a missing folder counts as empty).
+pub fn is_empty_dir(dest: &Path) -> Result<bool> {
+    match fs::read_dir(dest) {
+        Ok(mut rd) => Ok(rd.next().is_none()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(true),
+        Err(e) => Err(Error::io(e, dest.display())),
+    }
+}
+
+/// Moves every top-level member from the stage into DEST, one rename each,
+/// never replacing anything there (Linux: `renameat2(RENAME_NOREPLACE)`),
+/// whatever order the archive listed its members in. On a failure what
+/// was already moved is taken back out of DEST.
+fn move_into_place(stage: &Path, dest: &Path) -> Result<()> {
+    let mut moved: Vec<PathBuf> = vec![];
     let result = (|| {
-        let mut sink = StageSink {
-            root: stage.path().to_path_buf(),
-            links: vec![],
-            writer: StageWriter::start(Modes::current())?,
-        };
-        let opened = open_into(req, &mut sink, progress)?;
-        for l in &sink.links {
-            let at = join(&sink.root, &l.path);
-            sink.parent_ready(&at)?;
-            make_link(l.target.as_deref().unwrap_or(""), &at)?;
-            let _ = filetime::set_symlink_file_times(
-                &at,
-                filetime::FileTime::from_unix_time(l.mtime, 0),
-                filetime::FileTime::from_unix_time(l.mtime, 0),
-            );
+        for e in fs::read_dir(stage).at(stage.display())? {
+            let e = e.at(stage.display())?;
+            let to = dest.join(e.file_name());
+            rename_no_replace(&e.path(), &to)?;
+            moved.push(to);
         }
-        // Once files start moving into DEST, the move completes.
-        let _critical = crate::interrupt::Critical::enter()?;
-        check_conflicts(dest, &opened.manifest.entries, force)?;
-        move_into_place(stage.path(), dest, &opened.manifest.entries)?;
-        // Directory modes and times last, deepest first.
-        for e in opened
-            .manifest
-            .entries
-            .iter()
-            .rev()
-            .filter(|e| e.kind == EntryKind::Dir)
-        {
-            let p = join(dest, &e.path);
-            set_mode(&p, e.mode | 0o700)?;
-            let t = filetime::FileTime::from_unix_time(e.mtime, 0);
-            filetime::set_file_mtime(&p, t).at(p.display())?;
-            if e.mode & 0o700 != 0o700 {
-                set_mode(&p, e.mode)?;
-            }
-        }
-        crate::fsutil::fsync_dir(dest)?;
-        Ok(opened)
+        Ok(())
     })();
-    let stage_path = stage.path().to_path_buf();
-    if stage.close().is_err() {
-        let _ = make_writable_and_remove(&stage_path);
+    if result.is_err() {
+        for p in moved {
+            let _ = make_writable_and_remove(&p);
+        }
     }
-    crate::interrupt::unregister(&stage_path);
     result
+}
+
+/// Renames `from` to `to` unless `to` exists.
+fn rename_no_replace(from: &Path, to: &Path) -> Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{renameat_with, RenameFlags, CWD};
+        match renameat_with(CWD, from, CWD, to, RenameFlags::NOREPLACE) {
+            Ok(()) => return Ok(()),
+            Err(rustix::io::Errno::EXIST) => {
+                return Err(Error::new(Kind::Exists, "err-extract-dest-changed").arg("path", to.display()))
+            }
+            // A file system without renameat2: check, then rename.
+            Err(rustix::io::Errno::INVAL) | Err(rustix::io::Errno::NOSYS) => {}
+            Err(e) => return Err(Error::io(e.into(), to.display())),
+        }
+    }
+    if fs::symlink_metadata(to).is_ok() {
+        return Err(Error::new(Kind::Exists, "err-extract-dest-changed").arg("path", to.display()));
+    }
+    fs::rename(from, to).at(to.display())
+}
+
+/// Decrypts and checks the vault into a stage inside DEST (which must be
+/// empty), then moves everything into DEST. The stage is removed whatever
+/// happens.
+pub(super) fn extract_staged(req: &OpenRequest, dest: &Path, progress: &dyn Fn(u64)) -> Result<Opened> {
+    if !is_empty_dir(dest)? {
+        return Err(Error::new(Kind::Exists, "err-extract-dest-not-empty").arg("path", dest.display()));
+    }
+    let stage = Stage::create(dest)?;
+    let mut sink = StageSink {
+        root: stage.path.clone(),
+        links: vec![],
+        writer: StageWriter::start(Modes::current())?,
+    };
+    let opened = open_into(req, &mut sink, progress)?;
+    for l in &sink.links {
+        let at = join(&sink.root, &l.path);
+        sink.parent_ready(&at)?;
+        make_link(l.target.as_deref().unwrap_or(""), &at)?;
+        let _ = filetime::set_symlink_file_times(
+            &at,
+            filetime::FileTime::from_unix_time(l.mtime, 0),
+            filetime::FileTime::from_unix_time(l.mtime, 0),
+        );
+    }
+    crate::fault::point("staged");
+    // Once files start moving into DEST, the move completes.
+    let _critical = crate::interrupt::Critical::enter()?;
+    move_into_place(&stage.path, dest)?;
+    // Directory modes and times last, deepest first.
+    for e in opened
+        .manifest
+        .entries
+        .iter()
+        .rev()
+        .filter(|e| e.kind == EntryKind::Dir)
+    {
+        let p = join(dest, &e.path);
+        let mode = e.mode & MODE_MASK;
+        set_mode(&p, mode | 0o700)?;
+        let t = filetime::FileTime::from_unix_time(e.mtime, 0);
+        filetime::set_file_mtime(&p, t).at(p.display())?;
+        if mode & 0o700 != 0o700 {
+            set_mode(&p, mode)?;
+        }
+    }
+    crate::fsutil::fsync_dir(dest)?;
+    Ok(opened)
 }
 
 /// Removes a tree even where modes forbid it (a failed stage).

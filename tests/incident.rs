@@ -187,7 +187,8 @@ fn the_clinic_can_draft_from_its_ledger_copy_when_the_log_went_with_the_medium()
 #[test]
 fn a_vault_deleted_before_the_loss_is_said_so() {
     let d = desk();
-    d.record("a", "deleted", "engineer.key", "2026-03-04T10:00:00+09:00", &[]);
+    // (The deletion is certified: only kura records a "deleted" event.)
+    d.certify("a", false, "2026-03-04T10:00:00+09:00");
     let (_, out, _) = incident(&d, THURSDAY, &["a.kura"]);
     assert!(out.contains("the vault was deleted before the loss (#2"), "{out}");
 }

@@ -88,7 +88,7 @@ fn split_vault_is_read_by_kura_and_by_cat_age_zstd_tar() {
     assert_same_tree(&dest.join("export"), &fx.export, Meta::Full);
     // The custody log of a split vault records both events.
     let log = fs::read_to_string(split_custody(&vault)).unwrap();
-    assert_eq!(log.lines().count(), 3, "packed, verified, extracted");
+    assert_eq!(log.lines().count(), 4, "packed, verified, extracting, extracted");
     let o = fx.run(osargs!["custody", "verify", vault]);
     assert_ok(&o);
     // The log can be named directly too, and a copy under any name.

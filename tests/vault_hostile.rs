@@ -173,18 +173,20 @@ fn forge(fx: &Fixture, staging: &Path, members: &[&str]) -> (PathBuf, Manifest, 
 /// verify, extract into an empty DEST and extract into a new DEST all fail
 /// with `code` and a message holding every word of `words`, and nothing
 /// anywhere under the fixture changed: nothing outside DEST, nothing left
-/// in DEST, no custody record. Returns the message.
+/// in DEST, and no custody record claiming a copy (an extraction that had
+/// begun writing records its intent and that it was abandoned). Returns
+/// the message.
 fn assert_hostile(fx: &Fixture, vault: &Path, code: i32, words: &[&str]) -> String {
     let dest = fx.mkdir("dest");
     let new_dest = fx.path("new-dest");
-    let before = listing(&fx.root, Meta::Content);
+    let log = custody_of(vault);
+    let log_name = log.strip_prefix(&fx.root).unwrap().to_string_lossy().into_owned();
+    let log_before = fs::read(&log).unwrap_or_default();
+    let mut before = listing(&fx.root, Meta::Content);
+    before.remove(&log_name);
     let runs = [
         ("verify", fx.verify(vault, &fx.engineer.private, &[])),
         ("extract", fx.extract(vault, &fx.engineer.private, &dest, &[])),
-        (
-            "extract --force",
-            fx.extract(vault, &fx.engineer.private, &dest, &["--force"]),
-        ),
         (
             "extract (new DEST)",
             fx.extract(vault, &fx.engineer.private, &new_dest, &[]),
@@ -199,11 +201,14 @@ fn assert_hostile(fx: &Fixture, vault: &Path, code: i32, words: &[&str]) -> Stri
         }
         message = line;
     }
-    assert_eq!(
-        listing(&fx.root, Meta::Content),
-        before,
-        "something was written or left behind"
-    );
+    let mut after = listing(&fx.root, Meta::Content);
+    after.remove(&log_name);
+    assert_eq!(after, before, "something was written or left behind");
+    if log_before.is_empty() {
+        assert!(!custody_of(vault).exists());
+    } else {
+        assert_no_copy_recorded(&new_records(vault, &log_before));
+    }
     assert_empty_dir(&dest);
     assert_absent(&new_dest);
     message
@@ -495,7 +500,13 @@ fn sweep_no_bad_input_makes_kura_panic() {
     cases.push((v, 6));
 
     let dest = fx.mkdir("dest");
-    let before = listing(&fx.root, Meta::Content);
+    let logs: Vec<Vec<u8>> = cases.iter().map(|(v, _)| fs::read(custody_of(v)).unwrap()).collect();
+    let without_logs = |m: std::collections::BTreeMap<String, String>| {
+        m.into_iter()
+            .filter(|(k, _)| !k.ends_with(".custody"))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let before = without_logs(listing(&fx.root, Meta::Content));
     for (vault, code) in &cases {
         for lang in ["en", "ja"] {
             let out = fx.extract(vault, &fx.engineer.private, &dest, &["--lang", lang]);
@@ -510,6 +521,13 @@ fn sweep_no_bad_input_makes_kura_panic() {
         assert_eq!(v["error"]["exit_code"], *code);
         assert!(!v["error"]["message"].as_str().unwrap().is_empty());
     }
-    assert_eq!(listing(&fx.root, Meta::Content), before);
+    assert_eq!(without_logs(listing(&fx.root, Meta::Content)), before);
+    for ((vault, _), log) in cases.iter().zip(&logs) {
+        if std::str::from_utf8(log).is_ok() {
+            assert_no_copy_recorded(&new_records(vault, log));
+        } else {
+            assert_eq!(&fs::read(custody_of(vault)).unwrap(), log);
+        }
+    }
     assert_empty_dir(&outside);
 }

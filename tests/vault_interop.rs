@@ -211,7 +211,7 @@ fn round_trip_with(fx: &Fixture, key: &Path, pass: Option<&Path>, name: &str) {
     assert_same_tree(&dest.join("export"), &fx.export, Meta::Full);
     let recs = custody_records(&vault);
     let events: Vec<&str> = recs.iter().map(|r| r["event"].as_str().unwrap()).collect();
-    assert_eq!(events, ["packed", "verified", "extracted"]);
+    assert_eq!(events, ["packed", "verified", "extracting", "extracted"]);
     let want = bare_key(&public);
     assert!(recs.iter().all(|r| r["actor"]["key"] == want.as_str()));
 }

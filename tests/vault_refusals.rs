@@ -307,10 +307,14 @@ fn tampered(fx: &Fixture, vault: &Path, name: &str, change: impl FnOnce(&mut Vec
 }
 
 /// verify and extract both refuse `vault` with `code`; nothing is written
-/// to DEST, beside the vault or in its custody log.
+/// to DEST or beside the vault, and its custody log records no copy (an
+/// extraction that had begun writing records its intent and its end).
 fn assert_rejected(fx: &Fixture, vault: &Path, code: i32, what: &str) -> String {
     let dir = vault.parent().unwrap();
-    let before = listing(dir, Meta::Content);
+    let log = fs::read(custody_of(vault)).unwrap_or_default();
+    let log_name = custody_of(vault).file_name().unwrap().to_string_lossy().into_owned();
+    let mut before = listing(dir, Meta::Content);
+    before.remove(&log_name);
     let out = fx.verify(vault, &fx.engineer.private, &[]);
     assert_no_panic(&out);
     assert_eq!(out.status.code(), Some(code), "{what}: verify\n{}", describe(&out));
@@ -324,11 +328,12 @@ fn assert_rejected(fx: &Fixture, vault: &Path, code: i32, what: &str) -> String 
     let out = fx.extract(vault, &fx.engineer.private, &new_dest, &[]);
     assert_refused(&out, code);
     assert_absent_or_empty(&new_dest);
-    assert_eq!(
-        listing(dir, Meta::Content),
-        before,
-        "{what}: something changed beside the vault"
-    );
+    let mut after = listing(dir, Meta::Content);
+    after.remove(&log_name);
+    assert_eq!(after, before, "{what}: something changed beside the vault");
+    if custody_of(vault).exists() {
+        assert_no_copy_recorded(&new_records(vault, &log));
+    }
     assert_empty_dir(&fx.cwd);
     line
 }
@@ -490,7 +495,7 @@ fn a_missing_custody_log_is_refused() {
 // ---------------------------------------------------------------- DEST
 
 #[test]
-fn extract_does_not_replace_existing_files_without_force() {
+fn extract_into_a_folder_that_holds_anything_is_refused_and_leaves_it_as_it_was() {
     let fx = Fixture::new();
     let vault = fx.packed("x.kura");
     let dest = fx.mkdir("dest");
@@ -503,29 +508,28 @@ fn extract_does_not_replace_existing_files_without_force() {
     fs::write(dest.join("unrelated.txt"), "keep me\n").unwrap();
     let before = listing(&dest, Meta::Full);
     let line = assert_refused(&fx.extract(&vault, &fx.engineer.private, &dest, &[]), 9);
-    assert!(line.contains("orca_dump.sql") && line.contains("--force"), "{line}");
+    assert!(
+        line.contains("not empty") && line.contains("new or empty folder"),
+        "{line}"
+    );
     assert_eq!(listing(&dest, Meta::Full), before, "DEST is exactly as it was");
     assert_eq!(custody_records(&vault).len(), 1, "nothing was recorded");
-
-    assert_ok(&fx.extract(&vault, &fx.engineer.private, &dest, &["--force"]));
-    assert_same_tree(&dest.join("export"), &fx.export, Meta::Full);
-    assert_eq!(fs::read_to_string(dest.join("unrelated.txt")).unwrap(), "keep me\n");
-    let names: Vec<String> = fs::read_dir(&dest)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    assert_eq!(names, ["export", "unrelated.txt"]);
-
-    // Extracting again without --force: every file is in the way now.
-    let before = listing(&dest, Meta::Full);
-    assert_refused(&fx.extract(&vault, &fx.engineer.private, &dest, &[]), 9);
+    // There is no --force to replace files in DEST.
+    let out = fx.extract(&vault, &fx.engineer.private, &dest, &["--force"]);
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
     assert_eq!(listing(&dest, Meta::Full), before);
+
+    // Into a new folder it extracts; again into the same one is refused.
+    let fresh = fx.path("fresh");
+    assert_ok(&fx.extract(&vault, &fx.engineer.private, &fresh, &[]));
+    assert_same_tree(&fresh.join("export"), &fx.export, Meta::Full);
+    let before = listing(&fresh, Meta::Full);
+    assert_refused(&fx.extract(&vault, &fx.engineer.private, &fresh, &[]), 9);
+    assert_eq!(listing(&fresh, Meta::Full), before);
 }
 
 #[test]
-fn a_symlink_in_dest_where_the_archive_wants_a_folder_is_refused() {
+fn a_destination_holding_a_link_out_is_refused_and_nothing_goes_through_it() {
     let fx = Fixture::new();
     let vault = fx.packed("x.kura");
     let elsewhere = fx.mkdir("elsewhere");
@@ -533,23 +537,16 @@ fn a_symlink_in_dest_where_the_archive_wants_a_folder_is_refused() {
     // DEST/export is a link to a folder outside DEST.
     let dest = fx.mkdir("dest");
     std::os::unix::fs::symlink(&elsewhere, dest.join("export")).unwrap();
-    for extra in [&[][..], &["--force"][..]] {
-        let line = assert_refused(&fx.extract(&vault, &fx.engineer.private, &dest, extra), 8);
-        assert!(line.contains("symbolic link"), "{line}");
-        assert_empty_dir(&elsewhere);
-        let names: Vec<String> = listing(&dest, Meta::Content).into_keys().collect();
-        assert_eq!(names, ["export"], "only the link, no stage left");
-    }
-
     // Deeper: DEST/export is a folder, DEST/export/receipts a link out.
     let dest2 = fx.mkdir("dest2");
     fs::create_dir(dest2.join("export")).unwrap();
     std::os::unix::fs::symlink(&elsewhere, dest2.join("export/receipts")).unwrap();
-    for extra in [&[][..], &["--force"][..]] {
-        assert_refused(&fx.extract(&vault, &fx.engineer.private, &dest2, extra), 8);
+    for d in [&dest, &dest2] {
+        let before = listing(d, Meta::Content);
+        let line = assert_refused(&fx.extract(&vault, &fx.engineer.private, d, &[]), 9);
+        assert!(line.contains("not empty"), "{line}");
         assert_empty_dir(&elsewhere);
-        let names: Vec<String> = listing(&dest2, Meta::Content).into_keys().collect();
-        assert_eq!(names, ["export", "export/receipts"]);
+        assert_eq!(listing(d, Meta::Content), before, "only the links, no stage left");
     }
     assert_eq!(custody_records(&vault).len(), 1, "nothing was recorded");
 }

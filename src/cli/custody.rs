@@ -33,7 +33,7 @@ a patient in a note.";
 pub struct AddArgs {
     /// The vault (or its .custody file)
     pub vault: PathBuf,
-    /// handover, received, note or lost (what kura records itself — packed, verified, extracting, extracted, deleted, returned — is refused)
+    /// handover, received, note or lost (what kura records itself — packed, verified, extracting, extracted, abandoned, deleted, returned — is refused)
     #[arg(long, value_name = "KIND")]
     pub event: String,
     /// Free text, stored unencrypted: NEVER a patient's name or anything identifying a patient

@@ -82,23 +82,17 @@ fn check_targets(req: &CertifyRequest, copies: &[PathBuf], vault: &Path) -> Resu
     Ok(())
 }
 
-/// Every extraction the log records (begun or done), checked against what
-/// is about to be destroyed: a copy on this host that still exists and is
-/// not covered is refused, and so is an extraction still under way.
+/// Every copy the log records (an extraction done, or begun and never
+/// ended), checked against what is about to be destroyed: a copy on this
+/// host that still exists and is not covered is refused, and so is an
+/// extraction still under way.
 fn check_extractions(chain: &custody::Chain, copies: &[PathBuf]) -> Result<Vec<Extraction>> {
     let here = custody::host();
     let mut out: Vec<Extraction> = vec![];
-    for r in chain
-        .records
-        .iter()
-        .filter(|r| r.event == "extracting" || r.event == "extracted")
-    {
+    for r in super::open::copy_records(chain) {
         let Some(dest) = r.details.get("destination").and_then(|v| v.as_str()) else {
             continue;
         };
-        if out.iter().any(|x| x.destination == dest && x.host == r.host) {
-            continue;
-        }
         if r.host == here
             && crate::vault::stage::stages_in(Path::new(dest))
                 .iter()

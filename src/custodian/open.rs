@@ -149,6 +149,46 @@ pub fn sweep(chain: &Chain, dest: Option<&Path>) -> Vec<PathBuf> {
     dirs.iter().flat_map(|d| crate::vault::stage::sweep(d)).collect()
 }
 
+/// The records that say a plaintext copy may exist, one per host and
+/// destination, the first record naming it: an `extracting` (the intent)
+/// unless an `abandoned` ended it (what it wrote is gone again), or an
+/// `extracted` that follows no intent (logs written before intents were
+/// recorded).
+pub fn copy_records(chain: &Chain) -> Vec<&custody::Record> {
+    let place = |r: &custody::Record| {
+        r.details
+            .get("destination")
+            .and_then(|v| v.as_str())
+            .map(|d| (r.host.clone(), d.to_string()))
+    };
+    // For each place, the copy record and whether it is an intent still
+    // waiting for its end.
+    let mut found: Vec<Option<&custody::Record>> = vec![];
+    let mut at: std::collections::HashMap<(String, String), (usize, bool)> = Default::default();
+    for r in &chain.records {
+        let Some(key) = place(r) else { continue };
+        match (r.event.as_str(), at.get(&key).copied()) {
+            // Again into a place a copy is already recorded for: that
+            // record stands, whatever becomes of this attempt.
+            ("extracting", Some((i, _))) if found[i].is_some() => {}
+            ("extracting", _) | ("extracted", None) => {
+                found.push(Some(r));
+                at.insert(key, (found.len() - 1, r.event == "extracting"));
+            }
+            ("extracted", Some((i, _))) => {
+                found[i] = found[i].or(Some(r));
+                at.insert(key, (i, false));
+            }
+            ("abandoned", Some((i, true))) => {
+                found[i] = None;
+                at.remove(&key);
+            }
+            _ => {}
+        }
+    }
+    found.into_iter().flatten().collect()
+}
+
 /// Every destination the log records an extraction into (begun or done)
 /// on this computer.
 pub fn extraction_destinations(chain: &Chain) -> Vec<PathBuf> {
@@ -196,15 +236,18 @@ impl Drop for DestMade<'_> {
 ///    loaded: one of them must be able to sign (an age identity alone can
 ///    decrypt but not record);
 /// 2. DEST must be new or empty;
-/// 3. an `extracting` record (the intent, naming DEST) is appended before
-///    any plaintext is written, even to the stage;
-/// 4. the vault is decrypted and checked into the stage, then moved into
-///    DEST;
-/// 5. an `extracted` record (the result) is appended.
+/// 3. the vault is decrypted and checked into a stage inside DEST; an
+///    `extracting` record (the intent, naming DEST) is appended and on the
+///    medium before the first member is written, even to the stage (a
+///    vault refused before that, say for its signer, leaves no record);
+/// 4. once every check has passed, the members are moved into DEST and an
+///    `extracted` record (the result) is appended; if anything fails after
+///    the intent, what was written is removed and an `abandoned` record
+///    says so.
 ///
-/// A kill at any point after 3 leaves a record naming DEST, so `certify`
-/// knows where to look; the stage it leaves is removed by the next command
-/// that opens this vault or extracts into DEST.
+/// A kill at any point after the intent leaves a record naming DEST, so
+/// `certify` knows where to look; the stage it leaves is removed by the
+/// next command that opens this vault or extracts into DEST.
 pub fn extract(req: &ExtractRequest, progress: &dyn Fn(u64)) -> Result<Opened> {
     let open = &req.open;
     let mut log = Log::open(open.custody)?;
@@ -233,15 +276,34 @@ pub fn extract(req: &ExtractRequest, progress: &dyn Fn(u64)) -> Result<Opened> {
     let abs = std::fs::canonicalize(req.dest).at(req.dest.display())?;
     let destination = abs.to_string_lossy().into_owned();
     let overrides = req.allow.overrides();
-    let mut intent = NewEvent::new("extracting").detail("destination", destination.as_str());
-    if !overrides.is_empty() {
-        intent = intent.detail("overrides", overrides.clone());
-    }
-    log.append(intent, signer, crate::clock::now())?;
-    crate::fault::point("extracting");
-    let mut opened = open_with(open, &ids, signers.as_ref(), log.chain().clone(), |r| {
-        vault_open::extract(r, req.dest, progress)
-    })?;
+    let mut intended = false;
+    let chain = log.chain().clone();
+    let mut record_intent = || -> Result<()> {
+        let mut intent = NewEvent::new("extracting").detail("destination", destination.as_str());
+        if !overrides.is_empty() {
+            intent = intent.detail("overrides", overrides.clone());
+        }
+        log.append(intent, signer, crate::clock::now())?;
+        intended = true;
+        crate::fault::point("extracting");
+        Ok(())
+    };
+    let result = open_with(open, &ids, signers.as_ref(), chain, |r| {
+        vault_open::extract(r, req.dest, progress, &mut record_intent)
+    });
+    let mut opened = match result {
+        Ok(o) => o,
+        Err(e) if intended => {
+            // Everything it wrote is gone again: the intent gets its end.
+            let _critical = crate::interrupt::Critical::hold();
+            let ev = NewEvent::new("abandoned")
+                .detail("destination", destination.as_str())
+                .detail("reason", e.id);
+            log.append(ev, signer, crate::clock::now())?;
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    };
     dest_made.keep();
     opened.destination = Some(abs);
     opened.swept = swept;

@@ -34,6 +34,7 @@ pub const EVENTS: &[&str] = &[
     "verified",
     "extracting",
     "extracted",
+    "abandoned",
     "returned",
     "deleted",
     "note",
@@ -42,7 +43,7 @@ pub const EVENTS: &[&str] = &[
 
 /// The events a person attests with `kura custody add`. The others are
 /// recorded by kura itself, by the operation they describe (`packed` by
-/// pack, `verified` by verify, `extracting`/`extracted` by extract,
+/// pack, `verified` by verify, `extracting`/`extracted`/`abandoned` by extract,
 /// `deleted`/`returned` by certify), so that a record of them means the
 /// operation was done.
 pub const PEOPLE_EVENTS: &[&str] = &["handover", "received", "note", "lost"];
@@ -52,7 +53,7 @@ pub const PEOPLE_EVENTS: &[&str] = &["handover", "received", "note", "lost"];
 pub const CERTIFYING_EVENTS: &[&str] = &["deleted", "returned"];
 
 /// Events that may not follow a certifying event.
-const NOT_AFTER_CERTIFIED: &[&str] = &["extracting", "extracted", "deleted", "returned"];
+const NOT_AFTER_CERTIFIED: &[&str] = &["extracting", "extracted", "abandoned", "deleted", "returned"];
 
 /// How long an operation waits for another kura to release the log (a
 /// custody record takes milliseconds; an extraction or a certification

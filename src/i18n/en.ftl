@@ -355,7 +355,7 @@ help-custody-add-about = Append a signed event a person attests (handover, recei
 help-custody-add-after-help =
     WARNING: the custody log travels with the vault and is handed to the clinic and others unencrypted. Never write a patient's name, patient number or anything else that identifies a patient in a note.
 help-custody-add-arg-vault = The vault (or its .custody file)
-help-custody-add-arg-event = handover, received, note or lost (what kura records itself — packed, verified, extracting, extracted, deleted, returned — is refused)
+help-custody-add-arg-event = handover, received, note or lost (what kura records itself — packed, verified, extracting, extracted, abandoned, deleted, returned — is refused)
 help-custody-add-arg-note = Free text, stored unencrypted: NEVER a patient's name or anything identifying a patient
 help-custody-add-arg-identity = My OpenSSH Ed25519 key (signs the record)
 help-custody-add-arg-passphrase-file = File holding the key's passphrase
@@ -532,6 +532,7 @@ msg-event-handover = handover
 msg-event-received = received
 msg-event-verified = verified
 msg-event-extracting = extracting
+msg-event-abandoned = extraction abandoned
 msg-event-extracted = extracted
 msg-event-returned = returned
 msg-event-deleted = deleted

@@ -349,7 +349,7 @@ help-custody-add-about = 人が確認した事象について署名付きの記�
 help-custody-add-after-help =
     注意: 管理記録は暗号化されずに保管庫と一緒に渡されます。メモに患者の氏名・患者番号など、患者を特定できる情報を絶対に書かないでください。
 help-custody-add-arg-vault = 保管庫（またはその .custody ファイル）
-help-custody-add-arg-event = handover・received・note・lost のいずれか（kura が自動で記録する packed・verified・extracting・extracted・deleted・returned は受け付けない）
+help-custody-add-arg-event = handover・received・note・lost のいずれか（kura が自動で記録する packed・verified・extracting・extracted・abandoned・deleted・returned は受け付けない）
 help-custody-add-arg-note = 自由記入のメモ（暗号化されずに保存される。患者の氏名など患者を特定できることは絶対に書かない）
 help-custody-add-arg-identity = 自分の OpenSSH Ed25519 鍵（記録に署名する）
 help-custody-add-arg-passphrase-file = 鍵のパスフレーズを書いたファイル
@@ -520,6 +520,7 @@ msg-event-handover = 引き渡し
 msg-event-received = 受け取り
 msg-event-verified = 検証
 msg-event-extracting = 展開開始
+msg-event-abandoned = 展開中止
 msg-event-extracted = 展開
 msg-event-returned = 返却
 msg-event-deleted = 消去

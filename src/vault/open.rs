@@ -549,14 +549,20 @@ pub fn verify(req: &OpenRequest, progress: &dyn Fn(u64)) -> Result<Opened> {
 
 /// Decrypts, checks everything, and only then puts the members in `dest`,
 /// which must be new or empty (created when missing, and removed again if
-/// the extraction fails).
-pub fn extract(req: &OpenRequest, dest: &Path, progress: &dyn Fn(u64)) -> Result<Opened> {
+/// the extraction fails). `before_plaintext` runs once, before the first
+/// member is written to disk (even to the stage).
+pub fn extract(
+    req: &OpenRequest,
+    dest: &Path,
+    progress: &dyn Fn(u64),
+    before_plaintext: &mut dyn FnMut() -> Result<()>,
+) -> Result<Opened> {
     let created_dest = !dest.exists();
     if created_dest {
         fs::create_dir_all(dest).at(dest.display())?;
         crate::interrupt::register_empty_dir(dest);
     }
-    let result = super::stage::extract_staged(req, dest, progress);
+    let result = super::stage::extract_staged(req, dest, progress, before_plaintext);
     if result.is_err() && created_dest {
         let _ = fs::remove_dir(dest);
     }

@@ -26,10 +26,13 @@ const WRITE_QUEUE: usize = 4;
 
 /// Members written under `root` (the stage). Symbolic links are created only
 /// after every file is written, so no write can ever follow one.
-struct StageSink {
+struct StageSink<'a> {
     root: PathBuf,
     links: Vec<Entry>,
     writer: StageWriter,
+    /// Called once, before the first member is written (see
+    /// [`extract_staged`]); taken when called.
+    before_plaintext: Option<&'a mut dyn FnMut() -> Result<()>>,
 }
 
 /// One piece of work for a writer thread.
@@ -375,7 +378,15 @@ fn set_file_mode(f: File, path: &Path, mode: u32) -> Result<()> {
     set_mode(path, mode)
 }
 
-impl StageSink {
+impl StageSink<'_> {
+    /// Runs the caller's hook before the first plaintext is written.
+    fn plaintext_next(&mut self) -> Result<()> {
+        match self.before_plaintext.take() {
+            Some(hook) => hook(),
+            None => Ok(()),
+        }
+    }
+
     fn parent_ready(&self, path: &Path) -> Result<()> {
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).at(parent.display())?;
@@ -384,15 +395,17 @@ impl StageSink {
     }
 }
 
-impl Sink for StageSink {
+impl Sink for StageSink<'_> {
     fn dir(&mut self, e: &Entry) -> Result<()> {
         self.writer.check()?;
+        self.plaintext_next()?;
         self.writer.send(WriteOp::Dir(join(&self.root, &e.path)))
     }
 
     /// Hashes the data here and hands it to a writer thread block by block.
     fn file(&mut self, e: &Entry, data: &mut dyn Read) -> Result<String> {
         self.writer.check()?;
+        self.plaintext_next()?;
         let mut create = Some((join(&self.root, &e.path), e.mode & MODE_MASK));
         let mut h = blake3::Hasher::new();
         loop {
@@ -562,8 +575,15 @@ fn rename_no_replace(from: &Path, to: &Path) -> Result<()> {
 
 /// Decrypts and checks the vault into a stage inside DEST (which must be
 /// empty), then moves everything into DEST. The stage is removed whatever
-/// happens.
-pub(super) fn extract_staged(req: &OpenRequest, dest: &Path, progress: &dyn Fn(u64)) -> Result<Opened> {
+/// happens. `before_plaintext` runs once, before the first member's name
+/// or data is written anywhere (the caller records the extraction there);
+/// a vault refused before that point leaves nothing to record.
+pub(super) fn extract_staged(
+    req: &OpenRequest,
+    dest: &Path,
+    progress: &dyn Fn(u64),
+    before_plaintext: &mut dyn FnMut() -> Result<()>,
+) -> Result<Opened> {
     if !is_empty_dir(dest)? {
         return Err(Error::new(Kind::Exists, "err-extract-dest-not-empty").arg("path", dest.display()));
     }
@@ -572,8 +592,12 @@ pub(super) fn extract_staged(req: &OpenRequest, dest: &Path, progress: &dyn Fn(u
         root: stage.path.clone(),
         links: vec![],
         writer: StageWriter::start(Modes::current())?,
+        before_plaintext: Some(before_plaintext),
     };
     let opened = open_into(req, &mut sink, progress)?;
+    if !sink.links.is_empty() {
+        sink.plaintext_next()?;
+    }
     for l in &sink.links {
         let at = join(&sink.root, &l.path);
         sink.parent_ready(&at)?;

@@ -442,6 +442,38 @@ pub fn custody_records(vault: &Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// The records a vault's custody log gained since it held `before`
+/// (asserting that it only grew).
+pub fn new_records(vault: &Path, before: &[u8]) -> Vec<serde_json::Value> {
+    let after = fs::read(custody_of(vault)).unwrap();
+    assert!(after.starts_with(before), "the log only grew");
+    String::from_utf8_lossy(&after[before.len()..])
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// No record among `records` says a plaintext copy exists: an extraction
+/// that failed after its intent (`extracting`) recorded that it was
+/// `abandoned` (what it wrote is gone), and none recorded `extracted`.
+/// Returns how many extractions were begun and abandoned.
+pub fn assert_no_copy_recorded(records: &[serde_json::Value]) -> usize {
+    let events: Vec<&str> = records.iter().map(|r| r["event"].as_str().unwrap_or("")).collect();
+    let mut pairs = 0;
+    let mut it = events.iter();
+    while let Some(e) = it.next() {
+        match *e {
+            "extracting" => {
+                assert_eq!(it.next(), Some(&"abandoned"), "an intent without its end: {events:?}");
+                pairs += 1;
+            }
+            "verified" | "note" | "handover" | "received" => {}
+            other => panic!("a record of a copy, or out of place: {other} in {events:?}"),
+        }
+    }
+    pairs
+}
+
 /// A key pair made by `kura keygen --no-passphrase`.
 pub struct TestKey {
     /// The private key (mode 0600).

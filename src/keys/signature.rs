@@ -16,7 +16,15 @@ pub const NS_CUSTODY: &str = "kura-custody";
 pub const NS_CERTIFICATE: &str = "kura-certificate";
 
 /// The public facts about a signing key.
+///
+/// Read from a file (a receipt, manifest, custody record, certificate …), a
+/// `KeyInfo` is checked as it is parsed: `key` must be a readable OpenSSH
+/// public key written as kura writes it, and `fingerprint` must be that
+/// key's own SHA-256 fingerprint. A stored fingerprint that names another
+/// key is tampering, and the file it came in does not parse. `comment` is
+/// the signer's own label for the key, shown but never trusted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "StoredKeyInfo")]
 pub struct KeyInfo {
     /// The public key as an OpenSSH line without comment (`ssh-ed25519 AAAA…`).
     pub key: String,
@@ -24,6 +32,33 @@ pub struct KeyInfo {
     pub fingerprint: String,
     /// The key's comment (usually the engineer's name or address).
     pub comment: String,
+}
+
+/// A `KeyInfo` as written in a file, before its checks.
+#[derive(Deserialize)]
+struct StoredKeyInfo {
+    key: String,
+    fingerprint: String,
+    comment: String,
+}
+
+impl TryFrom<StoredKeyInfo> for KeyInfo {
+    type Error = &'static str;
+
+    fn try_from(s: StoredKeyInfo) -> std::result::Result<KeyInfo, Self::Error> {
+        let pk = PublicKey::from_openssh(&s.key).map_err(|_| "unreadable public key")?;
+        let computed = KeyInfo::of(&pk);
+        if computed.key != s.key {
+            return Err("public key not in canonical form");
+        }
+        if computed.fingerprint != s.fingerprint {
+            return Err("fingerprint does not match the public key");
+        }
+        Ok(KeyInfo {
+            comment: s.comment,
+            ..computed
+        })
+    }
 }
 
 impl KeyInfo {
@@ -41,12 +76,17 @@ impl KeyInfo {
         PublicKey::from_openssh(&self.key).map_err(|_| Error::new(Kind::Integrity, "err-bad-public-key"))
     }
 
-    /// "SHA256:… (comment)" for people.
+    /// "SHA256:… (comment)" for people. The fingerprint is the key's own,
+    /// computed from it.
     pub fn display(&self) -> String {
+        let fingerprint = self
+            .public_key()
+            .map(|pk| pk.fingerprint(HashAlg::Sha256).to_string())
+            .unwrap_or_else(|_| self.fingerprint.clone());
         if self.comment.is_empty() {
-            self.fingerprint.clone()
+            fingerprint
         } else {
-            format!("{} ({})", self.fingerprint, self.comment)
+            format!("{fingerprint} ({})", self.comment)
         }
     }
 }
@@ -367,6 +407,29 @@ mod tests {
         );
         let garbled = format!("bob@example valid-before=tomorrow {}\n", info.key);
         assert_eq!(AllowedSigners::parse(&garbled).unwrap_err(), 1);
+    }
+
+    #[test]
+    fn a_key_object_is_read_only_with_its_own_fingerprint() {
+        let key = PrivateKey::random(&mut ssh_key::rand_core::OsRng, ssh_key::Algorithm::Ed25519).unwrap();
+        let other = PrivateKey::random(&mut ssh_key::rand_core::OsRng, ssh_key::Algorithm::Ed25519).unwrap();
+        let mut info = KeyInfo::of(key.public_key());
+        info.comment = "eng@vendor.example".into();
+        let read = |v: serde_json::Value| serde_json::from_value::<KeyInfo>(v);
+        let json = serde_json::to_value(&info).unwrap();
+        assert_eq!(read(json.clone()).unwrap(), info);
+        // Another key's fingerprint (and comment) beside this key.
+        let mut forged = json.clone();
+        forged["fingerprint"] = KeyInfo::of(other.public_key()).fingerprint.into();
+        forged["comment"] = "clinic@clinic.example".into();
+        assert!(read(forged).is_err());
+        // The key must be as kura writes it: no comment inside, readable.
+        let mut with_comment = json.clone();
+        with_comment["key"] = format!("{} clinic@clinic.example", info.key).into();
+        assert!(read(with_comment).is_err());
+        let mut unreadable = json;
+        unreadable["key"] = "ssh-ed25519 AAAA".into();
+        assert!(read(unreadable).is_err());
     }
 
     #[test]

@@ -63,8 +63,12 @@ pub struct Page<'a> {
     pub printed_at: String,
 }
 
-/// Escapes text for HTML content and attribute values.
+/// Escapes text for HTML content and attribute values. Control characters
+/// (see [`i18n::escape_controls`]: C0 and C1 controls, DEL, bidirectional
+/// overrides and isolates, line separators) are first written visibly, so
+/// that no value from a certificate can reorder or hide what the page shows.
 pub fn esc(s: &str) -> String {
+    let s = i18n::escape_controls(s);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -658,6 +662,11 @@ mod tests {
             esc("<b a=\"x\">&'</b>"),
             "&lt;b a=&quot;x&quot;&gt;&amp;&#39;&lt;/b&gt;"
         );
+    }
+
+    #[test]
+    fn control_characters_are_shown_not_obeyed() {
+        assert_eq!(esc("a\x1b[2Jb\u{202e}c\n<\u{85}"), "a\\x1b[2Jb\\u{202e}c\\n&lt;\\u{85}");
     }
 
     #[test]

@@ -114,6 +114,13 @@ impl IdentityArgs {
 }
 
 /// What a command produced: lines for people, a value for scripts.
+///
+/// Each of `human` is exactly one line: [`Report::line`] and
+/// [`Report::push`] escape a newline (or any other control character)
+/// inside what they are given, so a value from a vault, a log or a key can
+/// never start a line of its own that would pass for kura's.
+/// [`Report::text`] is for kura's own multi-line text (a completion script,
+/// a manual page).
 pub struct Report {
     pub human: Vec<String>,
     pub json: Value,
@@ -127,11 +134,22 @@ impl Report {
         }
     }
     pub fn line(mut self, s: impl Into<String>) -> Self {
-        self.human.push(s.into());
+        self.push(s);
         self
     }
     pub fn push(&mut self, s: impl Into<String>) {
-        self.human.push(s.into());
+        let s = s.into();
+        self.human.push(match i18n::escape_controls(&s) {
+            std::borrow::Cow::Borrowed(_) => s,
+            std::borrow::Cow::Owned(escaped) => escaped,
+        });
+    }
+    /// Text of kura's own making, kept as the lines it has.
+    pub fn text(mut self, block: &str) -> Self {
+        for l in block.lines() {
+            self.push(l);
+        }
+        self
     }
 }
 
@@ -223,29 +241,56 @@ fn parse(argv: &[String], json: bool, lang: Lang) -> std::result::Result<Cli, i3
     }
     let err = help::usage_error(&e);
     if json {
-        println!("{}", error_json(&err, lang));
+        say(&json_text(&error_json(&err, lang), false));
     } else if e.kind() == K::DisplayHelpOnMissingArgumentOrSubcommand {
         let _ = e.print();
     } else {
         let prefix = i18n::text(lang, "msg-error-prefix", &[]);
-        eprintln!("kura: {prefix}: {}", err.message(lang));
+        complain(&format!("kura: {prefix}: {}", err.message(lang)));
         for line in help::usage_hints(&e, &err, lang) {
-            eprintln!("{line}");
+            complain(&line);
         }
     }
     Err(err.exit_code())
 }
 
 /// Prints a line on stdout; a closed pipe (`kura … | head`) is not an error.
+/// Control characters other than newlines are escaped, whatever the line
+/// was made of: text from a vault, a log or a key never reaches the
+/// terminal as a command (see [`i18n::escape_controls`]).
 pub(crate) fn say(line: &str) {
     use std::io::Write;
+    let line = i18n::escape_controls_but_newlines(line);
     let _ = writeln!(std::io::stdout().lock(), "{line}");
 }
 
-/// Prints a line on stderr, ignoring a closed stream.
+/// Prints a line on stderr, ignoring a closed stream; escaped as [`say`].
 fn complain(line: &str) {
     use std::io::Write;
+    let line = i18n::escape_controls_but_newlines(line);
     let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
+/// A JSON document as text whose every control character is escaped.
+/// serde_json escapes those below U+0020 in strings; DEL, the C1 controls,
+/// the bidirectional controls and the line separators it leaves raw. They
+/// can only stand inside strings, where `\uXXXX` means the same character,
+/// so the document says exactly the same.
+fn json_text(v: &Value, pretty: bool) -> String {
+    let text = if pretty {
+        serde_json::to_string_pretty(v).unwrap_or_default()
+    } else {
+        v.to_string()
+    };
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c != '\n' && i18n::is_control(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Prints the one line saying kura was interrupted (once per process: the
@@ -278,7 +323,7 @@ pub fn main() -> i32 {
                     m.insert("schema".into(), JSON_SCHEMA.into());
                     m.insert("ok".into(), true.into());
                 }
-                say(&serde_json::to_string_pretty(&v).unwrap_or_default());
+                say(&json_text(&v, true));
             } else if !quiet {
                 for l in report.human {
                     say(&l);
@@ -295,7 +340,7 @@ pub fn main() -> i32 {
                 e
             };
             if json {
-                say(&error_json(&e, lang).to_string());
+                say(&json_text(&error_json(&e, lang), false));
             } else if e.kind == Kind::Interrupted {
                 announce_interrupt();
             } else {

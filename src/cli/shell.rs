@@ -35,7 +35,7 @@ pub fn completions(a: CompletionsArgs) -> Result<Report> {
     clap_complete::generate(a.shell, &mut cmd, "kura", &mut buf);
     let script = String::from_utf8(buf).map_err(Error::internal)?;
     let shell = a.shell.to_string();
-    Ok(Report::new(json!({ "shell": shell, "script": script })).line(script.trim_end()))
+    Ok(Report::new(json!({ "shell": shell, "script": script })).text(script.trim_end()))
 }
 
 /// The page of `cmd` in roff.
@@ -63,7 +63,7 @@ pub fn man(a: ManArgs) -> Result<Report> {
     let Some(dir) = a.output_dir else {
         let (name, roff) = render(&cmd)?;
         let text = String::from_utf8(roff).map_err(Error::internal)?;
-        return Ok(Report::new(json!({ "page": name, "roff": text })).line(text.trim_end()));
+        return Ok(Report::new(json!({ "page": name, "roff": text })).text(text.trim_end()));
     };
     std::fs::create_dir_all(&dir).at(dir.display())?;
     let mut all = Vec::new();

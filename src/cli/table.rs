@@ -1,4 +1,9 @@
 //! Plain-text tables whose columns line up in a terminal, Japanese included.
+//! A cell is one value on one line: its control characters (newlines
+//! included) are escaped, so that no value can break the table or start a
+//! line of its own.
+
+use kura::i18n::escape_controls;
 
 /// Columns a character takes in a terminal (East Asian wide characters two).
 pub fn width(s: &str) -> usize {
@@ -18,15 +23,17 @@ pub fn width(s: &str) -> usize {
         .sum()
 }
 
-/// `s` padded with spaces to `cols` columns (never cut).
+/// `s` (escaped) padded with spaces to `cols` columns (never cut).
 pub fn pad(s: &str, cols: usize) -> String {
-    let mut out = s.to_string();
-    out.push_str(&" ".repeat(cols.saturating_sub(width(s))));
+    let mut out = escape_controls(s).into_owned();
+    out.push_str(&" ".repeat(cols.saturating_sub(width(&out))));
     out
 }
 
-/// `s` cut to at most `max` columns (with `…`) and padded to `max`.
+/// `s` (escaped) cut to at most `max` columns (with `…`) and padded to `max`.
 pub fn cell(s: &str, max: usize) -> String {
+    let s = escape_controls(s);
+    let s = s.as_ref();
     let mut out = String::new();
     if width(s) > max {
         for c in s.chars() {
@@ -54,5 +61,12 @@ mod tests {
         assert_eq!(width(&cell("レセプト不具合の調査", 10)), 10);
         assert!(cell("レセプト不具合の調査", 10).ends_with("… ") || cell("レセプト不具合の調査", 10).ends_with('…'));
         assert_eq!(cell("ab", 4), "ab  ");
+    }
+
+    #[test]
+    fn a_cell_is_one_line_without_controls() {
+        assert_eq!(pad("a\nb\x1b[2J", 12), "a\\nb\\x1b[2J ");
+        assert_eq!(cell("x\u{202e}y", 20), format!("x\\u{{202e}}y{}", " ".repeat(10)));
+        assert_eq!(cell("\x1b[31mred", 8), "\\x1b[31…");
     }
 }

@@ -2,6 +2,7 @@
 //! binary (`en.ftl`, `ja.ftl`). The language comes from `--lang`, else from
 //! LC_ALL, LC_MESSAGES or LANG (the first one set), else English.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use fluent_bundle::concurrent::FluentBundle;
@@ -107,16 +108,77 @@ fn bundle(lang: Lang) -> &'static FluentBundle<FluentResource> {
     })
 }
 
+/// Whether `c` is a character a terminal or a browser would act on rather
+/// than show: the C0 controls (newline and tab included), DEL, the C1
+/// controls, the bidirectional embeddings, overrides, isolates and marks
+/// (which reorder what follows them), and the Unicode line and paragraph
+/// separators. Text from a vault, a log, a key or a host name may hold any
+/// of them; shown raw, they could hide or rewrite what kura prints next.
+pub fn is_control(c: char) -> bool {
+    matches!(c,
+        '\0'..='\x1f' | '\x7f'..='\u{9f}' | '\u{61c}' | '\u{200e}' | '\u{200f}'
+        | '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `c` written visibly: `\n`, `\r`, `\t`, `\x1b` for the other ASCII
+/// controls, `\u{202e}` for the rest.
+fn push_escaped(out: &mut String, c: char) {
+    use std::fmt::Write;
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c if c.is_ascii() => {
+            let _ = write!(out, "\\x{:02x}", c as u32);
+        }
+        c => {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+    }
+}
+
+/// `s` with every character for which `escape` holds written visibly.
+fn escape_where(s: &str, escape: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if !s.chars().any(&escape) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if escape(c) {
+            push_escaped(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `s` safe to show as one value on one line: every [`is_control`]
+/// character, newlines included, written visibly (`\x1b`, `\n`,
+/// `\u{202e}`). Everything else, backslashes included, is unchanged.
+pub fn escape_controls(s: &str) -> Cow<'_, str> {
+    escape_where(s, is_control)
+}
+
+/// `s` safe to print as lines of text: as [`escape_controls`], but keeping
+/// the newlines that separate the lines.
+pub fn escape_controls_but_newlines(s: &str) -> Cow<'_, str> {
+    escape_where(s, |c| c != '\n' && is_control(c))
+}
+
 /// The message `id` in `lang` with named arguments; falls back to English,
-/// then to the id itself, so a message is never lost.
+/// then to the id itself, so a message is never lost. Every argument is
+/// shown with its control characters escaped ([`escape_controls`]): an
+/// argument is one value, never a line break or a terminal command.
 pub fn text(lang: Lang, id: &str, args: &[(&str, &str)]) -> String {
+    let args: Vec<(&str, Cow<str>)> = args.iter().map(|(k, v)| (*k, escape_controls(v))).collect();
     let mut fargs = FluentArgs::new();
-    for (k, v) in args {
+    for (k, v) in &args {
         // Counts of days are numbers, so that a catalog can choose between
         // "1 day" and "2 days" (Fluent's plural categories).
         match (*k, v.parse::<i64>()) {
             ("days", Ok(n)) => fargs.set(*k, FluentValue::from(n)),
-            _ => fargs.set(*k, FluentValue::from(*v)),
+            _ => fargs.set(*k, FluentValue::from(v.to_string())),
         }
     }
     for l in [lang, Lang::En] {
@@ -127,7 +189,7 @@ pub fn text(lang: Lang, id: &str, args: &[(&str, &str)]) -> String {
         }
     }
     let mut s = id.to_string();
-    for (k, v) in args {
+    for (k, v) in &args {
         s.push_str(&format!(" {k}={v}"));
     }
     s
@@ -232,6 +294,30 @@ mod tests {
             text(Lang::Ja, "msg-ledger-st-overdue", &[("days", "1")]),
             "期限超過（1 日）"
         );
+    }
+
+    #[test]
+    fn control_characters_are_written_visibly() {
+        assert_eq!(escape_controls("plain 日本語 C:\\x"), "plain 日本語 C:\\x");
+        assert_eq!(
+            escape_controls("a\x1b[2J\nb\tc\rd\x7f\u{85}\u{9b}\u{202e}\u{2066}\u{2028}\u{200f}e"),
+            "a\\x1b[2J\\nb\\tc\\rd\\x7f\\u{85}\\u{9b}\\u{202e}\\u{2066}\\u{2028}\\u{200f}e"
+        );
+        assert_eq!(escape_controls_but_newlines("a\x1b\nb"), "a\\x1b\nb");
+        // Escaping what is escaped changes nothing.
+        let once = escape_controls("x\x1b\u{202e}").into_owned();
+        assert_eq!(escape_controls(&once), once);
+    }
+
+    #[test]
+    fn arguments_are_one_value_on_one_line() {
+        let s = text(
+            Lang::En,
+            "err-io-not-found",
+            &[("path", "a\x1b[8m\nkura: done"), ("detail", "d")],
+        );
+        assert!(s.contains("a\\x1b[8m\\nkura: done"), "{s}");
+        assert!(!s.contains('\x1b') && !s.contains('\n'));
     }
 
     #[test]

@@ -164,7 +164,11 @@ mod tests {
         let data = vec![7u8; (SLACK + 10) as usize];
         let r: Receipt = serde_json::from_value(serde_json::json!({
             "format": "kura-receipt", "version": 1, "vault_id": "v", "created": "c",
-            "packer": {"key": "k", "fingerprint": "f", "comment": ""},
+            "packer": crate::keys::KeyInfo::of(
+                ssh_key::PrivateKey::random(&mut ssh_key::rand_core::OsRng, ssh_key::Algorithm::Ed25519)
+                    .unwrap()
+                    .public_key()
+            ),
             "approval": {"id": "a", "approved_by": "b", "purpose": "p", "delete_by": "2099-01-01"},
             "recipients": [], "file_count": 1, "total_size": 5, "manifest_blake3": "m",
             "ciphertext": {"size": 100, "blake3": "h"}

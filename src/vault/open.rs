@@ -241,6 +241,12 @@ pub fn open_into(req: &OpenRequest, sink: &mut dyn Sink, progress: &dyn Fn(u64))
         (Some(d), Some((p, size, h))) if &d.path == p && d.size == *size && &d.blake3 == h => {}
         _ => return Err(mismatch("approval document")),
     }
+    // The approval names the document it was given by its BLAKE3 (shown by
+    // `inspect` and copied into the certificate): it must be the document
+    // packed, and there is none exactly when no document was packed.
+    if manifest.approval.document_blake3.as_deref() != manifest.approval_document.as_ref().map(|d| d.blake3.as_str()) {
+        return Err(mismatch("approval document"));
+    }
     Ok(Opened {
         manifest,
         receipt,

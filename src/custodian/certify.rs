@@ -445,6 +445,27 @@ pub fn certify(req: &CertifyRequest) -> Result<Issued> {
     })
 }
 
+/// What [`dry_run`] found.
+pub struct DryRun {
+    /// The certificate's items as [`certify`] would record them, the
+    /// vault's first: what would be destroyed, kept, or stated as lost.
+    pub items: Vec<Item>,
+    pub extractions: Vec<Extraction>,
+}
+
+/// Every check and survey [`certify`] makes, and nothing more: nothing is
+/// destroyed, and neither a certificate nor a custody record is written.
+pub fn dry_run(req: &CertifyRequest) -> Result<DryRun> {
+    let plan = plan(req)?;
+    // The outputs could be created (the temporary files vanish on drop).
+    AtomicFile::create(req.output, req.force)?;
+    AtomicFile::create(&sig_path(req.output), req.force)?;
+    Ok(DryRun {
+        items: items(req.action, &plan),
+        extractions: plan.extractions,
+    })
+}
+
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;

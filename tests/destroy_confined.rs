@@ -605,3 +605,22 @@ fn dry_run_lists_what_would_be_destroyed_and_changes_nothing() {
     case.ok(&mut case.certify_cmd(&[&work], &[]));
     assert!(!work.exists() && !case.vault.exists() && case.cert.exists());
 }
+
+#[test]
+fn a_vault_handed_back_is_only_read_so_it_may_sit_on_a_read_only_medium() {
+    let case = Case::new();
+    let card = Mount::tmpfs(&case.root.join("card"));
+    let vault = card.0.join("V.kura");
+    fs::copy(&case.vault, &vault).unwrap();
+    let log = case.root.join("stick/V.kura.custody");
+    tool("mount", &["-o".as_ref(), "remount,ro".as_ref(), card.0.as_os_str()]);
+    let mut c = case.kura();
+    c.arg("certify")
+        .arg(&vault)
+        .arg("--returned")
+        .arg("--custody")
+        .arg(&log);
+    c.arg("-i").arg(&case.key).arg("-o").arg(&case.cert);
+    case.ok(&mut c);
+    assert!(vault.exists() && case.cert.exists());
+}

@@ -234,10 +234,14 @@ struct Tally<'a> {
     listing: blake3::Hasher,
     /// Also fed with every file's bytes (a split vault's volumes, in order).
     stream: Option<&'a mut blake3::Hasher>,
+    /// Whether the target is to be destroyed (else only hashed: a vault
+    /// handed back may sit on a read-only or write-protected medium).
+    destroying: bool,
 }
 
-/// Surveys `path` with the primitives of `F`.
-fn survey_tree<F: Fs>(path: &Path, stream: Option<&mut blake3::Hasher>) -> Result<(Tree<F>, Target)> {
+/// Surveys `path` with the primitives of `F`, for destruction or (not
+/// `destroying`) only to hash it.
+fn survey_tree<F: Fs>(path: &Path, stream: Option<&mut blake3::Hasher>, destroying: bool) -> Result<(Tree<F>, Target)> {
     let path = absolute(path)?;
     let name = path.file_name().expect("absolute paths have a name").to_os_string();
     let parent_path = crate::fsutil::parent_dir(&path);
@@ -249,17 +253,19 @@ fn survey_tree<F: Fs>(path: &Path, stream: Option<&mut blake3::Hasher>) -> Resul
         NodeKind::Other => return Err(Error::new(Kind::Refused, "err-special-file").arg("path", path.display())),
         NodeKind::File | NodeKind::Dir => {}
     }
-    if meta.dev != parent_meta.dev || F::is_mount_root(&parent, &name) {
-        return Err(Error::new(Kind::Refused, "err-certify-mount-point").arg("path", path.display()));
-    }
-    if F::read_only(&parent) {
-        return Err(Error::new(Kind::Refused, "err-certify-read-only").arg("path", path.display()));
-    }
-    if F::folder_locked(&parent) {
-        return Err(immutable(&parent_path));
-    }
-    if !F::folder_writable(&parent) || !sticky_allows::<F>(&parent_meta, &meta) {
-        return Err(folder_locked(&parent_path, &path));
+    if destroying {
+        if meta.dev != parent_meta.dev || F::is_mount_root(&parent, &name) {
+            return Err(Error::new(Kind::Refused, "err-certify-mount-point").arg("path", path.display()));
+        }
+        if F::read_only(&parent) {
+            return Err(Error::new(Kind::Refused, "err-certify-read-only").arg("path", path.display()));
+        }
+        if F::folder_locked(&parent) {
+            return Err(immutable(&parent_path));
+        }
+        if !F::folder_writable(&parent) || !sticky_allows::<F>(&parent_meta, &meta) {
+            return Err(folder_locked(&parent_path, &path));
+        }
     }
     let mut tally = Tally {
         root: &path,
@@ -268,6 +274,7 @@ fn survey_tree<F: Fs>(path: &Path, stream: Option<&mut blake3::Hasher>) -> Resul
         files: 0,
         listing: blake3::Hasher::new(),
         stream,
+        destroying,
     };
     let (entry, blake3) = if meta.kind == NodeKind::File {
         let (entry, hash) = survey_file::<F>(&parent, name, path.clone(), meta, &mut tally)?;
@@ -303,10 +310,10 @@ fn survey_file<F: Fs>(
     if !meta.same(&opened) {
         return Err(changed(&path));
     }
-    if F::file_locked(&file) {
+    if tally.destroying && F::file_locked(&file) {
         return Err(immutable(&path));
     }
-    if F::euid() != Some(meta.uid) && !F::file_writable(dir, &name) {
+    if tally.destroying && F::euid() != Some(meta.uid) && !F::file_writable(dir, &name) {
         return Err(Error::new(Kind::Refused, "err-certify-not-writable").arg("path", path.display()));
     }
     let mut h = blake3::Hasher::new();
@@ -354,16 +361,16 @@ fn survey_dir<F: Fs>(
     if !meta.same(&opened) {
         return Err(changed(&path));
     }
-    if F::folder_locked(&dir) {
+    if tally.destroying && F::folder_locked(&dir) {
         return Err(immutable(&path));
     }
-    let removable = folder_removable::<F>(&dir, &meta);
+    let removable = !tally.destroying || folder_removable::<F>(&dir, &meta);
     let mut children = vec![];
     for child in F::names(&dir, &path)? {
         let cpath = path.join(&child);
         let crel = rel.join(&child);
         let m = F::lstat(&dir, &child, &cpath)?;
-        if m.kind != NodeKind::Link && (m.dev != tally.dev || F::is_mount_root(&dir, &child)) {
+        if tally.destroying && (m.dev != tally.dev || F::is_mount_root(&dir, &child)) {
             return Err(Error::new(Kind::Refused, "err-certify-other-fs")
                 .arg("path", cpath.display())
                 .arg("root", tally.root.display()));
@@ -415,7 +422,19 @@ fn survey_dir<F: Fs>(
 /// immutable or append-only entries, what the user cannot overwrite or
 /// remove — and hashes everything.
 pub fn survey(path: &Path) -> Result<Target> {
-    let (tree, mut t) = survey_tree::<Native>(path, None)?;
+    let (tree, mut t) = survey_tree::<Native>(path, None, true)?;
+    t.trees.push(tree);
+    Ok(t)
+}
+
+/// Surveys a vault, single or split, to destroy it or (not `destroying`)
+/// only to hash it: a vault handed back is not refused for being on a
+/// read-only medium.
+pub fn survey_vault(vault: &Path, destroying: bool) -> Result<Target> {
+    if crate::naming::is_split(vault) {
+        return survey_volumes(vault, destroying);
+    }
+    let (tree, mut t) = survey_tree::<Native>(vault, None, destroying)?;
     t.trees.push(tree);
     Ok(t)
 }
@@ -424,7 +443,7 @@ pub fn survey(path: &Path) -> Result<Target> {
 /// one target named `vault`: sizes added up, the BLAKE3 of their
 /// concatenation (the ciphertext the receipt describes, read through the
 /// descriptors surveyed), every volume a file to destroy.
-pub fn survey_volumes(vault: &Path) -> Result<Target> {
+fn survey_volumes(vault: &Path, destroying: bool) -> Result<Target> {
     let volumes = crate::vault::volumes::files(vault)?;
     let mut stream = blake3::Hasher::new();
     let mut t = Target {
@@ -436,7 +455,7 @@ pub fn survey_volumes(vault: &Path) -> Result<Target> {
         trees: vec![],
     };
     for v in &volumes {
-        let (tree, one) = survey_tree::<Native>(v, Some(&mut stream))?;
+        let (tree, one) = survey_tree::<Native>(v, Some(&mut stream), destroying)?;
         if one.is_dir {
             return Err(Error::new(Kind::Refused, "err-special-file").arg("path", v.display()));
         }
@@ -731,7 +750,7 @@ mod tests {
         let s = Scene::new();
         std::os::unix::fs::symlink(&s.kept, s.root.join("link")).unwrap();
         let native = survey(&s.root).unwrap();
-        let (tree, t) = survey_tree::<portable::Portable>(&s.root, None).unwrap();
+        let (tree, t) = survey_tree::<portable::Portable>(&s.root, None, true).unwrap();
         assert_eq!(
             (t.blake3, t.files, t.size),
             (native.blake3.clone(), native.files, native.size)

@@ -248,10 +248,8 @@ fn plan(req: &CertifyRequest) -> Result<Plan> {
     // The vault must be the one the receipt describes.
     let vault = if lost {
         destroy::lost(&vault_path, receipt.ciphertext.size, &receipt.ciphertext.blake3)?
-    } else if crate::naming::is_split(&vault_path) {
-        destroy::survey_volumes(&vault_path)?
     } else {
-        destroy::survey(&vault_path)?
+        destroy::survey_vault(&vault_path, req.action == Action::Deleted)?
     };
     if vault.is_dir || vault.size != receipt.ciphertext.size || vault.blake3 != receipt.ciphertext.blake3 {
         return Err(Error::new(Kind::Integrity, "err-certify-vault-mismatch").arg("path", vault.path.display()));

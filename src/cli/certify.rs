@@ -51,6 +51,9 @@ pub struct CertifyArgs {
     /// Replace an existing CERT.json and CERT.json.sig
     #[arg(long)]
     pub force: bool,
+    /// Run every check and list what would be destroyed, but destroy nothing and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 pub fn run(a: CertifyArgs) -> Result<Report> {
@@ -62,7 +65,7 @@ pub fn run(a: CertifyArgs) -> Result<Report> {
     let pass = kura::keys::PassphraseSource::new(a.passphrase_file.clone());
     let signer = kura::keys::identity::load_signing_key(&a.identity, &pass)?;
     let custody = a.custody.clone().unwrap_or_else(|| custody_path(&a.vault));
-    let issued = custodian::certify(&CertifyRequest {
+    let req = CertifyRequest {
         vault: &a.vault,
         custody: &custody,
         action,
@@ -73,7 +76,11 @@ pub fn run(a: CertifyArgs) -> Result<Report> {
         note: a.note.clone(),
         output: &a.output,
         force: a.force,
-    })?;
+    };
+    if a.dry_run {
+        return Ok(dry_run(custodian::certify_dry_run(&req)?));
+    }
+    let issued = custodian::certify(&req)?;
     let c = &issued.certificate;
     let mut rep = Report::new(json!({
         "certificate": issued.path.display().to_string(),
@@ -93,14 +100,7 @@ pub fn run(a: CertifyArgs) -> Result<Report> {
     for s in &issued.swept {
         rep.push(t("warn-stage-swept", &[("path", &s.display().to_string())]));
     }
-    for x in &c.verification.extractions {
-        if x.status == model::EXTRACTION_OTHER_HOST {
-            rep.push(t(
-                "warn-certify-other-host",
-                &[("path", &x.destination), ("host", &x.host)],
-            ));
-        }
-    }
+    other_hosts(&mut rep, &c.verification.extractions);
     let seq = issued.record.seq.to_string();
     rep.push(t("msg-custody-added", &[("n", &seq), ("event", &c.action)]));
     let sig = issued.sig_path.display().to_string();
@@ -115,4 +115,40 @@ pub fn run(a: CertifyArgs) -> Result<Report> {
         rep.push(t("msg-certify-caveat", &[]));
     }
     Ok(rep)
+}
+
+/// A note for each extracted copy made on another computer.
+fn other_hosts(rep: &mut Report, extractions: &[model::Extraction]) {
+    for x in extractions.iter().filter(|x| x.status == model::EXTRACTION_OTHER_HOST) {
+        rep.push(t(
+            "warn-certify-other-host",
+            &[("path", &x.destination), ("host", &x.host)],
+        ));
+    }
+}
+
+/// `--dry-run`: what certify would destroy, keep or state as lost.
+fn dry_run(d: custodian::DryRun) -> Report {
+    let doomed = d.items.iter().filter(|i| i.outcome == model::OUTCOME_DESTROYED);
+    let (files, size) = doomed.fold((0, 0), |(f, s), i| (f + i.files, s + i.size));
+    let mut rep = Report::new(json!({
+        "dry_run": true,
+        "items": d.items,
+        "files": files,
+        "bytes": size,
+        "extractions": d.extractions,
+    }));
+    for i in &d.items {
+        let id = match i.outcome.as_str() {
+            model::OUTCOME_KEPT => "msg-certify-would-keep",
+            model::OUTCOME_LOST => "msg-certify-would-state-lost",
+            _ => "msg-certify-would-destroy",
+        };
+        let (n, b) = (i.files.to_string(), bytes(i.size));
+        rep.push(t(id, &[("path", &i.path), ("files", &n), ("size", &b)]));
+    }
+    other_hosts(&mut rep, &d.extractions);
+    let (n, b) = (files.to_string(), bytes(size));
+    rep.push(t("msg-certify-dry-run", &[("files", &n), ("size", &b)]));
+    rep
 }

@@ -47,6 +47,50 @@ fn within(inner: &Path, outer: &Path) -> bool {
     inner.starts_with(outer)
 }
 
+/// The home folder, as `HOME` gives it and as the system knows it.
+fn homes() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::env::var_os("HOME").map(PathBuf::from).into_iter().collect();
+    v.extend(dirs::home_dir().filter(|h| !v.contains(h)));
+    v
+}
+
+/// The device and inode of a folder, where the platform has them.
+#[cfg(unix)]
+fn file_id(p: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(_: &Path) -> Option<(u64, u64)> {
+    None
+}
+
+/// Whether destroying `p` would take the root, a home folder or a folder
+/// above one: compared as given, canonically (links in any of the paths
+/// resolved), and on Unix by device and inode too (another name for the
+/// same folder, such as a bind mount).
+fn too_wide(p: &Path, homes: &[PathBuf]) -> bool {
+    if p.parent().is_none() {
+        return true;
+    }
+    let canonical = |q: &Path| std::fs::canonicalize(q).unwrap_or_else(|_| q.to_path_buf());
+    let cp = canonical(p);
+    if cp.parent().is_none() {
+        return true;
+    }
+    let mut protected = vec![PathBuf::from("/")];
+    for h in homes {
+        let ch = canonical(h);
+        if within(h, p) || within(&ch, &cp) {
+            return true;
+        }
+        protected.extend(ch.ancestors().map(Path::to_path_buf));
+    }
+    let id = file_id(&cp);
+    id.is_some() && protected.iter().any(|a| file_id(a) == id)
+}
+
 /// Refuses paths whose destruction would take more than the data: the
 /// root, the home folder or a folder above it, the custody log (the
 /// evidence), the vault (unless it is the vault item), the certificate's
@@ -55,13 +99,13 @@ fn check_targets(req: &CertifyRequest, copies: &[PathBuf], vault: &Path) -> Resu
     let custody = destroy::absolute(req.custody)?;
     let out_dir = crate::fsutil::parent_dir(req.output);
     let out_dir = std::fs::canonicalize(&out_dir).unwrap_or(out_dir);
-    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let homes = homes();
     for (i, p) in copies.iter().enumerate() {
         let refuse = |id: &'static str| Err(Error::new(Kind::Refused, id).arg("path", p.display()));
         if std::fs::symlink_metadata(p).at(p.display())?.file_type().is_symlink() {
             return refuse("err-certify-link");
         }
-        if p.parent().is_none() || home.as_ref().is_some_and(|h| within(h, p)) {
+        if too_wide(p, &homes) {
             return refuse("err-certify-too-wide");
         }
         if within(&custody, p) {
@@ -214,10 +258,8 @@ fn plan(req: &CertifyRequest, chain: custody::Chain) -> Result<Plan> {
     // The vault must be the one the receipt describes.
     let vault = if lost {
         destroy::lost(&vault_path, receipt.ciphertext.size, &receipt.ciphertext.blake3)?
-    } else if crate::naming::is_split(&vault_path) {
-        destroy::survey_volumes(&vault_path)?
     } else {
-        destroy::survey(&vault_path)?
+        destroy::survey_vault(&vault_path, req.action == Action::Deleted)?
     };
     if vault.is_dir || vault.size != receipt.ciphertext.size || vault.blake3 != receipt.ciphertext.blake3 {
         return Err(Error::new(Kind::Integrity, "err-certify-vault-mismatch").arg("path", vault.path.display()));
@@ -232,33 +274,54 @@ fn plan(req: &CertifyRequest, chain: custody::Chain) -> Result<Plan> {
     })
 }
 
-/// Destroys the copies, then (for a deletion) the vault, and checks that
-/// nothing of them remains. Returns the certificate's items, the vault's
-/// first.
-fn destroy_all(action: Action, plan: &Plan) -> Result<Vec<Item>> {
-    let mut done: Vec<String> = vec![];
-    let failed = |e: Error, path: &Path, done: &[String]| {
-        Error::new(Kind::Io, "err-certify-destroy-failed")
-            .arg("path", path.display())
-            .arg_error("detail", e)
-            .arg("done", if done.is_empty() { "-".into() } else { done.join(", ") })
-    };
-    let mut items = vec![];
-    for t in &plan.targets {
-        destroy::destroy(t).map_err(|e| failed(e, &t.path, &done))?;
-        done.push(t.path.display().to_string());
-        items.push(item(ROLE_COPY, t, OUTCOME_DESTROYED));
+/// What the certificate records for the vault.
+fn vault_outcome(action: Action, lost: bool) -> &'static str {
+    match action {
+        Action::Deleted if lost => OUTCOME_LOST,
+        Action::Deleted => OUTCOME_DESTROYED,
+        Action::Returned => OUTCOME_KEPT,
     }
+}
+
+/// The certificate's items as the plan stands, the vault's first.
+fn items(action: Action, plan: &Plan) -> Vec<Item> {
+    let vault = item(ROLE_VAULT, &plan.vault, vault_outcome(action, plan.lost));
+    let copies = plan.targets.iter().map(|t| item(ROLE_COPY, t, OUTCOME_DESTROYED));
+    std::iter::once(vault).chain(copies).collect()
+}
+
+/// A list of paths for a message, or "none" in the reader's language.
+fn paths_arg(e: Error, name: &'static str, paths: &[&destroy::Target]) -> Error {
+    if paths.is_empty() {
+        return e.arg_msg(name, "msg-certify-none");
+    }
+    let list: Vec<String> = paths.iter().map(|t| t.path.display().to_string()).collect();
+    e.arg(name, list.join(", "))
+}
+
+/// Destroys the copies, then (for a deletion) the vault, and checks that
+/// nothing of them remains. Nothing is overwritten unless every one of
+/// them is still exactly as surveyed. Returns the certificate's items,
+/// the vault's first.
+fn destroy_all(action: Action, plan: &Plan) -> Result<Vec<Item>> {
     let vault = &plan.vault;
-    let vault_item = match action {
-        Action::Deleted if plan.lost => item(ROLE_VAULT, vault, OUTCOME_LOST),
-        Action::Deleted => {
-            destroy::destroy(vault).map_err(|e| failed(e, &vault.path, &done))?;
-            item(ROLE_VAULT, vault, OUTCOME_DESTROYED)
-        }
-        Action::Returned => item(ROLE_VAULT, vault, OUTCOME_KEPT),
-    };
-    items.insert(0, vault_item);
+    let destroys_vault = vault_outcome(action, plan.lost) == OUTCOME_DESTROYED;
+    let doomed: Vec<&destroy::Target> = plan.targets.iter().chain(destroys_vault.then_some(vault)).collect();
+    for t in &doomed {
+        destroy::recheck(t)?;
+    }
+    for (i, t) in doomed.iter().enumerate() {
+        destroy::destroy(t).map_err(|s| {
+            let e = Error::new(Kind::Io, "err-certify-destroy-failed")
+                .arg("path", t.path.display())
+                .arg_error("detail", s.error)
+                .arg("overwritten", s.overwritten)
+                .arg("files", t.files)
+                .arg("removed", s.removed);
+            let e = paths_arg(e, "done", &doomed[..i]);
+            paths_arg(e, "left", &doomed[i + 1..])
+        })?;
+    }
     let gone: Vec<&destroy::Target> = match action {
         Action::Deleted => plan.targets.iter().chain(std::iter::once(vault)).collect(),
         Action::Returned => plan.targets.iter().collect(),
@@ -266,7 +329,28 @@ fn destroy_all(action: Action, plan: &Plan) -> Result<Vec<Item>> {
     if let Some(t) = gone.iter().find(|t| destroy::target_remains(t)) {
         return Err(Error::new(Kind::Io, "err-certify-remains").arg("path", t.path.display()));
     }
-    Ok(items)
+    Ok(items(action, plan))
+}
+
+/// Debug builds only, for tests: runs the shell command in
+/// `KURA_TEST_AFTER_SURVEY` between the survey and the destruction, so a
+/// test can change the files there without racing. Compiled out of
+/// release builds.
+#[cfg(all(debug_assertions, unix))]
+fn after_survey() -> Result<()> {
+    if let Some(cmd) = std::env::var_os("KURA_TEST_AFTER_SURVEY") {
+        let mut sh = std::process::Command::new("sh");
+        let status = sh.arg("-c").arg(&cmd).stdout(std::process::Stdio::null()).status();
+        if !status.is_ok_and(|s| s.success()) {
+            return Err(Error::internal("the KURA_TEST_AFTER_SURVEY command failed"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(all(debug_assertions, unix)))]
+fn after_survey() -> Result<()> {
+    Ok(())
 }
 
 /// Appends the certifying record; returns it with the log's lines up to
@@ -350,6 +434,7 @@ pub fn certify(req: &CertifyRequest) -> Result<Issued> {
     // an unwritable folder stops us here and not after the data is gone.
     let mut cert_file = AtomicFile::create(req.output, req.force)?;
     let mut sig_file = AtomicFile::create(&sig_out, req.force)?;
+    after_survey()?;
     let items = destroy_all(req.action, &plan)?;
     let destroyed = items.iter().filter(|i| i.outcome == OUTCOME_DESTROYED).count();
     // The certifying record comes first, so the certificate carries it.
@@ -369,4 +454,67 @@ pub fn certify(req: &CertifyRequest) -> Result<Issued> {
         record,
         swept,
     })
+}
+
+/// What [`dry_run`] found.
+pub struct DryRun {
+    /// The certificate's items as [`certify`] would record them, the
+    /// vault's first: what would be destroyed, kept, or stated as lost.
+    pub items: Vec<Item>,
+    pub extractions: Vec<Extraction>,
+}
+
+/// Every check and survey [`certify`] makes, and nothing more: nothing is
+/// destroyed, and neither a certificate nor a custody record is written.
+pub fn dry_run(req: &CertifyRequest) -> Result<DryRun> {
+    let plan = plan(req, custody::read(req.custody)?)?;
+    // The outputs could be created (the temporary files vanish on drop).
+    AtomicFile::create(req.output, req.force)?;
+    AtomicFile::create(&sig_path(req.output), req.force)?;
+    Ok(DryRun {
+        items: items(req.action, &plan),
+        extractions: plan.extractions,
+    })
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    /// A bind mount for a test, undone when dropped.
+    struct Bind(PathBuf);
+
+    impl Drop for Bind {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg("-l").arg(&self.0).output();
+        }
+    }
+
+    fn bind(from: &Path, to: &Path) -> Bind {
+        std::fs::create_dir_all(to).unwrap();
+        let out = Command::new("mount").arg("--bind").arg(from).arg(to).output();
+        let out = out.expect("mount must be installed for these tests");
+        assert!(out.status.success(), "mount --bind (these tests run as root): {out:?}");
+        Bind(to.to_path_buf())
+    }
+
+    #[test]
+    fn the_root_and_the_home_folder_are_too_wide_by_any_name() {
+        let d = tempfile::tempdir().unwrap();
+        let t = std::fs::canonicalize(d.path()).unwrap();
+        std::fs::create_dir_all(t.join("var/home/user/work")).unwrap();
+        std::os::unix::fs::symlink("var/home", t.join("home")).unwrap();
+        let homes = [t.join("home/user")];
+        for p in ["var/home/user", "var/home", "var", ""] {
+            assert!(too_wide(&t.join(p), &homes), "{p}");
+        }
+        assert!(!too_wide(&t.join("var/home/user/work"), &homes));
+        assert!(too_wide(Path::new("/"), &[]));
+        let root = bind(Path::new("/"), &t.join("root-again"));
+        assert!(too_wide(&root.0, &[]), "the root under another name");
+        let parent = bind(&t.join("var/home"), &t.join("homes-again"));
+        assert!(too_wide(&parent.0, &homes), "a folder above home under another name");
+        assert!(!too_wide(&parent.0.join("user/work"), &homes));
+    }
 }

@@ -358,7 +358,12 @@ pub fn html(page: &Page) -> String {
     ));
     body.push_str(&status(page));
 
-    let action = if deleted {
+    // A lost vault reads as lost; a deadline is met only by times that are
+    // evidence (model::Timeliness).
+    let timeliness = c.timeliness();
+    let action = if timeliness.vault_lost {
+        "msg-html-action-lost"
+    } else if deleted {
         "msg-html-action-deleted"
     } else {
         "msg-html-action-returned"
@@ -392,6 +397,8 @@ pub fn html(page: &Page) -> String {
         .map(mono)
         .unwrap_or_else(|| both("msg-html-none", &[]));
     let on_time = match (&page.checked, c.on_time) {
+        _ if timeliness.timing == Timing::VaultLost => both("msg-html-timing-vault-lost", &[]),
+        _ if timeliness.timing == Timing::TimeNotReliable => both("msg-html-time-not-reliable", &[]),
         (Some(v), false) => format!(
             "{} {}",
             yes_no(false),

@@ -239,6 +239,9 @@ fn draft(f: &Facts, recorded: Option<u64>, signers_checked: bool) -> Vec<String>
             &e.host,
         ));
     }
+    for l in super::custody::time_flag_lines(&f.time_flags) {
+        out.push(item(l));
+    }
     out.push(item(tr("msg-incident-last", &event_args(&f.last_event))));
     if let Some(e) = &f.closed_by {
         let id = if e.event == "returned" {

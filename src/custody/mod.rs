@@ -10,6 +10,11 @@
 //!
 //! Records carry no patient information. Notes are free text: they must not
 //! name patients.
+//!
+//! A record's time is the signer's claim; [`time`] flags the ones that are
+//! not even that (dated by hand, or before an earlier record).
+
+pub mod time;
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -25,6 +30,7 @@ use crate::keys::SigningKey;
 use crate::naming::{custody_path, is_split, split_custody_path, CUSTODY_SUFFIX, SPLIT_CUSTODY_SUFFIX};
 use crate::vault::format::FORMAT_VERSION;
 use crate::vault::Receipt;
+pub use time::{TimeFlag, TimeIssue};
 
 /// The events a custody record may state.
 pub const EVENTS: &[&str] = &[
@@ -108,6 +114,11 @@ impl Chain {
             .last()
             .map(|l| hash_line(l))
             .unwrap_or_else(|| GENESIS.into())
+    }
+
+    /// The records whose time is not evidence ([`time`]).
+    pub fn time_flags(&self) -> Vec<TimeFlag> {
+        time::flags(&self.records)
     }
 
     /// Checks that every actor may sign custody records.

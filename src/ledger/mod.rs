@@ -487,3 +487,21 @@ fn kept_text(chain: &Chain) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::certificate::model::Timing;
+
+    #[test]
+    fn a_kept_certificate_that_no_longer_reads_makes_no_claim_on_time() {
+        for text in ["", "{}", "not a certificate"] {
+            let t = Closure::timeliness_of(text);
+            assert_eq!(
+                (t.timing, t.time_reliable),
+                (Timing::TimeNotReliable, false),
+                "{text:?}"
+            );
+        }
+    }
+}

@@ -1,8 +1,10 @@
 //! The facts for a loss report: when a medium carrying a vault is lost, the
 //! clinic and the vendor must each report within three business days. This
-//! gathers what the custody log can say about it — what was on the medium
-//! (counts and sizes, the approval, never a file name), how it was
-//! protected, and the chain of custody — and computes the deadline.
+//! gathers what the given copy of the custody log can say about it — what
+//! was on the medium (counts and sizes, the approval, never a file name),
+//! how it was protected, and the chain of custody — and computes the
+//! deadline. It states nothing beyond that copy: an extraction it does not
+//! record (made later, or without kura) is not known here.
 //!
 //! Business days skip Saturdays and Sundays only. Japanese public holidays
 //! are not known to kura, so the deadline given is the earliest the real one
@@ -11,7 +13,7 @@
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use serde::Serialize;
 
-use crate::custody::{Chain, Record};
+use crate::custody::{Chain, Record, TimeFlag};
 use crate::keys::{KeyInfo, RecipientInfo};
 use crate::vault::Approval;
 
@@ -121,6 +123,9 @@ pub struct Facts {
     pub closed_by: Option<Event>,
     /// Records whose note was left out of this report.
     pub notes_omitted: usize,
+    /// Records whose time is not evidence (dated by hand, or before an
+    /// earlier record).
+    pub time_flags: Vec<TimeFlag>,
 }
 
 impl Facts {
@@ -156,9 +161,12 @@ impl Facts {
                 ciphertext_blake3: r.ciphertext.blake3.clone(),
             },
             last_event: events.last().cloned().expect("a verified chain has records"),
-            extractions: pick(&["extracted"]),
+            // Each copy the log records: an extraction done, or begun and
+            // never ended (killed half-way), one per place.
+            extractions: chain.copy_records().into_iter().map(Event::of).collect(),
             closed_by: pick(&["deleted", "returned"]).pop(),
             notes_omitted: chain.records.iter().filter(|r| r.note.is_some()).count(),
+            time_flags: chain.time_flags(),
             events,
         }
     }

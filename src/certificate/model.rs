@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::custody::{self, Record, TimeFlag, TimeIssue};
 use crate::error::{Error, Kind, Result};
 use crate::i18n::{self, Lang};
 use crate::keys::{KeyInfo, RecipientInfo};
@@ -216,11 +217,117 @@ impl Certificate {
         Ok(c)
     }
 
+    /// Whether the vault itself was lost before certifying: only the
+    /// plaintext copies were destroyed, whatever `action` says.
+    pub fn vault_lost(&self) -> bool {
+        self.items
+            .iter()
+            .any(|i| i.role == ROLE_VAULT && i.outcome == OUTCOME_LOST)
+    }
+
+    /// The records of the chain inside whose time is not evidence. A line
+    /// that is not a record (only in a certificate no one has verified) has
+    /// no readable time.
+    pub fn time_flags(&self) -> Vec<TimeFlag> {
+        let mut unreadable = Vec::new();
+        let records: Vec<Record> = (self.custody.lines.iter().enumerate())
+            .filter_map(|(i, l)| match serde_json::from_str::<Record>(l) {
+                Ok(r) => Some(r),
+                Err(_) => {
+                    unreadable.push(i as u64);
+                    None
+                }
+            })
+            .collect();
+        let mut flags = custody::time::flags(&records);
+        flags.extend(unreadable.into_iter().map(|record| TimeFlag {
+            record,
+            issue: TimeIssue::Unreadable,
+            dated_before: None,
+        }));
+        flags.sort_by_key(|f| f.record);
+        flags
+    }
+
+    /// What the certificate can say about its deadline, from its own
+    /// `on_time`, items and chain.
+    pub fn timeliness(&self) -> Timeliness {
+        Timeliness::of(self.on_time, self.vault_lost(), self.time_flags())
+    }
+
     /// The date the action took effect, in the offset it was recorded with.
     pub fn action_date(&self) -> Option<chrono::NaiveDate> {
         chrono::DateTime::parse_from_rfc3339(&self.issued_at)
             .ok()
             .map(|t| t.date_naive())
+    }
+}
+
+/// What a certificate shows about its deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Timing {
+    /// Certified on or before the delete-by day, by times that are evidence.
+    OnTime,
+    /// Certified after the delete-by day, by times that are evidence.
+    Late,
+    /// A time in the chain is flagged: the dates do not show whether the
+    /// deadline was met.
+    TimeNotReliable,
+    /// The vault was lost, not deleted: no deadline was met by deleting it.
+    VaultLost,
+}
+
+impl Timing {
+    pub fn name(self) -> &'static str {
+        match self {
+            Timing::OnTime => "on-time",
+            Timing::Late => "late",
+            Timing::TimeNotReliable => "time-not-reliable",
+            Timing::VaultLost => "vault-lost",
+        }
+    }
+}
+
+/// The certificate's standing against its deadline, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Timeliness {
+    pub timing: Timing,
+    /// No time in the chain is flagged.
+    pub time_reliable: bool,
+    pub time_flags: Vec<TimeFlag>,
+    pub vault_lost: bool,
+}
+
+impl Timeliness {
+    /// From the signed dates' verdict (`on_time`), whether the vault was
+    /// lost, and the chain's time flags: a lost vault is never "on time",
+    /// nor is anything dated by a time that is not evidence.
+    pub fn of(on_time: bool, vault_lost: bool, time_flags: Vec<TimeFlag>) -> Timeliness {
+        let time_reliable = time_flags.is_empty();
+        let timing = match (vault_lost, time_reliable, on_time) {
+            (true, _, _) => Timing::VaultLost,
+            (false, false, _) => Timing::TimeNotReliable,
+            (false, true, true) => Timing::OnTime,
+            (false, true, false) => Timing::Late,
+        };
+        Timeliness {
+            timing,
+            time_reliable,
+            time_flags,
+            vault_lost,
+        }
+    }
+
+    /// When nothing can be read (a kept certificate that no longer parses):
+    /// no claim at all.
+    pub fn unknown() -> Timeliness {
+        Timeliness {
+            timing: Timing::TimeNotReliable,
+            time_reliable: false,
+            time_flags: Vec::new(),
+            vault_lost: false,
+        }
     }
 }
 
@@ -231,4 +338,41 @@ pub fn timeliness(when: &str, delete_by: &str) -> Option<(bool, i64)> {
     let limit = chrono::NaiveDate::parse_from_str(delete_by, "%Y-%m-%d").ok()?;
     let late = (day - limit).num_days().max(0);
     Some((late == 0, late))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flag(record: u64, issue: TimeIssue) -> TimeFlag {
+        TimeFlag {
+            record,
+            issue,
+            dated_before: None,
+        }
+    }
+
+    #[test]
+    fn only_times_that_are_evidence_meet_a_deadline() {
+        let t = |on_time, lost, flags| Timeliness::of(on_time, lost, flags).timing;
+        assert_eq!(t(true, false, vec![]), Timing::OnTime);
+        assert_eq!(t(false, false, vec![]), Timing::Late);
+        for flags in [vec![flag(0, TimeIssue::HandSet)], vec![flag(3, TimeIssue::Backwards)]] {
+            assert_eq!(t(true, false, flags.clone()), Timing::TimeNotReliable);
+            assert_eq!(t(false, false, flags.clone()), Timing::TimeNotReliable);
+            // A lost vault is lost, whatever its times.
+            assert_eq!(t(true, true, flags), Timing::VaultLost);
+        }
+        assert_eq!(t(true, true, vec![]), Timing::VaultLost);
+        let unknown = Timeliness::unknown();
+        assert_eq!(
+            (unknown.timing, unknown.time_reliable),
+            (Timing::TimeNotReliable, false)
+        );
+        assert_eq!(
+            serde_json::to_value(Timing::TimeNotReliable).unwrap(),
+            Timing::TimeNotReliable.name()
+        );
+        assert_eq!(serde_json::to_value(Timing::VaultLost).unwrap(), "vault-lost");
+    }
 }

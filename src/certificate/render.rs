@@ -355,7 +355,10 @@ fn header(c: &Certificate, fp: &Fingerprint, title: &str) -> String {
 
 /// Who issued the certificate, when, and with which tool.
 fn certificate_section(c: &Certificate, deleted: bool) -> String {
-    let action = if deleted {
+    // A lost vault reads as lost (model::Timeliness).
+    let action = if c.timeliness().vault_lost {
+        "msg-html-action-lost"
+    } else if deleted {
         "msg-html-action-deleted"
     } else {
         "msg-html-action-returned"
@@ -392,7 +395,11 @@ fn approval_section(page: &Page) -> String {
         .as_deref()
         .map(mono)
         .unwrap_or_else(|| both("msg-html-none", &[]));
+    // A deadline is met only by times that are evidence (model::Timeliness).
+    let timing = c.timeliness().timing;
     let on_time = match (&page.checked, c.on_time) {
+        _ if timing == Timing::VaultLost => both("msg-html-timing-vault-lost", &[]),
+        _ if timing == Timing::TimeNotReliable => both("msg-html-time-not-reliable", &[]),
         (Some(v), false) => format!(
             "{} {}",
             yes_no(false),

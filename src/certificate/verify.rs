@@ -26,6 +26,9 @@ pub struct Verified {
     pub on_time: bool,
     /// Whole days after the delete-by day (0 when on time).
     pub days_late: i64,
+    /// What the verified chain shows about the deadline: never on time
+    /// when a time in it is flagged or the vault was lost.
+    pub timeliness: Timeliness,
     /// Records in the clinic's copy, and in the certificate's chain.
     pub clinic_records: usize,
     pub chain_records: usize,
@@ -183,7 +186,9 @@ pub fn verify(cert: &[u8], sig: &str, clinic: &Chain, signers: &AllowedSigners) 
     let chain = embedded_chain(&certificate)?;
     let (on_time, days_late) = check_content(&certificate, &chain, &key, clinic)?;
     check_later_signers(&chain, clinic, signers)?;
+    let timeliness = Timeliness::of(on_time, certificate.vault_lost(), chain.time_flags());
     Ok(Verified {
+        timeliness,
         chain_records: certificate.custody.lines.len(),
         certificate,
         principal,

@@ -6,7 +6,8 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 
 use super::{bytes, t, Report};
-use kura::certificate::{self, model, Verified};
+use kura::certificate::model::{self, Timing};
+use kura::certificate::{self, Verified};
 use kura::clock;
 use kura::error::Result;
 use kura::i18n;
@@ -50,16 +51,22 @@ pub fn verdict(v: &Verified) -> String {
     verdict_in(v, i18n::lang())
 }
 
-/// The one plain sentence that opens the report, in `lang`.
+/// The one plain sentence that opens the report, in `lang`. It says "within
+/// the deadline" only when the chain's times are evidence and the vault was
+/// deleted or returned, not lost.
 pub fn verdict_in(v: &Verified, lang: i18n::Lang) -> String {
     let c = &v.certificate;
     let date = c.action_date().map(|d| d.to_string()).unwrap_or_default();
     let days = v.days_late.to_string();
-    let id = match (c.action.as_str(), v.on_time) {
-        (model::ACTION_RETURNED, true) => "msg-cert-valid-returned",
-        (model::ACTION_RETURNED, false) => "msg-cert-valid-returned-late",
-        (_, true) => "msg-cert-valid-deleted",
-        (_, false) => "msg-cert-valid-deleted-late",
+    let returned = c.action == model::ACTION_RETURNED;
+    let id = match (v.timeliness.timing, returned) {
+        (Timing::VaultLost, _) => "msg-cert-valid-lost",
+        (Timing::TimeNotReliable, true) => "msg-cert-valid-returned-unreliable",
+        (Timing::TimeNotReliable, false) => "msg-cert-valid-deleted-unreliable",
+        (Timing::OnTime, true) => "msg-cert-valid-returned",
+        (Timing::Late, true) => "msg-cert-valid-returned-late",
+        (Timing::OnTime, false) => "msg-cert-valid-deleted",
+        (Timing::Late, false) => "msg-cert-valid-deleted-late",
     };
     i18n::text(
         lang,
@@ -89,12 +96,19 @@ fn verify(a: VerifyCertArgs) -> Result<Report> {
         "delete_by": c.delete_by,
         "on_time": v.on_time,
         "days_late": v.days_late,
+        "timing": v.timeliness.timing,
+        "time_reliable": v.timeliness.time_reliable,
+        "time_flags": v.timeliness.time_flags,
+        "vault_lost": v.timeliness.vault_lost,
         "signer": { "principal": v.principal, "key": c.issuer.key },
         "custody_records": v.chain_records,
         "clinic_records": v.clinic_records,
     }))
-    .line(verdict(&v))
-    .line("");
+    .line(verdict(&v));
+    for l in super::custody::time_flag_lines(&v.timeliness.time_flags) {
+        rep.push(l);
+    }
+    rep.push("");
     let yes_no = |b: bool| t(if b { "msg-yes" } else { "msg-no" }, &[]);
     let mut detail = |label: &str, value: String| rep.push(format!("  {}: {value}", t(label, &[])));
     detail("msg-f-certificate-id", c.certificate_id.clone());
@@ -121,12 +135,17 @@ fn verify(a: VerifyCertArgs) -> Result<Report> {
         format!("{} ({})", c.vault.file_count, bytes(c.vault.total_size)),
     );
     let action = match c.action.as_str() {
+        _ if v.timeliness.vault_lost => "msg-action-lost",
         model::ACTION_RETURNED => "msg-action-returned",
         _ => "msg-action-deleted",
     };
     detail("msg-f-action", t(action, &[]));
     detail("msg-f-delete-by", c.delete_by.clone());
-    detail("msg-f-on-time", yes_no(v.on_time));
+    match v.timeliness.timing {
+        Timing::OnTime | Timing::Late => detail("msg-f-on-time", yes_no(v.on_time)),
+        Timing::TimeNotReliable => detail("msg-f-timing", t("msg-time-not-reliable", &[])),
+        Timing::VaultLost => detail("msg-f-timing", t("msg-timing-vault-lost", &[])),
+    }
     detail("msg-f-host", c.host.clone());
     detail(
         "msg-f-method",

@@ -8,7 +8,7 @@ use serde_json::json;
 use super::table::pad;
 use super::{t, Report};
 use kura::clock;
-use kura::custody::{self, NewEvent};
+use kura::custody::{self, NewEvent, TimeFlag, TimeIssue};
 use kura::error::Result;
 use kura::keys::AllowedSigners;
 
@@ -90,15 +90,20 @@ fn add(a: AddArgs) -> Result<Report> {
 fn show(a: ShowArgs) -> Result<Report> {
     let path = custody::log_path(&a.vault);
     let chain = custody::read(&path)?;
+    let flags = chain.time_flags();
     let mut rep = Report::new(json!({
         "custody": path.display().to_string(),
         "vault_id": chain.vault_id(),
         "records": chain.records,
         "torn_tail": chain.torn_tail,
+        "time_reliable": flags.is_empty(),
+        "time_flags": flags,
     }));
-    let row = |n: &str, time: &str, event: &str, who: &str, host: &str, note: &str| {
+    // A record whose time is flagged is marked `!` after its number; the
+    // lines under the table say why.
+    let row = |n: &str, mark: &str, time: &str, event: &str, who: &str, host: &str, note: &str| {
         format!(
-            "{n:>3}  {}  {}  {}  {}  {note}",
+            "{n:>3}{mark} {}  {}  {}  {}  {note}",
             pad(time, 26),
             pad(event, 10),
             pad(who, 30),
@@ -109,6 +114,7 @@ fn show(a: ShowArgs) -> Result<Report> {
     };
     rep.push(row(
         "#",
+        " ",
         &t("msg-col-time", &[]),
         &t("msg-col-event", &[]),
         &t("msg-col-who", &[]),
@@ -129,14 +135,19 @@ fn show(a: ShowArgs) -> Result<Report> {
                 format!("{note} (→ {d})")
             };
         }
+        let flagged = flags.iter().any(|f| f.record == r.seq);
         rep.push(row(
             &r.seq.to_string(),
+            if flagged { TIME_MARK } else { " " },
             &clock::local_display(&r.time),
             &event_label(&r.event),
             &who,
             &r.host,
             &note,
         ));
+    }
+    for l in time_flag_lines(&flags) {
+        rep.push(l);
     }
     if chain.torn_tail {
         rep.push(t("warn-custody-torn", &[]));
@@ -151,14 +162,20 @@ fn verify(a: VerifyLogArgs) -> Result<Report> {
         chain.require_signers(&AllowedSigners::load(s)?)?;
     }
     let n = chain.records.len().to_string();
+    let flags = chain.time_flags();
     let mut rep = Report::new(json!({
         "custody": path.display().to_string(),
         "vault_id": chain.vault_id(),
         "records": chain.records.len(),
         "signers_checked": a.signers.is_some(),
         "torn_tail": chain.torn_tail,
+        "time_reliable": flags.is_empty(),
+        "time_flags": flags,
     }))
     .line(t("msg-custody-ok", &[("n", &n), ("id", chain.vault_id())]));
+    for l in time_flag_lines(&flags) {
+        rep.push(l);
+    }
     if a.signers.is_none() {
         rep.push(t("msg-custody-unchecked", &[]));
     }
@@ -166,6 +183,35 @@ fn verify(a: VerifyLogArgs) -> Result<Report> {
         rep.push(t("warn-custody-torn", &[]));
     }
     Ok(rep)
+}
+
+/// The mark on a row whose time is flagged.
+pub const TIME_MARK: &str = "!";
+
+/// One line for each reason some records' times are not evidence (none when
+/// every time is), each starting with [`TIME_MARK`]. They name records by
+/// number only.
+pub fn time_flag_lines(flags: &[TimeFlag]) -> Vec<String> {
+    let mut out = Vec::new();
+    let hand_set: Vec<String> = flags
+        .iter()
+        .filter(|f| f.issue == TimeIssue::HandSet)
+        .map(|f| format!("#{}", f.record))
+        .collect();
+    if !hand_set.is_empty() {
+        out.push(t("warn-time-hand-set", &[("records", &hand_set.join(", "))]));
+    }
+    for f in flags {
+        let n = f.record.to_string();
+        match (f.issue, f.dated_before) {
+            (TimeIssue::Backwards, Some(b)) => {
+                out.push(t("warn-time-backwards", &[("n", &n), ("before", &b.to_string())]))
+            }
+            (TimeIssue::Unreadable, _) => out.push(t("warn-time-unreadable", &[("n", &n)])),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// An event as people read it in their language (the log itself keeps the

@@ -263,6 +263,9 @@ fn custody_events(out: &mut Vec<String>, f: &Facts) {
             &e.host,
         ));
     }
+    for l in super::custody::time_flag_lines(&f.time_flags) {
+        out.push(item(l));
+    }
     out.push(item(tr("msg-incident-last", &event_args(&f.last_event))));
     if let Some(e) = &f.closed_by {
         let id = if e.event == "returned" {

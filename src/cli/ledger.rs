@@ -5,8 +5,9 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
 
-use super::table::cell;
+use super::table::{cell, width};
 use super::{t, Report};
+use kura::certificate::model::Timing;
 use kura::clock;
 use kura::custody;
 use kura::error::{Error, Kind, Result};
@@ -110,6 +111,7 @@ fn close(a: CloseArgs) -> Result<Report> {
         recorded_at: clock::rfc3339(&clock::now()),
         certificate_json: String::from_utf8_lossy(&bytes).into_owned(),
         certificate_sig: sig.clone(),
+        timeliness: v.timeliness.clone(),
     };
     let (outcome, entry) = db.close(&vault_id, &copy.head(), &closure)?;
     let today = clock::today();
@@ -124,6 +126,9 @@ fn close(a: CloseArgs) -> Result<Report> {
         "export": entry_json(&entry, today),
     }));
     rep.push(verdict);
+    for l in super::custody::time_flag_lines(&v.timeliness.time_flags) {
+        rep.push(l);
+    }
     rep.push(match outcome {
         Closed::New => t(
             "msg-ledger-closed",
@@ -204,25 +209,34 @@ fn entry_json(e: &Entry, today: chrono::NaiveDate) -> Value {
             "on_time".into(),
             e.closed.as_ref().map(|c| Value::Bool(c.on_time)).unwrap_or(Value::Null),
         );
+        m.insert(
+            "timing".into(),
+            e.closed
+                .as_ref()
+                .map(|c| Value::from(c.timeliness.timing.name()))
+                .unwrap_or(Value::Null),
+        );
         m.insert("days_overdue".into(), e.days_overdue(today).into());
     }
     v
 }
 
-/// The status in words, for the table.
+/// The status in words, for the table. A closed export is said to be on
+/// time only when its certificate's times are evidence and the vault was
+/// deleted or returned, not lost.
 fn status_text(e: &Entry, today: chrono::NaiveDate) -> String {
-    let timing = |on_time: bool| {
-        if on_time {
-            t("msg-ledger-on-time", &[])
-        } else {
-            t("msg-ledger-late", &[])
-        }
+    let timing = |c: &Closure| match c.timeliness.timing {
+        Timing::OnTime => t("msg-ledger-on-time", &[]),
+        Timing::Late => t("msg-ledger-late", &[]),
+        Timing::TimeNotReliable | Timing::VaultLost => t("msg-time-not-reliable", &[]),
     };
     match (e.status(today), &e.closed) {
         (Status::Outstanding, _) => t("msg-ledger-st-outstanding", &[]),
         (Status::Overdue, _) => t("msg-ledger-st-overdue", &[("days", &e.days_overdue(today).to_string())]),
-        (Status::ClosedDeleted, Some(c)) => t("msg-ledger-st-deleted", &[("timing", &timing(c.on_time))]),
-        (Status::ClosedReturned, Some(c)) => t("msg-ledger-st-returned", &[("timing", &timing(c.on_time))]),
+        (Status::ClosedDeleted, Some(c)) => t("msg-ledger-st-deleted", &[("timing", &timing(c))]),
+        (Status::ClosedReturned, Some(c)) => t("msg-ledger-st-returned", &[("timing", &timing(c))]),
+        (Status::ClosedLost, Some(c)) if c.timeliness.time_reliable => t("msg-ledger-st-lost", &[]),
+        (Status::ClosedLost, Some(_)) => t("msg-ledger-st-lost-unreliable", &[]),
         (s, None) => s.name().to_string(),
     }
 }
@@ -256,10 +270,13 @@ fn list(a: ListArgs) -> Result<Report> {
     if entries.is_empty() {
         return Ok(rep);
     }
+    let statuses: Vec<String> = entries.iter().map(|e| status_text(e, today)).collect();
+    // Wide enough for every status, so that none is cut short.
+    let status_width = statuses.iter().map(|s| width(s)).max().unwrap_or(0).max(26);
     let row = |cols: [&str; 6]| {
         format!(
             "{}  {}  {}  {}  {}  {}",
-            cell(cols[0], 26),
+            cell(cols[0], status_width),
             cell(cols[1], 10),
             cell(cols[2], 16),
             cell(cols[3], 24),
@@ -278,9 +295,9 @@ fn list(a: ListArgs) -> Result<Report> {
         &t("msg-f-purpose", &[]),
         &t("msg-f-vault-id", &[]),
     ]));
-    for e in &entries {
+    for (e, status) in entries.iter().zip(&statuses) {
         rep.push(row([
-            &status_text(e, today),
+            status,
             &e.delete_by,
             &e.approval_id,
             who(e),

@@ -133,7 +133,7 @@ fn check_targets(req: &CertifyRequest, copies: &[PathBuf], vault: &Path) -> Resu
 fn check_extractions(chain: &custody::Chain, copies: &[PathBuf]) -> Result<Vec<Extraction>> {
     let here = custody::host();
     let mut out: Vec<Extraction> = vec![];
-    for r in super::open::copy_records(chain) {
+    for r in chain.copy_records() {
         let Some(dest) = r.details.get("destination").and_then(|v| v.as_str()) else {
             continue;
         };

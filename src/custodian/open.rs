@@ -149,46 +149,6 @@ pub fn sweep(chain: &Chain, dest: Option<&Path>) -> Vec<PathBuf> {
     dirs.iter().flat_map(|d| crate::vault::stage::sweep(d)).collect()
 }
 
-/// The records that say a plaintext copy may exist, one per host and
-/// destination, the first record naming it: an `extracting` (the intent)
-/// unless an `abandoned` ended it (what it wrote is gone again), or an
-/// `extracted` that follows no intent (logs written before intents were
-/// recorded).
-pub fn copy_records(chain: &Chain) -> Vec<&custody::Record> {
-    let place = |r: &custody::Record| {
-        r.details
-            .get("destination")
-            .and_then(|v| v.as_str())
-            .map(|d| (r.host.clone(), d.to_string()))
-    };
-    // For each place, the copy record and whether it is an intent still
-    // waiting for its end.
-    let mut found: Vec<Option<&custody::Record>> = vec![];
-    let mut at: std::collections::HashMap<(String, String), (usize, bool)> = Default::default();
-    for r in &chain.records {
-        let Some(key) = place(r) else { continue };
-        match (r.event.as_str(), at.get(&key).copied()) {
-            // Again into a place a copy is already recorded for: that
-            // record stands, whatever becomes of this attempt.
-            ("extracting", Some((i, _))) if found[i].is_some() => {}
-            ("extracting", _) | ("extracted", None) => {
-                found.push(Some(r));
-                at.insert(key, (found.len() - 1, r.event == "extracting"));
-            }
-            ("extracted", Some((i, _))) => {
-                found[i] = found[i].or(Some(r));
-                at.insert(key, (i, false));
-            }
-            ("abandoned", Some((i, true))) => {
-                found[i] = None;
-                at.remove(&key);
-            }
-            _ => {}
-        }
-    }
-    found.into_iter().flatten().collect()
-}
-
 /// Every destination the log records an extraction into (begun or done)
 /// on this computer.
 pub fn extraction_destinations(chain: &Chain) -> Vec<PathBuf> {

@@ -10,6 +10,11 @@
 //!
 //! Records carry no patient information. Notes are free text: they must not
 //! name patients.
+//!
+//! A record's time is the signer's claim; [`time`] flags the ones that are
+//! not even that (dated by hand, or before an earlier record).
+
+pub mod time;
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -25,6 +30,7 @@ use crate::keys::SigningKey;
 use crate::naming::{custody_path, is_split, split_custody_path, CUSTODY_SUFFIX, SPLIT_CUSTODY_SUFFIX};
 use crate::vault::format::FORMAT_VERSION;
 use crate::vault::Receipt;
+pub use time::{TimeFlag, TimeIssue};
 
 /// The events a custody record may state.
 pub const EVENTS: &[&str] = &[
@@ -135,12 +141,57 @@ impl Chain {
         }
     }
 
+    /// The records that say a plaintext copy may exist, one per host and
+    /// destination, the first record naming it: an `extracting` (the intent)
+    /// unless an `abandoned` ended it (what it wrote is gone again), or an
+    /// `extracted` that follows no intent (logs written before intents were
+    /// recorded).
+    pub fn copy_records(&self) -> Vec<&Record> {
+        let place = |r: &Record| {
+            r.details
+                .get("destination")
+                .and_then(|v| v.as_str())
+                .map(|d| (r.host.clone(), d.to_string()))
+        };
+        // For each place, the copy record and whether it is an intent still
+        // waiting for its end.
+        let mut found: Vec<Option<&Record>> = vec![];
+        let mut at: std::collections::HashMap<(String, String), (usize, bool)> = Default::default();
+        for r in &self.records {
+            let Some(key) = place(r) else { continue };
+            match (r.event.as_str(), at.get(&key).copied()) {
+                // Again into a place a copy is already recorded for: that
+                // record stands, whatever becomes of this attempt.
+                ("extracting", Some((i, _))) if found[i].is_some() => {}
+                ("extracting", _) | ("extracted", None) => {
+                    found.push(Some(r));
+                    at.insert(key, (found.len() - 1, r.event == "extracting"));
+                }
+                ("extracted", Some((i, _))) => {
+                    found[i] = found[i].or(Some(r));
+                    at.insert(key, (i, false));
+                }
+                ("abandoned", Some((i, true))) => {
+                    found[i] = None;
+                    at.remove(&key);
+                }
+                _ => {}
+            }
+        }
+        found.into_iter().flatten().collect()
+    }
+
     /// BLAKE3 of the last line: what the next record's `prev` must be.
     pub fn head(&self) -> String {
         self.lines
             .last()
             .map(|l| hash_line(l))
             .unwrap_or_else(|| GENESIS.into())
+    }
+
+    /// The records whose time is not evidence ([`time`]).
+    pub fn time_flags(&self) -> Vec<TimeFlag> {
+        time::flags(&self.records)
     }
 
     /// Checks that every actor may sign custody records.

@@ -107,6 +107,10 @@ msg-demo-done = Demo finished: every step succeeded.
 warn-stage-swept = removed { $path }, left by an extraction that was stopped before it finished
 warn-not-recorded = Note: no custody record was written (an age identity cannot sign; add your OpenSSH key with -i)
 warn-custody-torn = Note: the last line of the custody log was incomplete (an interrupted write) and was ignored
+warn-time-hand-set = ! Not dated by the computer's clock but by hand (KURA_NOW, a setting of test builds only): { $records }. These times are not evidence of when anything happened.
+warn-time-backwards = ! Record #{ $n } is dated before record #{ $before }, which comes earlier in the log: a computer's clock was wrong, so the times in this log are not reliable.
+warn-time-unreadable = ! Record #{ $n } has no readable time.
+msg-time-not-reliable = time not reliable
 
 ## clinic ledger, printable certificate, incident report
 err-ledger-no-home = Cannot find your data folder for the ledger: set KURA_LEDGER to the ledger file
@@ -131,6 +135,8 @@ msg-ledger-st-overdue = OVERDUE ({ $days ->
 })
 msg-ledger-st-deleted = closed: deleted, { $timing }
 msg-ledger-st-returned = closed: returned, { $timing }
+msg-ledger-st-lost = closed: vault LOST, copies deleted
+msg-ledger-st-lost-unreliable = closed: vault LOST, time not reliable
 msg-ledger-on-time = on time
 msg-ledger-late = late
 err-incident-date = { $date } is not a usable discovery date: give YYYY-MM-DD, today or earlier
@@ -165,8 +171,8 @@ msg-incident-h-custody = 4. Chain of custody
 msg-incident-last = Last recorded event: #{ $n } { $event }, { $time }, by { $who } on { $host }
 msg-incident-was-deleted = The log records that the vault was deleted before the loss (#{ $n }, { $time }, by { $who }).
 msg-incident-was-returned = The log records that the medium was returned to the clinic (#{ $n }, { $time }, by { $who }).
-msg-incident-extractions = Extractions of plaintext copies recorded: { $n } (on { $hosts }). These copies are not on the lost medium, but must still be deleted and certified as planned.
-msg-incident-no-extractions = The log records no extraction: no plaintext copy was made from this vault.
+msg-incident-extractions = Extractions of plaintext copies recorded in this copy of the log: { $n } (on { $hosts }). They must still be deleted and certified as planned.
+msg-incident-no-extractions = This copy of the log records no extraction. It cannot show copies made without kura, nor extractions recorded after this copy was taken.
 msg-incident-notes-omitted = Notes left out of this draft: { $n } (see kura custody show).
 msg-incident-h-steps = 5. Suggested next steps
 msg-incident-step-report = Tell the clinic's administrator and the vendor's responsible person now; send the written report by { $date }.
@@ -198,6 +204,7 @@ msg-html-h-certificate = 1. Certificate
 msg-html-action = What was done
 msg-html-action-deleted = The data was deleted
 msg-html-action-returned = The medium was returned intact
+msg-html-action-lost = The vault was LOST; only the plaintext copies made from it were deleted
 msg-html-issuer = Issued by
 msg-html-organisation = Organisation
 msg-html-issuer-key = Signing key
@@ -210,6 +217,8 @@ msg-html-approved-by = Approved by
 msg-html-purpose = Purpose
 msg-html-delete-by = Delete or return by
 msg-html-on-time = On time
+msg-html-time-not-reliable = Not shown: the times in the chain of custody are not reliable (set by hand, or a record dated before an earlier one)
+msg-html-timing-vault-lost = No: the vault was lost, not deleted
 msg-html-days-late = ({ $days ->
     [one] { $days } day
    *[other] { $days } days
@@ -457,6 +466,9 @@ msg-cert-valid-returned-late = This certificate is valid. The data of approval {
     [one] { $days } day
    *[other] { $days } days
 } after the deadline ({ $delete_by }).
+msg-cert-valid-deleted-unreliable = This certificate is valid. The data of approval { $approval } (vault { $vault }) was deleted; the certificate is dated { $date }, but its times are not reliable (see the lines marked !), so it does not show whether the deadline ({ $delete_by }) was met.
+msg-cert-valid-returned-unreliable = This certificate is valid. The data of approval { $approval } (vault { $vault }) was returned; the certificate is dated { $date }, but its times are not reliable (see the lines marked !), so it does not show whether the deadline ({ $delete_by }) was met.
+msg-cert-valid-lost = This certificate is valid, but the vault was not deleted: vault { $vault } (approval { $approval }) was recorded as LOST. Only the plaintext copies made from it were deleted (the certificate is dated { $date }).
 msg-cert-chain-ok = { $n } records, every signature and link valid; your copy ({ $k } records) is its beginning
 msg-f-certificate-id = certificate id
 msg-f-issued-at = issued at
@@ -464,12 +476,15 @@ msg-f-issuer = issuer
 msg-f-signed-by = signature
 msg-f-action = action
 msg-f-on-time = on time
+msg-f-timing = deadline met
+msg-timing-vault-lost = no: the vault was lost, not deleted
 msg-f-host = computer
 msg-f-method = method
 msg-f-verification = checked afterwards
 msg-f-extraction = plaintext copy
 msg-action-deleted = deleted
 msg-action-returned = returned
+msg-action-lost = vault lost (only its plaintext copies deleted)
 help-certify-about = Destroy the data (or hand it back) and issue a signed certificate
 help-certify-after-help =
     The certificate can be checked with OpenSSH alone:

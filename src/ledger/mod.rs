@@ -19,6 +19,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use serde::Serialize;
 
+use crate::certificate::model::{Certificate, Timeliness};
 use crate::custody::Chain;
 use crate::error::{Error, Kind, Result};
 use crate::keys::KeyInfo;
@@ -55,6 +56,9 @@ pub enum Status {
     ClosedDeleted,
     /// Closed by a verified return certificate.
     ClosedReturned,
+    /// Closed by a verified certificate that states the vault as lost:
+    /// only the plaintext copies were deleted.
+    ClosedLost,
 }
 
 impl Status {
@@ -64,6 +68,7 @@ impl Status {
             Status::Overdue => "overdue",
             Status::ClosedDeleted => "closed-deleted",
             Status::ClosedReturned => "closed-returned",
+            Status::ClosedLost => "closed-lost",
         }
     }
 }
@@ -88,6 +93,20 @@ pub struct Closure {
     pub certificate_json: String,
     #[serde(skip)]
     pub certificate_sig: String,
+    /// What the kept certificate shows about the deadline (never stored:
+    /// read from the certificate itself).
+    #[serde(flatten)]
+    pub timeliness: Timeliness,
+}
+
+impl Closure {
+    /// The timeliness of a kept certificate's text; no claim at all if it
+    /// no longer reads as a certificate.
+    pub fn timeliness_of(certificate_json: &str) -> Timeliness {
+        Certificate::parse(certificate_json.as_bytes())
+            .map(|c| c.timeliness())
+            .unwrap_or_else(|_| Timeliness::unknown())
+    }
 }
 
 /// One registered export.
@@ -119,6 +138,7 @@ impl Entry {
 
     pub fn status(&self, today: NaiveDate) -> Status {
         match &self.closed {
+            Some(c) if c.timeliness.vault_lost => Status::ClosedLost,
             Some(c) if c.action == "returned" => Status::ClosedReturned,
             Some(_) => Status::ClosedDeleted,
             None if self.delete_by_date().is_some_and(|d| today > d) => Status::Overdue,
@@ -170,17 +190,21 @@ const COLUMNS: &str = "vault_id, approval_id, approved_by, purpose, delete_by, e
 fn entry_from_row(r: &Row) -> rusqlite::Result<Entry> {
     let action: Option<String> = r.get(17)?;
     let closed = match action {
-        Some(action) => Some(Closure {
-            action,
-            on_time: r.get::<_, Option<bool>>(18)?.unwrap_or(false),
-            issued_at: r.get::<_, Option<String>>(19)?.unwrap_or_default(),
-            certificate_id: r.get::<_, Option<String>>(20)?.unwrap_or_default(),
-            certificate_blake3: r.get::<_, Option<String>>(21)?.unwrap_or_default(),
-            issuer: r.get::<_, Option<String>>(22)?.unwrap_or_default(),
-            recorded_at: r.get::<_, Option<String>>(23)?.unwrap_or_default(),
-            certificate_json: r.get::<_, Option<String>>(24)?.unwrap_or_default(),
-            certificate_sig: r.get::<_, Option<String>>(25)?.unwrap_or_default(),
-        }),
+        Some(action) => {
+            let certificate_json = r.get::<_, Option<String>>(24)?.unwrap_or_default();
+            Some(Closure {
+                action,
+                on_time: r.get::<_, Option<bool>>(18)?.unwrap_or(false),
+                issued_at: r.get::<_, Option<String>>(19)?.unwrap_or_default(),
+                certificate_id: r.get::<_, Option<String>>(20)?.unwrap_or_default(),
+                certificate_blake3: r.get::<_, Option<String>>(21)?.unwrap_or_default(),
+                issuer: r.get::<_, Option<String>>(22)?.unwrap_or_default(),
+                recorded_at: r.get::<_, Option<String>>(23)?.unwrap_or_default(),
+                timeliness: Closure::timeliness_of(&certificate_json),
+                certificate_json,
+                certificate_sig: r.get::<_, Option<String>>(25)?.unwrap_or_default(),
+            })
+        }
         None => None,
     };
     Ok(Entry {
@@ -462,4 +486,22 @@ fn kept_text(chain: &Chain) -> String {
         s.push('\n');
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::certificate::model::Timing;
+
+    #[test]
+    fn a_kept_certificate_that_no_longer_reads_makes_no_claim_on_time() {
+        for text in ["", "{}", "not a certificate"] {
+            let t = Closure::timeliness_of(text);
+            assert_eq!(
+                (t.timing, t.time_reliable),
+                (Timing::TimeNotReliable, false),
+                "{text:?}"
+            );
+        }
+    }
 }

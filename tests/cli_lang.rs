@@ -143,7 +143,7 @@ fn usage_errors_follow_the_language() {
 fn reports_are_in_japanese_and_times_in_the_local_zone() {
     let desk = Desk::new();
     // Packed at 01:30 UTC: 10:30 in Tokyo, 20:30 the day before in New York.
-    desk.pack(
+    desk.pack_small(
         "x",
         "APP-7",
         "調査（ダミー）",

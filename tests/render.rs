@@ -9,7 +9,7 @@ const PACKED: &str = "2026-03-02T10:00:00+09:00";
 /// A certificate of deletion for a handed-over vault, with the clinic's copy
 /// of the log beside it.
 fn certified(d: &Desk) -> std::path::PathBuf {
-    d.pack(
+    d.pack_small(
         "a",
         "APP-PRINT-1",
         "調査 <script>alert(1)</script>",
@@ -152,7 +152,7 @@ fn the_page_renders_in_a_real_browser_on_a4() {
         .args(["certificate", "render", "-o", "cert.html"])
         .args(["--signers", "allowed_signers", "--custody", "a.clinic.custody"])
         .arg(&cert));
-    chromium(d.dir(), &["--print-to-pdf=cert.pdf"], &d.path("cert.html"));
+    chromium(&d.cwd, &["--print-to-pdf=cert.pdf"], &d.path("cert.html"));
 
     let info = common::tool_ok("pdfinfo", [d.path("cert.pdf")]);
     let info = String::from_utf8_lossy(&info.stdout);

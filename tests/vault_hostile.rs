@@ -22,7 +22,7 @@ use kura::vault::{Approval, Entry, EntryKind, Manifest, Receipt};
 
 const VAULT_ID: &str = "6f1c2a7e-0b9d-4c3e-9a51-2d8f0e4b7c10";
 
-fn signer(fx: &Fixture) -> SigningKey {
+fn signer(fx: &Desk) -> SigningKey {
     load_signing_key(&fx.engineer.private, &PassphraseSource::new(None)).expect("engineer key")
 }
 
@@ -45,7 +45,7 @@ fn recipients(key: &SigningKey) -> Vec<RecipientInfo> {
 }
 
 /// A folder to build one archive in: `work/NAME/`.
-fn workdir(fx: &Fixture, name: &str) -> PathBuf {
+fn workdir(fx: &Desk, name: &str) -> PathBuf {
     fx.mkdir(&format!("work/{name}"))
 }
 
@@ -59,7 +59,7 @@ fn sh(dir: &Path, script: &str) {
 /// a valid custody log for it whose receipt binds `manifest` (or, for
 /// archives without one, the tar's real file count and size and a
 /// placeholder manifest digest).
-fn seal(fx: &Fixture, tar: &Path, name: &str, manifest: Option<(&Manifest, &[u8])>) -> PathBuf {
+fn seal(fx: &Desk, tar: &Path, name: &str, manifest: Option<(&Manifest, &[u8])>) -> PathBuf {
     let vault = fx.mkdir("vaults").join(format!("{name}.kura"));
     let zst = tar.with_extension("tar.zst");
     tool_ok("zstd", osargs!["-q", "-f", tar, "-o", zst]);
@@ -114,7 +114,7 @@ fn tar_totals(tar: &Path) -> (u64, u64) {
 /// them, which is what GNU tar stores) and its signature into
 /// `staging/.kura/`, then tars members, manifest and signature in that
 /// order. Returns the tar.
-fn forge(fx: &Fixture, staging: &Path, members: &[&str]) -> (PathBuf, Manifest, Vec<u8>) {
+fn forge(fx: &Desk, staging: &Path, members: &[&str]) -> (PathBuf, Manifest, Vec<u8>) {
     let key = signer(fx);
     let mut entries = vec![];
     for m in members {
@@ -174,7 +174,7 @@ fn forge(fx: &Fixture, staging: &Path, members: &[&str]) -> (PathBuf, Manifest, 
 /// with `code` and a message holding every word of `words`, and nothing
 /// anywhere under the fixture changed: nothing outside DEST, nothing left
 /// in DEST, no custody record. Returns the message.
-fn assert_hostile(fx: &Fixture, vault: &Path, code: i32, words: &[&str]) -> String {
+fn assert_hostile(fx: &Desk, vault: &Path, code: i32, words: &[&str]) -> String {
     let dest = fx.mkdir("dest");
     let new_dest = fx.path("new-dest");
     let before = listing(&fx.root, Meta::Content);
@@ -212,7 +212,7 @@ fn assert_hostile(fx: &Fixture, vault: &Path, code: i32, words: &[&str]) -> Stri
 // ---------------------------------------------------------------- the archives
 
 /// `../evil.txt` (after a harmless member), with `tar -P`.
-fn traversal(fx: &Fixture) -> PathBuf {
+fn traversal(fx: &Desk) -> PathBuf {
     let w = workdir(fx, "traversal");
     fs::create_dir_all(w.join("inner/export")).unwrap();
     fs::write(w.join("inner/export/ok.txt"), "harmless\n").unwrap();
@@ -222,7 +222,7 @@ fn traversal(fx: &Fixture) -> PathBuf {
 }
 
 /// `export/../../evil.txt`, pax format.
-fn traversal_inside_path(fx: &Fixture) -> PathBuf {
+fn traversal_inside_path(fx: &Desk) -> PathBuf {
     let w = workdir(fx, "traversal2");
     fs::create_dir_all(w.join("inner/export")).unwrap();
     fs::write(w.join("evil.txt"), "evil\n").unwrap();
@@ -231,7 +231,7 @@ fn traversal_inside_path(fx: &Fixture) -> PathBuf {
 }
 
 /// An absolute member path (`tar -P`); the file is removed after tarring.
-fn absolute(fx: &Fixture) -> PathBuf {
+fn absolute(fx: &Desk) -> PathBuf {
     let w = workdir(fx, "absolute");
     let target = w.join("abs-evil.txt");
     fs::write(&target, "evil\n").unwrap();
@@ -241,7 +241,7 @@ fn absolute(fx: &Fixture) -> PathBuf {
 }
 
 /// `export/out -> TARGET`, then `export/out/evil.txt` written through it.
-fn link_out_then_file(fx: &Fixture, name: &str, target: &str) -> PathBuf {
+fn link_out_then_file(fx: &Desk, name: &str, target: &str) -> PathBuf {
     let w = workdir(fx, name);
     fs::create_dir_all(w.join("a/export")).unwrap();
     fs::create_dir_all(w.join("b/export/out")).unwrap();
@@ -256,7 +256,7 @@ fn link_out_then_file(fx: &Fixture, name: &str, target: &str) -> PathBuf {
 }
 
 /// `export/l -> sub` (inside), then `export/l/evil.txt` beneath the link.
-fn file_beneath_inside_link(fx: &Fixture) -> PathBuf {
+fn file_beneath_inside_link(fx: &Desk) -> PathBuf {
     let w = workdir(fx, "beneath");
     fs::create_dir_all(w.join("a/export/sub")).unwrap();
     fs::create_dir_all(w.join("b/export/l")).unwrap();
@@ -269,7 +269,7 @@ fn file_beneath_inside_link(fx: &Fixture) -> PathBuf {
     seal(fx, &w.join("t.tar"), "beneath", None)
 }
 
-fn hard_link(fx: &Fixture) -> PathBuf {
+fn hard_link(fx: &Desk) -> PathBuf {
     let w = workdir(fx, "hardlink");
     fs::create_dir_all(w.join("export")).unwrap();
     fs::write(w.join("export/a.txt"), "data\n").unwrap();
@@ -280,13 +280,13 @@ fn hard_link(fx: &Fixture) -> PathBuf {
     seal(fx, &w.join("t.tar"), "hardlink", None)
 }
 
-fn device(fx: &Fixture) -> PathBuf {
+fn device(fx: &Desk) -> PathBuf {
     let w = workdir(fx, "device");
     sh(&w, "tar -cf t.tar -C / dev/null");
     seal(fx, &w.join("t.tar"), "device", None)
 }
 
-fn fifo(fx: &Fixture) -> PathBuf {
+fn fifo(fx: &Desk) -> PathBuf {
     let w = workdir(fx, "fifo");
     fs::create_dir_all(w.join("export")).unwrap();
     sh(
@@ -297,7 +297,7 @@ fn fifo(fx: &Fixture) -> PathBuf {
     seal(fx, &w.join("t.tar"), "fifo", None)
 }
 
-fn top_level_link(fx: &Fixture) -> PathBuf {
+fn top_level_link(fx: &Desk) -> PathBuf {
     let w = workdir(fx, "toplink");
     std::os::unix::fs::symlink("/etc", w.join("export")).unwrap();
     sh(&w, "tar -cf t.tar export");
@@ -306,7 +306,7 @@ fn top_level_link(fx: &Fixture) -> PathBuf {
 }
 
 /// The same path twice: the second would overwrite the first.
-fn duplicate(fx: &Fixture) -> PathBuf {
+fn duplicate(fx: &Desk) -> PathBuf {
     let w = workdir(fx, "duplicate");
     fs::create_dir_all(w.join("a/export")).unwrap();
     fs::create_dir_all(w.join("b/export")).unwrap();
@@ -318,7 +318,7 @@ fn duplicate(fx: &Fixture) -> PathBuf {
 
 /// A forged tree with `a/up -> ..` and `c -> a/up/../..`: lexically inside,
 /// really two levels above the tree, signed by the packer.
-fn forged_link_chain(fx: &Fixture) -> PathBuf {
+fn forged_link_chain(fx: &Desk) -> PathBuf {
     let w = workdir(fx, "chain");
     let s = w.join("staging");
     fs::create_dir_all(s.join("export/a")).unwrap();
@@ -334,7 +334,7 @@ fn forged_link_chain(fx: &Fixture) -> PathBuf {
 }
 
 /// A forgery whose file no longer matches its signed manifest.
-fn forged_content_swap(fx: &Fixture) -> PathBuf {
+fn forged_content_swap(fx: &Desk) -> PathBuf {
     let w = workdir(fx, "swap");
     let s = w.join("staging");
     fs::create_dir_all(s.join("export")).unwrap();
@@ -352,7 +352,7 @@ fn forged_content_swap(fx: &Fixture) -> PathBuf {
 
 #[test]
 fn a_benign_forgery_by_stock_tools_is_accepted() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let w = workdir(&fx, "benign");
     let s = w.join("staging");
     fs::create_dir_all(s.join("export/sub")).unwrap();
@@ -362,7 +362,7 @@ fn a_benign_forgery_by_stock_tools_is_accepted() {
     let (tar, m, json) = forge(&fx, &s, &members);
     let vault = seal(&fx, &tar, "benign", Some((&m, &json)));
     let dest = fx.mkdir("dest");
-    assert_ok(&fx.extract(&vault, &fx.engineer.private, &dest, &[]));
+    ok(&fx.extract(&vault, &fx.engineer.private, &dest, &[]));
     assert_eq!(fs::read(dest.join("export/sub/l")).unwrap(), b"dummy\n");
     let staged: std::collections::BTreeMap<_, _> = listing(&s.join("export"), Meta::Full);
     assert_eq!(listing(&dest.join("export"), Meta::Full), staged);
@@ -370,7 +370,7 @@ fn a_benign_forgery_by_stock_tools_is_accepted() {
 
 #[test]
 fn a_member_climbing_out_with_dotdot_is_refused() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let v = traversal(&fx);
     assert_hostile(&fx, &v, 8, &["../evil.txt", "refused"]);
     let v = traversal_inside_path(&fx);
@@ -379,7 +379,7 @@ fn a_member_climbing_out_with_dotdot_is_refused() {
 
 #[test]
 fn an_absolute_member_path_is_refused() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let v = absolute(&fx);
     assert_hostile(&fx, &v, 8, &["abs-evil.txt", "absolute"]);
     assert_absent(&fx.path("work/absolute/abs-evil.txt"));
@@ -387,7 +387,7 @@ fn an_absolute_member_path_is_refused() {
 
 #[test]
 fn a_symlink_out_followed_by_a_file_through_it_is_refused() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let outside = fx.mkdir("outside");
     let v = link_out_then_file(&fx, "link-abs", &outside.display().to_string());
     assert_hostile(&fx, &v, 8, &["export/out", "link"]);
@@ -399,14 +399,14 @@ fn a_symlink_out_followed_by_a_file_through_it_is_refused() {
 
 #[test]
 fn a_member_beneath_a_symlink_is_refused_even_when_the_link_stays_inside() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let v = file_beneath_inside_link(&fx);
     assert_hostile(&fx, &v, 8, &["export/l/evil.txt", "beneath a link"]);
 }
 
 #[test]
 fn hard_links_devices_and_fifos_are_refused() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let v = hard_link(&fx);
     assert_hostile(&fx, &v, 8, &["export/b.txt", "hard link"]);
     let v = device(&fx);
@@ -417,7 +417,7 @@ fn hard_links_devices_and_fifos_are_refused() {
 
 #[test]
 fn a_top_level_symlink_and_a_duplicate_member_are_refused() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let v = top_level_link(&fx);
     assert_hostile(&fx, &v, 8, &["export"]);
     let v = duplicate(&fx);
@@ -426,21 +426,21 @@ fn a_top_level_symlink_and_a_duplicate_member_are_refused() {
 
 #[test]
 fn a_signed_link_climbing_out_through_another_link_is_refused() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let v = forged_link_chain(&fx);
     assert_hostile(&fx, &v, 8, &["export/c", "link"]);
 }
 
 #[test]
 fn a_member_that_differs_from_the_signed_manifest_is_refused() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let v = forged_content_swap(&fx);
     assert_hostile(&fx, &v, 6, &["export/a.txt", "manifest"]);
 }
 
 #[test]
 fn a_hostile_vault_without_a_custody_log_is_refused() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let v = traversal(&fx);
     fs::remove_file(custody_of(&v)).unwrap();
     assert_hostile(&fx, &v, 10, &["custody log", "missing"]);
@@ -450,7 +450,7 @@ fn a_hostile_vault_without_a_custody_log_is_refused() {
 /// non-zero exit, one line (or one JSON error object), never a panic.
 #[test]
 fn sweep_no_bad_input_makes_kura_panic() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let outside = fx.mkdir("outside");
     let good = fx.packed("vaults/good.kura");
     let good_bytes = fs::read(&good).unwrap();

@@ -1,14 +1,55 @@
 //! Helpers shared by the integration tests: they run the built kura binary
-//! on dummy data in a temporary folder.
+//! on dummy data at a [`Desk`], a temporary folder with keys.
+//!
+//! Running kura: [`kura`] (or [`Desk::kura`], in the desk's working folder
+//! and on its clock) makes the command; [`ok`], [`run`], [`assert_refused`]
+//! and friends check what it did. Wrappers that start kura themselves (sh
+//! setting a limit, strace, script) get the same environment from
+//! [`command`] and [`Desk::command`].
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
+use std::ffi::{OsStr, OsString};
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
-/// The kura binary with a neutral environment (English, no passphrase file,
-/// no ledger unless a test sets one).
-pub fn kura() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_kura"));
+/// The built kura binary.
+pub const KURA: &str = env!("CARGO_BIN_EXE_kura");
+
+/// The clock of a desk made by [`Desk::with_export`] (`KURA_NOW`).
+pub const NOW: &str = "2026-04-01T10:00:00+09:00";
+/// The `--delete-by` day of [`approval_args`]: after [`NOW`].
+pub const DELETE_BY: &str = "2026-06-30";
+/// A moment after [`DELETE_BY`]: vaults are overdue then.
+pub const AFTER_DELETE_BY: &str = "2026-07-01T09:00:00+09:00";
+
+/// The comments of the desk's two keys, and their names in its
+/// allowed_signers file.
+pub const ENGINEER: &str = "engineer@kura.test";
+pub const CLINIC: &str = "clinic@kura.test";
+
+/// Command-line arguments of mixed types (`&str`, `String`, `Path`,
+/// `PathBuf`, …) as a `Vec<OsString>`: `desk.run(osargs!["verify", vault])`.
+#[macro_export]
+macro_rules! osargs {
+    ($($a:expr),* $(,)?) => {
+        vec![$(::std::ffi::OsString::from(::std::convert::AsRef::<::std::ffi::OsStr>::as_ref(&$a))),*]
+    };
+}
+
+// ---------------------------------------------------------------------------
+// Running kura and checking what it did
+// ---------------------------------------------------------------------------
+
+/// `program` in the environment kura runs in during the tests: English (the
+/// C locale), no passphrase file, no ledger and the computer's own clock
+/// unless a test sets them, stdin null. `program` is kura ([`kura`]), a
+/// wrapper that starts it (sh, strace, script), or a tool whose output a
+/// test reads in that locale.
+pub fn command(program: impl AsRef<OsStr>) -> Command {
+    let mut c = Command::new(program);
     c.env_remove("KURA_NOW")
         .env_remove("KURA_LEDGER")
         .env("KURA_PASSPHRASE_FILE", "")
@@ -17,190 +58,151 @@ pub fn kura() -> Command {
     c
 }
 
-/// Runs and returns the output; panics with stderr if it failed.
-pub fn ok(c: &mut Command) -> Output {
-    let out = c.output().expect("kura runs");
-    assert!(
-        out.status.success(),
-        "kura failed ({:?}):\nstdout: {}\nstderr: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+/// The kura binary (see [`command`]).
+pub fn kura() -> Command {
+    command(KURA)
+}
+
+/// A run of kura to check: a command (run when checked) or the output of
+/// one that has run.
+pub trait IntoOutput {
+    fn into_output(self) -> Output;
+}
+
+impl IntoOutput for &mut Command {
+    fn into_output(self) -> Output {
+        self.output().expect("kura runs")
+    }
+}
+
+impl IntoOutput for &Output {
+    fn into_output(self) -> Output {
+        self.clone()
+    }
+}
+
+/// Asserts that kura succeeded without panicking; returns its output.
+pub fn ok(run: impl IntoOutput) -> Output {
+    let out = run.into_output();
+    assert_no_panic(&out);
+    assert!(out.status.success(), "expected success:\n{}", describe(&out));
     out
 }
 
-/// Runs and returns (exit code, stdout, stderr).
-pub fn run(c: &mut Command) -> (i32, String, String) {
-    let out = c.output().expect("kura runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+/// (exit code, stdout, stderr) of a run.
+pub fn run(run: impl IntoOutput) -> (i32, String, String) {
+    let out = run.into_output();
+    (out.status.code().unwrap_or(-1), stdout_of(&out), stderr_of(&out))
 }
 
 /// Parses a `--json` stdout.
 pub fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\nstderr: {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", describe(out)))
 }
 
-/// A working folder with an engineer's and a clinic's key, an
-/// allowed_signers file naming both, and a recipients file.
-pub struct Desk {
-    pub tmp: tempfile::TempDir,
+/// Exit code, stdout and stderr, for assertion messages.
+pub fn describe(out: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
-impl Desk {
-    pub fn new() -> Desk {
-        let tmp = tempfile::tempdir().expect("temp dir");
-        let d = Desk { tmp };
-        for (name, comment) in [
-            ("engineer.key", "engineer@vendor.example"),
-            ("clinic.key", "clinic@clinic.example"),
-        ] {
-            ok(kura()
-                .current_dir(d.dir())
-                .args(["keygen", "-o", name, "--comment", comment, "--no-passphrase"]));
-        }
-        d.write_signers("allowed_signers", "");
-        let eng = d.read("engineer.key.pub");
-        let cli = d.read("clinic.key.pub");
-        d.write("recipients.txt", &format!("{}\n{}\n", eng.trim(), cli.trim()));
-        d
-    }
+pub fn stdout_of(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
 
-    pub fn dir(&self) -> &Path {
-        self.tmp.path()
-    }
+pub fn stderr_of(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
 
-    pub fn path(&self, name: &str) -> PathBuf {
-        self.dir().join(name)
-    }
+/// Asserts that nothing panicked (kura must not panic on any input).
+pub fn assert_no_panic(out: &Output) {
+    let err = stderr_of(out);
+    assert!(
+        !err.contains("panicked") && !stdout_of(out).contains("panicked"),
+        "kura panicked:\n{}",
+        describe(out)
+    );
+}
 
-    pub fn read(&self, name: &str) -> String {
-        std::fs::read_to_string(self.path(name)).expect("readable")
-    }
-
-    pub fn write(&self, name: &str, text: &str) {
-        let p = self.path(name);
-        if let Some(parent) = p.parent() {
-            std::fs::create_dir_all(parent).expect("mkdir");
-        }
-        std::fs::write(p, text).expect("writable");
-    }
-
-    /// kura run in this folder.
-    pub fn kura(&self) -> Command {
-        let mut c = kura();
-        c.current_dir(self.dir());
-        c
-    }
-
-    /// The arguments of `kura pack -o OUT` of the folder `data` for the
-    /// recipients file, signed by KEY, with a fixed dummy approval due by
-    /// DELETE_BY.
-    pub fn pack_args(out: &str, key: &str, delete_by: &str) -> Vec<String> {
-        [
-            "pack",
-            "-o",
-            out,
-            "-R",
-            "recipients.txt",
-            "-i",
-            key,
-            "--approval-id",
-            "A-1",
-            "--approved-by",
-            "院長（ダミー）",
-            "--purpose",
-            "調査",
-            "--delete-by",
-            delete_by,
-            "data",
-        ]
+/// Asserts a refusal as users see it: exit `code` (docs/EXIT-CODES.md), no
+/// panic, and exactly one line on stderr, `kura: error: …` (`kura: エラー: …`
+/// in Japanese), with a message. Returns that line.
+pub fn assert_refused(out: &Output, code: i32) -> String {
+    assert_no_panic(out);
+    assert_eq!(out.status.code(), Some(code), "wrong exit code:\n{}", describe(out));
+    let err = stderr_of(out);
+    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "expected one stderr line:\n{}", describe(out));
+    let line = lines[0];
+    let msg = ["kura: error: ", "kura: エラー: "]
         .iter()
-        .map(|s| s.to_string())
-        .collect()
-    }
+        .find_map(|p| line.strip_prefix(p))
+        .unwrap_or_else(|| panic!("stderr does not start with `kura: error: `:\n{}", describe(out)));
+    assert!(msg.trim().len() >= 10, "message too thin: {line:?}");
+    line.to_string()
+}
 
-    /// Packs a small dummy export into `NAME.kura` with the given approval,
-    /// the clock set to `now` (RFC 3339). Returns the vault path.
-    pub fn pack(&self, name: &str, approval_id: &str, purpose: &str, delete_by: &str, now: &str) -> PathBuf {
-        let src = format!("{name}-data");
-        self.write(
-            &format!("{src}/orca_dump_dummy.sql"),
-            "-- dummy dump, no real patients\n",
-        );
-        self.write(&format!("{src}/csv/list_dummy.csv"), "id,name\n00000001,DUMMY\n");
-        let vault = format!("{name}.kura");
-        ok(self.kura().env("KURA_NOW", now).args([
-            "pack",
-            "-o",
-            &vault,
-            "-R",
-            "recipients.txt",
-            "-i",
-            "engineer.key",
-            "--approval-id",
-            approval_id,
-            "--approved-by",
-            "院長 山田（ダミー）",
-            "--purpose",
-            purpose,
-            "--delete-by",
-            delete_by,
-            &src,
-        ]));
-        self.path(&vault)
+/// Runs `cmd` (stdout and stderr captured) and fails the test if it has not
+/// exited within `limit`: for commands that must never wait for input.
+pub fn output_within(cmd: &mut Command, limit: Duration) -> Output {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let start = Instant::now();
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            return child.wait_with_output().expect("output");
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("output");
+            panic!(
+                "command still running after {limit:?} (waiting for input?):\n{}",
+                describe(&out)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
-// ---------------------------------------------------------------------------
-// Vault fixture: keys, a dummy export, running kura and stock tools, and
-// assertions about refusals and about what is (not) left on disk.
-// ---------------------------------------------------------------------------
-
-use std::collections::BTreeMap;
-use std::ffi::OsStr;
-use std::fs;
-use std::os::unix::fs::PermissionsExt;
-use std::time::{Duration, Instant};
-
-/// The built kura binary.
-pub const KURA: &str = env!("CARGO_BIN_EXE_kura");
-
-/// The clock every [`Fixture`] command runs at (`KURA_NOW`).
-pub const NOW: &str = "2026-04-01T10:00:00+09:00";
-/// The `--delete-by` day [`Fixture::pack`] uses: after [`NOW`].
-pub const DELETE_BY: &str = "2026-06-30";
-/// A moment after [`DELETE_BY`]: vaults are overdue then.
-pub const AFTER_DELETE_BY: &str = "2026-07-01T09:00:00+09:00";
-
-/// Command-line arguments of mixed types (`&str`, `String`, `Path`,
-/// `PathBuf`, …) as a `Vec<OsString>`: `fx.run(osargs!["verify", vault])`.
-#[macro_export]
-macro_rules! osargs {
-    ($($a:expr),* $(,)?) => {
-        vec![$(::std::ffi::OsString::from(::std::convert::AsRef::<::std::ffi::OsStr>::as_ref(&$a))),*]
-    };
+/// `args` with the value of `flag` replaced: `with(desk.pack_args(out),
+/// "--delete-by", "2099-12-31")`.
+pub fn with(mut args: Vec<OsString>, flag: &str, value: impl Into<OsString>) -> Vec<OsString> {
+    let at = args.iter().position(|a| a == flag).expect("flag present");
+    args[at + 1] = value.into();
+    args
 }
 
-/// Runs kura (see [`kura`]: stdin null, no passphrase file, English) with
-/// `args` and returns its output, whatever the exit code.
-pub fn run_args<I, S>(args: I) -> Output
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    kura().args(args).output().expect("kura runs")
+/// `args` with `flag` and its value removed.
+pub fn without(mut args: Vec<OsString>, flag: &str) -> Vec<OsString> {
+    let at = args.iter().position(|a| a == flag).expect("flag present");
+    args.drain(at..at + 2);
+    args
 }
+
+/// The four approval options of a complete pack (delete by [`DELETE_BY`]).
+pub fn approval_args() -> Vec<OsString> {
+    osargs![
+        "--approval-id",
+        "APP-2026-041",
+        "--approved-by",
+        "院長 山田（ダミー）",
+        "--purpose",
+        "レセプト不具合の調査",
+        "--delete-by",
+        DELETE_BY
+    ]
+}
+
+// ---------------------------------------------------------------------------
+// Stock tools
+// ---------------------------------------------------------------------------
 
 /// Runs a stock tool (age, zstd, tar, ssh-keygen, …). A missing tool is a
 /// test failure, never a skip.
@@ -237,58 +239,9 @@ pub fn shell(dir: &Path, script: &str) -> Output {
         .expect("bash runs")
 }
 
-/// Exit code, stdout and stderr, for assertion messages.
-pub fn describe(out: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-pub fn stdout_of(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-pub fn stderr_of(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// Asserts that nothing panicked (kura must not panic on any input).
-pub fn assert_no_panic(out: &Output) {
-    let err = stderr_of(out);
-    assert!(
-        !err.contains("panicked") && !stdout_of(out).contains("panicked"),
-        "kura panicked:\n{}",
-        describe(out)
-    );
-}
-
-/// Asserts exit 0, and returns stdout.
-pub fn assert_ok(out: &Output) -> String {
-    assert_no_panic(out);
-    assert!(out.status.success(), "expected success:\n{}", describe(out));
-    stdout_of(out)
-}
-
-/// Asserts a refusal as users see it: exit `code` (docs/EXIT-CODES.md), no
-/// panic, and exactly one line on stderr, `kura: error: …` (`kura: エラー: …`
-/// in Japanese), with a message. Returns that line.
-pub fn assert_refused(out: &Output, code: i32) -> String {
-    assert_no_panic(out);
-    assert_eq!(out.status.code(), Some(code), "wrong exit code:\n{}", describe(out));
-    let err = stderr_of(out);
-    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(lines.len(), 1, "expected one stderr line:\n{}", describe(out));
-    let line = lines[0];
-    let msg = ["kura: error: ", "kura: エラー: "]
-        .iter()
-        .find_map(|p| line.strip_prefix(p))
-        .unwrap_or_else(|| panic!("stderr does not start with `kura: error: `:\n{}", describe(out)));
-    assert!(msg.trim().len() >= 10, "message too thin: {line:?}");
-    line.to_string()
-}
+// ---------------------------------------------------------------------------
+// Files and trees
+// ---------------------------------------------------------------------------
 
 /// Asserts that `path` does not exist (not even as a dangling link).
 pub fn assert_absent(path: &Path) {
@@ -313,6 +266,19 @@ pub fn assert_absent_or_empty(dir: &Path) {
     if fs::symlink_metadata(dir).is_ok() {
         assert_empty_dir(dir);
     }
+}
+
+/// Every name in `dir`, sorted (an empty list for a missing folder).
+pub fn names_in(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
 }
 
 /// How much of each entry [`listing`] describes.
@@ -352,11 +318,12 @@ pub fn listing(dir: &Path, meta: Meta) -> BTreeMap<String, String> {
                     .expect("mtime")
                     .duration_since(std::time::UNIX_EPOCH)
                     .expect("after 1970");
-                d.push_str(&format!(
-                    " mode={:o} mtime={}",
-                    m.permissions().mode() & 0o7777,
-                    mtime.as_secs()
-                ));
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    d.push_str(&format!(" mode={:o}", m.permissions().mode() & 0o7777));
+                }
+                d.push_str(&format!(" mtime={}", mtime.as_secs()));
             }
             out.insert(rel, d);
             if m.is_dir() {
@@ -369,22 +336,54 @@ pub fn listing(dir: &Path, meta: Meta) -> BTreeMap<String, String> {
     out
 }
 
-/// Writes `bytes` to `path` (creating parents) with `mode` and `mtime`.
+/// Asserts that `dir` holds the same tree as `expected`: same names, kinds,
+/// contents and link targets, and with [`Meta::Full`] the same modes and
+/// mtimes.
+pub fn assert_same_tree(dir: &Path, expected: &Path, meta: Meta) {
+    assert_eq!(
+        listing(dir, meta),
+        listing(expected, meta),
+        "{} differs from {}",
+        dir.display(),
+        expected.display()
+    );
+}
+
+/// Writes `bytes` to `path` (creating parents) with `mode` (on Unix) and
+/// `mtime`.
 pub fn write_file(path: &Path, bytes: &[u8], mode: u32, mtime: i64) {
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).expect("mkdir");
     }
     fs::write(path, bytes).expect("write");
+    #[cfg(unix)]
     set_mode(path, mode);
+    #[cfg(not(unix))]
+    let _ = mode;
     set_mtime(path, mtime);
 }
 
+#[cfg(unix)]
 pub fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
     fs::set_permissions(path, fs::Permissions::from_mode(mode)).expect("chmod");
 }
 
 pub fn set_mtime(path: &Path, mtime: i64) {
     filetime::set_file_mtime(path, filetime::FileTime::from_unix_time(mtime, 0)).expect("set mtime");
+}
+
+/// Makes a FIFO at `path` (mode 0600).
+#[cfg(unix)]
+pub fn make_fifo(path: &Path) {
+    let c = std::ffi::CString::new(path.to_str().expect("UTF-8 path")).expect("no NUL");
+    // SAFETY: mkfifo with a valid path.
+    assert_eq!(
+        unsafe { libc::mkfifo(c.as_ptr(), 0o600) },
+        0,
+        "mkfifo {}",
+        path.display()
+    );
 }
 
 /// Deterministic incompressible bytes (xorshift), for data that spans
@@ -399,31 +398,6 @@ pub fn noise(len: usize, seed: u64) -> Vec<u8> {
             (x >> 24) as u8
         })
         .collect()
-}
-
-/// Runs `cmd` (stdout and stderr captured) and fails the test if it has not
-/// exited within `limit`: for commands that must never wait for input.
-pub fn output_within(cmd: &mut Command, limit: Duration) -> Output {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let start = Instant::now();
-    loop {
-        if child.try_wait().expect("wait").is_some() {
-            return child.wait_with_output().expect("output");
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let out = child.wait_with_output().expect("output");
-            panic!(
-                "command still running after {limit:?} (waiting for input?):\n{}",
-                describe(&out)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// The custody log beside a vault (`X.kura.custody`).
@@ -442,6 +416,15 @@ pub fn custody_records(vault: &Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// `ssh-ed25519 AAAA…` without the comment.
+pub fn bare_key(line: &str) -> String {
+    line.split_whitespace().take(2).collect::<Vec<_>>().join(" ")
+}
+
+// ---------------------------------------------------------------------------
+// The desk
+// ---------------------------------------------------------------------------
+
 /// A key pair made by `kura keygen --no-passphrase`.
 pub struct TestKey {
     /// The private key (mode 0600).
@@ -450,66 +433,96 @@ pub struct TestKey {
     pub public: PathBuf,
     /// The public key line (`ssh-ed25519 AAAA… comment`), trimmed.
     pub line: String,
-    /// Its name in the fixture's allowed_signers file.
+    /// Its name in the desk's allowed_signers file (its comment).
     pub principal: String,
 }
 
-/// A temporary folder with two keys (engineer and clinic, both unencrypted,
-/// made by `kura keygen`), an allowed_signers file naming both, and a small
-/// dummy export made by `make-corpus` plus a few files covering modes,
-/// mtimes, an empty file and folder, binary data and a link inside the tree.
+impl TestKey {
+    fn make(path: &Path, comment: &str) -> TestKey {
+        ok(kura()
+            .arg("keygen")
+            .arg("-o")
+            .arg(path)
+            .args(["--comment", comment, "--no-passphrase"]));
+        let public = PathBuf::from(format!("{}.pub", path.display()));
+        let line = fs::read_to_string(&public).expect("public key").trim().to_string();
+        TestKey {
+            private: path.to_path_buf(),
+            public,
+            line,
+            principal: comment.to_string(),
+        }
+    }
+}
+
+/// A temporary folder, `root`, holding the engineer's and the clinic's key
+/// (`engineer.key` and `clinic.key`, unencrypted, made by `kura keygen`,
+/// named [`ENGINEER`] and [`CLINIC`]), an `allowed_signers` file naming
+/// both and an empty `keys/` for the keys a test makes itself.
 ///
-/// Layout under `root`: `keys/`, `allowed_signers`, `export/`, `cwd/` (the
-/// working directory of [`Fixture::run`]; nothing should ever land there).
-pub struct Fixture {
-    pub tmp: tempfile::TempDir,
+/// - [`Desk::new`]: kura runs in `root` on the computer's clock; tests name
+///   files relative to it (`"engineer.key"`, `"x.kura"`).
+/// - [`Desk::with_export`]: also a small dummy export, `export/`; kura runs
+///   in an empty `cwd/` (nothing should ever land there) at [`NOW`]; tests
+///   name files by their full path ([`Desk::path`], `desk.engineer.private`).
+pub struct Desk {
+    _tmp: tempfile::TempDir,
     pub root: PathBuf,
+    /// Where kura runs.
     pub cwd: PathBuf,
+    /// `KURA_NOW` of every command, if set.
+    now: Option<&'static str>,
     pub engineer: TestKey,
     pub clinic: TestKey,
+    /// The allowed_signers file naming both keys.
     pub signers: PathBuf,
-    pub export: PathBuf,
+    export: Option<PathBuf>,
 }
 
 /// The dummy export's symlink (inside the tree) and its target.
 pub const EXPORT_LINK: &str = "receipts/latest";
 pub const EXPORT_LINK_TARGET: &str = "000/receipt_000002.txt";
 
-impl Fixture {
-    pub fn new() -> Fixture {
+impl Desk {
+    /// A desk where kura runs in `root`, on the computer's clock.
+    pub fn new() -> Desk {
         let tmp = tempfile::tempdir().expect("temp dir");
         let root = tmp.path().to_path_buf();
-        let cwd = root.join("cwd");
-        fs::create_dir_all(&cwd).expect("mkdir cwd");
         fs::create_dir_all(root.join("keys")).expect("mkdir keys");
-        let engineer = make_key(&root.join("keys/engineer"), "engineer@kura.test");
-        let clinic = make_key(&root.join("keys/clinic"), "clinic@kura.test");
-        let signers = root.join("allowed_signers");
-        fs::write(
-            &signers,
-            format!(
-                "{} {}\n{} {}\n",
-                engineer.principal,
-                bare_key(&engineer.line),
-                clinic.principal,
-                bare_key(&clinic.line)
-            ),
-        )
-        .expect("write allowed_signers");
-        let export = root.join("export");
-        make_export(&export);
-        Fixture {
-            tmp,
-            root,
-            cwd,
+        let engineer = TestKey::make(&root.join("engineer.key"), ENGINEER);
+        let clinic = TestKey::make(&root.join("clinic.key"), CLINIC);
+        let d = Desk {
+            _tmp: tmp,
+            cwd: root.clone(),
+            now: None,
             engineer,
             clinic,
-            signers,
-            export,
-        }
+            signers: root.join("allowed_signers"),
+            export: None,
+            root,
+        };
+        d.write_signers("allowed_signers", "");
+        d
     }
 
-    /// A path under the fixture's root.
+    /// A desk with the dummy export (see [`make_export`]), where kura runs
+    /// in the empty `cwd/` at [`NOW`].
+    pub fn with_export() -> Desk {
+        let mut d = Desk::new();
+        d.cwd = d.mkdir("cwd");
+        d.now = Some(NOW);
+        let export = d.path("export");
+        make_export(&export);
+        d.export = Some(export);
+        d
+    }
+
+    /// The dummy export (a desk made by [`Desk::with_export`]).
+    pub fn export(&self) -> &Path {
+        self.export.as_deref().expect("a desk made by Desk::with_export")
+    }
+
+    /// A path under the root.
     pub fn path(&self, rel: &str) -> PathBuf {
         self.root.join(rel)
     }
@@ -521,25 +534,70 @@ impl Fixture {
         p
     }
 
-    /// A kura command in `cwd`, the clock at [`NOW`].
-    pub fn cmd(&self) -> Command {
-        let mut c = kura();
-        c.current_dir(&self.cwd).env("KURA_NOW", NOW);
+    pub fn read(&self, rel: &str) -> String {
+        fs::read_to_string(self.path(rel)).expect("readable")
+    }
+
+    /// Writes `text` to a file under the root (creating its folder).
+    pub fn write(&self, rel: &str, text: &str) {
+        let p = self.path(rel);
+        if let Some(parent) = p.parent() {
+            fs::create_dir_all(parent).expect("mkdir");
+        }
+        fs::write(p, text).expect("writable");
+    }
+
+    /// `program` (kura, or a wrapper that starts it) as [`command`] makes
+    /// it, in `cwd`, on the desk's clock.
+    pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
+        let mut c = command(program);
+        c.current_dir(&self.cwd);
+        if let Some(now) = self.now {
+            c.env("KURA_NOW", now);
+        }
         c
     }
 
-    /// Runs kura with `args` (see [`Fixture::cmd`]).
+    /// kura at this desk (see [`Desk::command`]).
+    pub fn kura(&self) -> Command {
+        self.command(KURA)
+    }
+
+    /// Runs kura at this desk with `args`; returns its output, whatever the
+    /// exit code.
     pub fn run<I, S>(&self, args: I) -> Output
     where
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        self.cmd().args(args).output().expect("kura runs")
+        self.kura().args(args).output().expect("kura runs")
     }
 
-    /// The arguments of a complete `kura pack -o OUT`: both keys as
-    /// recipients, the engineer's key signs, a full approval.
-    pub fn pack_args(&self, out: &Path) -> Vec<std::ffi::OsString> {
+    /// Writes the allowed_signers file `rel`: the engineer's key, with
+    /// `engineer_options` (like `valid-before="…"`) if not empty, and the
+    /// clinic's.
+    pub fn write_signers(&self, rel: &str, engineer_options: &str) {
+        let options = if engineer_options.is_empty() {
+            String::new()
+        } else {
+            format!("{engineer_options} ")
+        };
+        self.write(
+            rel,
+            &format!(
+                "{} {options}{}\n{} {}\n",
+                self.engineer.principal,
+                bare_key(&self.engineer.line),
+                self.clinic.principal,
+                bare_key(&self.clinic.line)
+            ),
+        );
+    }
+
+    /// The arguments of a complete `kura pack -o OUT` (inputs to follow):
+    /// both keys as recipients, the engineer's key signs, the approval of
+    /// [`approval_args`].
+    pub fn pack_args(&self, out: impl AsRef<OsStr>) -> Vec<OsString> {
         let mut a = osargs![
             "pack",
             "-o",
@@ -555,7 +613,7 @@ impl Fixture {
         a
     }
 
-    /// Runs `kura pack -o OUT [extra…] INPUTS…` with [`Fixture::pack_args`].
+    /// Runs `kura pack -o OUT [extra…] INPUTS…` with [`Desk::pack_args`].
     pub fn pack(&self, out: &Path, extra: &[&str], inputs: &[&Path]) -> Output {
         let mut a = self.pack_args(out);
         a.extend(extra.iter().map(|s| s.into()));
@@ -570,20 +628,39 @@ impl Fixture {
         if let Some(parent) = vault.parent() {
             fs::create_dir_all(parent).expect("mkdir");
         }
-        assert_ok(&self.pack(&vault, &[], &[&self.export]));
+        ok(&self.pack(&vault, &[], &[self.export()]));
+        vault
+    }
+
+    /// Packs a small dummy export (`NAME-data/`: a dump and a CSV) into
+    /// `NAME.kura` with approval `approval_id` for `purpose`, due by
+    /// `delete_by`, the clock at `now` (RFC 3339). Returns the vault path.
+    pub fn pack_small(&self, name: &str, approval_id: &str, purpose: &str, delete_by: &str, now: &str) -> PathBuf {
+        let src = format!("{name}-data");
+        self.write(
+            &format!("{src}/orca_dump_dummy.sql"),
+            "-- dummy dump, no real patients\n",
+        );
+        self.write(&format!("{src}/csv/list_dummy.csv"), "id,name\n00000001,DUMMY\n");
+        let vault = self.path(&format!("{name}.kura"));
+        let mut a = with(self.pack_args(&vault), "--approval-id", approval_id);
+        a = with(a, "--purpose", purpose);
+        a = with(a, "--delete-by", delete_by);
+        a.push(self.path(&src).into());
+        ok(self.kura().env("KURA_NOW", now).args(a));
         vault
     }
 
     /// `kura verify VAULT -i KEY [extra…]`.
     pub fn verify(&self, vault: &Path, key: &Path, extra: &[&str]) -> Output {
-        let mut c = self.cmd();
+        let mut c = self.kura();
         c.arg("verify").arg(vault).arg("-i").arg(key).args(extra);
         c.output().expect("kura runs")
     }
 
     /// `kura extract VAULT -i KEY -C DEST [extra…]`.
     pub fn extract(&self, vault: &Path, key: &Path, dest: &Path, extra: &[&str]) -> Output {
-        let mut c = self.cmd();
+        let mut c = self.kura();
         c.arg("extract")
             .arg(vault)
             .arg("-i")
@@ -593,56 +670,74 @@ impl Fixture {
             .args(extra);
         c.output().expect("kura runs")
     }
-}
 
-/// The four approval options of a complete pack (delete by [`DELETE_BY`]).
-pub fn approval_args() -> Vec<std::ffi::OsString> {
-    osargs![
-        "--approval-id",
-        "APP-2026-041",
-        "--approved-by",
-        "院長 山田（ダミー）",
-        "--purpose",
-        "レセプト不具合の調査",
-        "--delete-by",
-        DELETE_BY
-    ]
-}
+    /// `kura custody add LOG --event EVENT -i KEY [extra…]` (`extra`: more
+    /// options, like `--note`), to run.
+    pub fn custody_add(&self, log: impl AsRef<OsStr>, event: &str, key: impl AsRef<OsStr>, extra: &[&str]) -> Command {
+        let mut c = self.kura();
+        c.args(["custody", "add"])
+            .arg(log)
+            .args(["--event", event, "-i"])
+            .arg(key)
+            .args(extra);
+        c
+    }
 
-/// Asserts that `dir` holds the same tree as `expected`: same names, kinds,
-/// contents and link targets, and with [`Meta::Full`] the same modes and
-/// mtimes.
-pub fn assert_same_tree(dir: &Path, expected: &Path, meta: Meta) {
-    assert_eq!(
-        listing(dir, meta),
-        listing(expected, meta),
-        "{} differs from {}",
-        dir.display(),
-        expected.display()
-    );
-}
+    /// Adds an `event` record to `NAME.kura`'s custody log, signed with
+    /// `key` at `now`, asserting success.
+    pub fn record(&self, name: &str, event: &str, key: &str, now: &str, extra: &[&str]) {
+        ok(self
+            .custody_add(format!("{name}.kura"), event, key, extra)
+            .env("KURA_NOW", now));
+    }
 
-/// `ssh-ed25519 AAAA…` without the comment.
-pub fn bare_key(line: &str) -> String {
-    line.split_whitespace().take(2).collect::<Vec<_>>().join(" ")
-}
+    /// Records the clinic's hand-over of `NAME.kura` at `now` and keeps the
+    /// clinic's copy of the log as `NAME.clinic.custody`.
+    pub fn handover(&self, name: &str, now: &str) {
+        self.record(name, "handover", "clinic.key", now, &[]);
+        fs::copy(
+            self.path(&format!("{name}.kura.custody")),
+            self.path(&format!("{name}.clinic.custody")),
+        )
+        .expect("copy of the log");
+    }
 
-fn make_key(path: &Path, comment: &str) -> TestKey {
-    let out = kura()
-        .arg("keygen")
-        .arg("-o")
-        .arg(path)
-        .args(["--comment", comment, "--no-passphrase"])
-        .output()
-        .expect("kura runs");
-    assert_ok(&out);
-    let public = PathBuf::from(format!("{}.pub", path.display()));
-    let line = fs::read_to_string(&public).expect("public key").trim().to_string();
-    TestKey {
-        private: path.to_path_buf(),
-        public,
-        line,
-        principal: comment.to_string(),
+    /// The engineer certifies the deletion of `NAME.kura` (its return if
+    /// `returned`) at `now` into `NAME.cert.json`; returns that path.
+    pub fn certify(&self, name: &str, returned: bool, now: &str) -> PathBuf {
+        let cert = format!("{name}.cert.json");
+        let action = if returned { "--returned" } else { "--deleted" };
+        ok(self.kura().env("KURA_NOW", now).args([
+            "certify",
+            &format!("{name}.kura"),
+            action,
+            "-i",
+            "engineer.key",
+            "-o",
+            &cert,
+        ]));
+        self.path(&cert)
+    }
+
+    /// `kura certificate verify CERT --custody CUSTODY --signers SIGNERS
+    /// [extra…]`.
+    pub fn verify_certificate(
+        &self,
+        cert: &Path,
+        custody: impl AsRef<OsStr>,
+        signers: impl AsRef<OsStr>,
+        extra: &[&str],
+    ) -> Output {
+        self.kura()
+            .args(["certificate", "verify"])
+            .arg(cert)
+            .arg("--custody")
+            .arg(custody)
+            .arg("--signers")
+            .arg(signers)
+            .args(extra)
+            .output()
+            .expect("kura runs")
     }
 }
 
@@ -663,7 +758,8 @@ pub fn make_corpus() -> String {
 /// A small dummy export: make-corpus's tiny shape (a SQL dump, CSVs with a
 /// Japanese name, a few receipts, an empty `scans/`) plus a binary scan of
 /// ~150 KB, an executable, a private and a read-only file, an empty file
-/// and folder, a link inside the tree, and fixed modes and mtimes.
+/// and folder, a link inside the tree (on Unix), and fixed modes and
+/// mtimes.
 fn make_export(export: &Path) {
     tool_ok(
         &make_corpus(),
@@ -696,6 +792,7 @@ fn make_export(export: &Path) {
     write_file(&export.join("readonly.txt"), b"read only\n", 0o444, 1_700_000_400);
     write_file(&export.join("empty.txt"), b"", 0o640, 1_700_000_500);
     fs::create_dir_all(export.join("empty-dir")).expect("mkdir");
+    #[cfg(unix)]
     std::os::unix::fs::symlink(EXPORT_LINK_TARGET, export.join(EXPORT_LINK)).expect("symlink");
     // Fixed times for everything, folders last (deepest first) and modes.
     let mut t = 1_600_000_000;
@@ -706,6 +803,7 @@ fn make_export(export: &Path) {
         if m.file_type().is_symlink() {
             continue;
         }
+        #[cfg(unix)]
         if m.is_dir() {
             set_mode(&p, if rel == "tools" { 0o750 } else { 0o755 });
         }
@@ -729,10 +827,12 @@ fn make_export(export: &Path) {
 /// A tmpfs mounted for one test (tests run as root), unmounted when
 /// dropped. `options` are mount options such as `size=2m,nr_inodes=64`.
 /// A mount that fails is a test failure, never a skip.
+#[cfg(unix)]
 pub struct Tmpfs {
     pub dir: PathBuf,
 }
 
+#[cfg(unix)]
 impl Tmpfs {
     pub fn mount(dir: &Path, options: &str) -> Tmpfs {
         fs::create_dir_all(dir).expect("mkdir mount point");
@@ -751,92 +851,9 @@ impl Tmpfs {
     }
 }
 
+#[cfg(unix)]
 impl Drop for Tmpfs {
     fn drop(&mut self) {
         let _ = Command::new("umount").arg("-l").arg(&self.dir).output();
-    }
-}
-
-/// Every name in `dir`, sorted (an empty list for a missing folder).
-pub fn names_in(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = fs::read_dir(dir)
-        .map(|rd| {
-            rd.flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    v.sort();
-    v
-}
-
-impl Desk {
-    /// Records the clinic's hand-over of `NAME.kura` at `now` and keeps the
-    /// clinic's copy of the log as `NAME.clinic.custody`.
-    pub fn handover(&self, name: &str, now: &str) {
-        let vault = format!("{name}.kura");
-        self.record(name, "handover", "clinic.key", now, &[]);
-        std::fs::copy(
-            self.path(&format!("{vault}.custody")),
-            self.path(&format!("{name}.clinic.custody")),
-        )
-        .expect("copy of the log");
-    }
-
-    /// Adds an `event` record to `NAME.kura`'s custody log, signed with
-    /// `key` at `now` (`extra`: more `custody add` options, like `--note`).
-    pub fn record(&self, name: &str, event: &str, key: &str, now: &str, extra: &[&str]) {
-        ok(self
-            .kura()
-            .env("KURA_NOW", now)
-            .args(["custody", "add", &format!("{name}.kura"), "--event", event, "-i", key])
-            .args(extra));
-    }
-
-    /// `kura certificate verify CERT --custody CUSTODY --signers SIGNERS`.
-    pub fn verify_certificate(&self, cert: &Path, custody: &str, signers: &str) -> Output {
-        self.kura()
-            .args(["certificate", "verify", "--custody", custody, "--signers", signers])
-            .arg(cert)
-            .output()
-            .expect("kura runs")
-    }
-
-    /// Writes the allowed_signers file `file`: the engineer's key, with
-    /// `engineer_options` (like `valid-before="…"`) if not empty, and the
-    /// clinic's.
-    pub fn write_signers(&self, file: &str, engineer_options: &str) {
-        let eng = self.read("engineer.key.pub");
-        let cli = self.read("clinic.key.pub");
-        let options = if engineer_options.is_empty() {
-            String::new()
-        } else {
-            format!("{engineer_options} ")
-        };
-        self.write(
-            file,
-            &format!(
-                "engineer@vendor.example {options}{}\nclinic@clinic.example {}\n",
-                eng.trim(),
-                cli.trim()
-            ),
-        );
-    }
-
-    /// The engineer certifies the deletion of `NAME.kura` (its return if
-    /// `returned`) at `now` into `NAME.cert.json`; returns that path.
-    pub fn certify(&self, name: &str, returned: bool, now: &str) -> PathBuf {
-        let cert = format!("{name}.cert.json");
-        let action = if returned { "--returned" } else { "--deleted" };
-        ok(self.kura().env("KURA_NOW", now).args([
-            "certify",
-            &format!("{name}.kura"),
-            action,
-            "-i",
-            "engineer.key",
-            "-o",
-            &cert,
-        ]));
-        self.path(&cert)
     }
 }

@@ -233,7 +233,10 @@ fn core_dumps_are_off_while_a_key_is_being_unlocked() {
         .arg(&fifo)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let child = cmd.spawn().unwrap();
+    // kura starts with core dumps allowed: the limits it shows are its own.
+    let child = allow_core_dumps(&mut cmd)
+        .spawn()
+        .expect("kura starts with core dumps allowed (a hard limit of 0: a key was loaded in this process)");
     let mut writer = fs::OpenOptions::new().write(true).open(&fifo).unwrap();
     let line = proc_limit(child.id(), "Max core file size");
     let fields: Vec<&str> = line.split_whitespace().collect();

@@ -225,10 +225,15 @@ fn quiet_and_json_draw_no_progress_even_on_a_terminal() {
     assert_eq!(v["ok"], true);
 }
 
-/// Runs kura under a pseudo-terminal and types `lines` into it, one every
-/// half second (after its prompt has appeared); returns (success, screen).
+/// Runs kura under a pseudo-terminal and types `lines` into it, each half a
+/// second after its passphrase prompt has appeared (the n-th line once the
+/// screen shows "passphrase" n times, or after 30 s); returns (success,
+/// screen). Waiting for the prompt, not for a fixed time, keeps the test
+/// independent of how busy the machine is.
 fn typed_on_terminal(dir: &Path, args: &str, lines: &[&str]) -> (bool, String) {
-    use std::io::Write;
+    use std::io::{Read, Write};
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
     let cmd = format!("'{KURA}' {args}");
     let mut child = command("script")
         .current_dir(dir)
@@ -239,14 +244,36 @@ fn typed_on_terminal(dir: &Path, args: &str, lines: &[&str]) -> (bool, String) {
         .spawn()
         .expect("script(1) from util-linux runs");
     let mut stdin = child.stdin.take().unwrap();
-    for l in lines {
-        std::thread::sleep(std::time::Duration::from_millis(500));
+    let mut stdout = child.stdout.take().unwrap();
+    let screen = Arc::new(Mutex::new(Vec::new()));
+    let reader = {
+        let screen = Arc::clone(&screen);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n @ 1..) = stdout.read(&mut buf) {
+                screen.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        })
+    };
+    let prompts = || {
+        String::from_utf8_lossy(&screen.lock().unwrap())
+            .matches("passphrase")
+            .count()
+    };
+    for (n, l) in lines.iter().enumerate() {
+        let start = Instant::now();
+        while prompts() <= n && start.elapsed() < Duration::from_secs(30) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        std::thread::sleep(Duration::from_millis(500));
         let _ = writeln!(stdin, "{l}");
     }
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    std::thread::sleep(Duration::from_millis(500));
     drop(stdin);
-    let out = child.wait_with_output().unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    let screen = String::from_utf8_lossy(&screen.lock().unwrap()).into_owned();
+    (status.success(), screen)
 }
 
 #[test]

@@ -146,6 +146,35 @@ pub fn assert_refused(out: &Output, code: i32) -> String {
     line.to_string()
 }
 
+/// Runs the calling test once more, in a process of its own (this test
+/// binary started for that one test), and returns true once it has passed
+/// there; in that process it returns false and the test goes on. A test
+/// starts with `if ran_in_own_process() { return; }` when it changes what
+/// belongs to the whole process for good: loading a key through the
+/// library turns core dumps off for the process and for every program it
+/// starts after that (kura keeps secrets out of core dumps), which would
+/// hide whether kura turns them off itself (`secrets`).
+pub fn ran_in_own_process() -> bool {
+    const OWN: &str = "KURA_TEST_OWN_PROCESS";
+    if std::env::var_os(OWN).is_some() {
+        return false;
+    }
+    let thread = std::thread::current();
+    let name = thread.name().expect("tests run on threads named after them");
+    let out = Command::new(std::env::current_exe().expect("the test binary"))
+        .args([name, "--exact", "--test-threads=1"])
+        .env(OWN, "1")
+        .stdin(Stdio::null())
+        .output()
+        .expect("the test binary runs");
+    assert!(
+        out.status.success() && stdout_of(&out).contains("test result: ok. 1 passed"),
+        "{name}, in a process of its own:\n{}",
+        describe(&out)
+    );
+    true
+}
+
 /// Runs `cmd` (stdout and stderr captured) and fails the test if it has not
 /// exited within `limit`: for commands that must never wait for input.
 pub fn output_within(cmd: &mut Command, limit: Duration) -> Output {
@@ -384,6 +413,37 @@ pub fn make_fifo(path: &Path) {
         "mkfifo {}",
         path.display()
     );
+}
+
+/// Has `cmd` start with core dumps allowed, up to the hard limit. If that
+/// is 0, `cmd` fails to start: something in this process loaded a key
+/// through the library (see [`ran_in_own_process`]), and what the program
+/// showed of its limits would not be its own doing.
+#[cfg(unix)]
+pub fn allow_core_dumps(cmd: &mut Command) -> &mut Command {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: between fork and exec the closure only calls getrlimit and
+    // setrlimit, which are async-signal-safe, and makes errors without
+    // allocating.
+    unsafe {
+        cmd.pre_exec(|| {
+            let mut core = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            if libc::getrlimit(libc::RLIMIT_CORE, &mut core) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            if core.rlim_max == 0 {
+                return Err(std::io::Error::from_raw_os_error(libc::EPERM));
+            }
+            core.rlim_cur = core.rlim_max;
+            if libc::setrlimit(libc::RLIMIT_CORE, &core) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        })
+    }
 }
 
 /// Deterministic incompressible bytes (xorshift), for data that spans

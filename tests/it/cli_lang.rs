@@ -2,11 +2,9 @@
 //! LANG (in that order) and `--lang` overrides it; errors, `--help`, usage
 //! errors and reports follow it; times are shown in the local time zone.
 
-mod common;
-
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 
 /// kura with no locale variables set but those given.
 fn kura_in(locale: &[(&str, &str)]) -> Command {

@@ -3,12 +3,10 @@
 //! mistakes, are JSON too, with the documented exit code (docs/JSON.md,
 //! docs/EXIT-CODES.md). Nothing waits for input without a terminal.
 
-mod common;
-
 use std::ffi::OsString;
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 /// `kura pack -o x.kura … data`, signed with `key`, due by `delete_by`

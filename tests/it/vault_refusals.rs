@@ -4,15 +4,13 @@
 //! on stderr, no panic, and nothing left behind: no output, no temporary
 //! file beside the vault, nothing in DEST.
 
-mod common;
-
 use std::ffi::OsString;
 use std::fs;
 use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 
 /// Runs pack with `args` + the export, in a fresh empty `out` folder, and
 /// asserts a refusal with `code` that left that folder empty.

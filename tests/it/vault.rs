@@ -3,14 +3,12 @@
 //! Interoperability with stock tools is in `vault_interop.rs`, refusals in
 //! `vault_refusals.rs`, hand-made hostile archives in `vault_hostile.rs`.
 
-mod common;
-
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 fn json_of(out: &std::process::Output) -> Value {

@@ -2,13 +2,11 @@
 //! kind of tampering named at the first bad record, concurrent appends, and
 //! a crash that leaves half a line.
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Child;
 
-use common::*;
+use crate::common::*;
 
 /// A packed vault whose log holds: 0 packed, 1 handover (clinic),
 /// 2 received (engineer), 3 note, 4 note.

@@ -1,8 +1,6 @@
 //! `kura incident`: the loss-report draft. The clock is set with KURA_NOW.
 
-mod common;
-
-use common::{json, ok, run, Desk};
+use crate::common::{json, ok, run, Desk};
 use serde_json::Value;
 
 const PACKED: &str = "2026-03-02T10:00:00+09:00";

@@ -12,12 +12,10 @@
 //! runs in a process of its own (`ran_in_own_process`): loading a key turns
 //! core dumps off for the process.
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 use kura::keys::identity::load_signing_key;
 use kura::keys::signature::NS_MANIFEST;
 use kura::keys::{PassphraseSource, RecipientInfo, SigningKey};

@@ -6,7 +6,6 @@
 //! and friends check what it did. Wrappers that start kura themselves (sh
 //! setting a limit, strace, script) get the same environment from
 //! [`command`] and [`Desk::command`].
-#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
@@ -32,7 +31,6 @@ pub const CLINIC: &str = "clinic@kura.test";
 
 /// Command-line arguments of mixed types (`&str`, `String`, `Path`,
 /// `PathBuf`, …) as a `Vec<OsString>`: `desk.run(osargs!["verify", vault])`.
-#[macro_export]
 macro_rules! osargs {
     ($($a:expr),* $(,)?) => {
         vec![$(::std::ffi::OsString::from(::std::convert::AsRef::<::std::ffi::OsStr>::as_ref(&$a))),*]

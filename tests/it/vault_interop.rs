@@ -3,12 +3,10 @@
 //! keys from `ssh-keygen` used by kura, and keys from `kura keygen` used by
 //! `ssh-keygen` and `age`.
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 
 /// `age -d -i KEY VAULT | zstd -d | tar -xf - -C DEST`, as a user would.
 fn open_with_stock_tools(key: &Path, vault: &Path, dest: &Path) {

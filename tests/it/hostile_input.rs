@@ -16,15 +16,13 @@
 //! The tests that load keys through the library run in a process of their
 //! own (`ran_in_own_process`): that turns core dumps off for the process.
 
-mod common;
-
 use std::fs;
 use std::io::{Read, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use common::*;
+use crate::common::*;
 use kura::keys::identity::load_signing_key;
 use kura::keys::{AllowedSigners, Identities, PassphraseSource, Recipients, SigningKey};
 use kura::vault::open::{self, OpenRequest};

@@ -7,12 +7,10 @@
 //! (`KURA_GUARD_FIXTURE`, honoured by debug builds only); free space and the
 //! plain local case use real tmpfs mounts (the tests run as root).
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 
 fn volume(vault: &Path, n: usize) -> PathBuf {
     let mut s = vault.as_os_str().to_os_string();

@@ -1,11 +1,9 @@
 //! `kura ledger`: a real SQLite file in a temporary folder (KURA_LEDGER);
 //! the clock is set with KURA_NOW.
 
-mod common;
-
 use std::process::Command;
 
-use common::{json, ok, run, Desk};
+use crate::common::{json, ok, run, Desk};
 use serde_json::Value;
 
 const PACKED: &str = "2026-03-02T10:00:00+09:00";

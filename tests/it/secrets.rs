@@ -3,13 +3,11 @@
 //! private keys that others can read are refused with the command that
 //! fixes them.
 
-mod common;
-
 use std::fs;
 use std::io::Write;
 use std::process::{Output, Stdio};
 
-use common::*;
+use crate::common::*;
 
 const SECRET: &str = "Kura-Passphrase-9f3e51c7-DO-NOT-LEAK";
 const WRONG: &str = "Wrong-Passphrase-0b77e2aa-DO-NOT-LEAK";

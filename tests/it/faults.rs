@@ -12,8 +12,6 @@
 //!   (fsync of the files and of their folder) before it reports success:
 //!   traced with strace.
 
-mod common;
-
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -21,7 +19,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 
 /// A dummy export large enough that pack and extract are still running
 /// when the test interrupts them (incompressible: a custom-format dump).

@@ -3,13 +3,11 @@
 //! and message, and nothing destroyed), OpenSSH checking the signature, and
 //! every way a certificate can fail a clinic's check.
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 /// An export as it stands when the engineer is done: packed on the stick,

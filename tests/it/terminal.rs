@@ -2,13 +2,11 @@
 //! command definitions (so they cover every command), and progress bars
 //! that appear on a terminal and never in piped output.
 
-mod common;
-
 use std::ffi::{OsStr, OsString};
 use std::path::Path;
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 
 /// Every command path below kura, as "custody add" (clap's `help` aside).
 fn command_paths() -> Vec<String> {

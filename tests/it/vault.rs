@@ -3,18 +3,16 @@
 //! Interoperability with stock tools is in `vault_interop.rs`, refusals in
 //! `vault_refusals.rs`, hand-made hostile archives in `vault_hostile.rs`.
 
-mod common;
-
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 fn json_of(out: &std::process::Output) -> Value {
-    assert_ok(out);
+    ok(out);
     json(out)
 }
 
@@ -46,7 +44,7 @@ fn file_totals(dir: &Path) -> (u64, u64) {
 
 #[test]
 fn keygen_writes_a_private_key_readable_only_by_its_owner_and_a_pub_file() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let key = fx.path("keys/new");
     let out = fx.run(osargs![
         "keygen",
@@ -74,7 +72,7 @@ fn keygen_writes_a_private_key_readable_only_by_its_owner_and_a_pub_file() {
 
 #[test]
 fn keygen_never_overwrites_a_key_or_its_pub_file() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let before = fs::read(&fx.engineer.private).unwrap();
     let before_pub = fs::read(&fx.engineer.public).unwrap();
     let out = fx.run(osargs!["keygen", "-o", fx.engineer.private, "--no-passphrase"]);
@@ -103,7 +101,7 @@ fn assert_encrypted_with(key: &Path, pass: &str) {
 
 #[test]
 fn keygen_takes_the_passphrase_from_a_file_or_the_environment() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let pass = fx.path("pass.txt");
     fs::write(&pass, "correct horse battery\n").unwrap();
 
@@ -114,30 +112,28 @@ fn keygen_takes_the_passphrase_from_a_file_or_the_environment() {
 
     let by_env = fx.path("keys/by-env");
     let out = fx
-        .cmd()
+        .kura()
         .env("KURA_PASSPHRASE_FILE", &pass)
         .args(["keygen", "-o"])
         .arg(&by_env)
         .output()
         .unwrap();
-    assert_ok(&out);
+    ok(&out);
     assert_encrypted_with(&by_env, "correct horse battery");
 
     // The encrypted key packs with its passphrase from either source.
     for (i, how) in ["flag", "env"].iter().enumerate() {
         let vault = fx.path(&format!("out/{how}.kura"));
         fs::create_dir_all(vault.parent().unwrap()).unwrap();
-        let mut args = fx.pack_args(&vault);
-        let at = args.iter().position(|a| a == "-i").unwrap();
-        args[at + 1] = by_flag.clone().into();
-        let mut c = fx.cmd();
+        let args = with(fx.pack_args(&vault), "-i", &by_flag);
+        let mut c = fx.kura();
         c.args(&args);
         if i == 0 {
             c.arg("--passphrase-file").arg(&pass);
         } else {
             c.env("KURA_PASSPHRASE_FILE", &pass);
         }
-        assert_ok(&c.arg(&fx.export).output().unwrap());
+        ok(&c.arg(fx.export()).output().unwrap());
         let v = json_of(&fx.run(osargs!["inspect", vault, "--json"]));
         assert_eq!(
             v["packer"]["fingerprint"],
@@ -148,9 +144,9 @@ fn keygen_takes_the_passphrase_from_a_file_or_the_environment() {
 
 #[test]
 fn without_a_terminal_or_passphrase_source_kura_fails_at_once_instead_of_waiting() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let key = fx.path("keys/asks");
-    let mut c = fx.cmd();
+    let mut c = fx.kura();
     c.args(["keygen", "-o"]).arg(&key);
     let out = output_within(&mut c, Duration::from_secs(30));
     let line = assert_refused(&out, 4);
@@ -165,13 +161,11 @@ fn without_a_terminal_or_passphrase_source_kura_fails_at_once_instead_of_waiting
     let pass = fx.path("pass.txt");
     fs::write(&pass, "s3cret").unwrap();
     let enc = fx.path("keys/enc");
-    assert_ok(&fx.run(osargs!["keygen", "-o", enc, "--passphrase-file", pass]));
+    ok(&fx.run(osargs!["keygen", "-o", enc, "--passphrase-file", pass]));
     let out_dir = fx.mkdir("out");
-    let mut args = fx.pack_args(&out_dir.join("x.kura"));
-    let at = args.iter().position(|a| a == "-i").unwrap();
-    args[at + 1] = enc.into();
-    let mut c = fx.cmd();
-    c.args(&args).arg(&fx.export);
+    let args = with(fx.pack_args(out_dir.join("x.kura")), "-i", enc);
+    let mut c = fx.kura();
+    c.args(&args).arg(fx.export());
     let out = output_within(&mut c, Duration::from_secs(30));
     assert_refused(&out, 4);
     assert_empty_dir(&out_dir);
@@ -181,12 +175,12 @@ fn without_a_terminal_or_passphrase_source_kura_fails_at_once_instead_of_waiting
 
 #[test]
 fn inspect_shows_the_public_facts_without_any_key() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = fx.path("out/x.kura");
     fs::create_dir_all(vault.parent().unwrap()).unwrap();
     let mut args = fx.pack_args(&vault);
     args.push("--json".into());
-    args.push(fx.export.clone().into());
+    args.push(fx.export().into());
     let packed = json_of(&fx.run(args));
     assert_eq!(packed["vault"], vault.display().to_string());
     assert_eq!(packed["custody"], custody_of(&vault).display().to_string());
@@ -215,7 +209,7 @@ fn inspect_shows_the_public_facts_without_any_key() {
         fps,
         [ssh_fingerprint(&fx.engineer.public), ssh_fingerprint(&fx.clinic.public)]
     );
-    let (files, size) = file_totals(&fx.export);
+    let (files, size) = file_totals(fx.export());
     assert_eq!(v["file_count"], files);
     assert_eq!(v["total_size"], size);
     let bytes = fs::read(&vault).unwrap();
@@ -224,7 +218,7 @@ fn inspect_shows_the_public_facts_without_any_key() {
     assert!(bytes.len() > 150_000, "the scan alone is 150 kB of noise");
 
     // People see the same facts.
-    let text = assert_ok(&fx.run(osargs!["inspect", vault]));
+    let text = stdout_of(&ok(&fx.run(osargs!["inspect", vault])));
     for want in [
         v["vault_id"].as_str().unwrap(),
         "APP-2026-041",
@@ -239,11 +233,11 @@ fn inspect_shows_the_public_facts_without_any_key() {
 
 #[test]
 fn inspect_says_overdue_after_the_delete_by_day() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = fx.packed("x.kura");
     let inspect = |now: &str| {
         let out = fx
-            .cmd()
+            .kura()
             .env("KURA_NOW", now)
             .arg("inspect")
             .arg(&vault)
@@ -258,29 +252,29 @@ fn inspect_says_overdue_after_the_delete_by_day() {
 
 #[test]
 fn an_approval_document_is_packed_and_bound_to_the_approval() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let doc = fx.path("approval.pdf");
     fs::write(&doc, b"%PDF-1.4 dummy approval, no patient\n").unwrap();
     let vault = fx.path("x.kura");
-    let out = fx.pack(&vault, &["--approval-doc", doc.to_str().unwrap()], &[&fx.export]);
-    assert_ok(&out);
+    let out = fx.pack(&vault, &["--approval-doc", doc.to_str().unwrap()], &[fx.export()]);
+    ok(&out);
     let v = json_of(&fx.run(osargs!["inspect", vault, "--json"]));
     assert_eq!(
         v["approval"]["document_blake3"],
         blake3::hash(&fs::read(&doc).unwrap()).to_hex().as_str()
     );
-    assert_ok(&fx.verify(&vault, &fx.engineer.private, &[]));
+    ok(&fx.verify(&vault, &fx.engineer.private, &[]));
 }
 
 // ---------------------------------------------------------------- verify
 
 #[test]
 fn verify_checks_everything_writes_no_plaintext_and_says_the_signer_was_not_checked() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = fx.packed("out/x.kura");
     let before = listing(&fx.root, Meta::Content);
 
-    let text = assert_ok(&fx.verify(&vault, &fx.engineer.private, &[]));
+    let text = stdout_of(&ok(&fx.verify(&vault, &fx.engineer.private, &[])));
     assert!(text.contains("OK"), "{text}");
     assert!(text.contains("NOT checked against a trust list"), "{text}");
     assert!(text.contains(&ssh_fingerprint(&fx.engineer.public)), "{text}");
@@ -289,7 +283,7 @@ fn verify_checks_everything_writes_no_plaintext_and_says_the_signer_was_not_chec
     assert_eq!(v["signer_trusted"], false);
     assert!(v["signer_principal"].is_null());
     assert_eq!(v["custody_recorded"], true);
-    assert_eq!(v["file_count"], file_totals(&fx.export).0);
+    assert_eq!(v["file_count"], file_totals(fx.export()).0);
     assert!(v["destination"].is_null());
 
     // Nothing changed but the custody log.
@@ -312,10 +306,10 @@ fn verify_checks_everything_writes_no_plaintext_and_says_the_signer_was_not_chec
 
 #[test]
 fn verify_with_signers_names_the_trusted_principal() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = fx.packed("x.kura");
     let signers = fx.signers.to_str().unwrap();
-    let text = assert_ok(&fx.verify(&vault, &fx.clinic.private, &["--signers", signers]));
+    let text = stdout_of(&ok(&fx.verify(&vault, &fx.clinic.private, &["--signers", signers])));
     assert!(text.contains("engineer@kura.test"), "{text}");
     assert!(!text.contains("NOT checked"), "{text}");
     let v = json_of(&fx.verify(&vault, &fx.clinic.private, &["--signers", signers, "--json"]));
@@ -327,7 +321,7 @@ fn verify_with_signers_names_the_trusted_principal() {
 
 #[test]
 fn extract_restores_files_modes_mtimes_and_links_and_records_the_destination() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = fx.packed("x.kura");
     let dest = fx.path("case-041"); // does not exist yet
     let v = json_of(&fx.extract(&vault, &fx.engineer.private, &dest, &["--json"]));
@@ -336,13 +330,13 @@ fn extract_restores_files_modes_mtimes_and_links_and_records_the_destination() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names, ["export"], "only the export lands in DEST (no stage, no .kura)");
-    assert_same_tree(&dest.join("export"), &fx.export, Meta::Full);
+    assert_same_tree(&dest.join("export"), fx.export(), Meta::Full);
     let link = dest.join("export").join(EXPORT_LINK);
     assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
     assert_eq!(fs::read_link(&link).unwrap(), Path::new(EXPORT_LINK_TARGET));
     assert_eq!(
         fs::read(&link).unwrap(),
-        fs::read(fx.export.join("receipts/000/receipt_000002.txt")).unwrap()
+        fs::read(fx.export().join("receipts/000/receipt_000002.txt")).unwrap()
     );
 
     let canonical = fs::canonicalize(&dest).unwrap().display().to_string();
@@ -361,12 +355,12 @@ fn extract_restores_files_modes_mtimes_and_links_and_records_the_destination() {
 
 #[test]
 fn extract_into_an_existing_empty_folder_by_the_clinic_key() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = fx.packed("x.kura");
     let dest = fx.mkdir("dest");
-    let text = assert_ok(&fx.extract(&vault, &fx.clinic.private, &dest, &[]));
+    let text = stdout_of(&ok(&fx.extract(&vault, &fx.clinic.private, &dest, &[])));
     assert!(text.contains("NOT checked against a trust list"), "{text}");
-    assert_same_tree(&dest.join("export"), &fx.export, Meta::Full);
+    assert_same_tree(&dest.join("export"), fx.export(), Meta::Full);
     let recs = custody_records(&vault);
     assert_eq!(
         recs.last().unwrap()["actor"]["fingerprint"],
@@ -376,14 +370,14 @@ fn extract_into_an_existing_empty_folder_by_the_clinic_key() {
 
 #[test]
 fn several_inputs_each_become_a_top_level_member() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let extra = fx.path("notes.txt");
     write_file(&extra, b"dummy note\n", 0o640, 1_234_567_890);
     let vault = fx.path("x.kura");
-    assert_ok(&fx.pack(&vault, &[], &[&fx.export, &extra]));
+    ok(&fx.pack(&vault, &[], &[fx.export(), &extra]));
     let dest = fx.mkdir("dest");
-    assert_ok(&fx.extract(&vault, &fx.engineer.private, &dest, &[]));
-    assert_same_tree(&dest.join("export"), &fx.export, Meta::Full);
+    ok(&fx.extract(&vault, &fx.engineer.private, &dest, &[]));
+    assert_same_tree(&dest.join("export"), fx.export(), Meta::Full);
     let m = fs::metadata(dest.join("notes.txt")).unwrap();
     assert_eq!(m.permissions().mode() & 0o777, 0o640);
     assert_eq!(fs::read(dest.join("notes.txt")).unwrap(), b"dummy note\n");
@@ -391,7 +385,7 @@ fn several_inputs_each_become_a_top_level_member() {
 
 #[test]
 fn file_modes_are_restored_exactly_whatever_the_umask() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let src = fx.mkdir("modes");
     for (name, mode) in [
         ("a.txt", 0o644),
@@ -405,27 +399,23 @@ fn file_modes_are_restored_exactly_whatever_the_umask() {
         write_file(&src.join(name), name.as_bytes(), mode, 1_600_000_000);
     }
     let vault = fx.path("m.kura");
-    assert_ok(&fx.pack(&vault, &[], &[&src]));
+    ok(&fx.pack(&vault, &[], &[&src]));
     for umask in ["022", "077", "000", "027"] {
         let dest = fx.mkdir(&format!("dest-{umask}"));
         // The umask is the extracting process's own: set it in a shell
         // that then becomes kura.
-        let mut c = std::process::Command::new("sh");
-        c.current_dir(&fx.cwd)
-            .env("KURA_NOW", NOW)
-            .env("LC_ALL", "C")
-            .env("KURA_PASSPHRASE_FILE", "")
-            .arg("-c")
+        let mut c = fx.command("sh");
+        c.arg("-c")
             .arg(format!("umask {umask}; exec \"$@\""))
             .arg("sh")
-            .arg(env!("CARGO_BIN_EXE_kura"))
+            .arg(KURA)
             .arg("extract")
             .arg(&vault)
             .arg("-i")
             .arg(&fx.engineer.private)
             .arg("-C")
             .arg(&dest);
-        assert_ok(&c.output().expect("kura runs"));
+        ok(&c.output().expect("kura runs"));
         assert_same_tree(&dest.join("modes"), &src, Meta::Full);
     }
 }
@@ -434,13 +424,13 @@ fn file_modes_are_restored_exactly_whatever_the_umask() {
 fn file_modes_are_restored_exactly_under_a_default_acl() {
     // A default ACL on DEST takes the umask's place for new files: here it
     // would leave group and others nothing.
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let src = fx.mkdir("modes");
     for (name, mode) in [("a.txt", 0o644), ("b.sh", 0o755), ("c.txt", 0o640)] {
         write_file(&src.join(name), name.as_bytes(), mode, 1_600_000_000);
     }
     let vault = fx.path("m.kura");
-    assert_ok(&fx.pack(&vault, &[], &[&src]));
+    ok(&fx.pack(&vault, &[], &[&src]));
     let dest = fx.mkdir("dest");
     tool_ok("setfacl", osargs!["-d", "-m", "u::rwx,g::---,o::---", &dest]);
     // The ACL is in force: a file made there the usual way loses its
@@ -449,7 +439,7 @@ fn file_modes_are_restored_exactly_under_a_default_acl() {
     fs::write(&probe, b"x").unwrap();
     assert_eq!(fs::metadata(&probe).unwrap().permissions().mode() & 0o077, 0);
     fs::remove_file(&probe).unwrap();
-    assert_ok(&fx.extract(&vault, &fx.engineer.private, &dest, &[]));
+    ok(&fx.extract(&vault, &fx.engineer.private, &dest, &[]));
     assert_same_tree(&dest.join("modes"), &src, Meta::Full);
 }
 
@@ -457,9 +447,9 @@ fn file_modes_are_restored_exactly_under_a_default_acl() {
 
 #[test]
 fn armored_vaults_pack_verify_and_extract() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = fx.path("x.kura");
-    assert_ok(&fx.pack(&vault, &["--armor"], &[&fx.export]));
+    ok(&fx.pack(&vault, &["--armor"], &[fx.export()]));
     let text = fs::read_to_string(&vault).expect("an armored vault is text");
     assert!(
         text.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"),
@@ -473,15 +463,15 @@ fn armored_vaults_pack_verify_and_extract() {
         v["ciphertext"]["blake3"],
         blake3::hash(text.as_bytes()).to_hex().as_str()
     );
-    assert_ok(&fx.verify(&vault, &fx.clinic.private, &[]));
+    ok(&fx.verify(&vault, &fx.clinic.private, &[]));
     let dest = fx.mkdir("dest");
-    assert_ok(&fx.extract(&vault, &fx.engineer.private, &dest, &[]));
-    assert_same_tree(&dest.join("export"), &fx.export, Meta::Full);
+    ok(&fx.extract(&vault, &fx.engineer.private, &dest, &[]));
+    assert_same_tree(&dest.join("export"), fx.export(), Meta::Full);
 }
 
 #[test]
 fn a_recipients_file_with_comments_and_blank_lines() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let rfile = fx.path("recipients.txt");
     fs::write(
         &rfile,
@@ -494,9 +484,9 @@ fn a_recipients_file_with_comments_and_blank_lines() {
     let vault = fx.path("x.kura");
     let mut args = osargs!["pack", "-o", vault, "-R", rfile, "-i", fx.engineer.private];
     args.extend(approval_args());
-    args.push(fx.export.clone().into());
+    args.push(fx.export().into());
     let out = fx.run(args);
-    assert_ok(&out);
+    ok(&out);
     let v = json_of(&fx.run(osargs!["inspect", vault, "--json"]));
     let recipients = v["recipients"].as_array().unwrap();
     assert_eq!(recipients.len(), 2, "{v:#}");
@@ -504,13 +494,13 @@ fn a_recipients_file_with_comments_and_blank_lines() {
     assert_eq!(recipients[0]["comment"], "clinic@kura.test");
     assert_eq!(recipients[1]["fingerprint"], ssh_fingerprint(&fx.engineer.public));
     for key in [&fx.clinic.private, &fx.engineer.private] {
-        assert_ok(&fx.verify(&vault, key, &[]));
+        ok(&fx.verify(&vault, key, &[]));
     }
 }
 
 #[test]
 fn a_native_age_recipient_decrypts_with_its_age_identity() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let id = fx.path("keys/age-identity.txt");
     tool_ok("age-keygen", osargs!["-o", id]);
     let id_text = fs::read_to_string(&id).unwrap();
@@ -524,9 +514,9 @@ fn a_native_age_recipient_decrypts_with_its_age_identity() {
     let vault = fx.path("x.kura");
     let mut args = osargs!["pack", "-o", vault, "-r", recipient, "-i", fx.engineer.private];
     args.extend(approval_args());
-    args.push(fx.export.clone().into());
+    args.push(fx.export().into());
     let out = fx.run(args);
-    assert_ok(&out);
+    ok(&out);
     let v = json_of(&fx.run(osargs!["inspect", vault, "--json"]));
     assert_eq!(v["recipients"][0]["type"], "x25519");
     assert_eq!(v["recipients"][0]["fingerprint"], recipient.as_str());
@@ -540,25 +530,25 @@ fn a_native_age_recipient_decrypts_with_its_age_identity() {
     let line = assert_refused(&fx.extract(&vault, &id, &dest, &[]), 4);
     assert!(line.contains("sign"), "{line}");
     assert_absent(&dest);
-    let text = assert_ok(&fx.verify(&vault, &id, &[]));
+    let text = stdout_of(&ok(&fx.verify(&vault, &id, &[])));
     assert!(text.contains("no custody record was written"), "{text}");
     assert_eq!(custody_records(&vault).len(), 1);
 
     // With the SSH key given as well, the age identity decrypts and the SSH
     // key signs the record.
-    let mut c = fx.cmd();
+    let mut c = fx.kura();
     c.arg("verify")
         .arg(&vault)
         .arg("-i")
         .arg(&id)
         .arg("-i")
         .arg(&fx.engineer.private);
-    assert_ok(&c.output().unwrap());
+    ok(&c.output().unwrap());
     let recs = custody_records(&vault);
     assert_eq!(recs.len(), 2);
     assert_eq!(recs[1]["actor"]["fingerprint"], ssh_fingerprint(&fx.engineer.public));
     // And so it extracts, the copy recorded.
-    let mut c = fx.cmd();
+    let mut c = fx.kura();
     c.args(osargs![
         "extract",
         vault,
@@ -572,7 +562,7 @@ fn a_native_age_recipient_decrypts_with_its_age_identity() {
     ]);
     let v = json_of(&c.output().unwrap());
     assert_eq!(v["custody_recorded"], true);
-    assert_same_tree(&dest.join("export"), &fx.export, Meta::Full);
+    assert_same_tree(&dest.join("export"), fx.export(), Meta::Full);
     let events: Vec<String> = custody_records(&vault)
         .iter()
         .map(|r| r["event"].as_str().unwrap().to_string())

@@ -4,44 +4,23 @@
 //! on stderr, no panic, and nothing left behind: no output, no temporary
 //! file beside the vault, nothing in DEST.
 
-mod common;
-
 use std::ffi::OsString;
 use std::fs;
 use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::*;
-
-/// The standard pack arguments with `flag` and its value removed.
-fn without(mut args: Vec<OsString>, flag: &str) -> Vec<OsString> {
-    let at = args.iter().position(|a| a == flag).expect("flag present");
-    args.drain(at..at + 2);
-    args
-}
-
-/// The standard pack arguments with the value of `flag` replaced.
-fn with(mut args: Vec<OsString>, flag: &str, value: impl Into<OsString>) -> Vec<OsString> {
-    let at = args.iter().position(|a| a == flag).expect("flag present");
-    args[at + 1] = value.into();
-    args
-}
+use crate::common::*;
 
 /// Runs pack with `args` + the export, in a fresh empty `out` folder, and
 /// asserts a refusal with `code` that left that folder empty.
-fn refused_pack(
-    fx: &Fixture,
-    args: impl FnOnce(Vec<OsString>) -> Vec<OsString>,
-    inputs: &[&Path],
-    code: i32,
-) -> String {
+fn refused_pack(fx: &Desk, args: impl FnOnce(Vec<OsString>) -> Vec<OsString>, inputs: &[&Path], code: i32) -> String {
     let out_dir = fx.path("out");
     let _ = fs::remove_dir_all(&out_dir);
     fs::create_dir_all(&out_dir).unwrap();
-    let mut a = args(fx.pack_args(&out_dir.join("x.kura")));
+    let mut a = args(fx.pack_args(out_dir.join("x.kura")));
     a.extend(inputs.iter().map(|p| p.as_os_str().to_owned()));
-    let mut c = fx.cmd();
+    let mut c = fx.kura();
     c.args(&a);
     let out = output_within(&mut c, Duration::from_secs(60));
     let line = assert_refused(&out, code);
@@ -54,57 +33,57 @@ fn refused_pack(
 
 #[test]
 fn each_of_the_four_approval_fields_is_required() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     for flag in ["--approval-id", "--approved-by", "--purpose", "--delete-by"] {
-        let line = refused_pack(&fx, |a| without(a, flag), &[&fx.export], 3);
+        let line = refused_pack(&fx, |a| without(a, flag), &[fx.export()], 3);
         assert!(line.contains(flag), "the message should name {flag}: {line}");
         assert!(line.contains("approval"), "{line}");
         // Present but blank is missing too.
-        let line = refused_pack(&fx, |a| with(a, flag, "  "), &[&fx.export], 3);
+        let line = refused_pack(&fx, |a| with(a, flag, "  "), &[fx.export()], 3);
         assert!(line.contains(flag), "{line}");
     }
 }
 
 #[test]
 fn a_delete_by_day_in_the_past_or_not_a_date_is_refused() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     // NOW is 2026-04-01.
-    let line = refused_pack(&fx, |a| with(a, "--delete-by", "2026-03-31"), &[&fx.export], 3);
+    let line = refused_pack(&fx, |a| with(a, "--delete-by", "2026-03-31"), &[fx.export()], 3);
     assert!(line.contains("2026-03-31") && line.contains("past"), "{line}");
     for bad in ["2026-02-30", "31/12/2026", "2026-6-30 please", "next week", "20260630"] {
-        let line = refused_pack(&fx, |a| with(a, "--delete-by", bad), &[&fx.export], 3);
+        let line = refused_pack(&fx, |a| with(a, "--delete-by", bad), &[fx.export()], 3);
         assert!(line.contains("YYYY-MM-DD"), "{bad}: {line}");
     }
     // Today itself is not in the past.
     let vault = fx.path("today.kura");
-    let mut c = fx.cmd();
+    let mut c = fx.kura();
     c.args(with(fx.pack_args(&vault), "--delete-by", "2026-04-01"))
-        .arg(&fx.export);
-    assert_ok(&c.output().unwrap());
+        .arg(fx.export());
+    ok(&c.output().unwrap());
 }
 
 #[test]
 fn recipients_are_required_and_must_be_valid() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let no_recipients = |a: Vec<OsString>| {
         let a = without(a, "-r");
         without(a, "-r")
     };
-    let line = refused_pack(&fx, no_recipients, &[&fx.export], 2);
+    let line = refused_pack(&fx, no_recipients, &[fx.export()], 2);
     assert!(line.contains("recipient"), "{line}");
     for bad in ["ssh-ed25519 AAAAnot-base64", "age1notakey", "bob@example"] {
-        let line = refused_pack(&fx, |a| with(a, "-r", bad), &[&fx.export], 2);
+        let line = refused_pack(&fx, |a| with(a, "-r", bad), &[fx.export()], 2);
         assert!(line.contains("recipient"), "{bad}: {line}");
     }
 }
 
 #[test]
 fn an_existing_vault_or_custody_log_is_not_replaced_without_force() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let out_dir = fx.mkdir("out");
     let vault = out_dir.join("x.kura");
     fs::write(&vault, "precious\n").unwrap();
-    let out = fx.pack(&vault, &[], &[&fx.export]);
+    let out = fx.pack(&vault, &[], &[fx.export()]);
     let line = assert_refused(&out, 9);
     assert!(line.contains("--force"), "{line}");
     assert_eq!(fs::read_to_string(&vault).unwrap(), "precious\n");
@@ -114,27 +93,27 @@ fn an_existing_vault_or_custody_log_is_not_replaced_without_force() {
     // A custody log alone is in the way as well.
     let lone = out_dir.join("y.kura");
     fs::write(custody_of(&lone), "log\n").unwrap();
-    assert_refused(&fx.pack(&lone, &[], &[&fx.export]), 9);
+    assert_refused(&fx.pack(&lone, &[], &[fx.export()]), 9);
     assert_absent(&lone);
     assert_eq!(fs::read_to_string(custody_of(&lone)).unwrap(), "log\n");
 
     // --force replaces both, and the result is a whole new vault.
-    assert_ok(&fx.pack(&vault, &["--force"], &[&fx.export]));
-    assert_ok(&fx.verify(&vault, &fx.engineer.private, &[]));
+    ok(&fx.pack(&vault, &["--force"], &[fx.export()]));
+    ok(&fx.verify(&vault, &fx.engineer.private, &[]));
     let first_id = custody_records(&vault)[0]["vault_id"].clone();
     assert_eq!(custody_records(&vault).len(), 2);
-    assert_ok(&fx.pack(&vault, &["--force"], &[&fx.export]));
+    ok(&fx.pack(&vault, &["--force"], &[fx.export()]));
     let recs = custody_records(&vault);
     assert_eq!(recs.len(), 1, "a new vault starts a new custody log");
     assert_ne!(recs[0]["vault_id"], first_id);
-    assert_ok(&fx.verify(&vault, &fx.clinic.private, &[]));
+    ok(&fx.verify(&vault, &fx.clinic.private, &[]));
     let names: Vec<String> = listing(&out_dir, Meta::Content).into_keys().collect();
     assert_eq!(names, ["x.kura", "x.kura.custody", "y.kura.custody"]);
 }
 
 #[test]
 fn fifos_and_sockets_in_the_input_are_refused() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let input = fx.mkdir("in-fifo");
     fs::write(input.join("a.txt"), "dummy\n").unwrap();
     let fifo = input.join("pipe");
@@ -157,14 +136,14 @@ fn fifos_and_sockets_in_the_input_are_refused() {
 
 #[test]
 fn a_device_file_in_the_input_is_refused() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let line = refused_pack(&fx, |a| a, &[Path::new("/dev/null")], 3);
     assert!(line.contains("/dev/null") && line.contains("device"), "{line}");
 }
 
 #[test]
 fn symlinks_pointing_outside_the_packed_tree_are_refused() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     fs::write(fx.path("outside.txt"), "not packed\n").unwrap();
     let cases: Vec<(&str, PathBuf)> = vec![
         ("up", PathBuf::from("../../../outside.txt")),
@@ -187,7 +166,7 @@ fn symlinks_pointing_outside_the_packed_tree_are_refused() {
 fn a_symlink_climbing_out_through_another_link_is_refused() {
     // sub/up -> .. is inside; up/../../outside.txt looks inside when read
     // lexically, but `up` is a link: it really ends two levels above data/.
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     fs::write(fx.path("outside.txt"), "not packed\n").unwrap();
     let input = fx.mkdir("in/data");
     fs::create_dir_all(input.join("sub")).unwrap();
@@ -201,7 +180,7 @@ fn a_symlink_climbing_out_through_another_link_is_refused() {
 
 #[test]
 fn symlinks_inside_the_tree_are_stored_relative_and_restored() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let input = fx.mkdir("data");
     fs::create_dir_all(input.join("sub")).unwrap();
     fs::write(input.join("a.txt"), "dummy\n").unwrap();
@@ -209,9 +188,9 @@ fn symlinks_inside_the_tree_are_stored_relative_and_restored() {
     std::os::unix::fs::symlink(input.join("a.txt"), input.join("sub/abs")).unwrap();
     std::os::unix::fs::symlink("sub", input.join("dirlink")).unwrap();
     let vault = fx.path("x.kura");
-    assert_ok(&fx.pack(&vault, &[], &[&input]));
+    ok(&fx.pack(&vault, &[], &[&input]));
     let dest = fx.mkdir("dest");
-    assert_ok(&fx.extract(&vault, &fx.engineer.private, &dest, &[]));
+    ok(&fx.extract(&vault, &fx.engineer.private, &dest, &[]));
     let d = dest.join("data");
     assert_eq!(fs::read_link(d.join("sub/rel")).unwrap(), Path::new("../a.txt"));
     assert_eq!(
@@ -227,11 +206,11 @@ fn symlinks_inside_the_tree_are_stored_relative_and_restored() {
 
 #[test]
 fn a_private_key_others_can_read_is_refused() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = fx.packed("x.kura");
     let log = fs::read(custody_of(&vault)).unwrap();
     set_mode(&fx.engineer.private, 0o644);
-    let line = refused_pack(&fx, |a| a, &[&fx.export], 4);
+    let line = refused_pack(&fx, |a| a, &[fx.export()], 4);
     assert!(line.contains("chmod 600"), "{line}");
     assert_refused(&fx.verify(&vault, &fx.engineer.private, &[]), 4);
     let dest = fx.path("dest");
@@ -244,11 +223,11 @@ fn a_private_key_others_can_read_is_refused() {
 
 #[test]
 fn a_vault_not_addressed_to_the_key_is_refused() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = fx.packed("x.kura");
     let log = fs::read(custody_of(&vault)).unwrap();
     let stranger = fx.path("keys/stranger");
-    assert_ok(&fx.run(osargs!["keygen", "-o", stranger, "--no-passphrase"]));
+    ok(&fx.run(osargs!["keygen", "-o", stranger, "--no-passphrase"]));
     let line = assert_refused(&fx.verify(&vault, &stranger, &[]), 5);
     assert!(line.contains("wrong key"), "{line}");
     let dest = fx.mkdir("dest");
@@ -262,7 +241,7 @@ fn a_vault_not_addressed_to_the_key_is_refused() {
 
 #[test]
 fn a_packer_missing_from_the_signers_file_is_refused() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = fx.packed("x.kura");
     let only_clinic = fx.path("clinic_only_signers");
     fs::write(
@@ -296,7 +275,7 @@ fn a_packer_missing_from_the_signers_file_is_refused() {
 
 /// A copy of `vault` and its custody log under `tampered/NAME.kura`, with
 /// `change` applied to the vault's bytes.
-fn tampered(fx: &Fixture, vault: &Path, name: &str, change: impl FnOnce(&mut Vec<u8>)) -> PathBuf {
+fn tampered(fx: &Desk, vault: &Path, name: &str, change: impl FnOnce(&mut Vec<u8>)) -> PathBuf {
     let dir = fx.mkdir("tampered");
     let copy = dir.join(format!("{name}.kura"));
     let mut bytes = fs::read(vault).unwrap();
@@ -309,7 +288,7 @@ fn tampered(fx: &Fixture, vault: &Path, name: &str, change: impl FnOnce(&mut Vec
 /// verify and extract both refuse `vault` with `code`; nothing is written
 /// to DEST or beside the vault, and its custody log records no copy (an
 /// extraction that had begun writing records its intent and its end).
-fn assert_rejected(fx: &Fixture, vault: &Path, code: i32, what: &str) -> String {
+fn assert_rejected(fx: &Desk, vault: &Path, code: i32, what: &str) -> String {
     let dir = vault.parent().unwrap();
     let log = fs::read(custody_of(vault)).unwrap_or_default();
     let log_name = custody_of(vault).file_name().unwrap().to_string_lossy().into_owned();
@@ -350,7 +329,7 @@ fn header_end(bytes: &[u8]) -> usize {
 
 #[test]
 fn a_flipped_byte_anywhere_in_the_vault_is_refused() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = fx.packed("x.kura");
     let bytes = fs::read(&vault).unwrap();
     let len = bytes.len();
@@ -390,12 +369,12 @@ fn a_flipped_byte_anywhere_in_the_vault_is_refused() {
         fs::remove_file(custody_of(&copy)).unwrap();
         fs::remove_file(&copy).unwrap();
     }
-    assert_ok(&fx.verify(&vault, &fx.engineer.private, &[]));
+    ok(&fx.verify(&vault, &fx.engineer.private, &[]));
 }
 
 #[test]
 fn a_truncated_or_extended_vault_is_refused() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = fx.packed("x.kura");
     let len = fs::metadata(&vault).unwrap().len() as usize;
     type Change = Box<dyn Fn(&mut Vec<u8>)>;
@@ -418,7 +397,7 @@ fn a_truncated_or_extended_vault_is_refused() {
 
 #[test]
 fn another_vaults_custody_log_is_refused() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let a = fx.packed("a.kura");
     let b = fx.packed("b.kura");
     // Same export, same keys: the two vaults differ only in id and keys.
@@ -428,7 +407,7 @@ fn another_vaults_custody_log_is_refused() {
 }
 
 /// A copy of the vault whose custody log is `edit(lines)`.
-fn with_log(fx: &Fixture, vault: &Path, name: &str, edit: impl FnOnce(&mut Vec<String>)) -> PathBuf {
+fn with_log(fx: &Desk, vault: &Path, name: &str, edit: impl FnOnce(&mut Vec<String>)) -> PathBuf {
     let copy = tampered(fx, vault, name, |_| {});
     let mut lines: Vec<String> = fs::read_to_string(custody_of(vault))
         .unwrap()
@@ -444,10 +423,10 @@ fn with_log(fx: &Fixture, vault: &Path, name: &str, edit: impl FnOnce(&mut Vec<S
 
 #[test]
 fn an_edited_custody_log_is_refused() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = fx.packed("x.kura");
     for key in [&fx.engineer.private, &fx.clinic.private, &fx.engineer.private] {
-        assert_ok(&fx.verify(&vault, key, &[]));
+        ok(&fx.verify(&vault, key, &[]));
     }
     assert_eq!(custody_records(&vault).len(), 4);
     type Edit = Box<dyn FnOnce(&mut Vec<String>)>;
@@ -484,7 +463,7 @@ fn an_edited_custody_log_is_refused() {
 
 #[test]
 fn a_missing_custody_log_is_refused() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = fx.packed("x.kura");
     let copy = tampered(&fx, &vault, "no-log", |_| {});
     fs::remove_file(custody_of(&copy)).unwrap();
@@ -496,7 +475,7 @@ fn a_missing_custody_log_is_refused() {
 
 #[test]
 fn extract_into_a_folder_that_holds_anything_is_refused_and_leaves_it_as_it_was() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = fx.packed("x.kura");
     let dest = fx.mkdir("dest");
     write_file(
@@ -521,8 +500,8 @@ fn extract_into_a_folder_that_holds_anything_is_refused_and_leaves_it_as_it_was(
 
     // Into a new folder it extracts; again into the same one is refused.
     let fresh = fx.path("fresh");
-    assert_ok(&fx.extract(&vault, &fx.engineer.private, &fresh, &[]));
-    assert_same_tree(&fresh.join("export"), &fx.export, Meta::Full);
+    ok(&fx.extract(&vault, &fx.engineer.private, &fresh, &[]));
+    assert_same_tree(&fresh.join("export"), fx.export(), Meta::Full);
     let before = listing(&fresh, Meta::Full);
     assert_refused(&fx.extract(&vault, &fx.engineer.private, &fresh, &[]), 9);
     assert_eq!(listing(&fresh, Meta::Full), before);
@@ -530,7 +509,7 @@ fn extract_into_a_folder_that_holds_anything_is_refused_and_leaves_it_as_it_was(
 
 #[test]
 fn a_destination_holding_a_link_out_is_refused_and_nothing_goes_through_it() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = fx.packed("x.kura");
     let elsewhere = fx.mkdir("elsewhere");
 

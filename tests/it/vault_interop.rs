@@ -3,12 +3,10 @@
 //! keys from `ssh-keygen` used by kura, and keys from `kura keygen` used by
 //! `ssh-keygen` and `age`.
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 
 /// `age -d -i KEY VAULT | zstd -d | tar -xf - -C DEST`, as a user would.
 fn open_with_stock_tools(key: &Path, vault: &Path, dest: &Path) {
@@ -44,11 +42,11 @@ fn write(path: &Path, bytes: impl AsRef<[u8]>) -> PathBuf {
 
 #[test]
 fn age_zstd_tar_open_a_kura_vault_with_identical_files_and_the_signed_manifest() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = fx.packed("x.kura");
     let plain = fx.path("stock");
     open_with_stock_tools(&fx.engineer.private, &vault, &plain);
-    assert_same_tree(&plain.join("export"), &fx.export, Meta::Full);
+    assert_same_tree(&plain.join("export"), fx.export(), Meta::Full);
     let top: Vec<String> = listing(&plain, Meta::Content)
         .into_keys()
         .filter(|k| !k.contains('/'))
@@ -78,22 +76,22 @@ fn age_zstd_tar_open_a_kura_vault_with_identical_files_and_the_signed_manifest()
     // The clinic's key opens it too.
     let plain2 = fx.path("stock2");
     open_with_stock_tools(&fx.clinic.private, &vault, &plain2);
-    assert_same_tree(&plain2.join("export"), &fx.export, Meta::Content);
+    assert_same_tree(&plain2.join("export"), fx.export(), Meta::Content);
 }
 
 #[test]
 fn age_opens_an_armored_kura_vault() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = fx.path("x.kura");
-    assert_ok(&fx.pack(&vault, &["--armor"], &[&fx.export]));
+    ok(&fx.pack(&vault, &["--armor"], &[fx.export()]));
     let plain = fx.path("stock");
     open_with_stock_tools(&fx.clinic.private, &vault, &plain);
-    assert_same_tree(&plain.join("export"), &fx.export, Meta::Full);
+    assert_same_tree(&plain.join("export"), fx.export(), Meta::Full);
 }
 
 #[test]
 fn age_opens_a_vault_for_a_native_age_recipient_with_its_identity_file() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let id = fx.path("keys/age-identity.txt");
     let out = tool_ok("age-keygen", osargs!["-o", id]);
     let recipient = stderr_of(&out)
@@ -103,28 +101,28 @@ fn age_opens_a_vault_for_a_native_age_recipient_with_its_identity_file() {
         .to_string();
     let vault = fx.path("x.kura");
     let mut args = fx.pack_args(&vault);
-    args.extend(osargs!["-r", recipient, fx.export]);
-    assert_ok(&fx.run(args));
+    args.extend(osargs!["-r", recipient, fx.export()]);
+    ok(&fx.run(args));
     let plain = fx.path("stock");
     open_with_stock_tools(&id, &vault, &plain);
-    assert_same_tree(&plain.join("export"), &fx.export, Meta::Full);
+    assert_same_tree(&plain.join("export"), fx.export(), Meta::Full);
 }
 
 #[test]
 fn ssh_keygen_accepts_the_manifest_signature_in_namespace_kura_manifest_only() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = fx.packed("x.kura");
     let plain = fx.path("stock");
     open_with_stock_tools(&fx.engineer.private, &vault, &plain);
     let manifest = plain.join(".kura/manifest.json");
     let sig = plain.join(".kura/manifest.json.sig");
     let p = &fx.engineer.principal;
-    let ok = ssh_verify(&fx.signers, p, "kura-manifest", &sig, &manifest);
-    assert!(ok.status.success(), "{}", describe(&ok));
+    let good = ssh_verify(&fx.signers, p, "kura-manifest", &sig, &manifest);
+    assert!(good.status.success(), "{}", describe(&good));
     assert!(
-        stdout_of(&ok).contains("Good \"kura-manifest\" signature"),
+        stdout_of(&good).contains("Good \"kura-manifest\" signature"),
         "{}",
-        describe(&ok)
+        describe(&good)
     );
 
     let wrong_ns = ssh_verify(&fx.signers, p, "kura-receipt", &sig, &manifest);
@@ -141,9 +139,9 @@ fn ssh_keygen_accepts_the_manifest_signature_in_namespace_kura_manifest_only() {
 
 #[test]
 fn ssh_keygen_accepts_the_receipt_signature_and_a_custody_record_signature() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = fx.packed("x.kura");
-    assert_ok(&fx.verify(&vault, &fx.clinic.private, &[]));
+    ok(&fx.verify(&vault, &fx.clinic.private, &[]));
     let log = fs::read_to_string(custody_of(&vault)).unwrap();
     let lines: Vec<&str> = log.lines().collect();
     assert_eq!(lines.len(), 2);
@@ -152,14 +150,14 @@ fn ssh_keygen_accepts_the_receipt_signature_and_a_custody_record_signature() {
     let rec0: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
     let receipt = write(&fx.path("receipt.json"), rec0["receipt"].as_str().unwrap());
     let receipt_sig = write(&fx.path("receipt.sig"), rec0["receipt_sig"].as_str().unwrap());
-    let ok = ssh_verify(
+    let good = ssh_verify(
         &fx.signers,
         &fx.engineer.principal,
         "kura-receipt",
         &receipt_sig,
         &receipt,
     );
-    assert!(ok.status.success(), "{}", describe(&ok));
+    assert!(good.status.success(), "{}", describe(&good));
     let wrong_ns = ssh_verify(
         &fx.signers,
         &fx.engineer.principal,
@@ -178,8 +176,8 @@ fn ssh_keygen_accepts_the_receipt_signature_and_a_custody_record_signature() {
         let msg = write(&fx.path("record.msg"), format!("{}}}", &line[..cut]));
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
         let sig = write(&fx.path("record.sig"), v["sig"].as_str().unwrap());
-        let ok = ssh_verify(&fx.signers, principal, "kura-custody", &sig, &msg);
-        assert!(ok.status.success(), "record not accepted:\n{}", describe(&ok));
+        let good = ssh_verify(&fx.signers, principal, "kura-custody", &sig, &msg);
+        assert!(good.status.success(), "record not accepted:\n{}", describe(&good));
         let wrong_ns = ssh_verify(&fx.signers, principal, "kura-receipt", &sig, &msg);
         assert!(!wrong_ns.status.success());
     }
@@ -187,28 +185,28 @@ fn ssh_keygen_accepts_the_receipt_signature_and_a_custody_record_signature() {
 
 /// Packs the export with `key` (its .pub as the only recipient), then
 /// verifies and extracts with it; `pass` is a passphrase file if needed.
-fn round_trip_with(fx: &Fixture, key: &Path, pass: Option<&Path>, name: &str) {
+fn round_trip_with(fx: &Desk, key: &Path, pass: Option<&Path>, name: &str) {
     let public = fs::read_to_string(format!("{}.pub", key.display())).unwrap();
     let vault = fx.path(&format!("{name}.kura"));
     let mut pass_args: Vec<std::ffi::OsString> = vec![];
     if let Some(p) = pass {
         pass_args = osargs!["--passphrase-file", p];
     }
-    let mut c = fx.cmd();
+    let mut c = fx.kura();
     c.args(osargs!["pack", "-o", vault, "-r", public.trim(), "-i", key])
         .args(&pass_args)
         .args(approval_args())
-        .arg(&fx.export);
-    assert_ok(&c.output().unwrap());
-    let mut c = fx.cmd();
+        .arg(fx.export());
+    ok(&c.output().unwrap());
+    let mut c = fx.kura();
     c.args(osargs!["verify", vault, "-i", key]).args(&pass_args);
-    assert_ok(&c.output().unwrap());
+    ok(&c.output().unwrap());
     let dest = fx.path(&format!("{name}-dest"));
-    let mut c = fx.cmd();
+    let mut c = fx.kura();
     c.args(osargs!["extract", vault, "-i", key, "-C", dest])
         .args(&pass_args);
-    assert_ok(&c.output().unwrap());
-    assert_same_tree(&dest.join("export"), &fx.export, Meta::Full);
+    ok(&c.output().unwrap());
+    assert_same_tree(&dest.join("export"), fx.export(), Meta::Full);
     let recs = custody_records(&vault);
     let events: Vec<&str> = recs.iter().map(|r| r["event"].as_str().unwrap()).collect();
     assert_eq!(events, ["packed", "verified", "extracting", "extracted"]);
@@ -218,7 +216,7 @@ fn round_trip_with(fx: &Fixture, key: &Path, pass: Option<&Path>, name: &str) {
 
 #[test]
 fn keys_made_by_ssh_keygen_pack_verify_and_extract() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let plain_key = fx.path("keys/ssh_plain");
     tool_ok(
         "ssh-keygen",
@@ -258,7 +256,7 @@ fn keys_made_by_ssh_keygen_pack_verify_and_extract() {
 
 #[test]
 fn keys_made_by_kura_work_with_ssh_keygen_and_age() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     // ssh-keygen reads the private key and derives the same public key.
     let out = tool_ok("ssh-keygen", osargs!["-y", "-f", fx.engineer.private]);
     assert_eq!(bare_key(&stdout_of(&out)), bare_key(&fx.engineer.line));
@@ -270,13 +268,13 @@ fn keys_made_by_kura_work_with_ssh_keygen_and_age() {
         osargs!["-Y", "sign", "-f", fx.engineer.private, "-n", "file", msg],
     );
     let sig = fx.path("message.txt.sig");
-    let ok = ssh_verify(&fx.signers, &fx.engineer.principal, "file", &sig, &msg);
-    assert!(ok.status.success(), "{}", describe(&ok));
+    let good = ssh_verify(&fx.signers, &fx.engineer.principal, "file", &sig, &msg);
+    assert!(good.status.success(), "{}", describe(&good));
 
     // A passphrase-protected kura key opens in ssh-keygen with its passphrase.
     let pass = write(&fx.path("pass.txt"), "kura pass\n");
     let enc = fx.path("keys/enc");
-    assert_ok(&fx.run(osargs!["keygen", "-o", enc, "--passphrase-file", pass]));
+    ok(&fx.run(osargs!["keygen", "-o", enc, "--passphrase-file", pass]));
     let out = tool_ok("ssh-keygen", osargs!["-y", "-P", "kura pass", "-f", enc]);
     let pub_line = fs::read_to_string(fx.path("keys/enc.pub")).unwrap();
     assert_eq!(bare_key(&stdout_of(&out)), bare_key(&pub_line));
@@ -293,7 +291,7 @@ fn keys_made_by_kura_work_with_ssh_keygen_and_age() {
 fn many_small_files_keep_their_order_content_and_hashes() {
     // Enough small files, of sizes around the limits, to fill several of
     // the runs that pack frames on helper threads, with large files between.
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let src = fx.path("many");
     for i in 0..700u64 {
         let dir = src.join(format!("d{:02}", i / 100));
@@ -311,7 +309,7 @@ fn many_small_files_keep_their_order_content_and_hashes() {
         );
     }
     let vault = fx.path("many.kura");
-    assert_ok(&fx.pack(&vault, &[], &[&src]));
+    ok(&fx.pack(&vault, &[], &[&src]));
     // Stock tools see the files in the walk's order (names sorted), intact.
     let o = shell(
         &fx.root,
@@ -335,7 +333,7 @@ fn many_small_files_keep_their_order_content_and_hashes() {
     open_with_stock_tools(&fx.engineer.private, &vault, &plain);
     assert_same_tree(&plain.join("many"), &src, Meta::Full);
     // kura's own check of every hash passes.
-    assert_ok(&fx.verify(&vault, &fx.engineer.private, &[]));
+    ok(&fx.verify(&vault, &fx.engineer.private, &[]));
 }
 
 #[test]
@@ -343,7 +341,7 @@ fn a_tree_of_many_small_folders_packs_within_a_low_descriptor_limit() {
     // pack opens small files relative to their folder, holding folders
     // open while their files wait to be read; however many folders the
     // tree has, it must stay within the process's descriptor limit.
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let src = fx.path("folders");
     for d in 0..300u64 {
         for f in 0..8u64 {
@@ -359,21 +357,18 @@ fn a_tree_of_many_small_folders_packs_within_a_low_descriptor_limit() {
     let vault = fx.path("folders.kura");
     let mut args = fx.pack_args(&vault);
     args.push(src.clone().into_os_string());
-    let out = std::process::Command::new("sh")
-        .current_dir(&fx.cwd)
-        .env("KURA_NOW", NOW)
-        .env("LC_ALL", "C")
-        .env("KURA_PASSPHRASE_FILE", "")
+    let out = fx
+        .command("sh")
         .arg("-c")
         .arg("ulimit -n 100; exec \"$@\"")
         .arg("sh")
-        .arg(env!("CARGO_BIN_EXE_kura"))
+        .arg(KURA)
         .args(&args)
         .output()
         .expect("kura runs");
-    assert_ok(&out);
+    ok(&out);
     let plain = fx.path("stock");
     open_with_stock_tools(&fx.engineer.private, &vault, &plain);
     assert_same_tree(&plain.join("folders"), &src, Meta::Full);
-    assert_ok(&fx.verify(&vault, &fx.engineer.private, &[]));
+    ok(&fx.verify(&vault, &fx.engineer.private, &[]));
 }

@@ -2,17 +2,15 @@
 //! kind of tampering named at the first bad record, concurrent appends, and
 //! a crash that leaves half a line.
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Child;
 
-use common::*;
+use crate::common::*;
 
 /// A packed vault whose log holds: 0 packed, 1 handover (clinic),
 /// 2 received (engineer), 3 note, 4 note.
-fn log_with_five_records(fx: &Fixture) -> PathBuf {
+fn log_with_five_records(fx: &Desk) -> PathBuf {
     let vault = fx.packed("stick/export.kura");
     for (event, key, note) in [
         ("handover", &fx.clinic.private, "USB stick #3"),
@@ -20,22 +18,19 @@ fn log_with_five_records(fx: &Fixture) -> PathBuf {
         ("note", &fx.engineer.private, "kept in the office safe"),
         ("note", &fx.engineer.private, "analysis started"),
     ] {
-        assert_ok(&add(fx, &vault, event, key, note));
+        ok(&add(fx, &vault, event, key, note));
     }
     vault
 }
 
-fn add(fx: &Fixture, vault: &Path, event: &str, key: &Path, note: &str) -> std::process::Output {
-    let mut c = fx.cmd();
-    c.args(["custody", "add"])
-        .arg(vault)
-        .args(["--event", event, "--note", note, "-i"])
-        .arg(key);
-    c.output().expect("kura runs")
+fn add(fx: &Desk, vault: &Path, event: &str, key: &Path, note: &str) -> std::process::Output {
+    fx.custody_add(vault, event, key, &["--note", note])
+        .output()
+        .expect("kura runs")
 }
 
-fn custody_verify(fx: &Fixture, vault: &Path, extra: &[&str]) -> std::process::Output {
-    let mut c = fx.cmd();
+fn custody_verify(fx: &Desk, vault: &Path, extra: &[&str]) -> std::process::Output {
+    let mut c = fx.kura();
     c.args(["custody", "verify"]).arg(vault).args(extra);
     c.output().expect("kura runs")
 }
@@ -54,7 +49,7 @@ fn write_lines(vault: &Path, lines: &[String]) {
 }
 
 /// Asserts that `custody verify` refuses with exit 6 naming record `n`.
-fn assert_broken_at(fx: &Fixture, vault: &Path, n: usize) -> String {
+fn assert_broken_at(fx: &Desk, vault: &Path, n: usize) -> String {
     let line = assert_refused(&custody_verify(fx, vault, &[]), 6);
     assert!(
         line.contains(&format!("record #{n}:")),
@@ -65,7 +60,7 @@ fn assert_broken_at(fx: &Fixture, vault: &Path, n: usize) -> String {
 
 #[test]
 fn custody_add_refuses_unknown_events_and_a_second_packed_record() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = fx.packed("export.kura");
     let before = fs::read(custody_of(&vault)).unwrap();
     for event in ["destroyed", "HANDOVER", "", "packed"] {
@@ -82,22 +77,22 @@ fn custody_add_refuses_unknown_events_and_a_second_packed_record() {
 #[test]
 fn custody_add_help_warns_that_notes_must_not_name_patients() {
     let out = kura().args(["custody", "add", "--help"]).output().unwrap();
-    let help = assert_ok(&out);
+    let help = stdout_of(&ok(&out));
     assert!(help.contains("Never write a patient's name"), "{help}");
     let out = kura()
         .args(["custody", "add", "--help", "--lang", "ja"])
         .output()
         .unwrap();
-    let help = assert_ok(&out);
+    let help = stdout_of(&ok(&out));
     assert!(help.contains("患者を特定できる情報"), "{help}");
 }
 
 #[test]
 fn custody_show_lists_who_did_what_when_and_where() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = log_with_five_records(&fx);
     let out = fx.run(osargs!["custody", "show", vault]);
-    let table = assert_ok(&out);
+    let table = stdout_of(&ok(&out));
     // The fixture dates records by hand (KURA_NOW): the lines under the
     // table, marked `!`, say so.
     let rows: Vec<&str> = table.lines().filter(|l| !l.starts_with('!')).collect();
@@ -112,13 +107,13 @@ fn custody_show_lists_who_did_what_when_and_where() {
 
 #[test]
 fn an_intact_log_verifies_and_signers_are_checked() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = log_with_five_records(&fx);
-    let out = assert_ok(&custody_verify(
+    let out = stdout_of(&ok(&custody_verify(
         &fx,
         &vault,
         &["--signers", fx.signers.to_str().unwrap()],
-    ));
+    )));
     assert!(out.contains("intact (5 records"), "{out}");
     // A signers file without the clinic: the hand-over record is named.
     let only_engineer = fx.path("engineer_only");
@@ -132,7 +127,7 @@ fn an_intact_log_verifies_and_signers_are_checked() {
 
 #[test]
 fn an_edited_record_is_named() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = log_with_five_records(&fx);
     let mut l = lines(&vault);
     l[2] = l[2].replace("at the clinic's desk", "at the clinic's door");
@@ -146,7 +141,7 @@ fn an_edited_record_is_named() {
 
 #[test]
 fn an_edited_last_record_without_its_newline_is_not_mistaken_for_a_torn_write() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = log_with_five_records(&fx);
     let l = lines(&vault);
     let text = l.join("\n").replace("analysis started", "analysis stopped");
@@ -156,7 +151,7 @@ fn an_edited_last_record_without_its_newline_is_not_mistaken_for_a_torn_write() 
 
 #[test]
 fn a_removed_record_is_named() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = log_with_five_records(&fx);
     let mut l = lines(&vault);
     l.remove(2);
@@ -167,7 +162,7 @@ fn a_removed_record_is_named() {
 
 #[test]
 fn reordered_records_are_named() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = log_with_five_records(&fx);
     let mut l = lines(&vault);
     l.swap(2, 3);
@@ -177,7 +172,7 @@ fn reordered_records_are_named() {
 
 #[test]
 fn an_inserted_record_is_named() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = log_with_five_records(&fx);
     let original = lines(&vault);
 
@@ -191,7 +186,7 @@ fn an_inserted_record_is_named() {
     // records, slipped in as record #3: it is named, not the one after it.
     let fork = fx.path("fork.kura");
     write_lines(&fork, &original[..3]);
-    assert_ok(&add(&fx, &fork, "note", &fx.engineer.private, "forged"));
+    ok(&add(&fx, &fork, "note", &fx.engineer.private, "forged"));
     let forged = lines(&fork)[3].clone();
     let mut l = original.clone();
     l.insert(3, forged);
@@ -208,10 +203,10 @@ fn an_inserted_record_is_named() {
 
 #[test]
 fn a_record_of_another_vault_is_named() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = log_with_five_records(&fx);
     let other = fx.packed("other.kura");
-    assert_ok(&add(&fx, &other, "handover", &fx.clinic.private, "x"));
+    ok(&add(&fx, &other, "handover", &fx.clinic.private, "x"));
     let mut l = lines(&vault);
     l.push(lines(&other)[1].clone());
     write_lines(&vault, &l);
@@ -220,13 +215,13 @@ fn a_record_of_another_vault_is_named() {
 
 #[test]
 fn japanese_users_read_which_record_is_broken_in_japanese() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = log_with_five_records(&fx);
     let mut l = lines(&vault);
     l.remove(1);
     write_lines(&vault, &l);
     let out = fx
-        .cmd()
+        .kura()
         .env("LC_ALL", "ja_JP.UTF-8")
         .args(["custody", "verify"])
         .arg(&vault)
@@ -242,28 +237,30 @@ fn japanese_users_read_which_record_is_broken_in_japanese() {
 
 #[test]
 fn eight_simultaneous_appends_give_eight_valid_records() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = fx.packed("export.kura");
     let children: Vec<Child> = (0..8)
         .map(|i| {
-            let mut c = fx.cmd();
-            c.args(["custody", "add"])
-                .arg(&vault)
-                .args(["--event", "note", "--note", &format!("writer {i}"), "-i"])
-                .arg(&fx.engineer.private)
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped());
-            c.spawn().expect("spawn kura")
+            fx.custody_add(
+                &vault,
+                "note",
+                &fx.engineer.private,
+                &["--note", &format!("writer {i}")],
+            )
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn kura")
         })
         .collect();
     for child in children {
-        assert_ok(&child.wait_with_output().unwrap());
+        ok(&child.wait_with_output().unwrap());
     }
-    let out = assert_ok(&custody_verify(
+    let out = stdout_of(&ok(&custody_verify(
         &fx,
         &vault,
         &["--signers", fx.signers.to_str().unwrap()],
-    ));
+    )));
     assert!(out.contains("intact (9 records"), "{out}");
     let records = custody_records(&vault);
     let mut notes: Vec<String> = records[1..]
@@ -279,26 +276,26 @@ fn eight_simultaneous_appends_give_eight_valid_records() {
 
 #[test]
 fn half_a_line_left_by_a_crash_is_ignored_then_cut_off_by_the_next_append() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = log_with_five_records(&fx);
     // What a crash in the middle of an append leaves: half a record, no newline.
     let fork = fx.path("fork.kura");
     write_lines(&fork, &lines(&vault));
-    assert_ok(&add(&fx, &fork, "note", &fx.engineer.private, "interrupted"));
+    ok(&add(&fx, &fork, "note", &fx.engineer.private, "interrupted"));
     let whole = lines(&fork)[5].clone();
     let intact = fs::read(custody_of(&vault)).unwrap();
     let mut torn = intact.clone();
     torn.extend_from_slice(&whole.as_bytes()[..whole.len() / 2]);
     fs::write(custody_of(&vault), &torn).unwrap();
 
-    let out = assert_ok(&custody_verify(&fx, &vault, &[]));
+    let out = stdout_of(&ok(&custody_verify(&fx, &vault, &[])));
     assert!(out.contains("intact (5 records"), "{out}");
     assert!(out.contains("incomplete"), "says so: {out}");
 
-    assert_ok(&add(&fx, &vault, "note", &fx.engineer.private, "after the crash"));
+    ok(&add(&fx, &vault, "note", &fx.engineer.private, "after the crash"));
     let after = fs::read(custody_of(&vault)).unwrap();
     assert!(after.starts_with(&intact) && after.ends_with(b"\n"));
-    let out = assert_ok(&custody_verify(&fx, &vault, &[]));
+    let out = stdout_of(&ok(&custody_verify(&fx, &vault, &[])));
     assert!(
         out.contains("intact (6 records") && !out.contains("incomplete"),
         "{out}"
@@ -308,13 +305,13 @@ fn half_a_line_left_by_a_crash_is_ignored_then_cut_off_by_the_next_append() {
 
 #[test]
 fn a_record_dated_by_kura_now_says_so() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = fx.packed("x.kura");
     // The fixture packs with KURA_NOW set: the packed record says so.
     let first = custody_records(&vault)[0].clone();
     assert_eq!(first["details"]["clock"], "KURA_NOW", "{first}");
     // A record made on the computer's own clock carries no such mark.
-    let mut c = common::kura();
+    let mut c = kura();
     c.args(["custody", "add"])
         .arg(&vault)
         .args(["--event", "note", "--note", "checked", "-i"])

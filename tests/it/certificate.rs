@@ -3,20 +3,18 @@
 //! and message, and nothing destroyed), OpenSSH checking the signature, and
 //! every way a certificate can fail a clinic's check.
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 /// An export as it stands when the engineer is done: packed on the stick,
 /// handed over (the clinic kept a copy of the log then), verified and
 /// extracted into `work/`.
 struct Case {
-    fx: Fixture,
+    fx: Desk,
     vault: PathBuf,
     work: PathBuf,
     clinic_copy: PathBuf,
@@ -25,9 +23,9 @@ struct Case {
 
 impl Case {
     fn new() -> Case {
-        let fx = Fixture::new();
+        let fx = Desk::with_export();
         let vault = fx.packed("stick/export.kura");
-        assert_ok(&custody_add(
+        ok(&custody_add(
             &fx,
             &vault,
             "handover",
@@ -37,9 +35,9 @@ impl Case {
         let clinic_copy = fx.mkdir("clinic").join("copy.custody");
         fs::copy(custody_of(&vault), &clinic_copy).unwrap();
         let signers = fx.signers.to_str().unwrap().to_string();
-        assert_ok(&fx.verify(&vault, &fx.engineer.private, &["--signers", &signers]));
+        ok(&fx.verify(&vault, &fx.engineer.private, &["--signers", &signers]));
         let work = fx.path("work");
-        assert_ok(&fx.extract(&vault, &fx.engineer.private, &work, &["--signers", &signers]));
+        ok(&fx.extract(&vault, &fx.engineer.private, &work, &["--signers", &signers]));
         let cert = fx.mkdir("out").join("CERT.json");
         Case {
             fx,
@@ -52,14 +50,14 @@ impl Case {
 
     /// `kura certify VAULT ARGS… -i ENGINEER -o CERT`.
     fn certify(&self, args: &[&Path], now: &str) -> Output {
-        let mut c = self.fx.cmd();
+        let mut c = self.fx.kura();
         c.env("KURA_NOW", now).arg("certify").arg(&self.vault).args(args);
         c.arg("-i").arg(&self.fx.engineer.private).arg("-o").arg(&self.cert);
         c.output().unwrap()
     }
 
     fn deleted(&self) -> Value {
-        assert_ok(&self.certify(&[Path::new("--deleted"), &self.work], NOW));
+        ok(&self.certify(&[Path::new("--deleted"), &self.work], NOW));
         self.cert_json()
     }
 
@@ -69,15 +67,7 @@ impl Case {
 
     /// `kura certificate verify CERT --custody COPY --signers SIGNERS`.
     fn check(&self, copy: &Path, signers: &Path, extra: &[&str]) -> Output {
-        let mut c = self.fx.cmd();
-        c.args(["certificate", "verify"])
-            .arg(&self.cert)
-            .arg("--custody")
-            .arg(copy)
-            .arg("--signers")
-            .arg(signers)
-            .args(extra);
-        c.output().unwrap()
+        self.fx.verify_certificate(&self.cert, copy, signers, extra)
     }
 
     fn check_clinic(&self) -> Output {
@@ -116,13 +106,8 @@ impl Case {
 }
 
 /// `kura custody add LOG --event EVENT --note NOTE -i KEY`.
-fn custody_add(fx: &Fixture, log: &Path, event: &str, note: &str, key: &Path) -> Output {
-    let mut c = fx.cmd();
-    c.args(["custody", "add"])
-        .arg(log)
-        .args(["--event", event, "--note", note, "-i"])
-        .arg(key);
-    c.output().unwrap()
+fn custody_add(fx: &Desk, log: &Path, event: &str, note: &str, key: &Path) -> Output {
+    fx.custody_add(log, event, key, &["--note", note]).output().unwrap()
 }
 
 fn sig_of(cert: &Path) -> PathBuf {
@@ -152,7 +137,7 @@ fn certify_deleted_destroys_the_listed_paths_and_the_vault_and_nothing_remains()
     let receipt: Value = serde_json::from_str(custody_records(&case.vault)[0]["receipt"].as_str().unwrap()).unwrap();
 
     let out = case.certify(&[Path::new("--deleted"), &case.work, &notes], NOW);
-    let text = assert_ok(&out);
+    let text = stdout_of(&ok(&out));
     assert!(
         text.contains("Destroyed:") && text.contains("Certificate written"),
         "{text}"
@@ -220,14 +205,14 @@ fn certify_deleted_destroys_the_listed_paths_and_the_vault_and_nothing_remains()
     let last: Value = serde_json::from_str(lines.last().unwrap()).unwrap();
     assert_eq!(last["event"], "deleted");
     assert_eq!(last["details"]["certificate_id"], c["certificate_id"]);
-    assert_ok(&case.fx.run(osargs!["custody", "verify", case.vault]));
+    ok(&case.fx.run(osargs!["custody", "verify", case.vault]));
 }
 
 #[test]
 fn the_clinic_checks_the_certificate_against_its_copy_of_the_log() {
     let case = Case::new();
     case.deleted();
-    let out = assert_ok(&case.check_clinic());
+    let out = stdout_of(&ok(&case.check_clinic()));
     let first = out.lines().next().unwrap();
     // The fixture's clock is set by hand (KURA_NOW): the dates are shown,
     // but a time set by hand never makes a certificate "within the deadline".
@@ -241,7 +226,7 @@ fn the_clinic_checks_the_certificate_against_its_copy_of_the_log() {
 
     let out = case
         .fx
-        .cmd()
+        .kura()
         .env("LC_ALL", "ja_JP.UTF-8")
         .args(["certificate", "verify"])
         .arg(&case.cert)
@@ -251,7 +236,7 @@ fn the_clinic_checks_the_certificate_against_its_copy_of_the_log() {
         .arg(&case.fx.signers)
         .output()
         .unwrap();
-    let ja = assert_ok(&out);
+    let ja = stdout_of(&ok(&out));
     assert!(ja.lines().next().unwrap().starts_with("この証明書は有効です。"), "{ja}");
     assert!(
         ja.contains("証明書の日付は 2026-04-01 ですが、日時が信頼できないため")
@@ -315,7 +300,7 @@ fn certify_refuses_while_an_extracted_copy_on_this_computer_remains() {
     assert_nothing_done(&case, &before);
     // Once the copy is gone by other means, certify goes ahead and says so.
     fs::remove_dir_all(&case.work).unwrap();
-    assert_ok(&case.certify(&[Path::new("--deleted")], NOW));
+    ok(&case.certify(&[Path::new("--deleted")], NOW));
     assert_eq!(case.cert_json()["verification"]["extractions"][0]["status"], "absent");
 }
 
@@ -369,15 +354,15 @@ fn certify_never_overwrites_a_certificate_and_refuses_a_vault_that_is_not_the_re
 fn returned_keeps_the_vault_intact_and_is_certified_as_returned() {
     let case = Case::new();
     let out = case.certify(&[Path::new("--returned"), Path::new("--destroy"), &case.work], NOW);
-    assert_ok(&out);
+    ok(&out);
     assert_absent(&case.work);
-    assert_ok(&case.fx.verify(&case.vault, &case.fx.clinic.private, &[]));
+    ok(&case.fx.verify(&case.vault, &case.fx.clinic.private, &[]));
     let c = case.cert_json();
     assert_eq!(c["action"], "returned");
     assert_eq!(c["items"][0]["role"], "vault");
     assert_eq!(c["items"][0]["outcome"], "kept");
     assert_eq!(c["items"][1]["outcome"], "destroyed");
-    let first = assert_ok(&case.check_clinic()).lines().next().unwrap().to_string();
+    let first = stdout_of(&ok(&case.check_clinic())).lines().next().unwrap().to_string();
     assert!(
         first.contains("was returned; the certificate is dated 2026-04-01, but its times are not reliable"),
         "{first}"
@@ -390,21 +375,19 @@ fn returned_keeps_the_vault_intact_and_is_certified_as_returned() {
         "stick back at the clinic",
         &case.fx.clinic.private,
     );
-    assert_ok(&back);
-    assert_ok(
-        &case
-            .fx
-            .run(osargs!["custody", "verify", case.vault, "--signers", case.fx.signers]),
-    );
+    ok(&back);
+    ok(&case
+        .fx
+        .run(osargs!["custody", "verify", case.vault, "--signers", case.fx.signers]));
 }
 
 #[test]
 fn late_certification_is_reported_as_late() {
     let case = Case::new();
     let out = case.certify(&[Path::new("--deleted"), &case.work], AFTER_DELETE_BY);
-    assert!(assert_ok(&out).contains("after the delete-by day"));
+    assert!(stdout_of(&ok(&out)).contains("after the delete-by day"));
     assert_eq!(case.cert_json()["on_time"], false);
-    let first = assert_ok(&case.check_clinic()).lines().next().unwrap().to_string();
+    let first = stdout_of(&ok(&case.check_clinic())).lines().next().unwrap().to_string();
     // Dated by hand (the fixture's KURA_NOW): late by its own date, as the
     // JSON below says, but the words make no claim on a time set by hand.
     assert!(
@@ -470,15 +453,13 @@ fn a_certificate_signed_by_a_key_not_in_the_signers_file_is_refused() {
     assert_refused(&case.check(&case.clinic_copy, &narrow, &[]), 7);
     // An intruder's key re-signing the certificate.
     let intruder = case.fx.path("keys/intruder");
-    assert_ok(
-        &kura()
-            .arg("keygen")
-            .arg("-o")
-            .arg(&intruder)
-            .args(["--no-passphrase"])
-            .output()
-            .unwrap(),
-    );
+    ok(&kura()
+        .arg("keygen")
+        .arg("-o")
+        .arg(&intruder)
+        .args(["--no-passphrase"])
+        .output()
+        .unwrap());
     let v = case.cert_json();
     case.resign(&v, &intruder);
     let line = assert_refused(&case.check_clinic(), 7);
@@ -552,7 +533,7 @@ fn a_certificate_carrying_an_altered_chain_is_refused_naming_the_record() {
 
     // Re-signing the untouched content is fine: the checks are on content.
     case.resign(&original, &case.fx.engineer.private);
-    assert_ok(&case.check_clinic());
+    ok(&case.check_clinic());
 }
 
 #[test]
@@ -567,7 +548,7 @@ fn a_clinic_copy_that_is_not_the_beginning_of_the_chain_is_refused() {
         "stick left the clinic",
         &case.fx.clinic.private,
     );
-    assert_ok(&noted);
+    ok(&noted);
     case.deleted();
     let line = assert_refused(&case.check_clinic(), 6);
     assert!(line.contains("differs from your copy at record #2"), "{line}");
@@ -593,21 +574,21 @@ fn a_missing_signature_file_is_reported() {
 #[test]
 fn an_expired_allowed_signers_line_is_not_trusted_as_with_ssh_keygen() {
     let d = Desk::new();
-    d.pack("a", "APP-LEFT", "check", "2026-03-16", "2026-03-02T10:00:00+09:00");
+    d.pack_small("a", "APP-LEFT", "check", "2026-03-16", "2026-03-02T10:00:00+09:00");
     d.handover("a", "2026-03-02T11:00:00+09:00");
     let cert = d.certify("a", false, "2026-03-10T15:00:00+09:00");
     // ssh-keygen's verdict on the engineer's signature, trusting `signers`.
     let ssh_keygen = |signers: &str| {
         shell(
-            d.dir(),
+            &d.cwd,
             &format!(
-                "ssh-keygen -Y verify -f {signers} -I engineer@vendor.example -n kura-certificate -s a.cert.json.sig < a.cert.json"
+                "ssh-keygen -Y verify -f {signers} -I engineer@kura.test -n kura-certificate -s a.cert.json.sig < a.cert.json"
             ),
         )
     };
     // The engineer left: the clinic closed their line with valid-before.
     d.write_signers("left_signers", "valid-before=\"20200101Z\"");
-    let out = d.verify_certificate(&cert, "a.clinic.custody", "left_signers");
+    let out = d.verify_certificate(&cert, "a.clinic.custody", "left_signers", &[]);
     assert_eq!(out.status.code(), Some(7), "{}", describe(&out));
     // OpenSSH reads the line the same way.
     let o = ssh_keygen("left_signers");
@@ -616,14 +597,14 @@ fn an_expired_allowed_signers_line_is_not_trusted_as_with_ssh_keygen() {
     d.write_signers("window_signers", "valid-after=\"20200101\",valid-before=\"29991231Z\"");
     let o = ssh_keygen("window_signers");
     assert!(o.status.success(), "{}", describe(&o));
-    let out = d.verify_certificate(&cert, "a.clinic.custody", "window_signers");
+    let out = d.verify_certificate(&cert, "a.clinic.custody", "window_signers", &[]);
     assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
 }
 
 #[test]
 fn after_a_loss_the_copies_are_certified_deleted_and_the_vault_lost() {
     let d = Desk::new();
-    d.pack("a", "APP-LOST", "check", "2026-03-16", "2026-03-02T10:00:00+09:00");
+    d.pack_small("a", "APP-LOST", "check", "2026-03-16", "2026-03-02T10:00:00+09:00");
     d.handover("a", "2026-03-02T11:00:00+09:00");
     let at = |t: &str| {
         let mut c = d.kura();
@@ -666,5 +647,5 @@ fn after_a_loss_the_copies_are_certified_deleted_and_the_vault_lost() {
     assert_eq!(c["items"][0]["outcome"], "lost");
     assert_eq!(c["items"][1]["outcome"], "destroyed");
     // The clinic checks it against the copy it kept at hand-over.
-    assert_ok(&d.verify_certificate(&d.path("c.json"), "a.clinic.custody", "allowed_signers"));
+    ok(&d.verify_certificate(&d.path("c.json"), "a.clinic.custody", "allowed_signers", &[]));
 }

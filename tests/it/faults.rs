@@ -12,8 +12,6 @@
 //!   (fsync of the files and of their folder) before it reports success:
 //!   traced with strace.
 
-mod common;
-
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -21,7 +19,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 
 /// A dummy export large enough that pack and extract are still running
 /// when the test interrupts them (incompressible: a custom-format dump).
@@ -35,12 +33,7 @@ fn large_export() -> &'static Path {
         if !base.join("complete").exists() {
             let _ = fs::remove_dir_all(&base);
             fs::create_dir_all(&base).unwrap();
-            let out = Command::new("/work/shared/tools/make-corpus")
-                .arg(&dir)
-                .args(["--size-mb", "100", "--custom-dump"])
-                .output()
-                .expect("make-corpus runs");
-            assert!(out.status.success(), "make-corpus failed: {}", describe(&out));
+            tool_ok(&make_corpus(), osargs![dir, "--size-mb", "100", "--custom-dump"]);
             fs::write(base.join("complete"), b"").unwrap();
         }
         dir
@@ -87,12 +80,12 @@ fn has_partial(dir: &Path, prefix: &str) -> bool {
 }
 
 fn interrupted_pack(sig: i32) {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let out = fx.mkdir("out");
     let vault = out.join("x.kura");
     let mut a = fx.pack_args(&vault);
     a.push(large_export().into());
-    let mut cmd = fx.cmd();
+    let mut cmd = fx.kura();
     cmd.args(a);
     let mut child = spawn(cmd);
     assert!(
@@ -118,17 +111,17 @@ fn sigterm_during_pack_removes_the_partial_vault() {
 }
 
 fn interrupted_extract(sig: i32, dest_exists: bool) {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = fx.path("x.kura");
     let mut a = fx.pack_args(&vault);
     a.push(large_export().into());
-    assert_ok(&fx.run(a));
+    ok(&fx.run(a));
     let custody = fs::read(custody_of(&vault)).unwrap();
     let dest = fx.path("dest");
     if dest_exists {
         fs::create_dir(&dest).unwrap();
     }
-    let mut cmd = fx.cmd();
+    let mut cmd = fx.kura();
     cmd.arg("extract")
         .arg(&vault)
         .arg("-i")
@@ -174,19 +167,17 @@ fn sigterm_during_extract_leaves_an_existing_destination_empty() {
 
 #[test]
 fn a_signal_while_waiting_for_a_passphrase_ends_kura_at_once() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = fx.packed("x.kura");
     let enc = fx.path("keys/encrypted");
     let pass = fx.path("pass.txt");
     fs::write(&pass, "correct horse battery staple\n").unwrap();
-    assert_ok(&fx.run(osargs!["keygen", "-o", enc, "--passphrase-file", pass]));
+    ok(&fx.run(osargs!["keygen", "-o", enc, "--passphrase-file", pass]));
     // The passphrase "file" is a FIFO nobody writes to: kura waits on it.
     let fifo = fx.path("pass.fifo");
-    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
-    // SAFETY: mkfifo with a valid path.
-    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    make_fifo(&fifo);
     let dest = fx.path("dest");
-    let mut cmd = fx.cmd();
+    let mut cmd = fx.kura();
     cmd.arg("extract")
         .arg(&vault)
         .arg("-i")
@@ -208,7 +199,7 @@ fn a_signal_while_waiting_for_a_passphrase_ends_kura_at_once() {
 
 #[test]
 fn a_full_disk_while_packing_leaves_nothing() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     // The start compresses well, so the estimate made before writing says
     // it fits; the rest does not compress, and the disk fills up.
     let src = fx.path("filling");
@@ -224,18 +215,18 @@ fn a_full_disk_while_packing_leaves_nothing() {
 
 #[test]
 fn a_full_disk_for_the_custody_log_takes_the_vault_back() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     // Room for one file only: the vault fits, its custody log does not.
     let mnt = Tmpfs::mount(&fx.path("stick"), "size=16m,nr_inodes=2");
     let vault = mnt.dir.join("x.kura");
-    let line = assert_refused(&fx.pack(&vault, &[], &[&fx.export]), 10);
+    let line = assert_refused(&fx.pack(&vault, &[], &[fx.export()]), 10);
     assert!(line.contains("disk is full"), "{line}");
     assert_empty_dir(&mnt.dir);
 }
 
 #[test]
 fn a_full_disk_while_extracting_leaves_no_stage() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = fx.packed("x.kura");
     let custody = fs::read(custody_of(&vault)).unwrap();
     // Bytes enough, but too few inodes for every file of the export.
@@ -265,7 +256,7 @@ fn fill(dir: &Path) -> PathBuf {
 
 #[test]
 fn a_full_disk_while_appending_custody_keeps_the_log_intact() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let packed = fx.packed("x.kura");
     let mnt = Tmpfs::mount(&fx.path("stick"), "size=1m");
     let vault = mnt.dir.join("x.kura");
@@ -276,7 +267,7 @@ fn a_full_disk_while_appending_custody_keeps_the_log_intact() {
     // A long note (2000 characters, 6000 bytes) needs more than the slack
     // left in the log's last page.
     let note = "メ".repeat(2000);
-    let add = |fx: &Fixture| {
+    let add = |fx: &Desk| {
         fx.run(osargs![
             "custody",
             "add",
@@ -292,20 +283,20 @@ fn a_full_disk_while_appending_custody_keeps_the_log_intact() {
     let line = assert_refused(&add(&fx), 10);
     assert!(line.contains("disk is full"), "{line}");
     assert_eq!(fs::read(custody_of(&vault)).unwrap(), before, "the log is as it was");
-    assert_ok(&fx.run(osargs!["custody", "verify", vault]));
+    ok(&fx.run(osargs!["custody", "verify", vault]));
     fs::remove_file(filler).unwrap();
-    assert_ok(&add(&fx));
-    assert_ok(&fx.run(osargs!["custody", "verify", vault]));
+    ok(&add(&fx));
+    ok(&fx.run(osargs!["custody", "verify", vault]));
     assert_eq!(custody_records(&vault).len(), 2);
 }
 
 #[test]
 fn a_custody_append_killed_at_any_moment_never_breaks_the_chain() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = fx.packed("x.kura");
     let mut complete = 1;
     for round in 0..24u64 {
-        let mut cmd = fx.cmd();
+        let mut cmd = fx.kura();
         cmd.args(osargs![
             "custody",
             "add",
@@ -326,10 +317,10 @@ fn a_custody_append_killed_at_any_moment_never_breaks_the_chain() {
         if o.status.success() {
             complete += 1;
         }
-        assert_ok(&fx.run(osargs!["custody", "verify", vault]));
+        ok(&fx.run(osargs!["custody", "verify", vault]));
     }
     // The next append repairs any torn tail and continues the chain.
-    assert_ok(&fx.run(osargs![
+    ok(&fx.run(osargs![
         "custody",
         "add",
         vault,
@@ -339,7 +330,7 @@ fn a_custody_append_killed_at_any_moment_never_breaks_the_chain() {
         fx.engineer.private
     ]));
     let o = fx.run(osargs!["custody", "verify", vault, "--json"]);
-    assert_ok(&o);
+    ok(&o);
     let text = fs::read_to_string(custody_of(&vault)).unwrap();
     assert!(text.ends_with('\n'));
     assert!(text.lines().count() > complete, "every finished append is kept");
@@ -347,15 +338,15 @@ fn a_custody_append_killed_at_any_moment_never_breaks_the_chain() {
 
 #[test]
 fn nothing_is_overwritten_without_force() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = fx.packed("x.kura");
     let vault_bytes = fs::read(&vault).unwrap();
     let custody = fs::read(custody_of(&vault)).unwrap();
     // An existing vault; an existing custody log alone.
-    assert_refused(&fx.pack(&vault, &[], &[&fx.export]), 9);
+    assert_refused(&fx.pack(&vault, &[], &[fx.export()]), 9);
     let other = fx.path("y.kura");
     fs::write(custody_of(&other), b"someone's log\n").unwrap();
-    assert_refused(&fx.pack(&other, &[], &[&fx.export]), 9);
+    assert_refused(&fx.pack(&other, &[], &[fx.export()]), 9);
     assert_absent(&other);
     assert_eq!(fs::read(custody_of(&other)).unwrap(), b"someone's log\n");
     assert_eq!(fs::read(&vault).unwrap(), vault_bytes);
@@ -415,9 +406,9 @@ impl Call {
     }
 }
 
-fn strace(fx: &Fixture, args: Vec<std::ffi::OsString>) -> Vec<Call> {
+fn strace(fx: &Desk, args: Vec<std::ffi::OsString>) -> Vec<Call> {
     let log = fx.path("strace.log");
-    let mut cmd = Command::new("strace");
+    let mut cmd = fx.command("strace");
     cmd.args(["-f", "-qq", "-y", "-o"])
         .arg(&log)
         .args([
@@ -425,17 +416,11 @@ fn strace(fx: &Fixture, args: Vec<std::ffi::OsString>) -> Vec<Call> {
             "trace=open,openat,openat2,creat,rename,renameat,renameat2,link,linkat,mkdir,mkdirat,fsync,fdatasync,truncate,ftruncate",
         ])
         .arg(KURA)
-        .args(args)
-        .current_dir(&fx.cwd)
-        .env("KURA_NOW", NOW)
-        .env("LC_ALL", "C")
-        .env("KURA_PASSPHRASE_FILE", "")
-        .env_remove("KURA_LEDGER")
-        .stdin(Stdio::null());
+        .args(args);
     let o = cmd
         .output()
         .unwrap_or_else(|e| panic!("strace is required by this test (apt-get install strace): {e}"));
-    assert_ok(&o);
+    ok(&o);
     fs::read_to_string(&log)
         .unwrap()
         .lines()
@@ -456,11 +441,11 @@ fn writes(call: &Call) -> bool {
 
 #[test]
 fn pack_writes_only_its_outputs_and_syncs_them_before_success() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let out = fx.mkdir("out").canonicalize().unwrap();
     let vault = out.join("x.kura");
     let mut a = fx.pack_args(&vault);
-    a.push(fx.export.clone().into());
+    a.push(fx.export().into());
     let calls = strace(&fx, a);
     let out_s = out.to_str().unwrap();
     let mine = |p: &str| {
@@ -500,7 +485,7 @@ fn pack_writes_only_its_outputs_and_syncs_them_before_success() {
 
 #[test]
 fn custody_appends_and_certificates_are_synced() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = fx.packed("x.kura").canonicalize().unwrap();
     let log = custody_of(&vault);
     let calls = strace(

@@ -2,11 +2,9 @@
 //! LANG (in that order) and `--lang` overrides it; errors, `--help`, usage
 //! errors and reports follow it; times are shown in the local time zone.
 
-mod common;
-
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 
 /// kura with no locale variables set but those given.
 fn kura_in(locale: &[(&str, &str)]) -> Command {
@@ -143,7 +141,7 @@ fn usage_errors_follow_the_language() {
 fn reports_are_in_japanese_and_times_in_the_local_zone() {
     let desk = Desk::new();
     // Packed at 01:30 UTC: 10:30 in Tokyo, 20:30 the day before in New York.
-    desk.pack(
+    desk.pack_small(
         "x",
         "APP-7",
         "調査（ダミー）",

@@ -1,11 +1,9 @@
 //! `kura ledger`: a real SQLite file in a temporary folder (KURA_LEDGER);
 //! the clock is set with KURA_NOW.
 
-mod common;
-
 use std::process::Command;
 
-use common::{json, ok, run, Desk};
+use crate::common::{json, ok, run, Desk};
 use serde_json::Value;
 
 const PACKED: &str = "2026-03-02T10:00:00+09:00";
@@ -29,7 +27,7 @@ fn only(v: &Value) -> &Value {
 #[test]
 fn registered_export_is_listed_with_its_approval_and_engineer() {
     let d = Desk::new();
-    let vault = d.pack("a", "APP-001", "調査 <レセプト>", "2026-03-16", PACKED);
+    let vault = d.pack_small("a", "APP-001", "調査 <レセプト>", "2026-03-16", PACKED);
     let out = ok(ledger(&d).env("KURA_NOW", "2026-03-02T11:00:00+09:00").args([
         "ledger",
         "add",
@@ -50,7 +48,7 @@ fn registered_export_is_listed_with_its_approval_and_engineer() {
     assert_eq!(e["approved_by"], "院長 山田（ダミー）");
     assert_eq!(e["purpose"], "調査 <レセプト>");
     assert_eq!(e["delete_by"], "2026-03-16");
-    assert_eq!(e["engineer"]["comment"], "engineer@vendor.example");
+    assert_eq!(e["engineer"]["comment"], "engineer@kura.test");
     assert!(e["engineer"]["fingerprint"].as_str().unwrap().starts_with("SHA256:"));
     assert_eq!(e["status"], "outstanding");
     assert_eq!(e["file_count"], 2);
@@ -65,17 +63,14 @@ fn registered_export_is_listed_with_its_approval_and_engineer() {
         .env("KURA_NOW", "2026-03-03T09:00:00+09:00")
         .args(["ledger", "list"]));
     assert_eq!(code, 0);
-    assert!(
-        out.contains("APP-001") && out.contains("engineer@vendor.example"),
-        "{out}"
-    );
+    assert!(out.contains("APP-001") && out.contains("engineer@kura.test"), "{out}");
     assert!(out.contains("outstanding") && out.contains("2026-03-16"), "{out}");
 }
 
 #[test]
 fn overdue_after_the_delete_by_day_and_not_before() {
     let d = Desk::new();
-    d.pack("a", "APP-002", "check", "2026-03-16", PACKED);
+    d.pack_small("a", "APP-002", "check", "2026-03-16", PACKED);
     ok(ledger(&d).args(["ledger", "add", "a.kura"]));
     // The delete-by day itself is still in time, late in the evening too.
     let v = list(&d, "2026-03-16T23:59:00+09:00");
@@ -95,7 +90,7 @@ fn overdue_after_the_delete_by_day_and_not_before() {
 #[test]
 fn registering_again_keeps_or_extends_the_copy_but_refuses_another_history() {
     let d = Desk::new();
-    d.pack("a", "APP-003", "check", "2026-03-16", PACKED);
+    d.pack_small("a", "APP-003", "check", "2026-03-16", PACKED);
     let original = d.read("a.kura.custody");
     ok(ledger(&d).args(["ledger", "add", "a.kura"]));
     let v = json(&ok(ledger(&d).args(["ledger", "add", "a.kura", "--json"])));
@@ -132,7 +127,7 @@ fn json_of(s: &str) -> Value {
 #[test]
 fn a_tampered_or_untrusted_custody_log_is_not_registered() {
     let d = Desk::new();
-    d.pack("a", "APP-004", "check", "2026-03-16", PACKED);
+    d.pack_small("a", "APP-004", "check", "2026-03-16", PACKED);
     let log = d.read("a.kura.custody");
     d.write("a.kura.custody", &log.replacen("APP-004", "APP-005", 1));
     let (code, _, err) = run(ledger(&d).args(["ledger", "add", "a.kura"]));
@@ -151,7 +146,7 @@ fn parallel_processes_share_one_ledger() {
     let d = Desk::new();
     let n = 8;
     for i in 0..n {
-        d.pack(&format!("v{i}"), &format!("APP-{i:03}"), "check", "2026-03-16", PACKED);
+        d.pack_small(&format!("v{i}"), &format!("APP-{i:03}"), "check", "2026-03-16", PACKED);
     }
     // A fresh ledger: the first processes race to create and migrate it.
     let children: Vec<_> = (0..n)
@@ -218,7 +213,7 @@ fn a_ledger_from_a_newer_kura_is_refused_untouched() {
 #[test]
 fn the_ledger_option_wins_over_the_environment() {
     let d = Desk::new();
-    d.pack("a", "APP-006", "check", "2026-03-16", PACKED);
+    d.pack_small("a", "APP-006", "check", "2026-03-16", PACKED);
     ok(ledger(&d).args(["ledger", "add", "a.kura", "--ledger", "other.sqlite"]));
     assert_eq!(list(&d, PACKED)["counts"]["total"], 0);
     let v = json(&ok(ledger(&d).args([
@@ -236,7 +231,7 @@ fn the_ledger_option_wins_over_the_environment() {
 fn the_default_ledger_is_private_in_the_users_data_folder() {
     use std::os::unix::fs::PermissionsExt;
     let d = Desk::new();
-    d.pack("a", "APP-007", "check", "2026-03-16", PACKED);
+    d.pack_small("a", "APP-007", "check", "2026-03-16", PACKED);
     ok(d.kura()
         .env("HOME", d.path("home"))
         .env("XDG_DATA_HOME", d.path("data"))
@@ -250,7 +245,7 @@ fn the_default_ledger_is_private_in_the_users_data_folder() {
 
 /// Packs, hands over and registers the clinic's copy of `NAME`'s log.
 fn registered(d: &Desk, name: &str, delete_by: &str) {
-    d.pack(name, &format!("APP-{name}"), "check", delete_by, PACKED);
+    d.pack_small(name, &format!("APP-{name}"), "check", delete_by, PACKED);
     d.handover(name, "2026-03-02T11:00:00+09:00");
     ok(ledger(d).args([
         "ledger",
@@ -281,7 +276,7 @@ fn a_verified_certificate_closes_the_export_on_time_or_late() {
     assert_eq!(v["outcome"], "closed");
     assert_eq!(v["export"]["status"], "closed-deleted");
     assert_eq!(v["export"]["on_time"], true);
-    assert_eq!(v["signer"]["principal"], "engineer@vendor.example");
+    assert_eq!(v["signer"]["principal"], "engineer@kura.test");
 
     let (code, v) = close(&d, &late);
     assert_eq!(code, 0, "{v:#}");
@@ -326,7 +321,7 @@ fn a_bad_certificate_leaves_the_export_open() {
     assert_eq!(only(&list(&d, "2026-03-11T09:00:00+09:00"))["status"], "outstanding");
 
     // A certificate of a vault the ledger never registered.
-    d.pack("other", "APP-other", "check", "2026-03-16", PACKED);
+    d.pack_small("other", "APP-other", "check", "2026-03-16", PACKED);
     let other = d.certify("other", false, "2026-03-10T15:00:00+09:00");
     let (code, v) = close(&d, &other);
     assert_eq!(code, 3, "{v:#}");
@@ -361,14 +356,5 @@ fn a_return_countersigned_before_closing_still_closes() {
     assert_eq!(code, 0, "{v:#}");
     assert_eq!(v["outcome"], "unchanged");
     // The clinic's certificate check accepts the longer log too.
-    ok(d.kura()
-        .args([
-            "certificate",
-            "verify",
-            "--custody",
-            "a.kura.custody",
-            "--signers",
-            "allowed_signers",
-        ])
-        .arg(&cert));
+    ok(&d.verify_certificate(&cert, "a.kura.custody", "allowed_signers", &[]));
 }

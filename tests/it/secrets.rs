@@ -3,13 +3,11 @@
 //! private keys that others can read are refused with the command that
 //! fixes them.
 
-mod common;
-
 use std::fs;
 use std::io::Write;
 use std::process::{Output, Stdio};
 
-use common::*;
+use crate::common::*;
 
 const SECRET: &str = "Kura-Passphrase-9f3e51c7-DO-NOT-LEAK";
 const WRONG: &str = "Wrong-Passphrase-0b77e2aa-DO-NOT-LEAK";
@@ -26,7 +24,7 @@ fn leaks(out: &Output) -> Option<String> {
 
 #[test]
 fn a_passphrase_never_appears_in_output_errors_json_or_files() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let pass = fx.path("pass.txt");
     let wrong = fx.path("wrong.txt");
     fs::write(&pass, format!("{SECRET}\n")).unwrap();
@@ -52,7 +50,7 @@ fn a_passphrase_never_appears_in_output_errors_json_or_files() {
     for json in [false, true] {
         let j: &[&str] = if json { &["--json"] } else { &[] };
         let run = |args: Vec<std::ffi::OsString>| {
-            let mut c = fx.cmd();
+            let mut c = fx.kura();
             c.args(j).args(args);
             c.output().unwrap()
         };
@@ -69,9 +67,9 @@ fn a_passphrase_never_appears_in_output_errors_json_or_files() {
             w
         ];
         a.extend(approval_args());
-        a.push(fx.export.clone().into());
+        a.push(fx.export().into());
         outputs.push(run(a));
-        let mut c = fx.cmd();
+        let mut c = fx.kura();
         c.args(j)
             .env("KURA_PASSPHRASE_FILE", &wrong)
             .args(osargs!["verify", fx.path("none.kura"), "-i", key_s]);
@@ -89,7 +87,7 @@ fn a_passphrase_never_appears_in_output_errors_json_or_files() {
             "--force"
         ];
         a.extend(approval_args());
-        a.push(fx.export.clone().into());
+        a.push(fx.export().into());
         outputs.push(run(a));
         outputs.push(run(osargs!["verify", vault, "-i", key_s, "--passphrase-file", p]));
         outputs.push(run(osargs!["verify", vault, "-i", key_s, "--passphrase-file", w]));
@@ -156,7 +154,7 @@ fn a_passphrase_never_appears_in_output_errors_json_or_files() {
             p
         ];
         a.extend(approval_args());
-        a.push(fx.export.clone().into());
+        a.push(fx.export().into());
         outputs.push(run(a));
         let _ = fs::remove_file(&cert);
         let _ = fs::remove_file(fx.path("cert.json.sig"));
@@ -213,18 +211,16 @@ fn proc_limit(pid: u32, name: &str) -> String {
 
 #[test]
 fn core_dumps_are_off_while_a_key_is_being_unlocked() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let pass = fx.path("pass.txt");
     fs::write(&pass, format!("{SECRET}\n")).unwrap();
     let key = fx.path("keys/locked");
-    assert_ok(&fx.run(osargs!["keygen", "-o", key, "--passphrase-file", pass]));
+    ok(&fx.run(osargs!["keygen", "-o", key, "--passphrase-file", pass]));
     let vault = fx.packed("x.kura");
     // kura waits on a FIFO for the passphrase: it is then mid-unlock.
     let fifo = fx.path("pass.fifo");
-    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
-    // SAFETY: mkfifo with a valid path.
-    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
-    let mut cmd = fx.cmd();
+    make_fifo(&fifo);
+    let mut cmd = fx.kura();
     cmd.arg("verify")
         .arg(&vault)
         .arg("-i")
@@ -235,7 +231,10 @@ fn core_dumps_are_off_while_a_key_is_being_unlocked() {
         .arg(&fifo)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let child = cmd.spawn().unwrap();
+    // kura starts with core dumps allowed: the limits it shows are its own.
+    let child = allow_core_dumps(&mut cmd)
+        .spawn()
+        .expect("kura starts with core dumps allowed (a hard limit of 0: a key was loaded in this process)");
     let mut writer = fs::OpenOptions::new().write(true).open(&fifo).unwrap();
     let line = proc_limit(child.id(), "Max core file size");
     let fields: Vec<&str> = line.split_whitespace().collect();
@@ -243,12 +242,12 @@ fn core_dumps_are_off_while_a_key_is_being_unlocked() {
     writer.write_all(format!("{SECRET}\n").as_bytes()).unwrap();
     drop(writer);
     let o = child.wait_with_output().unwrap();
-    assert_ok(&o);
+    ok(&o);
 }
 
 #[test]
 fn a_key_others_can_read_is_refused_with_the_fix() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = fx.packed("x.kura");
     for mode in [0o644, 0o640, 0o604] {
         set_mode(&fx.engineer.private, mode);
@@ -259,5 +258,5 @@ fn a_key_others_can_read_is_refused_with_the_fix() {
         );
     }
     set_mode(&fx.engineer.private, 0o600);
-    assert_ok(&fx.verify(&vault, &fx.engineer.private, &[]));
+    ok(&fx.verify(&vault, &fx.engineer.private, &[]));
 }

@@ -7,12 +7,10 @@
 //! (`KURA_GUARD_FIXTURE`, honoured by debug builds only); free space and the
 //! plain local case use real tmpfs mounts (the tests run as root).
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 
 fn volume(vault: &Path, n: usize) -> PathBuf {
     let mut s = vault.as_os_str().to_os_string();
@@ -28,7 +26,7 @@ fn split_custody(vault: &Path) -> PathBuf {
 
 /// The dummy export plus 3 MiB of incompressible data, so that a vault
 /// spans several 1 MiB volumes.
-fn bulky_export(fx: &Fixture) -> PathBuf {
+fn bulky_export(fx: &Desk) -> PathBuf {
     let src = fx.path("bulky");
     fs::create_dir_all(&src).unwrap();
     write_file(&src.join("scan.bin"), &noise(3 << 20, 11), 0o644, 1_600_000_000);
@@ -38,20 +36,20 @@ fn bulky_export(fx: &Fixture) -> PathBuf {
 
 /// The bulky export packed as `stick/x.kura` in volumes of 1 MiB; returns
 /// the vault's path.
-fn split_packed(fx: &Fixture) -> PathBuf {
+fn split_packed(fx: &Desk) -> PathBuf {
     let src = bulky_export(fx);
     let vault = fx.mkdir("stick").join("x.kura");
-    assert_ok(&fx.pack(&vault, &["--split", "1M"], &[&src]));
+    ok(&fx.pack(&vault, &["--split", "1M"], &[&src]));
     vault
 }
 
 #[test]
 fn split_vault_is_read_by_kura_and_by_cat_age_zstd_tar() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let src = bulky_export(&fx);
     let out = fx.mkdir("stick");
     let vault = out.join("x.kura");
-    assert_ok(&fx.pack(&vault, &["--split", "1M"], &[&src, &fx.export]));
+    ok(&fx.pack(&vault, &["--split", "1M"], &[&src, fx.export()]));
     let names = names_in(&out);
     assert_eq!(
         names,
@@ -70,7 +68,7 @@ fn split_vault_is_read_by_kura_and_by_cat_age_zstd_tar() {
     );
     let o = shell(&out, &script);
     assert!(o.status.success(), "{}", describe(&o));
-    assert_same_tree(&stock.join("export"), &fx.export, Meta::Content);
+    assert_same_tree(&stock.join("export"), fx.export(), Meta::Content);
     assert_eq!(fs::read(stock.join("bulky/scan.bin")).unwrap(), noise(3 << 20, 11));
     // kura reads the volumes wherever it is given x.kura.
     let total: u64 = (1..=4).map(|n| fs::metadata(volume(&vault, n)).unwrap().len()).sum();
@@ -78,35 +76,35 @@ fn split_vault_is_read_by_kura_and_by_cat_age_zstd_tar() {
     let j = json(&o);
     assert_eq!(j["vault_present"], true, "{}", describe(&o));
     assert_eq!(j["ciphertext"]["size"], total);
-    assert_ok(&fx.verify(
+    ok(&fx.verify(
         &vault,
         &fx.engineer.private,
         &["--signers", fx.signers.to_str().unwrap()],
     ));
     let dest = fx.path("dest");
-    assert_ok(&fx.extract(&vault, &fx.engineer.private, &dest, &[]));
-    assert_same_tree(&dest.join("export"), &fx.export, Meta::Full);
+    ok(&fx.extract(&vault, &fx.engineer.private, &dest, &[]));
+    assert_same_tree(&dest.join("export"), fx.export(), Meta::Full);
     // The custody log of a split vault records both events.
     let log = fs::read_to_string(split_custody(&vault)).unwrap();
     assert_eq!(log.lines().count(), 4, "packed, verified, extracting, extracted");
     let o = fx.run(osargs!["custody", "verify", vault]);
-    assert_ok(&o);
+    ok(&o);
     // The log can be named directly too, and a copy under any name.
-    assert_ok(&fx.run(osargs!["custody", "show", split_custody(&vault)]));
+    ok(&fx.run(osargs!["custody", "show", split_custody(&vault)]));
     let copy = fx.path("clinic copy.txt");
     fs::copy(split_custody(&vault), &copy).unwrap();
-    assert_ok(&fx.run(osargs!["custody", "verify", copy]));
+    ok(&fx.run(osargs!["custody", "verify", copy]));
 }
 
 #[test]
 fn a_split_vault_is_certified_deleted_volume_by_volume() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = split_packed(&fx);
     let out = fx.path("stick");
     let volumes = names_in(&out).len() - 1;
     assert!(volumes >= 3);
     let dest = fx.path("work");
-    assert_ok(&fx.extract(&vault, &fx.engineer.private, &dest, &[]));
+    ok(&fx.extract(&vault, &fx.engineer.private, &dest, &[]));
     let clinic_copy = fx.path("clinic.custody");
     fs::copy(split_custody(&vault), &clinic_copy).unwrap();
     let cert = fx.path("cert.json");
@@ -141,12 +139,12 @@ fn a_split_vault_is_certified_deleted_volume_by_volume() {
         "--signers",
         &fx.signers
     ]);
-    assert_ok(&o);
+    ok(&o);
 }
 
 #[test]
 fn split_vault_with_a_missing_or_altered_volume_is_refused() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = split_packed(&fx);
     // A volume swapped for another's bytes.
     let v2 = fs::read(volume(&vault, 2)).unwrap();
@@ -164,33 +162,33 @@ fn split_vault_with_a_missing_or_altered_volume_is_refused() {
     assert_refused(&fx.extract(&vault, &fx.engineer.private, &dest, &[]), 6);
     assert_absent(&dest);
     fs::rename(fx.path("aside"), volume(&vault, 2)).unwrap();
-    assert_ok(&fx.verify(&vault, &fx.engineer.private, &[]));
+    ok(&fx.verify(&vault, &fx.engineer.private, &[]));
 }
 
 #[test]
 fn split_vaults_are_never_replaced_without_force() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = split_packed(&fx);
     let out = fx.path("stick");
     let before: Vec<Vec<u8>> = (1..=4).map(|n| fs::read(volume(&vault, n)).unwrap()).collect();
     // Neither as volumes nor as one file of the same name.
-    assert_refused(&fx.pack(&vault, &["--split", "1M"], &[&fx.export]), 9);
-    assert_refused(&fx.pack(&vault, &[], &[&fx.export]), 9);
+    assert_refused(&fx.pack(&vault, &["--split", "1M"], &[fx.export()]), 9);
+    assert_refused(&fx.pack(&vault, &[], &[fx.export()]), 9);
     let after: Vec<Vec<u8>> = (1..=4).map(|n| fs::read(volume(&vault, n)).unwrap()).collect();
     assert_eq!(before, after);
     assert_eq!(names_in(&out).len(), 5, "nothing added: {:?}", names_in(&out));
     // With --force a smaller vault replaces it, stale volumes included.
-    assert_ok(&fx.pack(&vault, &["--split", "1M", "--force"], &[&fx.export]));
+    ok(&fx.pack(&vault, &["--split", "1M", "--force"], &[fx.export()]));
     assert_eq!(names_in(&out), ["x.kura-custody", "x.kura.001"]);
-    assert_ok(&fx.verify(&vault, &fx.engineer.private, &[]));
+    ok(&fx.verify(&vault, &fx.engineer.private, &[]));
 }
 
 #[test]
 fn split_sizes_are_checked() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let vault = fx.mkdir("out").join("x.kura");
     for bad in ["abc", "10", "2X", "1.G", ""] {
-        let line = assert_refused(&fx.pack(&vault, &["--split", bad], &[&fx.export]), 2);
+        let line = assert_refused(&fx.pack(&vault, &["--split", bad], &[fx.export()]), 2);
         assert!(line.contains("--split"), "{line}");
     }
     assert_empty_dir(&fx.path("out"));
@@ -198,7 +196,7 @@ fn split_sizes_are_checked() {
 
 #[test]
 fn too_little_free_space_is_refused_before_writing() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let src = fx.path("big");
     fs::create_dir_all(&src).unwrap();
     write_file(&src.join("scan.bin"), &noise(8 << 20, 5), 0o644, 1_600_000_000);
@@ -209,7 +207,7 @@ fn too_little_free_space_is_refused_before_writing() {
     assert_empty_dir(&mnt.dir);
     // Extracting: the receipt says how much is coming.
     let vault = fx.path("x.kura");
-    assert_ok(&fx.pack(&vault, &[], &[&src]));
+    ok(&fx.pack(&vault, &[], &[&src]));
     let custody = fs::read(custody_of(&vault)).unwrap();
     let dest = mnt.dir.join("dest");
     let line = assert_refused(&fx.extract(&vault, &fx.engineer.private, &dest, &[]), 10);
@@ -220,13 +218,13 @@ fn too_little_free_space_is_refused_before_writing() {
 
 #[test]
 fn a_local_tmpfs_is_neither_removable_nor_network() {
-    let fx = Fixture::new();
+    let fx = Desk::with_export();
     let mnt = Tmpfs::mount(&fx.path("ram"), "size=64m");
     let vault = mnt.dir.join("x.kura");
-    assert_ok(&fx.pack(&vault, &[], &[&fx.export]));
+    ok(&fx.pack(&vault, &[], &[fx.export()]));
     let dest = mnt.dir.join("dest");
-    assert_ok(&fx.extract(&vault, &fx.engineer.private, &dest, &[]));
-    assert_same_tree(&dest.join("export"), &fx.export, Meta::Full);
+    ok(&fx.extract(&vault, &fx.engineer.private, &dest, &[]));
+    assert_same_tree(&dest.join("export"), fx.export(), Meta::Full);
 }
 
 /// Fake media for the guards: a USB stick (vfat), an NFS and an sshfs
@@ -237,7 +235,7 @@ mod guards {
     use kura::guard::linux::Fixture as Media;
 
     pub struct Laptop {
-        pub fx: Fixture,
+        pub fx: Desk,
         pub fixture: PathBuf,
         pub stick: PathBuf,
         pub nfs: PathBuf,
@@ -246,7 +244,7 @@ mod guards {
 
     impl Laptop {
         pub fn new() -> Laptop {
-            let fx = Fixture::new();
+            let fx = Desk::with_export();
             let root = fx.root.canonicalize().unwrap();
             let fixture = root.join("media-fixture");
             let mut m = Media::new(&fixture).unwrap();
@@ -270,7 +268,7 @@ mod guards {
 
         pub fn kura(&self, args: Vec<std::ffi::OsString>) -> std::process::Output {
             self.fx
-                .cmd()
+                .kura()
                 .env("KURA_GUARD_FIXTURE", &self.fixture)
                 .args(args)
                 .output()
@@ -278,11 +276,9 @@ mod guards {
         }
 
         pub fn pack(&self, out: &Path, key: &Path, extra: &[&str]) -> std::process::Output {
-            let mut a = self.fx.pack_args(out);
-            let at = a.iter().position(|x| x == "-i").unwrap();
-            a[at + 1] = key.into();
+            let mut a = with(self.fx.pack_args(out), "-i", key);
             a.extend(extra.iter().map(|s| s.into()));
-            a.push(self.fx.export.clone().into());
+            a.push(self.fx.export().into());
             self.kura(a)
         }
 
@@ -333,8 +329,8 @@ mod guards {
         let line = assert_refused(&l.kura(a), 11);
         assert!(line.contains("規則10"), "{line}");
         // Allowed explicitly, it works.
-        assert_ok(&l.extract(&vault, &l.fx.engineer.private, &dest, &["--allow-removable"]));
-        assert_same_tree(&dest.join("export"), &l.fx.export, Meta::Full);
+        ok(&l.extract(&vault, &l.fx.engineer.private, &dest, &["--allow-removable"]));
+        assert_same_tree(&dest.join("export"), l.fx.export(), Meta::Full);
         // The signed record says the rule was overridden.
         let last = custody_records(&vault).pop().unwrap();
         assert_eq!(last["event"], "extracted");
@@ -352,17 +348,17 @@ mod guards {
             assert_empty_dir(dir);
         }
         let out = l.nfs.join("x.kura");
-        assert_ok(&l.pack(&out, &l.fx.engineer.private, &["--allow-network"]));
+        ok(&l.pack(&out, &l.fx.engineer.private, &["--allow-network"]));
         // extract -C onto a network share.
         let vault = l.fx.packed("local.kura");
         let dest = l.sshfs.join("out");
         let line = assert_refused(&l.extract(&vault, &l.fx.engineer.private, &dest, &[]), 11);
         assert!(line.contains("fuse.sshfs"), "{line}");
         assert_absent(&dest);
-        assert_ok(&l.extract(&vault, &l.fx.engineer.private, &dest, &["--allow-network"]));
+        ok(&l.extract(&vault, &l.fx.engineer.private, &dest, &["--allow-network"]));
         // Reading a vault from a share is fine: it is ciphertext.
         let dest = l.fx.path("dest");
-        assert_ok(&l.extract(&out, &l.fx.engineer.private, &dest, &[]));
+        ok(&l.extract(&out, &l.fx.engineer.private, &dest, &[]));
     }
 
     #[test]
@@ -374,15 +370,15 @@ mod guards {
         assert!(line.contains("--allow-key-with-vault"), "{line}");
         assert_eq!(names_in(&l.stick), ["engineer.key"], "nothing written");
         // The usual case: key on the laptop, vault on the stick.
-        assert_ok(&l.pack(&out, &l.fx.engineer.private, &[]));
+        ok(&l.pack(&out, &l.fx.engineer.private, &[]));
         let dest = l.fx.path("dest");
         let line = assert_refused(&l.extract(&out, &key_on_stick, &dest, &[]), 11);
         assert!(line.contains("engineer.key"), "{line}");
         assert_absent(&dest);
-        assert_ok(&l.extract(&out, &l.fx.engineer.private, &dest, &[]));
+        ok(&l.extract(&out, &l.fx.engineer.private, &dest, &[]));
         // Explicitly allowed.
         let out2 = l.stick.join("y.kura");
-        assert_ok(&l.pack(&out2, &key_on_stick, &["--allow-key-with-vault"]));
+        ok(&l.pack(&out2, &key_on_stick, &["--allow-key-with-vault"]));
     }
 
     #[test]
@@ -411,6 +407,6 @@ mod guards {
         assert!(line.contains("4 GiB"), "{line}");
         assert_empty_dir(&l.stick);
         // A small vault fits in one file.
-        assert_ok(&l.pack(&out, &l.fx.engineer.private, &[]));
+        ok(&l.pack(&out, &l.fx.engineer.private, &[]));
     }
 }

@@ -1,14 +1,12 @@
 //! `kura demo`: the README's first command runs the whole flow end to end.
 
-mod common;
-
-use common::{json, ok, run};
+use crate::common::{json, kura, ok, run};
 
 #[test]
 fn the_demo_runs_the_whole_flow_and_leaves_only_evidence() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("demo");
-    let out = ok(common::kura().arg("demo").arg("--keep").arg(&dir));
+    let out = ok(kura().arg("demo").arg("--keep").arg(&dir));
     let text = String::from_utf8_lossy(&out.stdout);
     for step in [
         "$ kura keygen",
@@ -43,13 +41,11 @@ fn the_demo_runs_the_whole_flow_and_leaves_only_evidence() {
 #[test]
 fn under_json_the_demo_prints_one_document() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = ok(common::kura()
-        .args(["demo", "--json", "--keep"])
-        .arg(tmp.path().join("d")));
+    let out = ok(kura().args(["demo", "--json", "--keep"]).arg(tmp.path().join("d")));
     let v = json(&out);
     assert_eq!(v["ok"], true);
     assert!(v["steps"].as_u64().unwrap() >= 14, "{v}");
-    let (code, stdout, _) = run(common::kura()
+    let (code, stdout, _) = run(kura()
         .args(["--lang", "ja", "demo", "--quiet", "--keep"])
         .arg(tmp.path().join("q")));
     assert_eq!(code, 0);

@@ -2,12 +2,11 @@
 //! command definitions (so they cover every command), and progress bars
 //! that appear on a terminal and never in piped output.
 
-mod common;
-
+use std::ffi::{OsStr, OsString};
 use std::path::Path;
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 
 /// Every command path below kura, as "custody add" (clap's `help` aside),
 /// read from the "Commands:" sections of `kura … --help`.
@@ -39,32 +38,15 @@ fn stdout(c: &mut Command) -> String {
     String::from_utf8(ok(c).stdout).expect("UTF-8")
 }
 
-/// A stock tool's stdout; it must be installed and succeed.
-fn tool(program: &str, args: &[&std::ffi::OsStr]) -> String {
-    let out = Command::new(program)
+/// A stock tool's stdout, in the C locale (man prints plain ASCII then);
+/// it must be installed and succeed.
+fn tool_text(program: &str, args: &[&OsStr]) -> String {
+    let out = command(program)
         .args(args)
-        .env("LC_ALL", "C")
         .output()
         .unwrap_or_else(|e| panic!("{program} must be installed: {e}"));
-    assert!(
-        out.status.success(),
-        "{program}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Incompressible dummy bytes.
-fn noise(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
+    assert!(out.status.success(), "{program}: {}", stderr_of(&out));
+    stdout_of(&out)
 }
 
 #[test]
@@ -101,7 +83,7 @@ fn bash_accepts_the_completion_script() {
          _kura kura cus kura; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
         file.display()
     );
-    let out = tool("bash", &["-c".as_ref(), probe.as_ref()]);
+    let out = tool_text("bash", &["-c".as_ref(), probe.as_ref()]);
     assert_eq!(out.trim(), "custody");
 }
 
@@ -116,7 +98,7 @@ fn the_manual_page_lists_every_command() {
     // man(1) itself can format it.
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("kura.1"), &page).unwrap();
-    let out = tool("man", &[dir.path().join("kura.1").as_os_str()]);
+    let out = tool_text("man", &[dir.path().join("kura.1").as_os_str()]);
     assert!(out.contains("SUBCOMMANDS") && out.contains("kura-pack"), "{out}");
 }
 
@@ -152,13 +134,17 @@ fn packed_desk() -> Desk {
     for i in 0..4 {
         let p = desk.path(&format!("data/blob{i}.bin"));
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, noise(1 << 20, i)).unwrap();
+        std::fs::write(&p, noise(1 << 20, 2 * i + 1)).unwrap();
     }
     desk
 }
 
-fn pack_args(out: &str) -> Vec<String> {
-    Desk::pack_args(out, "engineer.key", "2099-12-31")
+/// `kura pack -o OUT … data`, due by a day the computer's clock has not
+/// reached.
+fn pack_args(desk: &Desk, out: &str) -> Vec<OsString> {
+    let mut a = with(desk.pack_args(out), "--delete-by", "2099-12-31");
+    a.push("data".into());
+    a
 }
 
 fn assert_no_terminal_codes(what: &str, stderr: &[u8]) {
@@ -177,7 +163,7 @@ fn assert_no_terminal_codes(what: &str, stderr: &[u8]) {
 #[test]
 fn piped_runs_print_no_progress() {
     let desk = packed_desk();
-    let out = ok(desk.kura().args(pack_args("x.kura")));
+    let out = ok(desk.kura().args(pack_args(&desk, "x.kura")));
     assert_no_terminal_codes("pack", &out.stderr);
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
     for args in [
@@ -192,20 +178,16 @@ fn piped_runs_print_no_progress() {
 
 /// Runs kura in `dir` under a pseudo-terminal (util-linux `script`), so
 /// that stdout and stderr are a terminal; returns everything it drew.
-fn on_terminal(dir: &Path, args: &[String]) -> String {
-    let exe = env!("CARGO_BIN_EXE_kura");
-    let quoted: Vec<String> = std::iter::once(exe.to_string())
-        .chain(args.iter().cloned())
+fn on_terminal<S: AsRef<OsStr>>(desk: &Desk, args: &[S]) -> String {
+    let quoted: Vec<String> = std::iter::once(KURA)
+        .chain(args.iter().map(|a| a.as_ref().to_str().expect("UTF-8 argument")))
         .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
         .collect();
-    let out = Command::new("script")
-        .current_dir(dir)
-        .env("LC_ALL", "C")
-        .env("KURA_PASSPHRASE_FILE", "")
+    let out = desk
+        .command("script")
         .env("TERM", "xterm")
         .env("COLUMNS", "100")
         .args(["-q", "-e", "-c", &quoted.join(" "), "/dev/null"])
-        .stdin(std::process::Stdio::null())
         .output()
         .expect("script(1) from util-linux runs");
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -216,7 +198,7 @@ fn on_terminal(dir: &Path, args: &[String]) -> String {
 #[test]
 fn a_terminal_shows_progress_with_bytes_and_throughput() {
     let desk = packed_desk();
-    let screen = on_terminal(desk.dir(), &pack_args("x.kura"));
+    let screen = on_terminal(&desk, &pack_args(&desk, "x.kura"));
     assert!(screen.contains("Packing"), "no progress bar: {screen:?}");
     assert!(
         screen.contains("MiB") || screen.contains("KiB"),
@@ -225,45 +207,40 @@ fn a_terminal_shows_progress_with_bytes_and_throughput() {
     assert!(screen.contains("/s"), "no throughput: {screen:?}");
     assert!(screen.contains("Packed 4 files"), "{screen:?}");
 
-    let args: Vec<String> = ["verify", "x.kura", "-i", "engineer.key"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    let screen = on_terminal(desk.dir(), &args);
+    let screen = on_terminal(&desk, &["verify", "x.kura", "-i", "engineer.key"]);
     assert!(screen.contains("Checking"), "no progress bar: {screen:?}");
-    let args: Vec<String> = ["extract", "x.kura", "-i", "engineer.key", "-C", "out"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    let screen = on_terminal(desk.dir(), &args);
+    let screen = on_terminal(&desk, &["extract", "x.kura", "-i", "engineer.key", "-C", "out"]);
     assert!(screen.contains("Extracting"), "no progress bar: {screen:?}");
 }
 
 #[test]
 fn quiet_and_json_draw_no_progress_even_on_a_terminal() {
     let desk = packed_desk();
-    let mut args = pack_args("q.kura");
+    let mut args = pack_args(&desk, "q.kura");
     args.push("--quiet".into());
-    let screen = on_terminal(desk.dir(), &args);
+    let screen = on_terminal(&desk, &args);
     assert!(screen.is_empty(), "--quiet printed: {screen:?}");
-    let mut args = pack_args("j.kura");
+    let mut args = pack_args(&desk, "j.kura");
     args.push("--json".into());
-    let screen = on_terminal(desk.dir(), &args);
+    let screen = on_terminal(&desk, &args);
     assert!(!screen.contains("Packing"), "{screen:?}");
     assert!(!screen.contains('\u{1b}'), "{screen:?}");
     let v: serde_json::Value = serde_json::from_str(screen.trim()).expect("only JSON on the terminal");
     assert_eq!(v["ok"], true);
 }
 
-/// Runs kura under a pseudo-terminal and types `lines` into it, one every
-/// half second (after its prompt has appeared); returns (success, screen).
+/// Runs kura under a pseudo-terminal and types `lines` into it, each half a
+/// second after its passphrase prompt has appeared (the n-th line once the
+/// screen shows "passphrase" n times, or after 30 s); returns (success,
+/// screen). Waiting for the prompt, not for a fixed time, keeps the test
+/// independent of how busy the machine is.
 fn typed_on_terminal(dir: &Path, args: &str, lines: &[&str]) -> (bool, String) {
-    use std::io::Write;
-    let cmd = format!("'{}' {args}", env!("CARGO_BIN_EXE_kura"));
-    let mut child = Command::new("script")
+    use std::io::{Read, Write};
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+    let cmd = format!("'{KURA}' {args}");
+    let mut child = command("script")
         .current_dir(dir)
-        .env("LC_ALL", "C")
-        .env("KURA_PASSPHRASE_FILE", "")
         .env("TERM", "xterm")
         .args(["-q", "-e", "-c", &cmd, "/dev/null"])
         .stdin(std::process::Stdio::piped())
@@ -271,14 +248,36 @@ fn typed_on_terminal(dir: &Path, args: &str, lines: &[&str]) -> (bool, String) {
         .spawn()
         .expect("script(1) from util-linux runs");
     let mut stdin = child.stdin.take().unwrap();
-    for l in lines {
-        std::thread::sleep(std::time::Duration::from_millis(500));
+    let mut stdout = child.stdout.take().unwrap();
+    let screen = Arc::new(Mutex::new(Vec::new()));
+    let reader = {
+        let screen = Arc::clone(&screen);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n @ 1..) = stdout.read(&mut buf) {
+                screen.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        })
+    };
+    let prompts = || {
+        String::from_utf8_lossy(&screen.lock().unwrap())
+            .matches("passphrase")
+            .count()
+    };
+    for (n, l) in lines.iter().enumerate() {
+        let start = Instant::now();
+        while prompts() <= n && start.elapsed() < Duration::from_secs(30) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        std::thread::sleep(Duration::from_millis(500));
         let _ = writeln!(stdin, "{l}");
     }
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    std::thread::sleep(Duration::from_millis(500));
     drop(stdin);
-    let out = child.wait_with_output().unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    let screen = String::from_utf8_lossy(&screen.lock().unwrap()).into_owned();
+    (status.success(), screen)
 }
 
 #[test]
@@ -297,17 +296,13 @@ fn keygen_asks_for_the_passphrase_twice_on_a_terminal() {
     assert!(!screen.contains("correct horse"), "the passphrase was echoed: {screen}");
     // The key is encrypted with exactly that passphrase (OpenSSH agrees).
     let key = dir.path().join("k1");
-    let arg = std::ffi::OsStr::new;
-    let with = tool(
+    let arg = OsStr::new;
+    let with = tool_text(
         "ssh-keygen",
         &[arg("-y"), arg("-P"), arg("correct horse"), arg("-f"), key.as_os_str()],
     );
     assert!(with.starts_with("ssh-ed25519 "), "{with}");
-    let without = Command::new("ssh-keygen")
-        .args(["-y", "-P", "", "-f"])
-        .arg(&key)
-        .output()
-        .unwrap();
+    let without = tool("ssh-keygen", osargs!["-y", "-P", "", "-f", key]);
     assert!(!without.status.success(), "the key opened without its passphrase");
 
     // Two different answers: no key at all.

@@ -1,15 +1,13 @@
 //! `kura certificate render`: the printable, bilingual page of a certificate.
 
-mod common;
-
-use common::{json, ok, run, Desk};
+use crate::common::{json, ok, run, tool_ok, Desk};
 
 const PACKED: &str = "2026-03-02T10:00:00+09:00";
 
 /// A certificate of deletion for a handed-over vault, with the clinic's copy
 /// of the log beside it.
 fn certified(d: &Desk) -> std::path::PathBuf {
-    d.pack(
+    d.pack_small(
         "a",
         "APP-PRINT-1",
         "調査 <script>alert(1)</script>",
@@ -152,13 +150,13 @@ fn the_page_renders_in_a_real_browser_on_a4() {
         .args(["certificate", "render", "-o", "cert.html"])
         .args(["--signers", "allowed_signers", "--custody", "a.clinic.custody"])
         .arg(&cert));
-    chromium(d.dir(), &["--print-to-pdf=cert.pdf"], &d.path("cert.html"));
+    chromium(&d.cwd, &["--print-to-pdf=cert.pdf"], &d.path("cert.html"));
 
-    let info = common::tool_ok("pdfinfo", [d.path("cert.pdf")]);
+    let info = tool_ok("pdfinfo", [d.path("cert.pdf")]);
     let info = String::from_utf8_lossy(&info.stdout);
     assert!(info.contains("(A4)"), "not A4:\n{info}");
 
-    let text = common::tool_ok("pdftotext", [d.path("cert.pdf").as_os_str(), "-".as_ref()]);
+    let text = tool_ok("pdftotext", [d.path("cert.pdf").as_os_str(), "-".as_ref()]);
     let text = String::from_utf8_lossy(&text.stdout);
     let id = serde_json::from_slice::<serde_json::Value>(&std::fs::read(&cert).unwrap()).unwrap()["certificate_id"]
         .as_str()
@@ -175,7 +173,7 @@ fn the_page_renders_in_a_real_browser_on_a4() {
     }
 
     // The first page, as paper shows it: printed, not blank.
-    common::tool_ok(
+    tool_ok(
         "pdftoppm",
         [
             "-gray",

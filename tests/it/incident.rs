@@ -1,8 +1,6 @@
 //! `kura incident`: the loss-report draft. The clock is set with KURA_NOW.
 
-mod common;
-
-use common::{json, ok, run, Desk};
+use crate::common::{json, ok, run, Desk};
 use serde_json::Value;
 
 const PACKED: &str = "2026-03-02T10:00:00+09:00";
@@ -14,7 +12,7 @@ const THURSDAY: &str = "2026-03-05T16:00:00+09:00";
 fn desk() -> Desk {
     let d = Desk::new();
     d.write("a-data/患者_山田太郎_ダミー.csv", "00000001,山田太郎（ダミー）\n");
-    d.pack("a", "APP-010", "レセプト不具合の調査", "2026-03-31", PACKED);
+    d.pack_small("a", "APP-010", "レセプト不具合の調査", "2026-03-31", PACKED);
     d.record(
         "a",
         "handover",
@@ -74,7 +72,7 @@ fn the_draft_states_contents_and_protection_but_names_no_patient_or_file() {
             "レセプト不具合の調査",
             "2026-03-31",
             "handover",
-            "clinic@clinic.example",
+            "clinic@kura.test",
         ] {
             assert!(out.contains(fact), "{lang}: {fact} missing:\n{out}");
         }
@@ -120,7 +118,7 @@ fn with_a_key_the_loss_is_recorded_as_a_signed_custody_event() {
     ])));
     assert_eq!(v["lost_recorded"], 2);
     assert_eq!(v["facts"]["last_event"]["event"], "lost");
-    assert_eq!(v["facts"]["last_event"]["actor"]["comment"], "clinic@clinic.example");
+    assert_eq!(v["facts"]["last_event"]["actor"]["comment"], "clinic@kura.test");
     let out = ok(d
         .kura()
         .args(["custody", "verify", "a.kura", "--signers", "allowed_signers", "--json"]));

@@ -3,12 +3,19 @@
 //! mistakes, are JSON too, with the documented exit code (docs/JSON.md,
 //! docs/EXIT-CODES.md). Nothing waits for input without a terminal.
 
-mod common;
-
+use std::ffi::OsString;
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
+
+/// `kura pack -o x.kura … data`, signed with `key`, due by `delete_by`
+/// (the desk runs on the computer's clock).
+fn pack_data(desk: &Desk, key: &str, delete_by: &str) -> Vec<OsString> {
+    let mut a = with(with(desk.pack_args("x.kura"), "-i", key), "--delete-by", delete_by);
+    a.push("data".into());
+    a
+}
 
 /// Runs with `--json`; returns (exit code, the parsed stdout, stderr).
 fn json_run(c: &mut Command) -> (i32, Value, String) {
@@ -68,14 +75,11 @@ fn the_vault_commands_report_in_json() {
 
     desk.write("data/a.txt", "dummy\n");
     desk.write("data/sub/b.txt", "dummy too\n");
-    let v = json_ok(
-        desk.kura()
-            .args(Desk::pack_args("x.kura", "engineer.key", "2099-12-31")),
-    );
+    let v = json_ok(desk.kura().args(pack_data(&desk, "engineer.key", "2099-12-31")));
     let id = v["vault_id"].as_str().unwrap().to_string();
     assert_eq!(v["file_count"], 2);
     assert_eq!(v["total_size"], 16);
-    assert_eq!(v["approval"]["id"], "A-1");
+    assert_eq!(v["approval"]["id"], "APP-2026-041");
     assert_eq!(v["recipients"].as_array().unwrap().len(), 2);
 
     let v = json_ok(desk.kura().args(["inspect", "x.kura"]));
@@ -90,7 +94,7 @@ fn the_vault_commands_report_in_json() {
     );
     assert_eq!(v["vault_id"], id.as_str());
     assert_eq!(v["signer_trusted"], true);
-    assert_eq!(v["signer_principal"], "engineer@vendor.example");
+    assert_eq!(v["signer_principal"], "engineer@kura.test");
     assert_eq!(v["destination"], Value::Null);
 
     let v = json_ok(
@@ -106,7 +110,7 @@ fn the_vault_commands_report_in_json() {
             .args(["custody", "add", "x.kura", "--event", "handover", "-i", "clinic.key"]),
     );
     assert_eq!(v["record"]["event"], "handover");
-    assert_eq!(v["record"]["actor"]["comment"], "clinic@clinic.example");
+    assert_eq!(v["record"]["actor"]["comment"], "clinic@kura.test");
 
     let v = json_ok(desk.kura().args(["custody", "show", "x.kura"]));
     let events: Vec<&str> = v["records"]
@@ -155,8 +159,7 @@ fn failures_are_json_with_their_exit_code() {
     // A refused approval: exit 3.
     desk.write("data/a.txt", "dummy\n");
     let e = json_err(
-        desk.kura()
-            .args(Desk::pack_args("x.kura", "engineer.key", "2000-01-01")),
+        desk.kura().args(pack_data(&desk, "engineer.key", "2000-01-01")),
         3,
         "refused",
     );
@@ -217,11 +220,7 @@ fn nothing_waits_for_a_passphrase_without_a_terminal() {
     );
     assert_eq!(e["id"], "err-passphrase-unavailable");
     desk.write("data/a.txt", "dummy\n");
-    let e = json_err(
-        desk.kura().args(Desk::pack_args("x.kura", "locked.key", "2099-01-01")),
-        4,
-        "key",
-    );
+    let e = json_err(desk.kura().args(pack_data(&desk, "locked.key", "2099-01-01")), 4, "key");
     assert_eq!(e["id"], "err-passphrase-unavailable");
     assert!(!desk.path("x.kura").exists());
 }

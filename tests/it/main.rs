@@ -1,0 +1,37 @@
+//! The integration tests, one module per subject, in one test binary (one
+//! link for all of them). Each runs the built kura binary on dummy data at
+//! a `common::Desk`; see `common` for the helpers they share.
+//!
+//! The tests run as threads of one process: a test must not change what is
+//! process-wide (the working directory, the environment, the umask,
+//! resource limits); it sets such things on the kura it starts instead
+//! (`Desk::command`), or, where a library call changes them for good (keys
+//! loaded through the library turn core dumps off), runs in a process of
+//! its own (`common::ran_in_own_process`).
+
+#[macro_use]
+mod common;
+
+mod certificate;
+mod cli_lang;
+mod custody;
+mod demo;
+mod destroy_confined;
+mod evidence;
+mod faults;
+mod hostile_input;
+mod house;
+mod incident;
+mod json;
+mod ledger;
+mod media;
+mod render;
+mod secrets;
+mod shown_is_checked;
+mod terminal;
+mod time_evidence;
+mod vault;
+mod vault_hostile;
+mod vault_interop;
+mod vault_refusals;
+mod vectors;

@@ -42,6 +42,9 @@ impl Progress {
             .with_style(style)
             .with_message(t(label, &[]));
         bar.enable_steady_tick(Duration::from_millis(200));
+        // Drawn at once, so that even work that ends before the first tick
+        // has said what it was doing.
+        bar.tick();
         Progress { bar: Some(bar) }
     }
 

@@ -25,16 +25,19 @@ const WRITE_BLOCK: usize = 256 << 10;
 const WRITE_QUEUE: usize = 4;
 
 /// Members written under `root` (the stage). Symbolic links are created only
-/// after every file is written, so no write can ever follow one.
+/// after every file is written, so no write can ever follow one. Folders
+/// are made as the files in them are written; those left empty only once
+/// the vault has checked out, so that a vault of countless empty folders
+/// costs the disk nothing unless it is genuine.
 struct StageSink {
     root: PathBuf,
+    dirs: Vec<PathBuf>,
     links: Vec<Entry>,
     writer: StageWriter,
 }
 
 /// One piece of work for a writer thread.
 enum WriteOp {
-    Dir(PathBuf),
     /// A block of a file's data: `create` (path, mode) comes with its
     /// first block, `close` (mtime) with its last.
     Data {
@@ -125,14 +128,13 @@ impl StageWriter {
 
     /// Queues `op`; the batch goes out when it is large enough.
     fn send(&mut self, op: WriteOp) -> Result<()> {
-        if let WriteOp::Data { len, create, close, .. } = &op {
-            self.pending_bytes += len;
-            if create.is_some() {
-                self.mid_file = true;
-            }
-            if close.is_some() {
-                self.mid_file = false;
-            }
+        let WriteOp::Data { len, create, close, .. } = &op;
+        self.pending_bytes += len;
+        if create.is_some() {
+            self.mid_file = true;
+        }
+        if close.is_some() {
+            self.mid_file = false;
         }
         self.pending.push(op);
         if self.pending_bytes >= BATCH_BYTES || self.pending.len() >= BATCH_OPS {
@@ -210,7 +212,6 @@ fn write_stage(rx: Receiver<Vec<WriteOp>>, back: Sender<Vec<u8>>, failed: Arc<Mu
     for op in rx.into_iter().flatten() {
         let result = match op {
             _ if broken => Ok(()),
-            WriteOp::Dir(p) => make_dirs(&mut made, &p),
             WriteOp::Data {
                 create,
                 block,
@@ -387,7 +388,8 @@ impl StageSink {
 impl Sink for StageSink {
     fn dir(&mut self, e: &Entry) -> Result<()> {
         self.writer.check()?;
-        self.writer.send(WriteOp::Dir(join(&self.root, &e.path)))
+        self.dirs.push(join(&self.root, &e.path));
+        Ok(())
     }
 
     /// Hashes the data here and hands it to a writer thread block by block.
@@ -488,7 +490,8 @@ fn check_conflicts(dest: &Path, entries: &[Entry], force: bool) -> Result<()> {
 /// Moves staged members into DEST: a whole top-level tree by one rename
 /// when DEST does not have it yet, member by member otherwise.
 fn move_into_place(stage: &Path, dest: &Path, entries: &[Entry]) -> Result<()> {
-    let mut moved_tops: Vec<&str> = Vec::new();
+    // A set: a vault may hold many top-level members.
+    let mut moved_tops: HashSet<&str> = HashSet::new();
     for e in entries {
         let top = e.path.split('/').next().unwrap_or("");
         if moved_tops.contains(&top) {
@@ -498,7 +501,7 @@ fn move_into_place(stage: &Path, dest: &Path, entries: &[Entry]) -> Result<()> {
         let from = join(stage, &e.path);
         if e.path == top && fs::symlink_metadata(&to).is_err() {
             fs::rename(&from, &to).at(to.display())?;
-            moved_tops.push(top);
+            moved_tops.insert(top);
             continue;
         }
         match e.kind {
@@ -531,10 +534,14 @@ pub(super) fn extract_staged(req: &OpenRequest, dest: &Path, force: bool, progre
     let result = (|| {
         let mut sink = StageSink {
             root: stage.path().to_path_buf(),
+            dirs: vec![],
             links: vec![],
             writer: StageWriter::start(Modes::current())?,
         };
         let opened = open_into(req, &mut sink, progress)?;
+        for d in &sink.dirs {
+            fs::create_dir_all(d).at(d.display())?;
+        }
         for l in &sink.links {
             let at = join(&sink.root, &l.path);
             sink.parent_ready(&at)?;

@@ -509,6 +509,8 @@ err-export-limit = { $what ->
     [names] 持ち出すデータのパスとリンク参照先の合計が { $max } を超えています（{ $path } で超過）
    *[other] { $what }
 }。1 つの保管庫の上限（docs/FORMAT.md 2.1 節）を超えるため、いくつかの保管庫に分けて格納してください
+err-not-regular-file = { $path } は通常のファイルではありません（フォルダー・デバイス・FIFO・ソケットなど）。ファイルのパスを指定してください
+err-passphrase-file = パスフレーズファイル { $path } を使えません: { $reason }
 msg-demo-step-keys-engineer = 鍵の作成: 技術者
 msg-demo-step-keys-clinic = 鍵の作成: 医療機関
 msg-demo-step-pack = 保管庫の作成（医療機関で、書面承認を得て）

@@ -521,8 +521,10 @@ err-export-limit = { $what ->
     [names] the paths and link targets of the export take more than { $max } (at { $path })
    *[other] { $what }
 }: that is more than one vault holds (docs/FORMAT.md, section 2.1); pack the export in parts, in several vaults
+err-approval-doc-too-large = the approval document { $path } is larger than a vault holds ({ $max }): give a smaller scan of it
 err-not-regular-file = { $path } is not a regular file (it is a folder, device, FIFO or socket): give the path of a file
 err-passphrase-file = the passphrase file { $path } cannot be used: { $reason }
+err-output-inside-input = the vault { $output } would be written inside { $input }, which is being packed: give -o a place outside what is packed
 msg-demo-step-keys-engineer = keys: the engineer's
 msg-demo-step-keys-clinic = keys: the clinic's
 msg-demo-step-pack = pack (at the clinic, with its written approval)

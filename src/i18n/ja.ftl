@@ -509,8 +509,10 @@ err-export-limit = { $what ->
     [names] 持ち出すデータのパスとリンク参照先の合計が { $max } を超えています（{ $path } で超過）
    *[other] { $what }
 }。1 つの保管庫の上限（docs/FORMAT.md 2.1 節）を超えるため、いくつかの保管庫に分けて格納してください
+err-approval-doc-too-large = 承認書 { $path } が保管庫に入れられる大きさ（{ $max }）を超えています。小さくスキャンし直したものを指定してください
 err-not-regular-file = { $path } は通常のファイルではありません（フォルダー・デバイス・FIFO・ソケットなど）。ファイルのパスを指定してください
 err-passphrase-file = パスフレーズファイル { $path } を使えません: { $reason }
+err-output-inside-input = 保管庫 { $output } の書き出し先が、格納する { $input } の中にあります。-o には格納するものの外の場所を指定してください
 msg-demo-step-keys-engineer = 鍵の作成: 技術者
 msg-demo-step-keys-clinic = 鍵の作成: 医療機関
 msg-demo-step-pack = 保管庫の作成（医療機関で、書面承認を得て）

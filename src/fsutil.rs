@@ -7,9 +7,20 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, IoContext, Kind, Result};
 
-/// Reads a whole file, refusing files larger than `max` bytes.
+/// Reads a whole file, refusing files larger than `max` bytes and anything
+/// that is not a regular file. A FIFO, a device or a folder is refused
+/// before it is opened; the file is opened without blocking and checked
+/// again, so that a FIFO put in its place meanwhile cannot make kura wait
+/// either.
 pub fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>> {
-    let f = File::open(path).at(path.display())?;
+    let not_a_file = || Error::new(Kind::Refused, "err-not-regular-file").arg("path", path.display());
+    if !std::fs::metadata(path).at(path.display())?.is_file() {
+        return Err(not_a_file());
+    }
+    let f = open_nonblocking(path).at(path.display())?;
+    if !f.metadata().at(path.display())?.is_file() {
+        return Err(not_a_file());
+    }
     let mut buf = Vec::new();
     f.take(max + 1).read_to_end(&mut buf).at(path.display())?;
     if buf.len() as u64 > max {
@@ -18,6 +29,16 @@ pub fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>> {
             .arg("max", max));
     }
     Ok(buf)
+}
+
+/// Opens `path` for reading without waiting for a writer (a FIFO) or a
+/// device; reading a regular file is not affected.
+fn open_nonblocking(path: &Path) -> std::io::Result<File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut o, libc::O_NONBLOCK);
+    o.open(path)
 }
 
 /// Reads a whole UTF-8 text file of at most `max` bytes.
@@ -136,4 +157,40 @@ pub fn write_atomic(dest: &Path, bytes: &[u8], force: bool) -> Result<()> {
     let mut f = AtomicFile::create(dest, force)?;
     f.file().write_all(bytes).at(dest.display())?;
     f.commit()
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_regular_files_are_read_and_nothing_waits() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: mkfifo with a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        for p in [
+            fifo.as_path(),
+            Path::new("/dev/zero"),
+            Path::new("/dev/null"),
+            dir.path(),
+        ] {
+            let e = read_bounded(p, 10).unwrap_err();
+            assert_eq!(
+                (e.kind, e.id),
+                (Kind::Refused, "err-not-regular-file"),
+                "{}",
+                p.display()
+            );
+        }
+        let file = dir.path().join("f");
+        std::fs::write(&file, b"text").unwrap();
+        assert_eq!(read_bounded(&file, 10).unwrap(), b"text");
+        assert_eq!(read_bounded(&file, 3).unwrap_err().id, "err-file-too-large");
+        assert_eq!(
+            read_bounded(&dir.path().join("none"), 3).unwrap_err().id,
+            "err-io-not-found"
+        );
+    }
 }

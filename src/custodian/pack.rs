@@ -1,12 +1,12 @@
 //! `pack`: the medium rules, then the vault, then the vault and its custody
 //! log put in place together.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset};
 
 use super::Keys;
-use crate::error::Result;
+use crate::error::{Error, Kind, Result};
 use crate::fsutil::check_clobber;
 use crate::guard::{self, Allow, Probe};
 use crate::keys::Recipients;
@@ -39,12 +39,22 @@ pub struct Packed {
 }
 
 /// Packs the inputs into a vault and writes its custody log with the first
-/// ("packed") record. Refused before anything is written: a network output
-/// (rule 11), a key on the vault's removable medium, an existing vault or
-/// log without `force`.
+/// ("packed") record. Refused before anything is written: an output inside
+/// what is packed, a network output (rule 11), a key on the vault's
+/// removable medium, an existing vault or log without `force`, an approval
+/// document larger than a vault holds.
 pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Packed> {
     let opts = req.opts;
     let output = &opts.output;
+    check_output_apart(req.inputs, output)?;
+    if let Some(doc) = &req.approval.document {
+        let max = crate::vault::format::MAX_APPROVAL_BYTES;
+        if std::fs::metadata(doc).is_ok_and(|m| m.len() > max) {
+            return Err(Error::new(Kind::Refused, "err-approval-doc-too-large")
+                .arg("path", doc.display())
+                .arg("max", crate::units::bytes(max)));
+        }
+    }
     let medium = guard::check_pack_output(req.probe, output, req.allow)?;
     guard::check_key_apart(req.probe, req.keys.paths, output, &medium, req.allow)?;
     let signer = req.keys.signer()?;
@@ -88,4 +98,87 @@ pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Packed
         custody,
         receipt,
     })
+}
+
+/// Refuses an output whose folder is one of the inputs or lies inside one:
+/// the vault being written (under a temporary name), its volumes and its
+/// custody log all go into that folder, and the walk would pack them. An
+/// input that is itself one of those files is refused likewise. Inputs
+/// and folders that do not exist are left to the walk and the writing to
+/// report.
+fn check_output_apart(inputs: &[PathBuf], output: &Path) -> Result<()> {
+    let (Ok(dir), Some(name)) = (
+        std::fs::canonicalize(crate::fsutil::parent_dir(output)),
+        output.file_name().and_then(|n| n.to_str()),
+    ) else {
+        return Ok(());
+    };
+    // `x.kura`, `x.kura.custody`, `x.kura-custody`, `x.kura.001`, …
+    let ours = |p: &Path| {
+        p.parent() == Some(dir.as_path())
+            && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                n.strip_prefix(name).is_some_and(|rest| {
+                    use crate::naming::{CUSTODY_SUFFIX, SPLIT_CUSTODY_SUFFIX};
+                    let volume = |d: &str| d.len() >= 3 && d.bytes().all(|b| b.is_ascii_digit());
+                    rest.is_empty()
+                        || rest == CUSTODY_SUFFIX
+                        || rest == SPLIT_CUSTODY_SUFFIX
+                        || rest.strip_prefix('.').is_some_and(volume)
+                })
+            })
+    };
+    for input in inputs {
+        let Ok(real) = std::fs::canonicalize(input) else {
+            continue;
+        };
+        if dir.starts_with(&real) || ours(&real) {
+            return Err(Error::new(Kind::Refused, "err-output-inside-input")
+                .arg("output", output.display())
+                .arg("input", input.display()));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_output_inside_an_input_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let export = tmp.path().join("export");
+        std::fs::create_dir_all(export.join("sub")).unwrap();
+        std::fs::write(tmp.path().join("x.kura.001"), b"").unwrap();
+        let refused = |inputs: &[PathBuf], out: PathBuf| check_output_apart(inputs, &out).map_err(|e| e.id).err();
+        let inputs = [export.clone()];
+        assert_eq!(refused(&inputs, export.join("x.kura")), Some("err-output-inside-input"));
+        assert_eq!(
+            refused(&inputs, export.join("sub/../sub/x.kura")),
+            Some("err-output-inside-input")
+        );
+        assert_eq!(refused(&inputs, tmp.path().join("x.kura")), None);
+        // A sibling whose name only begins like the input's.
+        std::fs::create_dir(tmp.path().join("export2")).unwrap();
+        assert_eq!(refused(&inputs, tmp.path().join("export2/x.kura")), None);
+        // One of the output's own files given as an input.
+        let vol = [tmp.path().join("x.kura.001")];
+        assert_eq!(
+            refused(&vol, tmp.path().join("x.kura")),
+            Some("err-output-inside-input")
+        );
+        assert_eq!(refused(&vol, tmp.path().join("y.kura")), None);
+        std::fs::write(tmp.path().join("x.kura.bak"), b"").unwrap();
+        assert_eq!(
+            refused(&[tmp.path().join("x.kura.bak")], tmp.path().join("x.kura")),
+            None
+        );
+        #[cfg(unix)]
+        {
+            // Through a link to the folder.
+            std::os::unix::fs::symlink(&export, tmp.path().join("link")).unwrap();
+            let via = [tmp.path().join("link")];
+            assert_eq!(refused(&via, export.join("x.kura")), Some("err-output-inside-input"));
+        }
+    }
 }

@@ -483,6 +483,11 @@ impl Log {
                     .caused_by(e),
                 _ => Error::io(e, path.display()),
             })?;
+        // A FIFO or a device in the log's place is refused, never read
+        // (reading one could wait for ever).
+        if !file.metadata().at(path.display())?.is_file() {
+            return Err(Error::new(Kind::Refused, "err-not-regular-file").arg("path", path.display()));
+        }
         lock(&file, path)?;
         let mut text = String::new();
         (&mut file)

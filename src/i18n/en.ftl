@@ -540,6 +540,28 @@ err-io-too-big = { $path } grew larger than its file system allows for one file 
 err-vault-oversize = the vault holds more than its signed receipt declares ({ $what }): it was altered or built to exhaust this computer; refused, nothing was extracted
 err-vault-bomb = the receipt declares { $size } of data in only { $csize } of ciphertext, far beyond what any real export compresses to: refused as a decompression bomb
 err-too-many-members = { $count } files and folders are more than one vault holds ({ $max }): pack them in several vaults
+err-vault-limit = the vault goes beyond a limit kura keeps to (docs/FORMAT.md, section 2.1): { $what ->
+    [members] more than { $max } files, folders and links
+    [folders] more than { $max } folders (at "{ $path }")
+    [depth] "{ $path }" lies more than { $max } folders deep
+    [target] the link "{ $path }" has a target of more than { $max } bytes
+    [names] its paths and link targets take more than { $max } (at "{ $path }")
+    [headers] its tar headers take far more room than its names need
+    [manifest] its manifest is larger than its members call for ({ $max })
+    [approval] its approval document is larger than { $max }
+   *[other] { $what }
+}. No real export does: it was built to exhaust this computer; refused, nothing was extracted
+err-export-limit = { $what ->
+    [folders] the export has more than { $max } folders (at { $path })
+    [depth] { $path } lies more than { $max } folders deep
+    [target] the link { $path } has a target of more than { $max } bytes
+    [names] the paths and link targets of the export take more than { $max } (at { $path })
+   *[other] { $what }
+}: that is more than one vault holds (docs/FORMAT.md, section 2.1); pack the export in parts, in several vaults
+err-approval-doc-too-large = the approval document { $path } is larger than a vault holds ({ $max }): give a smaller scan of it
+err-not-regular-file = { $path } is not a regular file (it is a folder, device, FIFO or socket): give the path of a file
+err-passphrase-file = the passphrase file { $path } cannot be used: { $reason }
+err-output-inside-input = the vault { $output } would be written inside { $input }, which is being packed: give -o a place outside what is packed
 msg-demo-step-keys-engineer = keys: the engineer's
 msg-demo-step-keys-clinic = keys: the clinic's
 msg-demo-step-pack = pack (at the clinic, with its written approval)

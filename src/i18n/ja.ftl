@@ -528,6 +528,28 @@ err-io-too-big = { $path } が、この媒体の 1 ファイルの上限（FAT32
 err-vault-oversize = 保管庫の中身が、署名付き受領記録に書かれた量を超えています（{ $what }）。改ざんされたか、このパソコンを動けなくするために作られたものです。拒否しました。何も展開していません
 err-vault-bomb = 受領記録では暗号文 { $csize } に { $size } ものデータが入っていることになっており、実際の持ち出しデータではありえない圧縮率です。解凍爆弾として拒否しました
 err-too-many-members = ファイルとフォルダーが { $count } 個あり、1 つの保管庫の上限（{ $max }）を超えています。いくつかの保管庫に分けてください
+err-vault-limit = 保管庫が kura の上限（docs/FORMAT.md 2.1 節）を超えています: { $what ->
+    [members] ファイル・フォルダー・リンクが { $max } 個を超えています
+    [folders] フォルダーが { $max } 個を超えています（「{ $path }」で超過）
+    [depth] 「{ $path }」のフォルダーの階層が { $max } 段を超えています
+    [target] リンク「{ $path }」の参照先が { $max } バイトを超えています
+    [names] パスとリンク参照先の合計が { $max } を超えています（「{ $path }」で超過）
+    [headers] tar のヘッダーが、名前に必要な量よりはるかに大きくなっています
+    [manifest] マニフェストが、中身の数に見合う大きさ（{ $max }）を超えています
+    [approval] 承認書が { $max } を超えています
+   *[other] { $what }
+}。実際の持ち出しデータではありえず、このパソコンを動けなくするために作られたものです。拒否しました。何も展開していません
+err-export-limit = { $what ->
+    [folders] 持ち出すデータのフォルダーが { $max } 個を超えています（{ $path } で超過）
+    [depth] { $path } のフォルダーの階層が { $max } 段を超えています
+    [target] リンク { $path } の参照先が { $max } バイトを超えています
+    [names] 持ち出すデータのパスとリンク参照先の合計が { $max } を超えています（{ $path } で超過）
+   *[other] { $what }
+}。1 つの保管庫の上限（docs/FORMAT.md 2.1 節）を超えるため、いくつかの保管庫に分けて格納してください
+err-approval-doc-too-large = 承認書 { $path } が保管庫に入れられる大きさ（{ $max }）を超えています。小さくスキャンし直したものを指定してください
+err-not-regular-file = { $path } は通常のファイルではありません（フォルダー・デバイス・FIFO・ソケットなど）。ファイルのパスを指定してください
+err-passphrase-file = パスフレーズファイル { $path } を使えません: { $reason }
+err-output-inside-input = 保管庫 { $output } の書き出し先が、格納する { $input } の中にあります。-o には格納するものの外の場所を指定してください
 msg-demo-step-keys-engineer = 鍵の作成: 技術者
 msg-demo-step-keys-clinic = 鍵の作成: 医療機関
 msg-demo-step-pack = 保管庫の作成（医療機関で、書面承認を得て）

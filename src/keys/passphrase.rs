@@ -35,7 +35,13 @@ impl PassphraseSource {
     fn read_file(&self) -> Result<Option<Zeroizing<String>>> {
         super::memory::keep_out_of_core_dumps();
         let Some(path) = &self.file else { return Ok(None) };
-        let raw = Zeroizing::new(crate::fsutil::read_bounded(path, MAX_PASSPHRASE_FILE)?);
+        // Whatever keeps it from being read (missing, a FIFO or device,
+        // too large) is a problem with the key's passphrase.
+        let raw = Zeroizing::new(crate::fsutil::read_bounded(path, MAX_PASSPHRASE_FILE).map_err(|e| {
+            Error::new(Kind::Key, "err-passphrase-file")
+                .arg("path", path.display())
+                .arg_error("reason", e)
+        })?);
         let mut text = Zeroizing::new(
             std::str::from_utf8(&raw)
                 .map_err(|_| Error::new(Kind::Key, "err-passphrase-not-utf8").arg("path", path.display()))?
@@ -88,5 +94,23 @@ impl PassphraseSource {
             return Err(Error::new(Kind::Key, "err-passphrase-mismatch"));
         }
         Ok(first)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_passphrase_file_that_cannot_be_read_is_a_key_problem_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing");
+        let big = dir.path().join("big");
+        std::fs::write(&big, vec![b'a'; MAX_PASSPHRASE_FILE as usize + 1]).unwrap();
+        for p in [PathBuf::from("/dev/zero"), missing, big, dir.path().to_path_buf()] {
+            let e = PassphraseSource::new(Some(p.clone())).get("?").unwrap_err();
+            assert_eq!((e.kind, e.id), (Kind::Key, "err-passphrase-file"), "{}", p.display());
+            assert!(e.message(crate::i18n::Lang::En).contains(&p.display().to_string()));
+        }
     }
 }

@@ -9,13 +9,22 @@
 //! no more, so an oversized tar header extension (which the tar reader
 //! would hold in memory) or a stream running past the end of the archive
 //! stops at once; regular files may not exceed the receipt's count and
-//! total; and the number of members is capped.
+//! total; folders and links carry no data; and the tar headers of all
+//! members together may not exceed what their names call for.
+//!
+//! The export's shape is bounded too ([`Shape`]): members, folders, the
+//! depth of a path, the bytes of all names (docs/FORMAT.md, section 2.1).
+//! Reading refuses a vault beyond them as soon as a member crosses one;
+//! packing refuses such an export before writing anything.
 
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 
-use super::format::{MAX_ENTRIES, MAX_TRAILING_ZEROS, RESERVED_DIR};
+use super::format::{
+    HEADER_BYTES_BASE, HEADER_BYTES_PER_MEMBER, MAX_DEPTH, MAX_ENTRIES, MAX_FOLDERS, MAX_NAME_BYTES, MAX_PATH_BYTES,
+    MAX_TRAILING_ZEROS, RESERVED_DIR,
+};
 use super::receipt::Receipt;
 use crate::error::{Error, Kind, Result};
 
@@ -31,6 +40,113 @@ pub const SLACK: u64 = MAX_TRAILING_ZEROS + (64 << 10);
 
 fn oversize(what: &str) -> Error {
     Error::new(Kind::Integrity, "err-vault-oversize").arg("what", what)
+}
+
+/// A limit of docs/FORMAT.md, section 2.1, that an export or a vault
+/// goes beyond: `what` names it (`members`, `folders`, `depth`, `names`,
+/// `target`, `headers`, `manifest`, `approval`), `max` is its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exceeded {
+    pub what: &'static str,
+    pub max: String,
+    /// The member that crossed it, when one did.
+    pub path: Option<String>,
+}
+
+impl Exceeded {
+    fn new(what: &'static str, max: impl std::fmt::Display) -> Exceeded {
+        Exceeded {
+            what,
+            max: max.to_string(),
+            path: None,
+        }
+    }
+
+    fn at(mut self, path: &str) -> Exceeded {
+        self.path = Some(path.escape_debug().to_string());
+        self
+    }
+
+    /// The refusal of a vault being opened.
+    pub fn reading(self) -> Error {
+        Error::new(Kind::Integrity, "err-vault-limit")
+            .arg("what", self.what)
+            .arg("max", self.max)
+            .arg("path", self.path.unwrap_or_default())
+    }
+
+    /// The refusal of an export being packed.
+    pub fn packing(self) -> Error {
+        Error::new(Kind::Refused, "err-export-limit")
+            .arg("what", self.what)
+            .arg("max", self.max)
+            .arg("path", self.path.unwrap_or_default())
+    }
+}
+
+/// Limit errors of reading, for the checks of `open`.
+pub(super) fn beyond(what: &'static str, max: impl std::fmt::Display) -> Error {
+    Exceeded::new(what, max).reading()
+}
+
+/// The shape of an export, counted member by member against the limits
+/// (the count of members itself is the caller's: see [`Limits`] and the
+/// pack walk).
+#[derive(Debug, Default)]
+pub struct Shape {
+    folders: usize,
+    names: u64,
+}
+
+impl Shape {
+    /// Accounts for an export member's path (at most `MAX_PATH_BYTES`
+    /// already).
+    pub fn member(&mut self, path: &str) -> Result<(), Exceeded> {
+        if path.split('/').count() > MAX_DEPTH {
+            return Err(Exceeded::new("depth", MAX_DEPTH).at(path));
+        }
+        self.name(path, path.len())
+    }
+
+    /// Accounts for the target of the link `path`.
+    pub fn target(&mut self, path: &str, target: &str) -> Result<(), Exceeded> {
+        if target.len() > MAX_PATH_BYTES {
+            return Err(Exceeded::new("target", MAX_PATH_BYTES).at(path));
+        }
+        self.name(path, target.len())
+    }
+
+    fn name(&mut self, path: &str, len: usize) -> Result<(), Exceeded> {
+        self.names += len as u64;
+        if self.names > MAX_NAME_BYTES {
+            return Err(Exceeded::new("names", crate::units::bytes(MAX_NAME_BYTES)).at(path));
+        }
+        Ok(())
+    }
+
+    /// Accounts for a member being packed (whose folders are all members).
+    pub fn export(&mut self, e: &super::manifest::Entry) -> Result<(), Exceeded> {
+        self.member(&e.path)?;
+        match (&e.kind, &e.target) {
+            (super::manifest::EntryKind::Dir, _) => self.folder(&e.path),
+            (_, Some(t)) => self.target(&e.path, t),
+            _ => Ok(()),
+        }
+    }
+
+    /// Folders counted so far.
+    pub fn folders(&self) -> usize {
+        self.folders
+    }
+
+    /// Accounts for one more folder, at `path`.
+    pub fn folder(&mut self, path: &str) -> Result<(), Exceeded> {
+        self.folders += 1;
+        if self.folders > MAX_FOLDERS {
+            return Err(Exceeded::new("folders", MAX_FOLDERS).at(path));
+        }
+        Ok(())
+    }
 }
 
 /// Refuses a receipt that declares a decompression bomb or more members
@@ -90,6 +206,11 @@ pub struct Limits {
     data: u64,
     max_files: u64,
     max_data: u64,
+    /// Member data (padded to whole blocks) of the members before: every
+    /// other byte read is tar headers.
+    member_data: u64,
+    /// The tar header bytes allowed so far.
+    headers: u64,
 }
 
 /// Wraps the decompressed stream of a vault described by `receipt`.
@@ -108,6 +229,8 @@ pub fn meter<R: Read>(inner: R, receipt: &Receipt) -> (Metered<R>, Limits) {
             data: 0,
             max_files: receipt.file_count,
             max_data: receipt.total_size,
+            member_data: 0,
+            headers: HEADER_BYTES_BASE,
         },
     )
 }
@@ -118,14 +241,25 @@ impl Limits {
     pub fn member<R: Read>(&mut self, entry: &tar::Entry<R>) -> Result<()> {
         self.members += 1;
         if self.members > MAX_ENTRIES as u64 {
-            return Err(oversize("members"));
+            return Err(beyond("members", MAX_ENTRIES));
+        }
+        // Its headers have been read: together with those before, at most
+        // what the names call for. A run of oversized pax headers (each
+        // within the slack) ends here, not after reading a terabyte.
+        let at = self.meter.read.load(Relaxed);
+        let path = entry.path_bytes();
+        let names = path.len() + entry.link_name_bytes().map_or(0, |l| l.len());
+        self.headers = self
+            .headers
+            .saturating_add(HEADER_BYTES_PER_MEMBER)
+            .saturating_add(2 * names as u64);
+        if at.saturating_sub(self.member_data) > self.headers {
+            return Err(beyond("headers", crate::units::bytes(HEADER_BYTES_PER_MEMBER)));
         }
         let size = entry.size();
-        let reserved = entry.path_bytes().starts_with(format!("{RESERVED_DIR}/").as_bytes());
-        let regular = matches!(
-            entry.header().entry_type(),
-            tar::EntryType::Regular | tar::EntryType::Continuous
-        );
+        let reserved = path.starts_with(format!("{RESERVED_DIR}/").as_bytes());
+        let kind = entry.header().entry_type();
+        let regular = matches!(kind, tar::EntryType::Regular | tar::EntryType::Continuous);
         if regular && !reserved {
             self.files += 1;
             self.data = self.data.saturating_add(size);
@@ -135,9 +269,13 @@ impl Limits {
             if self.data > self.max_data {
                 return Err(oversize("bytes"));
             }
+        } else if !regular && size > 0 && matches!(kind, tar::EntryType::Directory | tar::EntryType::Symlink) {
+            // Data no receipt declares, which the tar reader would skip
+            // by reading it all.
+            return Err(oversize("bytes"));
         }
         let padded = size.saturating_add(511) / 512 * 512;
-        let at = self.meter.read.load(Relaxed);
+        self.member_data = self.member_data.saturating_add(padded);
         self.meter
             .limit
             .store(at.saturating_add(padded).saturating_add(SLACK), Relaxed);
@@ -186,5 +324,33 @@ mod tests {
         let mut bomb = r.clone();
         bomb.total_size = RATIO_GRACE + 100 * MAX_RATIO + 1;
         assert_eq!(check_receipt(&bomb).unwrap_err().id, "err-vault-bomb");
+    }
+
+    #[test]
+    fn the_shape_of_an_export_is_bounded() {
+        let mut s = Shape::default();
+        let deep = vec!["d"; MAX_DEPTH].join("/");
+        s.member(&deep).unwrap();
+        let e = s.member(&format!("{deep}/x")).unwrap_err();
+        assert_eq!((e.what, e.max.as_str()), ("depth", "128"));
+        assert_eq!(e.clone().reading().kind, Kind::Integrity);
+        assert_eq!(e.packing().kind, Kind::Refused);
+        s.target("l", &"t".repeat(MAX_PATH_BYTES)).unwrap();
+        assert_eq!(
+            s.target("l", &"t".repeat(MAX_PATH_BYTES + 1)).unwrap_err().what,
+            "target"
+        );
+        // Names add up, paths and targets alike.
+        let long = "n".repeat(MAX_PATH_BYTES);
+        let mut names = Shape::default();
+        let fits = MAX_NAME_BYTES as usize / MAX_PATH_BYTES;
+        for _ in 0..fits {
+            names.member(&long).unwrap();
+        }
+        assert_eq!(names.target("l", "x").unwrap_err().what, "names");
+        for i in 0..MAX_FOLDERS {
+            s.folder("f").unwrap_or_else(|_| panic!("{i}"));
+        }
+        assert_eq!(s.folder("f").unwrap_err().what, "folders");
     }
 }

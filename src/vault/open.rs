@@ -13,15 +13,16 @@
 //! Any failure removes the stage; nothing half-written is left. Recording
 //! the operation is the caller's part (`custodian`).
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::fs;
 use std::io::{self, BufReader, Read};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use super::bounds::{beyond, Shape};
 use super::format::{
-    APPROVAL_PREFIX, MANIFEST_PATH, MANIFEST_SIG_PATH, MAX_ENTRIES, MAX_MANIFEST_BYTES, MAX_SIGNATURE_BYTES,
-    MAX_TRAILING_ZEROS, RESERVED_DIR,
+    APPROVAL_PREFIX, MANIFEST_PATH, MANIFEST_SIG_PATH, MANIFEST_SLACK, MAX_APPROVAL_BYTES, MAX_MANIFEST_BYTES,
+    MAX_SIGNATURE_BYTES, MAX_TRAILING_ZEROS, RESERVED_DIR,
 };
 use super::manifest::{Entry, EntryKind, Manifest};
 use super::paths::{check_member_path, link_stays_inside};
@@ -223,7 +224,7 @@ pub fn open_into(req: &OpenRequest, sink: &mut dyn Sink, progress: &dyn Fn(u64))
     if ct_hash != receipt.ciphertext.blake3 {
         return Err(Error::new(Kind::Integrity, "err-receipt-mismatch").arg("what", "ciphertext BLAKE3"));
     }
-    let manifest = check_manifest(&manifest_bytes, &sig_text, &receipt)?;
+    let manifest = check_manifest(&manifest_bytes, &sig_text, &receipt, seen.len())?;
     drop(manifest_bytes);
     let first = seen
         .iter()
@@ -282,7 +283,11 @@ fn decrypt_stage(mut plain: impl Read, mut out: BlockWriter) {
 type Seen = [u8; 32];
 
 fn entry_digest(e: &Entry) -> [u8; 32] {
-    *blake3::hash(&serde_json::to_vec(e).unwrap_or_default()).as_bytes()
+    *blake3::hash(&entry_json(e)).as_bytes()
+}
+
+fn entry_json(e: &Entry) -> Vec<u8> {
+    serde_json::to_vec(e).unwrap_or_default()
 }
 
 /// What reading the tar collected.
@@ -303,7 +308,7 @@ fn read_members(plain: BlockReader, receipt: &Receipt, sink: &mut dyn Sink, prog
     let mut archive = tar::Archive::new(decoder);
     let mut seen: Vec<Seen> = Vec::new();
     let mut approval_seen: Option<(String, u64, String)> = None;
-    let mut reader = MemberReader::default();
+    let mut reader = MemberReader::new(receipt);
     for entry in archive.entries().map_err(damaged)? {
         let mut entry = entry.map_err(|e| limits.explain(stream_error(e)))?;
         limits.member(&entry)?;
@@ -357,8 +362,45 @@ fn no_key_or_altered(e: Error, vault: &Path, receipt: &Receipt) -> Error {
     }
 }
 
+/// The number of entries a manifest lists, counted without keeping them
+/// (`None` if it does not parse).
+fn count_entries(bytes: &[u8]) -> Option<usize> {
+    use serde::de::{Deserialize, Deserializer, IgnoredAny, SeqAccess, Visitor};
+    struct Count(usize);
+    struct Counter;
+    impl<'de> Visitor<'de> for Counter {
+        type Value = Count;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an array")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Count, A::Error> {
+            let mut n = 0;
+            while seq.next_element::<IgnoredAny>()?.is_some() {
+                n += 1;
+            }
+            Ok(Count(n))
+        }
+    }
+    impl<'de> Deserialize<'de> for Count {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Count, D::Error> {
+            d.deserialize_seq(Counter)
+        }
+    }
+    #[derive(serde::Deserialize)]
+    struct Entries {
+        entries: Count,
+    }
+    serde_json::from_slice::<Entries>(bytes).ok().map(|e| e.entries.0)
+}
+
 /// Parses the manifest, checks its signature and binds it to the receipt.
-fn check_manifest(bytes: &[u8], sig: &str, receipt: &Receipt) -> Result<Manifest> {
+/// A manifest listing more entries than the `members` read (and one more,
+/// to name it) is refused before they are parsed: its entries never cost
+/// more memory than the archive's own members.
+fn check_manifest(bytes: &[u8], sig: &str, receipt: &Receipt, members: usize) -> Result<Manifest> {
+    if count_entries(bytes).is_some_and(|n| n > members + 1) {
+        return Err(mismatch("entries"));
+    }
     let manifest: Manifest = serde_json::from_slice(bytes).map_err(|_| damaged("manifest unreadable"))?;
     if manifest.format != "kura-manifest" {
         return Err(damaged("not a kura manifest"));
@@ -390,13 +432,48 @@ fn check_manifest(bytes: &[u8], sig: &str, receipt: &Receipt) -> Result<Manifest
 }
 
 /// Reads tar members one by one, enforcing the archive rules.
-#[derive(Default)]
+///
+/// Each member costs work and memory that do not depend on how many came
+/// before: paths are remembered by a fixed-size key in one table, together
+/// with the folders they imply, and whether a member lies beneath a link
+/// (or a file) is found by looking up its own ancestors, stopping at the
+/// first folder already known.
 struct MemberReader {
     manifest: Option<Vec<u8>>,
     signature: Option<String>,
-    paths: HashSet<String>,
-    links: Vec<String>,
+    tree: HashMap<PathKey, Node>,
+    shape: Shape,
+    /// Compact JSON of the entries for the members read, in bytes (with a
+    /// separator each): what the manifest's entries need.
+    entries_json: u64,
+    /// The manifest beside its entries: twice the receipt it must agree
+    /// with, and some slack.
+    manifest_head: u64,
     done: u64,
+}
+
+/// A path, by the first 16 bytes of its BLAKE3: two paths that differ
+/// have different keys (nobody can find two with the same), and every key
+/// has the same size whatever the path.
+type PathKey = [u8; 16];
+
+fn path_key(path: &str) -> PathKey {
+    #[cfg(test)]
+    tests::KEYS.with(|n| n.set(n.get() + 1));
+    let mut k = [0u8; 16];
+    k.copy_from_slice(&blake3::hash(path.as_bytes()).as_bytes()[..16]);
+    k
+}
+
+/// What a path is in the archive read so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Node {
+    File,
+    Link,
+    /// A folder member.
+    Dir,
+    /// A folder only implied by the paths of members beneath it.
+    Implied,
 }
 
 fn unsafe_entry(path: &str, why: &str) -> Error {
@@ -415,6 +492,61 @@ fn read_small(data: &mut dyn Read, max: u64) -> Result<Vec<u8>> {
 }
 
 impl MemberReader {
+    fn new(receipt: &Receipt) -> MemberReader {
+        let receipt_json = serde_json::to_vec(receipt).map_or(0, |v| v.len() as u64);
+        MemberReader {
+            manifest: None,
+            signature: None,
+            tree: HashMap::new(),
+            shape: Shape::default(),
+            entries_json: 0,
+            manifest_head: MANIFEST_SLACK + 2 * receipt_json,
+            done: 0,
+        }
+    }
+
+    /// Enters `path` in the tree: refused when it occurs already, or lies
+    /// beneath a link or a file. Folders it implies are counted.
+    fn place(&mut self, path: &str, kind: EntryKind, reserved: bool) -> Result<()> {
+        let node = match kind {
+            EntryKind::File => Node::File,
+            EntryKind::Symlink => Node::Link,
+            EntryKind::Dir => Node::Dir,
+        };
+        match self.tree.get(&path_key(path)) {
+            None => {}
+            // A folder member after members beneath it: its ancestors are
+            // in place already.
+            Some(Node::Implied) if node == Node::Dir => {
+                self.tree.insert(path_key(path), Node::Dir);
+                return Ok(());
+            }
+            Some(_) => return Err(unsafe_entry(path, "duplicate member")),
+        }
+        if node == Node::Dir && !reserved {
+            self.shape.folder(path).map_err(|e| e.reading())?;
+        }
+        self.tree.insert(path_key(path), node);
+        let mut end = path.len();
+        while let Some(slash) = path[..end].rfind('/') {
+            end = slash;
+            let ancestor = path_key(&path[..end]);
+            match self.tree.get(&ancestor) {
+                // Known, and so are all its own ancestors.
+                Some(Node::Dir | Node::Implied) => break,
+                Some(Node::Link) => return Err(unsafe_entry(path, "beneath a link")),
+                Some(Node::File) => return Err(unsafe_entry(path, "beneath a file")),
+                None => {
+                    if !reserved {
+                        self.shape.folder(&path[..end]).map_err(|e| e.reading())?;
+                    }
+                    self.tree.insert(ancestor, Node::Implied);
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn member<R: Read>(
         &mut self,
         entry: &mut tar::Entry<R>,
@@ -425,9 +557,6 @@ impl MemberReader {
     ) -> Result<()> {
         if self.signature.is_some() {
             return Err(damaged("members after the manifest signature"));
-        }
-        if self.paths.len() >= MAX_ENTRIES {
-            return Err(damaged("too many members"));
         }
         let raw = entry.path_bytes().into_owned();
         let raw = String::from_utf8(raw).map_err(|_| unsafe_entry("?", "name is not UTF-8"))?;
@@ -442,14 +571,12 @@ impl MemberReader {
             tar::EntryType::Fifo => return Err(unsafe_entry(&path, "FIFO")),
             _ => return Err(unsafe_entry(&path, "unsupported member type")),
         };
-        if !self.paths.insert(path.clone()) {
-            return Err(unsafe_entry(&path, "duplicate member"));
+        let reserved = path.split('/').next() == Some(RESERVED_DIR);
+        if !reserved {
+            self.shape.member(&path).map_err(|e| e.reading())?;
         }
-        if self.links.iter().any(|l| path.starts_with(&format!("{l}/"))) {
-            return Err(unsafe_entry(&path, "beneath a link"));
-        }
-        let top = path.split('/').next().unwrap_or("");
-        if top == RESERVED_DIR {
+        self.place(&path, kind, reserved)?;
+        if reserved {
             return self.reserved(&path, kind, entry, approval, seen);
         }
         if self.manifest.is_some() {
@@ -489,11 +616,11 @@ impl MemberReader {
                     .map(|t| t.into_owned())
                     .ok_or_else(|| unsafe_entry(&path, "link without target"))?;
                 let target = String::from_utf8(target).map_err(|_| unsafe_entry(&path, "link target is not UTF-8"))?;
+                self.shape.target(&path, &target).map_err(|e| e.reading())?;
                 if !link_stays_inside(&path, &target) {
                     return Err(unsafe_entry(&path, "link leaves the archive"));
                 }
                 e.target = Some(target);
-                self.links.push(path.clone());
                 sink.symlink(&e)?;
             }
             EntryKind::File => {
@@ -509,7 +636,9 @@ impl MemberReader {
                 progress(self.done);
             }
         }
-        seen.push(entry_digest(&e));
+        let json = entry_json(&e);
+        self.entries_json += json.len() as u64 + 1;
+        seen.push(*blake3::hash(&json).as_bytes());
         Ok(())
     }
 
@@ -528,16 +657,27 @@ impl MemberReader {
             if self.manifest.is_some() {
                 return Err(damaged("two manifests"));
             }
-            self.manifest = Some(read_small(entry, MAX_MANIFEST_BYTES)?);
+            // No larger than the entries of the members read call for.
+            let cap = MAX_MANIFEST_BYTES.min(self.manifest_head.saturating_add(4 * self.entries_json));
+            if entry.size() > cap {
+                return Err(beyond("manifest", crate::units::bytes(cap)));
+            }
+            self.manifest = Some(read_small(entry, cap)?);
         } else if path == MANIFEST_SIG_PATH {
             if self.manifest.is_none() {
                 return Err(damaged("signature before manifest"));
+            }
+            if entry.size() > MAX_SIGNATURE_BYTES {
+                return Err(damaged("kura member too large"));
             }
             let sig = read_small(entry, MAX_SIGNATURE_BYTES)?;
             self.signature = Some(String::from_utf8(sig).map_err(|_| damaged("signature unreadable"))?);
         } else if path.starts_with(APPROVAL_PREFIX) && !path[APPROVAL_PREFIX.len()..].contains('/') {
             if approval.is_some() || !seen.is_empty() || self.manifest.is_some() {
                 return Err(damaged("misplaced approval document"));
+            }
+            if entry.size() > MAX_APPROVAL_BYTES {
+                return Err(beyond("approval", crate::units::bytes(MAX_APPROVAL_BYTES)));
             }
             let (hash, n) = hash_all(entry, &mut [0; 8192])?;
             *approval = Some((path.to_string(), n, hash));
@@ -574,4 +714,98 @@ pub fn extract(
     }
     crate::interrupt::unregister(dest);
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    thread_local! {
+        /// Path keys computed on this thread: the work of placing members.
+        pub(super) static KEYS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
+
+    fn receipt() -> Receipt {
+        serde_json::from_value(serde_json::json!({
+            "format": "kura-receipt", "version": 1, "vault_id": "v", "created": "c",
+            "packer": {"key": "k", "fingerprint": "f", "comment": ""},
+            "approval": {"id": "a", "approved_by": "b", "purpose": "p", "delete_by": "2099-01-01"},
+            "recipients": [], "file_count": 0, "total_size": 0, "manifest_blake3": "m",
+            "ciphertext": {"size": 100, "blake3": "h"}
+        }))
+        .unwrap()
+    }
+
+    fn why(r: Result<()>) -> String {
+        let e = r.unwrap_err();
+        e.args
+            .iter()
+            .find(|(k, _)| *k == "why")
+            .map_or(e.id.to_string(), |a| a.1.clone())
+    }
+
+    #[test]
+    fn placing_members_costs_the_same_whatever_came_before() {
+        // 20,000 links, then 20,000 folders beside them: each member looks
+        // up itself and its parent, never the links before it.
+        let mut r = MemberReader::new(&receipt());
+        KEYS.with(|n| n.set(0));
+        r.place("export", EntryKind::Dir, false).unwrap();
+        for i in 0..20_000 {
+            r.place(&format!("export/l{i:05}"), EntryKind::Symlink, false).unwrap();
+        }
+        for i in 0..20_000 {
+            r.place(&format!("export/d{i:05}"), EntryKind::Dir, false).unwrap();
+        }
+        let keys = KEYS.with(|n| n.get());
+        assert!(keys <= 3 * 40_001, "{keys} keys for 40,001 members");
+        // A new deep member costs one key per folder it brings.
+        KEYS.with(|n| n.set(0));
+        r.place("export/d00001/a/b/c/d/e.txt", EntryKind::File, false).unwrap();
+        assert!(KEYS.with(|n| n.get()) <= 3 + 5);
+    }
+
+    #[test]
+    fn members_beneath_links_or_files_and_duplicates_are_refused_in_any_order() {
+        let mut r = MemberReader::new(&receipt());
+        r.place("export/link", EntryKind::Symlink, false).unwrap();
+        r.place("export/file", EntryKind::File, false).unwrap();
+        assert_eq!(
+            why(r.place("export/link/x/y", EntryKind::File, false)),
+            "beneath a link"
+        );
+        assert_eq!(why(r.place("export/file/x", EntryKind::Dir, false)), "beneath a file");
+        assert_eq!(why(r.place("export/file", EntryKind::File, false)), "duplicate member");
+        // A link (or file) where earlier members put a folder.
+        r.place("export/a/b/c.txt", EntryKind::File, false).unwrap();
+        assert_eq!(
+            why(r.place("export/a/b", EntryKind::Symlink, false)),
+            "duplicate member"
+        );
+        assert_eq!(why(r.place("export/a", EntryKind::File, false)), "duplicate member");
+        // The folder member itself, after its contents, is fine once.
+        r.place("export/a", EntryKind::Dir, false).unwrap();
+        assert_eq!(why(r.place("export/a", EntryKind::Dir, false)), "duplicate member");
+    }
+
+    #[test]
+    fn folders_are_counted_named_or_implied_but_not_kuras_own() {
+        let mut r = MemberReader::new(&receipt());
+        r.place(".kura/approval/scan.pdf", EntryKind::File, true).unwrap();
+        r.place("export/a/b/c.txt", EntryKind::File, false).unwrap(); // export, a, b
+        r.place("export/a", EntryKind::Dir, false).unwrap(); // named after: not twice
+        r.place("export/d", EntryKind::Dir, false).unwrap();
+        assert_eq!(r.shape.folders(), 4);
+    }
+
+    #[test]
+    fn a_manifests_entries_are_counted_without_keeping_them() {
+        assert_eq!(
+            count_entries(br#"{"format":"x","entries":[{"a":[1,2]},{},3]}"#),
+            Some(3)
+        );
+        assert_eq!(count_entries(b" { \"entries\" : [ ] } "), Some(0));
+        assert_eq!(count_entries(br#"{"entries":[1,2"#), None);
+        assert_eq!(count_entries(br#"{"entries":[],"entries":[1]}"#), None);
+    }
 }

@@ -25,9 +25,13 @@ const WRITE_BLOCK: usize = 256 << 10;
 const WRITE_QUEUE: usize = 4;
 
 /// Members written under `root` (the stage). Symbolic links are created only
-/// after every file is written, so no write can ever follow one.
+/// after every file is written, so no write can ever follow one. Folders
+/// are made as the files in them are written; those left empty only once
+/// the vault has checked out, so that a vault of countless empty folders
+/// costs the disk nothing unless it is genuine.
 struct StageSink<'a> {
     root: PathBuf,
+    dirs: Vec<PathBuf>,
     links: Vec<Entry>,
     writer: StageWriter,
     /// Called once, before the first member is written (see
@@ -37,7 +41,6 @@ struct StageSink<'a> {
 
 /// One piece of work for a writer thread.
 enum WriteOp {
-    Dir(PathBuf),
     /// A block of a file's data: `create` (path, mode) comes with its
     /// first block, `close` (mtime) with its last.
     Data {
@@ -128,14 +131,13 @@ impl StageWriter {
 
     /// Queues `op`; the batch goes out when it is large enough.
     fn send(&mut self, op: WriteOp) -> Result<()> {
-        if let WriteOp::Data { len, create, close, .. } = &op {
-            self.pending_bytes += len;
-            if create.is_some() {
-                self.mid_file = true;
-            }
-            if close.is_some() {
-                self.mid_file = false;
-            }
+        let WriteOp::Data { len, create, close, .. } = &op;
+        self.pending_bytes += len;
+        if create.is_some() {
+            self.mid_file = true;
+        }
+        if close.is_some() {
+            self.mid_file = false;
         }
         self.pending.push(op);
         if self.pending_bytes >= BATCH_BYTES || self.pending.len() >= BATCH_OPS {
@@ -213,7 +215,6 @@ fn write_stage(rx: Receiver<Vec<WriteOp>>, back: Sender<Vec<u8>>, failed: Arc<Mu
     for op in rx.into_iter().flatten() {
         let result = match op {
             _ if broken => Ok(()),
-            WriteOp::Dir(p) => make_dirs(&mut made, &p),
             WriteOp::Data {
                 create,
                 block,
@@ -398,8 +399,8 @@ impl StageSink<'_> {
 impl Sink for StageSink<'_> {
     fn dir(&mut self, e: &Entry) -> Result<()> {
         self.writer.check()?;
-        self.plaintext_next()?;
-        self.writer.send(WriteOp::Dir(join(&self.root, &e.path)))
+        self.dirs.push(join(&self.root, &e.path));
+        Ok(())
     }
 
     /// Hashes the data here and hands it to a writer thread block by block.
@@ -590,13 +591,18 @@ pub(super) fn extract_staged(
     let stage = Stage::create(dest)?;
     let mut sink = StageSink {
         root: stage.path.clone(),
+        dirs: vec![],
         links: vec![],
         writer: StageWriter::start(Modes::current())?,
         before_plaintext: Some(before_plaintext),
     };
     let opened = open_into(req, &mut sink, progress)?;
-    if !sink.links.is_empty() {
+    if !sink.links.is_empty() || !sink.dirs.is_empty() {
+        // Folder and link names are plaintext too.
         sink.plaintext_next()?;
+    }
+    for d in &sink.dirs {
+        fs::create_dir_all(d).at(d.display())?;
     }
     for l in &sink.links {
         let at = join(&sink.root, &l.path);

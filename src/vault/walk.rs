@@ -132,10 +132,12 @@ pub fn collect(inputs: &[PathBuf]) -> Result<Vec<Source>> {
 }
 
 /// Walks every input, handing each source to `out` in archive order as it
-/// is found. Fails on the first thing that may not be packed, and past
-/// [`MAX_ENTRIES`](super::format::MAX_ENTRIES) members.
+/// is found. Fails on the first thing that may not be packed, past
+/// [`MAX_ENTRIES`](super::format::MAX_ENTRIES) members, and past the other
+/// limits of a vault (see [`Shape`](super::bounds::Shape)).
 pub fn each(inputs: &[PathBuf], stat: Stat, out: &mut dyn FnMut(Source) -> Result<()>) -> Result<()> {
     let mut count = 0usize;
+    let mut shape = super::bounds::Shape::default();
     let mut out = |s: Source| -> Result<()> {
         count += 1;
         if count > super::format::MAX_ENTRIES {
@@ -143,6 +145,7 @@ pub fn each(inputs: &[PathBuf], stat: Stat, out: &mut dyn FnMut(Source) -> Resul
                 .arg("count", count)
                 .arg("max", super::format::MAX_ENTRIES));
         }
+        shape.export(&s.entry).map_err(|e| e.packing())?;
         out(s)
     };
     let mut tops: Vec<String> = Vec::new();

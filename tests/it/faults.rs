@@ -173,25 +173,63 @@ fn a_signal_while_waiting_for_a_passphrase_ends_kura_at_once() {
     let pass = fx.path("pass.txt");
     fs::write(&pass, "correct horse battery staple\n").unwrap();
     ok(&fx.run(osargs!["keygen", "-o", enc, "--passphrase-file", pass]));
-    // The passphrase "file" is a FIFO nobody writes to: kura waits on it.
-    let fifo = fx.path("pass.fifo");
-    make_fifo(&fifo);
+    // kura asks for the passphrase on a terminal (script(1) gives it one)
+    // where nobody types. (A FIFO as the passphrase file is refused at
+    // once: kura never waits on one.)
     let dest = fx.path("dest");
-    let mut cmd = fx.kura();
-    cmd.arg("extract")
+    let mut inner = fx.kura();
+    inner
+        .arg("extract")
         .arg(&vault)
         .arg("-i")
         .arg(&enc)
-        .arg("--passphrase-file")
-        .arg(&fifo)
         .arg("-C")
         .arg(&dest);
-    let child = spawn(cmd);
-    // Opening the FIFO for writing returns once kura has opened it.
-    let writer = fs::OpenOptions::new().write(true).open(&fifo).unwrap();
-    signal(&child, libc::SIGTERM);
+    let pidfile = fx.path("kura.pid");
+    let quote = |s: &std::ffi::OsStr| format!("'{}'", s.to_str().unwrap().replace('\'', "'\\''"));
+    let line = std::iter::once(inner.get_program())
+        .chain(inner.get_args())
+        .map(quote)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut cmd = Command::new("script");
+    for (k, v) in inner.get_envs() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    if let Some(d) = inner.get_current_dir() {
+        cmd.current_dir(d);
+    }
+    let script = format!("echo $$ > {}; exec {line}", quote(pidfile.as_os_str()));
+    cmd.args(["-q", "-e", "-c", &script, "/dev/null"]).stdin(Stdio::piped());
+    let mut child = spawn(cmd);
+    let screen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut out = child.stdout.take().unwrap();
+    let seen = screen.clone();
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 256];
+        while let Ok(n) = std::io::Read::read(&mut out, &mut buf) {
+            if n == 0 {
+                break;
+            }
+            seen.lock().unwrap().extend_from_slice(&buf[..n]);
+        }
+    });
+    let asking = wait_until(&mut child, || {
+        String::from_utf8_lossy(&screen.lock().unwrap()).contains("assphrase")
+    });
+    assert!(asking, "kura did not ask for the passphrase");
+    let pid: i32 = fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    // SAFETY: sending a signal to kura, our grandchild, still running.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0, "kill failed");
     let o = child.wait_with_output().unwrap();
-    drop(writer);
+    reader.join().unwrap();
+    let o = std::process::Output {
+        stdout: screen.lock().unwrap().clone(),
+        ..o
+    };
     assert_no_panic(&o);
     assert_eq!(o.status.code(), Some(130), "{}", describe(&o));
     assert_absent(&dest);

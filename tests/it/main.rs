@@ -12,6 +12,7 @@
 #[macro_use]
 mod common;
 
+mod bounded;
 mod certificate;
 mod cli_lang;
 mod custody;

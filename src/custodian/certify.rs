@@ -51,7 +51,46 @@ fn within(inner: &Path, outer: &Path) -> bool {
 fn homes() -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::env::var_os("HOME").map(PathBuf::from).into_iter().collect();
     v.extend(dirs::home_dir().filter(|h| !v.contains(h)));
+    for h in account_homes() {
+        if !v.contains(&h) {
+            v.push(h);
+        }
+    }
     v
+}
+
+/// The home folder of every account the system knows (the password
+/// database), the caller's own and `sudo`'s caller's among them whatever
+/// `HOME` says: certify never destroys one of them, nor a folder above.
+#[cfg(unix)]
+fn account_homes() -> Vec<PathBuf> {
+    let mut out = vec![];
+    // SAFETY: setpwent/getpwent/endpwent walk the password database on
+    // this thread; each entry's pw_dir is copied before the next call.
+    unsafe {
+        libc::setpwent();
+        loop {
+            let pw = libc::getpwent();
+            if pw.is_null() {
+                break;
+            }
+            let dir = (*pw).pw_dir;
+            if !dir.is_null() {
+                let bytes = std::ffi::CStr::from_ptr(dir).to_bytes();
+                let p = PathBuf::from(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(bytes));
+                if p.is_absolute() && p.parent().is_some() && !out.contains(&p) {
+                    out.push(p);
+                }
+            }
+        }
+        libc::endpwent();
+    }
+    out
+}
+
+#[cfg(not(unix))]
+fn account_homes() -> Vec<PathBuf> {
+    vec![]
 }
 
 /// The device and inode of a folder, where the platform has them.
@@ -76,7 +115,9 @@ fn too_wide(p: &Path, homes: &[PathBuf]) -> bool {
     }
     let canonical = |q: &Path| std::fs::canonicalize(q).unwrap_or_else(|_| q.to_path_buf());
     let cp = canonical(p);
-    if cp.parent().is_none() {
+    // The root, and every folder directly in it (/etc, /home, /tmp, /var,
+    // /media, …): what certify destroys lies further down.
+    if cp.parent().is_none_or(|parent| parent.parent().is_none()) {
         return true;
     }
     let mut protected = vec![PathBuf::from("/")];
@@ -97,6 +138,8 @@ fn too_wide(p: &Path, homes: &[PathBuf]) -> bool {
 /// own folder, and paths listed twice or inside one another.
 fn check_targets(req: &CertifyRequest, copies: &[PathBuf], vault: &Path) -> Result<()> {
     let custody = destroy::absolute(req.custody)?;
+    // The log itself, wherever a link in its name leads.
+    let custody_real = std::fs::canonicalize(req.custody).unwrap_or_else(|_| custody.clone());
     let out_dir = crate::fsutil::parent_dir(req.output);
     let out_dir = std::fs::canonicalize(&out_dir).unwrap_or(out_dir);
     let homes = homes();
@@ -108,7 +151,8 @@ fn check_targets(req: &CertifyRequest, copies: &[PathBuf], vault: &Path) -> Resu
         if too_wide(p, &homes) {
             return refuse("err-certify-too-wide");
         }
-        if within(&custody, p) {
+        let p_real = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+        if within(&custody, p) || within(&custody_real, &p_real) {
             return refuse("err-certify-custody-inside");
         }
         if within(vault, p) {
@@ -143,6 +187,21 @@ fn check_extractions(chain: &custody::Chain, copies: &[PathBuf]) -> Result<Vec<E
                 .any(|(_, live)| *live)
         {
             return Err(Error::new(Kind::Refused, "err-certify-extraction-running").arg("path", dest));
+        }
+        // The folder there must be the one the copy went into: one moved
+        // away (or unmounted) and replaced by another is not destroyed by
+        // destroying what now stands at the path.
+        let recorded = r
+            .details
+            .get("folder")
+            .and_then(|v| v.as_str())
+            .filter(|f| !f.is_empty());
+        if let (true, Some(id), Some(now)) = (r.host == here, recorded, super::open::folder_id(Path::new(dest))) {
+            if id != now {
+                return Err(Error::new(Kind::Refused, "err-certify-copy-moved")
+                    .arg("path", dest)
+                    .arg("n", r.seq));
+            }
         }
         let status = if r.host != here {
             EXTRACTION_OTHER_HOST
@@ -425,6 +484,7 @@ fn certificate(
 /// record, so no extraction can start (or be recorded) in between; the
 /// stages killed extractions left are removed first.
 pub fn certify(req: &CertifyRequest) -> Result<Issued> {
+    super::open::check_custody_beside(req.vault, req.custody)?;
     let mut log = Log::open(req.custody)?;
     log.check(req.action.name())?;
     let swept = super::open::sweep(log.chain(), None);
@@ -467,6 +527,7 @@ pub struct DryRun {
 /// Every check and survey [`certify`] makes, and nothing more: nothing is
 /// destroyed, and neither a certificate nor a custody record is written.
 pub fn dry_run(req: &CertifyRequest) -> Result<DryRun> {
+    super::open::check_custody_beside(req.vault, req.custody)?;
     let plan = plan(req, custody::read(req.custody)?)?;
     // The outputs could be created (the temporary files vanish on drop).
     AtomicFile::create(req.output, req.force)?;
@@ -497,6 +558,22 @@ mod tests {
         let out = out.expect("mount must be installed for these tests");
         assert!(out.status.success(), "mount --bind (these tests run as root): {out:?}");
         Bind(to.to_path_buf())
+    }
+
+    #[test]
+    fn every_accounts_home_and_every_top_level_folder_is_too_wide() {
+        // SAFETY: getpwuid/geteuid on this thread; pw_dir copied at once.
+        let own = unsafe {
+            let pw = libc::getpwuid(libc::geteuid());
+            assert!(!pw.is_null(), "this user has an entry in the password database");
+            PathBuf::from(std::ffi::CStr::from_ptr((*pw).pw_dir).to_string_lossy().into_owned())
+        };
+        // Whatever HOME says, the password database's home is protected.
+        assert!(account_homes().contains(&own), "{own:?}");
+        assert!(homes().contains(&own));
+        for top in ["/etc", "/home", "/tmp", "/var", "/usr"] {
+            assert!(too_wide(Path::new(top), &[]), "{top}");
+        }
     }
 
     #[test]

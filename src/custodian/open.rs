@@ -189,6 +189,90 @@ impl Drop for DestMade<'_> {
     }
 }
 
+/// Creates DEST (and any missing parents) readable by its owner only: it
+/// is about to hold plaintext.
+fn make_dest(dest: &Path) -> Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dest).at(dest.display())
+}
+
+/// The identity of a folder (`DEVICE:INODE`), recorded with an extraction
+/// so that `certify` can tell the recorded copy from another folder later
+/// put at the same path.
+pub fn folder_id(path: &Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::symlink_metadata(path)
+            .ok()
+            .map(|m| format!("{}:{}", m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+/// Refuses a destination that another local user could tamper with while
+/// plaintext goes into it, or that `certify` could not destroy whole later:
+/// a symbolic link, a folder owned by someone else or writable by group or
+/// others, a mount point, or a folder whose parent anyone may write in
+/// (without the sticky bit, so that DEST itself could be swapped).
+fn check_dest(dest: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let refuse = |id: &'static str| Err(Error::new(Kind::Refused, id).arg("path", dest.display()));
+        let Ok(m) = std::fs::symlink_metadata(dest) else {
+            return Ok(()); // made by kura, owner-only, and checked again then
+        };
+        if m.file_type().is_symlink() {
+            return refuse("err-extract-dest-link");
+        }
+        if !m.is_dir() {
+            return refuse("err-extract-dest-not-folder");
+        }
+        // SAFETY: geteuid has no preconditions.
+        if m.uid() != unsafe { libc::geteuid() } || m.mode() & 0o022 != 0 {
+            return Err(Error::new(Kind::Refused, "err-extract-dest-shared")
+                .arg("path", dest.display())
+                .arg("mode", format!("{:o}", m.mode() & 0o7777)));
+        }
+        let parent = crate::fsutil::parent_dir(dest);
+        let pm = std::fs::metadata(&parent).at(parent.display())?;
+        if pm.dev() != m.dev() {
+            return refuse("err-extract-dest-mount");
+        }
+        if pm.mode() & 0o002 != 0 && pm.mode() & 0o1000 == 0 {
+            return Err(Error::new(Kind::Refused, "err-extract-dest-parent-shared").arg("path", parent.display()));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dest;
+    Ok(())
+}
+
+/// Refuses a custody log given with `--custody` when the vault has its own
+/// log beside it: the records of what is done with the vault go there,
+/// not into a copy that certify or the clinic would not read.
+pub fn check_custody_beside(vault: &Path, custody: &Path) -> Result<()> {
+    let beside = crate::naming::custody_path(vault);
+    let same = |a: &Path, b: &Path| match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if beside.exists() && !same(&beside, custody) {
+        return Err(Error::new(Kind::Refused, "err-custody-not-beside")
+            .arg("path", custody.display())
+            .arg("beside", beside.display()));
+    }
+    Ok(())
+}
+
 /// Extracts under the custody log's lock, so that every plaintext copy is
 /// recorded or none is made:
 /// 1. the log is opened for writing and locked (a log that cannot be
@@ -210,6 +294,7 @@ impl Drop for DestMade<'_> {
 /// next command that opens this vault or extracts into DEST.
 pub fn extract(req: &ExtractRequest, progress: &dyn Fn(u64)) -> Result<Opened> {
     let open = &req.open;
+    check_custody_beside(open.vault, open.custody)?;
     let mut log = Log::open(open.custody)?;
     let receipt = log.chain().receipt.clone();
     // What the receipt says is coming (a receipt declaring a bomb is refused
@@ -223,23 +308,29 @@ pub fn extract(req: &ExtractRequest, progress: &dyn Fn(u64)) -> Result<Opened> {
         .as_ref()
         .ok_or_else(|| Error::new(Kind::Key, "err-extract-needs-signer"))?;
     log.check("extracting")?;
+    check_dest(req.dest)?;
     let swept = sweep(log.chain(), Some(req.dest));
     if !crate::vault::stage::is_empty_dir(req.dest)? {
         return Err(Error::new(Kind::Exists, "err-extract-dest-not-empty").arg("path", req.dest.display()));
     }
     let created = !req.dest.exists();
-    std::fs::create_dir_all(req.dest).at(req.dest.display())?;
+    make_dest(req.dest)?;
     if created {
         crate::interrupt::register_empty_dir(req.dest);
     }
     let dest_made = DestMade(created.then_some(req.dest));
+    check_dest(req.dest)?;
     let abs = std::fs::canonicalize(req.dest).at(req.dest.display())?;
     let destination = abs.to_string_lossy().into_owned();
+    let folder = folder_id(&abs);
     let overrides = req.allow.overrides();
     let mut intended = false;
     let chain = log.chain().clone();
     let mut record_intent = || -> Result<()> {
         let mut intent = NewEvent::new("extracting").detail("destination", destination.as_str());
+        if let Some(id) = &folder {
+            intent = intent.detail("folder", id.as_str());
+        }
         if !overrides.is_empty() {
             intent = intent.detail("overrides", overrides.clone());
         }
@@ -272,6 +363,7 @@ pub fn extract(req: &ExtractRequest, progress: &dyn Fn(u64)) -> Result<Opened> {
     let _critical = crate::interrupt::Critical::hold();
     let mut done = NewEvent::new("extracted")
         .detail("destination", destination)
+        .detail("folder", folder.unwrap_or_default())
         .detail("files", opened.manifest.file_count)
         .detail("bytes", opened.manifest.total_size);
     if !overrides.is_empty() {

@@ -58,8 +58,14 @@ pub const PEOPLE_EVENTS: &[&str] = &["handover", "received", "note", "lost"];
 /// takes no record of the vault being opened again, nor a second one.
 pub const CERTIFYING_EVENTS: &[&str] = &["deleted", "returned"];
 
-/// Events that may not follow a certifying event.
-const NOT_AFTER_CERTIFIED: &[&str] = &["extracting", "extracted", "abandoned", "deleted", "returned"];
+/// What may follow a certified deletion: notes only (the data is gone; a
+/// record of it being handed over, received, lost or opened again would
+/// contradict the certificate).
+const AFTER_DELETED: &[&str] = &["note"];
+/// What may follow a certified return: the medium going back and the
+/// clinic checking it (handover, received, verified, notes, a loss), never
+/// another extraction or certification.
+const AFTER_RETURNED: &[&str] = &["note", "handover", "received", "verified", "lost"];
 
 /// How long an operation waits for another kura to release the log (a
 /// custody record takes milliseconds; an extraction or a certification
@@ -69,13 +75,13 @@ const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 /// Whether `event` may come after `earlier` records: the record number of
 /// the certifying record it would follow, if it may not.
 fn out_of_order(earlier: &[Record], event: &str) -> Option<u64> {
-    if !NOT_AFTER_CERTIFIED.contains(&event) {
-        return None;
-    }
-    earlier
-        .iter()
-        .find(|r| CERTIFYING_EVENTS.contains(&r.event.as_str()))
-        .map(|r| r.seq)
+    let certified = earlier.iter().find(|r| CERTIFYING_EVENTS.contains(&r.event.as_str()))?;
+    let allowed = if certified.event == "deleted" {
+        AFTER_DELETED
+    } else {
+        AFTER_RETURNED
+    };
+    (!allowed.contains(&event)).then_some(certified.seq)
 }
 
 /// `prev` of the first record.

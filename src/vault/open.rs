@@ -726,9 +726,11 @@ mod tests {
     }
 
     fn receipt() -> Receipt {
+        // A real key: a key's fingerprint must be its own (KeyInfo checks).
+        let packer = crate::keys::SigningKey::generate("t@kura.test").unwrap().info().clone();
         serde_json::from_value(serde_json::json!({
             "format": "kura-receipt", "version": 1, "vault_id": "v", "created": "c",
-            "packer": {"key": "k", "fingerprint": "f", "comment": ""},
+            "packer": packer,
             "approval": {"id": "a", "approved_by": "b", "purpose": "p", "delete_by": "2099-01-01"},
             "recipients": [], "file_count": 0, "total_size": 0, "manifest_blake3": "m",
             "ciphertext": {"size": 100, "blake3": "h"}

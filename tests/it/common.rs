@@ -400,19 +400,6 @@ pub fn set_mtime(path: &Path, mtime: i64) {
     filetime::set_file_mtime(path, filetime::FileTime::from_unix_time(mtime, 0)).expect("set mtime");
 }
 
-/// Makes a FIFO at `path` (mode 0600).
-#[cfg(unix)]
-pub fn make_fifo(path: &Path) {
-    let c = std::ffi::CString::new(path.to_str().expect("UTF-8 path")).expect("no NUL");
-    // SAFETY: mkfifo with a valid path.
-    assert_eq!(
-        unsafe { libc::mkfifo(c.as_ptr(), 0o600) },
-        0,
-        "mkfifo {}",
-        path.display()
-    );
-}
-
 /// Has `cmd` start with core dumps allowed, up to the hard limit. If that
 /// is 0, `cmd` fails to start: something in this process loaded a key
 /// through the library (see [`ran_in_own_process`]), and what the program

@@ -292,8 +292,6 @@ fn a_log_that_extracts_after_a_certified_deletion_fails_verification() {
     let fx = Desk::with_export();
     let vault = fx.packed("x.kura");
     let cert = fx.path("cert.json");
-    let copy = fx.path("copy.kura.custody");
-    fs::copy(custody_of(&vault), &copy).unwrap();
     ok(&fx.run(osargs![
         "certify",
         vault,
@@ -301,10 +299,10 @@ fn a_log_that_extracts_after_a_certified_deletion_fails_verification() {
         "-i",
         fx.engineer.private,
         "-o",
-        cert,
-        "--custody",
-        copy
+        cert
     ]));
+    let copy = fx.path("copy.kura.custody");
+    fs::copy(custody_of(&vault), &copy).unwrap();
     // A dishonest holder signs an extraction after the deletion.
     let text = fs::read_to_string(&copy).unwrap();
     let last: Record = serde_json::from_str(text.lines().last().unwrap()).unwrap();
@@ -321,7 +319,7 @@ fn a_log_that_extracts_after_a_certified_deletion_fails_verification() {
     let out = fx.run(osargs!["custody", "verify", copy]);
     let said = assert_refused(&out, 6);
     assert!(said.contains(&format!("record #{}", forged.seq)), "{said}");
-    assert!(said.contains("after a deletion or return"), "{said}");
+    assert!(said.contains("contradicts the certified deletion or return"), "{said}");
 }
 
 #[test]
@@ -339,4 +337,130 @@ fn extracted_modes_give_no_write_to_group_or_others() {
     let mode = |p: &Path| fs::symlink_metadata(p).unwrap().permissions().mode() & 0o7777;
     assert_eq!(mode(&dest.join("shared")), 0o755);
     assert_eq!(mode(&dest.join("shared/open.txt")), 0o644);
+}
+
+#[test]
+fn a_destination_others_could_tamper_with_is_refused() {
+    let fx = Desk::with_export();
+    let vault = fx.packed("x.kura");
+    let log = fs::read(custody_of(&vault)).unwrap();
+    let key = &fx.engineer.private;
+    // A folder anyone may write in: another user could swap the stage.
+    let shared = fx.mkdir("shared");
+    set_mode(&shared, 0o777);
+    let line = assert_refused(&fx.extract(&vault, key, &shared, &[]), 3);
+    assert!(line.contains("can be written by other users"), "{line}");
+    // A link standing for DEST (as one planted in /tmp would).
+    let real = fx.mkdir("real");
+    let link = fx.path("link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let line = assert_refused(&fx.extract(&vault, key, &link, &[]), 3);
+    assert!(line.contains("symbolic link"), "{line}");
+    // A new DEST in a folder anyone may write in (no sticky bit).
+    let open = fx.mkdir("open");
+    set_mode(&open, 0o777);
+    let line = assert_refused(&fx.extract(&vault, key, &open.join("dest"), &[]), 3);
+    assert!(line.contains("anyone may write in"), "{line}");
+    // A mount point: certify could never destroy the copy whole.
+    let mnt = Tmpfs::mount(&fx.path("mnt"), "size=16m,mode=0700");
+    let line = assert_refused(&fx.extract(&vault, key, &mnt.dir, &[]), 3);
+    assert!(line.contains("mount point"), "{line}");
+    assert!(names_in(&mnt.dir).is_empty() && names_in(&real).is_empty() && names_in(&shared).is_empty());
+    assert_eq!(fs::read(custody_of(&vault)).unwrap(), log, "nothing recorded");
+    // A DEST kura makes is its owner's alone.
+    let fresh = fx.path("fresh");
+    ok(&fx.extract(&vault, key, &fresh, &[]));
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(fs::metadata(&fresh).unwrap().permissions().mode() & 0o777, 0o700);
+}
+
+#[test]
+fn records_go_to_the_vaults_own_log_never_to_a_copy() {
+    let fx = Desk::with_export();
+    let vault = fx.packed("x.kura");
+    let key = &fx.engineer.private;
+    let copy = fx.path("copy.custody");
+    fs::copy(custody_of(&vault), &copy).unwrap();
+    let dest = fx.path("dest");
+    let other = ["--custody", copy.to_str().unwrap()];
+    let line = assert_refused(&fx.extract(&vault, key, &dest, &other), 3);
+    assert!(line.contains("not the custody log beside the vault"), "{line}");
+    assert_absent(&dest);
+    // Extracted as it should be, certify with the older copy is refused too.
+    ok(&fx.extract(&vault, key, &dest, &[]));
+    let cert = fx.path("cert.json");
+    let out = fx.run(osargs![
+        "certify",
+        vault,
+        "--deleted",
+        "-i",
+        key,
+        "-o",
+        cert,
+        "--custody",
+        copy
+    ]);
+    assert_refused(&out, 3);
+    assert!(dest.join("export").exists(), "nothing destroyed");
+}
+
+#[test]
+fn a_copy_moved_away_is_never_certified_as_destroyed() {
+    let fx = Desk::with_export();
+    let vault = fx.packed("x.kura");
+    let key = &fx.engineer.private;
+    let dest = fx.path("dest");
+    ok(&fx.extract(&vault, key, &dest, &[]));
+    let kept = fx.path("kept");
+    fs::rename(&dest, &kept).unwrap();
+    fs::create_dir(&dest).unwrap();
+    let cert = fx.path("cert.json");
+    let out = fx.run(osargs!["certify", vault, "--deleted", dest, "-i", key, "-o", cert]);
+    let line = assert_refused(&out, 3);
+    assert!(line.contains("is not the one the copy recorded at"), "{line}");
+    assert!(kept.join("export").exists() && vault.exists(), "nothing destroyed");
+    assert_absent(&cert);
+}
+
+#[test]
+fn after_a_certified_deletion_the_log_takes_notes_only() {
+    let fx = Desk::with_export();
+    let vault = fx.packed("x.kura");
+    let key = &fx.engineer.private;
+    let cert = fx.path("cert.json");
+    ok(&fx.run(osargs!["certify", vault, "--deleted", "-i", key, "-o", cert]));
+    for event in ["handover", "received", "lost"] {
+        let out = fx.run(osargs!["custody", "add", vault, "--event", event, "-i", key]);
+        let line = assert_refused(&out, 3);
+        assert!(line.contains("certified deletion or return"), "{event}: {line}");
+    }
+    ok(&fx.run(osargs![
+        "custody",
+        "add",
+        vault,
+        "--event",
+        "note",
+        "-i",
+        key,
+        "--note",
+        "stick wiped"
+    ]));
+}
+
+#[test]
+fn certify_never_destroys_the_custody_log_reached_through_a_link() {
+    let fx = Desk::with_export();
+    let vault = fx.packed("x.kura");
+    let key = &fx.engineer.private;
+    let dest = fx.path("dest");
+    ok(&fx.extract(&vault, key, &dest, &[]));
+    let hidden = dest.join("log.custody");
+    fs::rename(custody_of(&vault), &hidden).unwrap();
+    std::os::unix::fs::symlink(&hidden, custody_of(&vault)).unwrap();
+    let before = fs::read(&hidden).unwrap();
+    let cert = fx.path("cert.json");
+    let out = fx.run(osargs!["certify", vault, "--deleted", dest, "-i", key, "-o", cert]);
+    let line = assert_refused(&out, 3);
+    assert!(line.contains("custody log"), "{line}");
+    assert_eq!(fs::read(&hidden).unwrap(), before, "the evidence is untouched");
 }

@@ -268,12 +268,18 @@ fn a_full_disk_while_extracting_leaves_no_stage() {
     let vault = fx.packed("x.kura");
     let custody = fs::read(custody_of(&vault)).unwrap();
     // Bytes enough, but too few inodes for every file of the export.
-    let mnt = Tmpfs::mount(&fx.path("ram"), "size=64m,nr_inodes=12");
-    for dest in [mnt.dir.join("new-dest"), mnt.dir.clone()] {
-        let line = assert_refused(&fx.extract(&vault, &fx.engineer.private, &dest, &[]), 10);
-        assert!(line.contains("disk is full"), "{line}");
-        assert_empty_dir(&mnt.dir);
-    }
+    let mnt = Tmpfs::mount(&fx.path("ram"), "size=64m,nr_inodes=12,mode=0700");
+    let line = assert_refused(
+        &fx.extract(&vault, &fx.engineer.private, &mnt.dir.join("new-dest"), &[]),
+        10,
+    );
+    assert!(line.contains("disk is full"), "{line}");
+    assert_empty_dir(&mnt.dir);
+    // (The mount point itself is refused as a destination before anything
+    // is written: certify could not destroy a copy there whole.)
+    let line = assert_refused(&fx.extract(&vault, &fx.engineer.private, &mnt.dir, &[]), 3);
+    assert!(line.contains("mount point"), "{line}");
+    assert_empty_dir(&mnt.dir);
     assert_no_copy_recorded(&new_records(&vault, &custody));
 }
 

@@ -4,8 +4,7 @@
 //! fixes them.
 
 use std::fs;
-use std::io::Write;
-use std::process::{Output, Stdio};
+use std::process::{Command, Output, Stdio};
 
 use crate::common::*;
 
@@ -217,32 +216,56 @@ fn core_dumps_are_off_while_a_key_is_being_unlocked() {
     let key = fx.path("keys/locked");
     ok(&fx.run(osargs!["keygen", "-o", key, "--passphrase-file", pass]));
     let vault = fx.packed("x.kura");
-    // kura waits on a FIFO for the passphrase: it is then mid-unlock.
-    let fifo = fx.path("pass.fifo");
-    make_fifo(&fifo);
-    let mut cmd = fx.kura();
-    cmd.arg("verify")
-        .arg(&vault)
-        .arg("-i")
-        .arg(&fx.engineer.private)
-        .arg("-i")
-        .arg(&key)
-        .arg("--passphrase-file")
-        .arg(&fifo)
+    // kura asks for the passphrase on a terminal (script(1) gives it one)
+    // where nobody types: it is then mid-unlock. (A FIFO as the passphrase
+    // file is refused at once: kura never waits on one.)
+    let pidfile = fx.path("kura.pid");
+    let q = |p: &std::path::Path| format!("'{}'", p.display().to_string().replace('\'', "'\\''"));
+    let inner = format!(
+        "echo $$ > {}; exec {} verify {} -i {} -i {}",
+        q(&pidfile),
+        q(std::path::Path::new(KURA)),
+        q(&vault),
+        q(&fx.engineer.private),
+        q(&key)
+    );
+    let mut cmd = Command::new("script");
+    cmd.args(["-q", "-e", "-c", &inner, "/dev/null"])
+        .current_dir(&fx.cwd)
+        .env("LC_ALL", "C")
+        .env("KURA_PASSPHRASE_FILE", "")
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     // kura starts with core dumps allowed: the limits it shows are its own.
-    let child = allow_core_dumps(&mut cmd)
+    let mut child = allow_core_dumps(&mut cmd)
         .spawn()
         .expect("kura starts with core dumps allowed (a hard limit of 0: a key was loaded in this process)");
-    let mut writer = fs::OpenOptions::new().write(true).open(&fifo).unwrap();
-    let line = proc_limit(child.id(), "Max core file size");
+    let screen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut out = child.stdout.take().unwrap();
+    let seen = screen.clone();
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 256];
+        while let Ok(n) = std::io::Read::read(&mut out, &mut buf) {
+            if n == 0 {
+                break;
+            }
+            seen.lock().unwrap().extend_from_slice(&buf[..n]);
+        }
+    });
+    // Until kura asks (or ends, which fails below).
+    while child.try_wait().unwrap().is_none() && !String::from_utf8_lossy(&screen.lock().unwrap()).contains("assphrase")
+    {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let pid: u32 = fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    let line = proc_limit(pid, "Max core file size");
     let fields: Vec<&str> = line.split_whitespace().collect();
     assert_eq!(&fields[4..6], ["0", "0"], "soft and hard core limits: {line}");
-    writer.write_all(format!("{SECRET}\n").as_bytes()).unwrap();
-    drop(writer);
-    let o = child.wait_with_output().unwrap();
-    ok(&o);
+    // SAFETY: ending kura, our grandchild, still waiting for a passphrase.
+    assert_eq!(unsafe { libc::kill(pid as i32, libc::SIGTERM) }, 0);
+    let _ = child.wait();
+    reader.join().unwrap();
 }
 
 #[test]

@@ -84,6 +84,15 @@ fn input_size(paths: &[PathBuf], document: Option<&std::path::Path>) -> Option<u
     Some(files + doc)
 }
 
+/// A file name given to `-r` (which takes a key itself) is refused with the
+/// option that reads files, `-R`.
+fn recipient_file_hint(e: Error, value: &str) -> Error {
+    if e.id == "err-recipient-invalid" && std::path::Path::new(value).is_file() {
+        return Error::new(Kind::Usage, "err-recipient-is-file").arg("value", value);
+    }
+    e
+}
+
 pub fn run(a: PackArgs) -> Result<Report> {
     let approval = ApprovalInput {
         id: a.approval_id.unwrap_or_default(),
@@ -96,7 +105,9 @@ pub fn run(a: PackArgs) -> Result<Report> {
     approval.validate(now.date_naive())?;
     let mut recipients = Recipients::default();
     for (i, r) in a.recipient.iter().enumerate() {
-        recipients.add(r, &format!("-r #{}", i + 1))?;
+        recipients
+            .add(r, &format!("-r #{}", i + 1))
+            .map_err(|e| recipient_file_hint(e, r))?;
     }
     for f in &a.recipients_file {
         recipients.add_file(f)?;

@@ -12,7 +12,7 @@ err-io-exists = { $path } already exists
 err-output-exists = { $path } already exists; kura never overwrites it (use --force to replace it)
 err-file-too-large = { $path } is larger than kura accepts here ({ $max } bytes)
 err-not-utf8 = { $path } is not UTF-8 text
-err-approval-missing = the clinic's written approval is incomplete: { $flag } is missing
+err-approval-missing = the clinic's written approval is incomplete: add { $flag } as the approval states
 err-delete-by-format = --delete-by must be a date as YYYY-MM-DD, not "{ $value }"
 err-delete-by-past = --delete-by { $date } is in the past (today is { $today })
 err-no-recipients = no recipients: give at least one -r RECIPIENT or -R FILE
@@ -566,3 +566,8 @@ msg-event-returned = returned
 msg-event-deleted = deleted
 msg-event-note = note
 msg-event-lost = lost
+
+## first use: messages that say what to do next
+err-key-is-public = { $path } is a public key: give -i your private key, { $private } (the same name without .pub)
+err-key-is-public-file = { $path } holds public keys, not a private key: give -i your private key (for a key made with kura keygen -o NAME, that is NAME, not NAME.pub)
+err-recipient-is-file = -r takes a key itself, and { $value } is a file: give a file of recipients with -R { $value }

@@ -12,7 +12,7 @@ err-io-exists = { $path } は既に存在します
 err-output-exists = { $path } は既に存在します。kura は上書きしません（置き換える場合は --force）
 err-file-too-large = { $path } は大きすぎます（上限 { $max } バイト）
 err-not-utf8 = { $path } は UTF-8 のテキストではありません
-err-approval-missing = 医療機関の書面承認の記録が不足しています: { $flag } がありません
+err-approval-missing = 医療機関の書面承認の記録が不足しています。承認書の内容どおりに { $flag } を指定してください
 err-delete-by-format = --delete-by は YYYY-MM-DD 形式の日付で指定してください（"{ $value }" は不可）
 err-delete-by-past = --delete-by { $date } は過去の日付です（今日は { $today }）
 err-no-recipients = 受取人がいません: -r 受取人 または -R ファイル を一つ以上指定してください
@@ -554,3 +554,8 @@ msg-event-returned = 返却
 msg-event-deleted = 消去
 msg-event-note = メモ
 msg-event-lost = 紛失
+
+## first use: messages that say what to do next
+err-key-is-public = { $path } は公開鍵です。-i には秘密鍵 { $private }（.pub を除いた名前のファイル）を指定してください
+err-key-is-public-file = { $path } には公開鍵しか入っていません。-i には秘密鍵を指定してください（kura keygen -o 名前 で作った鍵なら、名前.pub ではなく 名前 のファイルです）
+err-recipient-is-file = -r には鍵そのものを指定します。{ $value } はファイルなので、受取人のファイルとして -R { $value } で指定してください

@@ -1,0 +1,131 @@
+//! A newcomer's first hour: the mistakes people make on their first runs
+//! (a public key given for a private one, a mistyped vault name, a folder as
+//! output, a file given to `-r`, a forgotten option) each answered by one
+//! line that says what to do next, in English and Japanese; the traps that
+//! used to pass silently (packing without one's own key, a mistyped
+//! passphrase, a one-character passphrase, a ledger made by merely listing
+//! it, an organisation guessed from an e-mail address); and the Japanese
+//! and listings a clinic reads.
+
+use std::ffi::OsString;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use crate::common::*;
+use serde_json::Value;
+
+/// Packed on this day; due by [`DUE`].
+const PACKED: &str = "2026-03-02T10:00:00+09:00";
+const DUE: &str = "2026-03-31";
+
+/// The message of a refusal with exit `code`, without `kura: error: `.
+fn refusal(out: &Output, code: i32) -> String {
+    let line = assert_refused(out, code);
+    ["kura: error: ", "kura: エラー: "]
+        .iter()
+        .find_map(|p| line.strip_prefix(p))
+        .expect("a prefixed line")
+        .to_string()
+}
+
+/// The four approval options, due long after any day these tests run on
+/// (the commands of a `Desk::new` run on the computer's clock).
+fn approval() -> Vec<OsString> {
+    with(approval_args(), "--delete-by", "2099-12-31")
+}
+
+/// `kura pack -o OUT` of `data/` (one small file), with `extra` arguments
+/// (recipients, key) and the four approval options.
+fn pack_data(desk: &Desk, out: &str, extra: &[&str]) -> Vec<OsString> {
+    desk.write("data/list_dummy.csv", "id,name\n00000001,DUMMY\n");
+    let mut a = osargs!["pack", "-o", out];
+    a.extend(extra.iter().map(OsString::from));
+    a.extend(approval());
+    a.push("data".into());
+    a
+}
+
+/// `args` in Japanese (`--lang ja` first).
+fn ja(args: Vec<OsString>) -> Vec<OsString> {
+    [osargs!["--lang", "ja"], args].concat()
+}
+
+/// A desk with `a.kura` packed for both keys at [`PACKED`].
+fn packed() -> Desk {
+    let d = Desk::new();
+    d.pack_small("a", "APP-101", "check", DUE, PACKED);
+    d
+}
+
+// ------------------------------------------------ messages that point the way
+
+#[test]
+fn a_public_key_given_for_the_private_one_is_named_with_the_private_one() {
+    let d = Desk::new();
+    let r = "-r";
+    let line = d.clinic.line.as_str();
+    let args = pack_data(&d, "x.kura", &[r, line, "-i", "engineer.key.pub"]);
+    assert_eq!(
+        refusal(&d.run(&args), 4),
+        "engineer.key.pub is a public key: give -i your private key, engineer.key (the same name without .pub)"
+    );
+    let ja = ja(args);
+    assert_eq!(
+        refusal(&d.run(&ja), 4),
+        "engineer.key.pub は公開鍵です。-i には秘密鍵 engineer.key（.pub を除いた名前のファイル）を指定してください"
+    );
+    // A recipients file has no private key beside it to name.
+    d.write("clinic.recipients", &format!("# the clinic\n{}\n", d.clinic.line));
+    let args = pack_data(&d, "x.kura", &[r, line, "-i", "clinic.recipients"]);
+    assert_eq!(
+        refusal(&d.run(&args), 4),
+        "clinic.recipients holds public keys, not a private key: give -i your private key \
+         (for a key made with kura keygen -o NAME, that is NAME, not NAME.pub)"
+    );
+    assert_absent(&d.path("x.kura"));
+}
+
+#[test]
+fn a_file_given_to_r_is_pointed_to_capital_r() {
+    let d = Desk::new();
+    let out = d.run(pack_data(&d, "x.kura", &["-r", "clinic.key.pub", "-i", "engineer.key"]));
+    assert_eq!(
+        refusal(&out, 2),
+        "-r takes a key itself, and clinic.key.pub is a file: give a file of recipients with -R clinic.key.pub"
+    );
+    // Which works.
+    ok(&d.run(pack_data(
+        &d,
+        "x.kura",
+        &["-R", "clinic.key.pub", "-R", "engineer.key.pub", "-i", "engineer.key"],
+    )));
+}
+
+#[test]
+fn every_missing_approval_field_is_named_at_once() {
+    let d = Desk::new();
+    d.write("data/a.txt", "dummy\n");
+    let line = d.clinic.line.clone();
+    let bare = osargs!["pack", "-o", "x.kura", "-r", line, "-i", "engineer.key", "data"];
+    assert_eq!(
+        refusal(&d.run(&bare), 3),
+        "the clinic's written approval is incomplete: add --approval-id, --approved-by, --purpose, --delete-by as the approval states"
+    );
+    let ja = ja(bare);
+    assert_eq!(
+        refusal(&d.run(&ja), 3),
+        "医療機関の書面承認の記録が不足しています。承認書の内容どおりに --approval-id, --approved-by, --purpose, --delete-by を指定してください"
+    );
+    // Two of them.
+    let args = without(
+        without(
+            pack_data(&d, "x.kura", &["-r", &line, "-i", "engineer.key"]),
+            "--purpose",
+        ),
+        "--approval-id",
+    );
+    assert_eq!(
+        refusal(&d.run(&args), 3),
+        "the clinic's written approval is incomplete: add --approval-id, --purpose as the approval states"
+    );
+}

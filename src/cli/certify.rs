@@ -62,6 +62,10 @@ pub fn run(a: CertifyArgs) -> Result<Report> {
         (None, true) => (Action::Returned, a.destroy.clone()),
         _ => return Err(Error::new(Kind::Usage, "err-certify-action")),
     };
+    super::given("-i", [&a.identity])?;
+    super::given("--passphrase-file", &a.passphrase_file)?;
+    super::given("--custody", &a.custody)?;
+    super::given("--deleted", &paths)?;
     let pass = kura::keys::PassphraseSource::new(a.passphrase_file.clone());
     let signer = kura::keys::identity::load_signing_key(&a.identity, &pass)?;
     let custody = a.custody.clone().unwrap_or_else(|| custody_path(&a.vault));

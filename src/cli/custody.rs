@@ -71,6 +71,8 @@ pub fn run(c: CustodyCommand) -> Result<Report> {
 }
 
 fn add(a: AddArgs) -> Result<Report> {
+    super::given("-i", [&a.identity])?;
+    super::given("--passphrase-file", &a.passphrase_file)?;
     let path = custody::log_path(&a.vault);
     let pass = kura::keys::PassphraseSource::new(a.passphrase_file.clone());
     let signer = kura::keys::identity::load_signing_key(&a.identity, &pass)?;
@@ -156,6 +158,7 @@ fn show(a: ShowArgs) -> Result<Report> {
 }
 
 fn verify(a: VerifyLogArgs) -> Result<Report> {
+    super::given("--signers", &a.signers)?;
     let path = custody::log_path(&a.vault);
     let chain = custody::read(&path)?;
     if let Some(s) = &a.signers {

@@ -94,6 +94,9 @@ fn load(a: &IncidentArgs) -> Result<(Chain, Option<PathBuf>)> {
 }
 
 pub fn run(a: IncidentArgs) -> Result<Report> {
+    super::given("-i", &a.identity)?;
+    super::given("--passphrase-file", &a.passphrase_file)?;
+    super::given("--signers", &a.signers)?;
     let today = clock::today();
     let discovered = match &a.discovered {
         Some(s) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")

@@ -85,6 +85,8 @@ pub fn run(c: LedgerCommand) -> Result<Report> {
 /// hand-over (not against anything the engineer sends along), then closes
 /// the entry.
 fn close(a: CloseArgs) -> Result<Report> {
+    super::given("--signers", [&a.signers])?;
+    super::given("--sig", &a.sig)?;
     let (bytes, sig) = kura::certificate::verify::read_signed(&a.certificate, a.sig.as_deref())?;
     let signers = AllowedSigners::load(&a.signers)?;
     let cert = kura::certificate::Certificate::parse(&bytes)?;
@@ -150,6 +152,7 @@ fn who(e: &Entry) -> &str {
 }
 
 fn add(a: AddArgs) -> Result<Report> {
+    super::given("--signers", &a.signers)?;
     let path = custody::log_path(&a.custody);
     let chain = custody::read(&path)?;
     if let Some(s) = &a.signers {

@@ -100,6 +100,13 @@ pub struct IdentityArgs {
 }
 
 impl IdentityArgs {
+    /// Refuses key and passphrase files that are not there, naming `-i` or
+    /// `--passphrase-file`.
+    pub fn check(&self) -> Result<()> {
+        given("-i", &self.identity)?;
+        given("--passphrase-file", &self.passphrase_file)
+    }
+
     pub fn passphrase(&self) -> kura::keys::PassphraseSource {
         kura::keys::PassphraseSource::new(self.passphrase_file.clone())
     }
@@ -111,6 +118,22 @@ impl IdentityArgs {
             passphrase,
         }
     }
+}
+
+/// Refuses a file named by `option` that is not there, saying which option
+/// named it: a bare "not found: NAME" leaves the user to guess where NAME
+/// came from.
+pub fn given<'a>(option: &str, paths: impl IntoIterator<Item = &'a PathBuf>) -> Result<()> {
+    for p in paths {
+        if let Err(e) = std::fs::symlink_metadata(p) {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                return Err(Error::new(Kind::Io, "err-option-not-found")
+                    .arg("option", option)
+                    .arg("path", p.display()));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// What a command produced: lines for people, a value for scripts.

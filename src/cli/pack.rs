@@ -94,6 +94,9 @@ fn recipient_file_hint(e: Error, value: &str) -> Error {
 }
 
 pub fn run(a: PackArgs) -> Result<Report> {
+    a.id.check()?;
+    super::given("-R", &a.recipients_file)?;
+    super::given("--approval-doc", &a.approval_doc)?;
     let approval = ApprovalInput {
         id: a.approval_id.unwrap_or_default(),
         approved_by: a.approved_by.unwrap_or_default(),

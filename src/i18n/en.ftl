@@ -51,7 +51,10 @@ err-signers-syntax = { $path } line { $line } is not a valid allowed_signers ent
 err-unsafe-path = the archive tries to write "{ $path }" ({ $why }); refused, nothing was extracted
 err-dest-link = { $path } in the destination is a symbolic link; kura will not write through it
 err-dest-exists = { $path } already exists in the destination (use --force to replace files)
-err-custody-missing = the custody log { $path } is missing: keep it beside the vault, under the vault's name with .custody added (verify, extract, inspect and certify also take --custody FILE)
+err-custody-missing = { $vault_missing ->
+    [yes] there is no vault { $vault } (nor its custody log { $path }): check the vault's name and folder
+   *[other] the custody log { $path } is missing: keep it beside the vault, under the vault's name with .custody added (verify, extract, inspect and certify also take --custody FILE)
+}
 err-custody-empty = the custody log is empty
 err-custody-bad-record = the custody log is broken at record #{ $n }: { $why }
 err-custody-event = unknown event "{ $event }"; use one of: { $events }
@@ -571,3 +574,5 @@ msg-event-lost = lost
 err-key-is-public = { $path } is a public key: give -i your private key, { $private } (the same name without .pub)
 err-key-is-public-file = { $path } holds public keys, not a private key: give -i your private key (for a key made with kura keygen -o NAME, that is NAME, not NAME.pub)
 err-recipient-is-file = -r takes a key itself, and { $value } is a file: give a file of recipients with -R { $value }
+err-option-not-found = { $path } (given with { $option }) does not exist: check the name and folder
+err-vault-missing = there is no vault { $path }: check the vault's name and folder

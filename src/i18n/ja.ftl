@@ -51,7 +51,10 @@ err-signers-syntax = { $path } の { $line } 行目は allowed_signers の形式
 err-unsafe-path = アーカイブが「{ $path }」に書き込もうとしています（{ $why }）。拒否しました。何も展開していません
 err-dest-link = 展開先の { $path } はシンボリックリンクです。kura はリンク越しに書き込みません
 err-dest-exists = 展開先に { $path } が既にあります（ファイルを置き換える場合は --force）
-err-custody-missing = 管理記録 { $path } がありません。保管庫と同じ場所に、保管庫の名前に .custody を付けた名前で置いてください（verify・extract・inspect・certify では --custody ファイル でも指定できます）
+err-custody-missing = { $vault_missing ->
+    [yes] 保管庫 { $vault } がありません（管理記録 { $path } もありません）。保管庫の名前と場所を確かめてください
+   *[other] 管理記録 { $path } がありません。保管庫と同じ場所に、保管庫の名前に .custody を付けた名前で置いてください（verify・extract・inspect・certify では --custody ファイル でも指定できます）
+}
 err-custody-empty = 管理記録が空です
 err-custody-bad-record = 管理記録の #{ $n } 番目の記録が不正です: { $why }
 err-custody-event = 「{ $event }」という事象はありません。次のいずれかを使ってください: { $events }
@@ -559,3 +562,5 @@ msg-event-lost = 紛失
 err-key-is-public = { $path } は公開鍵です。-i には秘密鍵 { $private }（.pub を除いた名前のファイル）を指定してください
 err-key-is-public-file = { $path } には公開鍵しか入っていません。-i には秘密鍵を指定してください（kura keygen -o 名前 で作った鍵なら、名前.pub ではなく 名前 のファイルです）
 err-recipient-is-file = -r には鍵そのものを指定します。{ $value } はファイルなので、受取人のファイルとして -R { $value } で指定してください
+err-option-not-found = { $option } で指定した { $path } がありません。名前と場所を確かめてください
+err-vault-missing = 保管庫 { $path } がありません。保管庫の名前と場所を確かめてください

@@ -86,6 +86,50 @@ fn a_public_key_given_for_the_private_one_is_named_with_the_private_one() {
 }
 
 #[test]
+fn a_mistyped_vault_is_said_to_be_missing_not_its_log() {
+    let d = packed();
+    for cmd in [
+        osargs!["verify", "a.kuar", "-i", "engineer.key"],
+        osargs!["extract", "a.kuar", "-i", "engineer.key", "-C", "out"],
+    ] {
+        assert_eq!(
+            refusal(&d.run(&cmd), 10),
+            "there is no vault a.kuar: check the vault's name and folder",
+            "{cmd:?}"
+        );
+    }
+    // The commands that also work once the vault is gone (destroyed, lost)
+    // say it of both.
+    for cmd in [
+        osargs!["inspect", "a.kuar"],
+        osargs!["custody", "show", "a.kuar"],
+        osargs!["custody", "verify", "a.kuar"],
+        osargs!["certify", "a.kuar", "--deleted", "-i", "engineer.key", "-o", "c.json"],
+        osargs!["custody", "add", "a.kuar", "--event", "note", "-i", "engineer.key"],
+    ] {
+        assert_eq!(
+            refusal(&d.run(&cmd), 10),
+            "there is no vault a.kuar (nor its custody log a.kuar.custody): check the vault's name and folder",
+            "{cmd:?}"
+        );
+    }
+    let out = d.run(["--lang", "ja", "verify", "a.kuar", "-i", "engineer.key"]);
+    assert_eq!(
+        refusal(&out, 10),
+        "保管庫 a.kuar がありません。保管庫の名前と場所を確かめてください"
+    );
+    let out = d.run(["--lang", "ja", "inspect", "a.kuar"]);
+    assert_eq!(
+        refusal(&out, 10),
+        "保管庫 a.kuar がありません（管理記録 a.kuar.custody もありません）。保管庫の名前と場所を確かめてください"
+    );
+    // A vault whose log alone is missing is still told so.
+    std::fs::rename(d.path("a.kura.custody"), d.path("kept.custody")).unwrap();
+    let line = refusal(&d.run(["verify", "a.kura", "-i", "engineer.key"]), 10);
+    assert!(line.starts_with("the custody log a.kura.custody is missing"), "{line}");
+}
+
+#[test]
 fn a_file_given_to_r_is_pointed_to_capital_r() {
     let d = Desk::new();
     let out = d.run(pack_data(&d, "x.kura", &["-r", "clinic.key.pub", "-i", "engineer.key"]));
@@ -99,6 +143,53 @@ fn a_file_given_to_r_is_pointed_to_capital_r() {
         "x.kura",
         &["-R", "clinic.key.pub", "-R", "engineer.key.pub", "-i", "engineer.key"],
     )));
+}
+
+#[test]
+fn a_file_that_is_not_there_is_named_with_its_option() {
+    let d = packed();
+    let line = d.clinic.line.clone();
+    let cases: Vec<(Vec<OsString>, &str)> = vec![
+        (pack_data(&d, "x.kura", &["-r", &line, "-i", "kura_enginer"]), "-i"),
+        (
+            pack_data(&d, "x.kura", &["-R", "clinic.recipients", "-i", "engineer.key"]),
+            "-R",
+        ),
+        (
+            pack_data(
+                &d,
+                "x.kura",
+                &["-r", &line, "-i", "engineer.key", "--approval-doc", "approval.pdf"],
+            ),
+            "--approval-doc",
+        ),
+        (
+            osargs!["verify", "a.kura", "-i", "engineer.key", "--signers", "alowed"],
+            "--signers",
+        ),
+        (osargs!["inspect", "a.kura", "--custody", "copy.custody"], "--custody"),
+        (
+            osargs!["custody", "add", "a.kura", "--event", "note", "-i", "clinc.key"],
+            "-i",
+        ),
+    ];
+    for (args, option) in cases {
+        let name = args
+            .iter()
+            .position(|a| a == option)
+            .map(|i| args[i + 1].to_string_lossy().into_owned())
+            .unwrap();
+        assert_eq!(
+            refusal(&d.run(&args), 10),
+            format!("{name} (given with {option}) does not exist: check the name and folder"),
+            "{args:?}"
+        );
+    }
+    let ja = ja(pack_data(&d, "x.kura", &["-r", &line, "-i", "kura_enginer"]));
+    assert_eq!(
+        refusal(&d.run(ja), 10),
+        "-i で指定した kura_enginer がありません。名前と場所を確かめてください"
+    );
 }
 
 #[test]

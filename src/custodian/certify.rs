@@ -231,6 +231,7 @@ struct Plan {
 /// Every refusal, before anything is touched: the quick ones first, then
 /// the surveys (which hash).
 fn plan(req: &CertifyRequest, chain: custody::Chain) -> Result<Plan> {
+    crate::fsutil::check_not_folder(req.output, "certificate.json")?;
     check_clobber(req.output, req.force)?;
     check_clobber(&sig_path(req.output), req.force)?;
     let receipt = &chain.receipt;

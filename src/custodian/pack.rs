@@ -45,6 +45,7 @@ pub struct Packed {
 pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Packed> {
     let opts = req.opts;
     let output = &opts.output;
+    crate::fsutil::check_not_folder(output, "export.kura")?;
     let medium = guard::check_pack_output(req.probe, output, req.allow)?;
     guard::check_key_apart(req.probe, req.keys.paths, output, &medium, req.allow)?;
     let signer = req.keys.signer()?;

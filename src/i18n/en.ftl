@@ -576,3 +576,4 @@ err-key-is-public-file = { $path } holds public keys, not a private key: give -i
 err-recipient-is-file = -r takes a key itself, and { $value } is a file: give a file of recipients with -R { $value }
 err-option-not-found = { $path } (given with { $option }) does not exist: check the name and folder
 err-vault-missing = there is no vault { $path }: check the vault's name and folder
+err-output-is-folder = { $path } is a folder: give a file name inside it, such as { $example }

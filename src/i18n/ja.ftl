@@ -564,3 +564,4 @@ err-key-is-public-file = { $path } には公開鍵しか入っていません。
 err-recipient-is-file = -r には鍵そのものを指定します。{ $value } はファイルなので、受取人のファイルとして -R { $value } で指定してください
 err-option-not-found = { $option } で指定した { $path } がありません。名前と場所を確かめてください
 err-vault-missing = 保管庫 { $path } がありません。保管庫の名前と場所を確かめてください
+err-output-is-folder = { $path } はフォルダーです。その中のファイル名を指定してください（例: { $example }）

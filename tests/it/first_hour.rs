@@ -130,6 +130,30 @@ fn a_mistyped_vault_is_said_to_be_missing_not_its_log() {
 }
 
 #[test]
+fn a_folder_given_as_the_output_asks_for_a_file_name_inside_it() {
+    let d = Desk::new();
+    d.mkdir("usbdir");
+    let line = d.clinic.line.clone();
+    for force in [false, true] {
+        let mut extra = vec!["-r", &line, "-i", "engineer.key"];
+        if force {
+            extra.push("--force");
+        }
+        let out = d.run(pack_data(&d, "usbdir", &extra));
+        assert_eq!(
+            refusal(&out, 2),
+            "usbdir is a folder: give a file name inside it, such as usbdir/export.kura"
+        );
+    }
+    assert_empty_dir(&d.path("usbdir"));
+    let ja = ja(pack_data(&d, "usbdir", &["-r", &line, "-i", "engineer.key"]));
+    assert_eq!(
+        refusal(&d.run(ja), 2),
+        "usbdir はフォルダーです。その中のファイル名を指定してください（例: usbdir/export.kura）"
+    );
+}
+
+#[test]
 fn a_file_given_to_r_is_pointed_to_capital_r() {
     let d = Desk::new();
     let out = d.run(pack_data(&d, "x.kura", &["-r", "clinic.key.pub", "-i", "engineer.key"]));

@@ -19,7 +19,7 @@ pub struct CertifyArgs {
     /// The vault
     pub vault: PathBuf,
     /// Destroy the vault and these plaintext copies (files or folders, recursively), then certify the deletion
-    #[arg(long, value_name = "PATH", num_args = 0.., conflicts_with = "returned", required_unless_present = "returned")]
+    #[arg(long, value_name = "PATH", num_args = 0.., conflicts_with = "returned")]
     pub deleted: Option<Vec<PathBuf>>,
     /// Certify that the medium is handed back with the vault intact
     #[arg(long)]

@@ -410,7 +410,7 @@ msg-custody-why-utf8 = the log is not UTF-8 text
 msg-custody-why-inserted = it was inserted (the record after it follows the one before it)
 
 ## certificates
-err-certify-action = say what to certify: --deleted [PATH…] or --returned
+err-certify-action = say what to certify: add --deleted [PATH…] if the data was destroyed, or --returned if the medium is handed back
 err-certify-path-unusable = { $path } cannot be destroyed: give a file or folder by its name
 err-certify-link = { $path } is a symbolic link: give the real file or folder to destroy
 err-certify-hard-link = { $path } has other hard links: destroying it would change files elsewhere; remove the other links first
@@ -577,3 +577,5 @@ err-recipient-is-file = -r takes a key itself, and { $value } is a file: give a 
 err-option-not-found = { $path } (given with { $option }) does not exist: check the name and folder
 err-vault-missing = there is no vault { $path }: check the vault's name and folder
 err-output-is-folder = { $path } is a folder: give a file name inside it, such as { $example }
+err-cert-need-custody = add --custody CLINIC_COPY: your own copy of the custody log, kept at hand-over, which the certificate is checked against
+err-cert-need-signers = add --signers FILE: the allowed_signers file naming who may sign certificates

@@ -404,7 +404,7 @@ msg-custody-why-utf8 = 管理記録が UTF-8 のテキストではありませ�
 msg-custody-why-inserted = 後から挿入された記録です（次の記録がその前の記録に直接つながっています）
 
 ## certificates
-err-certify-action = 証明する内容を指定してください: --deleted [パス…] または --returned
+err-certify-action = 証明する内容を指定してください。データを消去したなら --deleted [パス…]、媒体を返却するなら --returned を付けてください
 err-certify-path-unusable = { $path } は消去できません: ファイルかフォルダーを名前で指定してください
 err-certify-link = { $path } はシンボリックリンクです: 消去する実際のファイルかフォルダーを指定してください
 err-certify-hard-link = { $path } には別のハードリンクがあります。消去すると他の場所のファイルも変わるため、先に他のリンクを削除してください
@@ -565,3 +565,5 @@ err-recipient-is-file = -r には鍵そのものを指定します。{ $value } 
 err-option-not-found = { $option } で指定した { $path } がありません。名前と場所を確かめてください
 err-vault-missing = 保管庫 { $path } がありません。保管庫の名前と場所を確かめてください
 err-output-is-folder = { $path } はフォルダーです。その中のファイル名を指定してください（例: { $example }）
+err-cert-need-custody = --custody 控えのファイル を付けてください。受け渡しの時に保存した管理記録の控えで、証明書はこれと照合します
+err-cert-need-signers = --signers ファイル を付けてください。証明書に署名してよい人を載せた allowed_signers ファイルです

@@ -170,6 +170,60 @@ fn a_file_given_to_r_is_pointed_to_capital_r() {
 }
 
 #[test]
+fn certify_and_certificate_verify_say_in_one_line_what_to_add() {
+    let d = packed();
+    d.handover("a", "2026-03-02T11:00:00+09:00");
+    let out = d.run(["certify", "a.kura", "-i", "engineer.key", "-o", "c.json"]);
+    assert_eq!(
+        refusal(&out, 2),
+        "say what to certify: add --deleted [PATH…] if the data was destroyed, or --returned if the medium is handed back"
+    );
+    let out = d.run([
+        "--lang",
+        "ja",
+        "certify",
+        "a.kura",
+        "-i",
+        "engineer.key",
+        "-o",
+        "c.json",
+    ]);
+    assert_eq!(
+        refusal(&out, 2),
+        "証明する内容を指定してください。データを消去したなら --deleted [パス…]、媒体を返却するなら --returned を付けてください"
+    );
+    assert_absent(&d.path("c.json"));
+    let cert = d.certify("a", false, "2026-03-10T09:00:00+09:00");
+    let verify = |extra: &[&str]| {
+        let mut c = d.kura();
+        c.args(["certificate", "verify"]).arg(&cert).args(extra);
+        c.output().unwrap()
+    };
+    assert_eq!(
+        refusal(&verify(&["--signers", "allowed_signers"]), 2),
+        "add --custody CLINIC_COPY: your own copy of the custody log, kept at hand-over, which the certificate is checked against"
+    );
+    assert_eq!(
+        refusal(&verify(&["--lang", "ja", "--signers", "allowed_signers"]), 2),
+        "--custody 控えのファイル を付けてください。受け渡しの時に保存した管理記録の控えで、証明書はこれと照合します"
+    );
+    assert_eq!(
+        refusal(&verify(&["--custody", "a.clinic.custody"]), 2),
+        "add --signers FILE: the allowed_signers file naming who may sign certificates"
+    );
+    assert_eq!(
+        refusal(&verify(&["--lang", "ja", "--custody", "a.clinic.custody"]), 2),
+        "--signers ファイル を付けてください。証明書に署名してよい人を載せた allowed_signers ファイルです"
+    );
+    ok(&verify(&[
+        "--custody",
+        "a.clinic.custody",
+        "--signers",
+        "allowed_signers",
+    ]));
+}
+
+#[test]
 fn a_file_that_is_not_there_is_named_with_its_option() {
     let d = packed();
     let line = d.clinic.line.clone();

@@ -147,6 +147,7 @@ pub fn run(a: PackArgs) -> Result<Report> {
     let r = &packed.receipt;
     let vault = packed.vault.display().to_string();
     let custody = packed.custody.display().to_string();
+    let packer_is_recipient = r.recipients.iter().any(|x| x.fingerprint == r.packer.fingerprint);
     let mut report = Report::new(json!({
         "vault": vault,
         "custody": custody,
@@ -158,6 +159,7 @@ pub fn run(a: PackArgs) -> Result<Report> {
         "recipients": r.recipients,
         "packer": r.packer,
         "approval": r.approval,
+        "packer_is_recipient": packer_is_recipient,
     }));
     report.push(t(
         "msg-pack-done",
@@ -170,5 +172,21 @@ pub fn run(a: PackArgs) -> Result<Report> {
     ));
     report.push(t("msg-pack-custody", &[("custody", &custody)]));
     report.push(format!("{}: {}", t("msg-f-vault-id", &[]), r.vault_id));
+    if !packer_is_recipient {
+        // Not refused (a vault for the clinic alone is legitimate), but
+        // said: otherwise it is found out at the office.
+        let key =
+            a.id.identity
+                .first()
+                .map(|k| k.display().to_string())
+                .unwrap_or_default();
+        report.push(t(
+            "warn-packer-not-recipient",
+            &[
+                ("fingerprint", &r.packer.fingerprint),
+                ("public", &format!("{key}.pub")),
+            ],
+        ));
+    }
     Ok(report)
 }

@@ -298,3 +298,67 @@ fn every_missing_approval_field_is_named_at_once() {
         "the clinic's written approval is incomplete: add --approval-id, --purpose as the approval states"
     );
 }
+
+// ------------------------------------------------------------ silent traps
+
+#[test]
+fn packing_without_ones_own_key_warns_and_says_how_to_add_it() {
+    let d = Desk::new();
+    d.write("clinic.recipients", &format!("{}\n", d.clinic.line));
+    let out = ok(&d.run(pack_data(
+        &d,
+        "x.kura",
+        &["-R", "clinic.recipients", "-i", "engineer.key"],
+    )));
+    let fp = json(&ok(&d.run(["inspect", "x.kura", "--json"])))["packer"]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let last = stdout_of(&out).lines().last().unwrap().to_string();
+    assert_eq!(
+        last,
+        format!(
+            "Note: your own key ({fp}) is not among the recipients, so you cannot open this vault yourself \
+             (at the office it would say \"not addressed to you\"). If you need to, pack again adding \
+             -r \"$(cat engineer.key.pub)\""
+        )
+    );
+    let v = json(&ok(&d.run(
+        [
+            pack_data(&d, "y.kura", &["-R", "clinic.recipients", "-i", "engineer.key"]),
+            osargs!["--json"],
+        ]
+        .concat(),
+    )));
+    assert_eq!(v["packer_is_recipient"], false);
+    // With it, no note.
+    let out = ok(&d.run(pack_data(
+        &d,
+        "z.kura",
+        &[
+            "-R",
+            "clinic.recipients",
+            "-r",
+            d.engineer.line.as_str(),
+            "-i",
+            "engineer.key",
+        ],
+    )));
+    assert!(!stdout_of(&out).contains("Note:"), "{}", stdout_of(&out));
+    let v = json(&ok(&d.run(["inspect", "z.kura", "--json"])));
+    assert_eq!(v["recipients"].as_array().unwrap().len(), 2);
+    let ja = ok(&d.run(
+        [
+            osargs!["--lang", "ja"],
+            pack_data(&d, "w.kura", &["-R", "clinic.recipients", "-i", "engineer.key"]),
+        ]
+        .concat(),
+    ));
+    assert!(
+        stdout_of(&ja).contains(&format!(
+            "注意: あなた自身の鍵（{fp}）が受取人に入っていないため、この保管庫をあなたは開けません"
+        )),
+        "{}",
+        stdout_of(&ja)
+    );
+}

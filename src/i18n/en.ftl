@@ -579,4 +579,6 @@ err-vault-missing = there is no vault { $path }: check the vault's name and fold
 err-output-is-folder = { $path } is a folder: give a file name inside it, such as { $example }
 err-cert-need-custody = add --custody CLINIC_COPY: your own copy of the custody log, kept at hand-over, which the certificate is checked against
 err-cert-need-signers = add --signers FILE: the allowed_signers file naming who may sign certificates
+err-passphrase-short = the passphrase is too short: use at least { $min } characters (a few words are easy to remember); a short one is soon guessed by whoever gets the key file
+msg-passphrase-again = Wrong passphrase, try again. Passphrase for { $path }: 
 warn-packer-not-recipient = Note: your own key ({ $fingerprint }) is not among the recipients, so you cannot open this vault yourself (at the office it would say "not addressed to you"). If you need to, pack again adding -r "$(cat { $public })"

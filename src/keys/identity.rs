@@ -196,10 +196,11 @@ fn load_ssh(path: &Path, text: &str, pass: &PassphraseSource) -> Result<SigningK
             .arg("algorithm", key.algorithm().as_str()));
     }
     let key = if key.is_encrypted() {
-        let prompt = crate::i18n::t("msg-passphrase-prompt", &[("path", &path.display().to_string())]);
-        let pw = pass.get(&prompt)?;
-        key.decrypt(pw.as_bytes())
-            .map_err(|_| Error::new(Kind::Key, "err-passphrase-wrong").arg("path", path.display()))?
+        let shown = path.display().to_string();
+        let prompt = crate::i18n::t("msg-passphrase-prompt", &[("path", &shown)]);
+        let again = crate::i18n::t("msg-passphrase-again", &[("path", &shown)]);
+        pass.unlock(&prompt, &again, |pw| key.decrypt(pw.as_bytes()).ok())?
+            .ok_or_else(|| Error::new(Kind::Key, "err-passphrase-wrong").arg("path", path.display()))?
     } else {
         key
     };

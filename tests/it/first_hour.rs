@@ -362,3 +362,152 @@ fn packing_without_ones_own_key_warns_and_says_how_to_add_it() {
         stdout_of(&ja)
     );
 }
+
+/// Runs kura in `dir` under a pseudo-terminal (util-linux `script`),
+/// typing `answers` one by one, each once `prompt` has been drawn one more
+/// time; returns (exit code, screen).
+fn answered(dir: &Path, args: &[&str], prompt: &str, answers: &[&str]) -> (i32, String) {
+    use std::io::{Read, Write};
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let line: Vec<String> = std::iter::once(KURA)
+        .chain(args.iter().copied())
+        .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
+        .collect();
+    let mut child = command("script")
+        .current_dir(dir)
+        .env("TERM", "dumb")
+        .args(["-q", "-e", "-c", &line.join(" "), "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("script(1) from util-linux runs");
+    let mut keys = child.stdin.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    let mut screen_out = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 1024];
+        while let Ok(n @ 1..) = screen_out.read(&mut buf) {
+            let _ = tx.send(buf[..n].to_vec());
+        }
+    });
+    let mut screen = Vec::new();
+    for (typed, answer) in answers.iter().enumerate() {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while String::from_utf8_lossy(&screen).matches(prompt).count() <= typed && Instant::now() < deadline {
+            if let Ok(bytes) = rx.recv_timeout(Duration::from_millis(50)) {
+                screen.extend(bytes);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        let _ = writeln!(keys, "{answer}");
+    }
+    drop(keys);
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    screen.extend(rx.try_iter().flatten());
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&screen).into_owned(),
+    )
+}
+
+/// An encrypted key `dir/enc.key` (passphrase "correct horse battery").
+fn encrypted_key(dir: &Path) {
+    std::fs::write(dir.join("pass"), "correct horse battery\n").unwrap();
+    ok(kura().current_dir(dir).args([
+        "keygen",
+        "-o",
+        "enc.key",
+        "--comment",
+        "enc@kura.test",
+        "--passphrase-file",
+        "pass",
+    ]));
+}
+
+#[test]
+fn a_mistyped_passphrase_is_asked_again_three_times_in_all_on_a_terminal() {
+    let d = Desk::new();
+    encrypted_key(&d.root);
+    d.write("data/a.txt", "dummy\n");
+    let line = d.engineer.line.clone();
+    let pack = |out: &str| -> Vec<String> {
+        let mut a: Vec<String> = ["pack", "-o", out, "-r", &line, "-i", "enc.key"]
+            .map(String::from)
+            .to_vec();
+        a.extend(approval().iter().map(|s| s.to_string_lossy().into_owned()));
+        a.push("data".into());
+        a
+    };
+    let args = pack("x.kura");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, screen) = answered(
+        &d.root,
+        &args,
+        "Passphrase for",
+        &["wrong", "worse", "correct horse battery"],
+    );
+    assert_eq!(code, 0, "{screen}");
+    assert_eq!(
+        screen
+            .matches("Wrong passphrase, try again. Passphrase for enc.key:")
+            .count(),
+        2,
+        "{screen}"
+    );
+    assert!(d.path("x.kura").exists());
+    // Three wrong answers: refused, nothing written.
+    let args = pack("y.kura");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, screen) = answered(&d.root, &args, "Passphrase for", &["one", "two", "three"]);
+    assert_eq!(code, 4, "{screen}");
+    assert!(screen.contains("wrong passphrase for enc.key"), "{screen}");
+    assert_absent(&d.path("y.kura"));
+    // Without a terminal a passphrase file is tried once.
+    d.write("bad", "wrong\n");
+    let mut a: Vec<OsString> = args.iter().map(OsString::from).collect();
+    a.extend(osargs!["--passphrase-file", "bad"]);
+    let out = d.kura().args(&a).output().unwrap();
+    assert_eq!(refusal(&out, 4), "wrong passphrase for enc.key");
+}
+
+#[test]
+fn keygen_refuses_a_short_passphrase_on_a_terminal_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, screen) = answered(
+        dir.path(),
+        &["keygen", "-o", "k"],
+        "passphrase",
+        &["abc1234", "abc1234"],
+    );
+    assert_eq!(code, 4, "{screen}");
+    assert!(
+        screen.contains(
+            "kura: error: the passphrase is too short: use at least 8 characters (a few words are easy to remember); \
+             a short one is soon guessed by whoever gets the key file"
+        ),
+        "{screen}"
+    );
+    assert_absent(&dir.path().join("k"));
+    let (code, screen) = answered(
+        dir.path(),
+        &["--lang", "ja", "keygen", "-o", "k"],
+        "パスフレーズ",
+        &["abc", "abc"],
+    );
+    assert_eq!(code, 4, "{screen}");
+    assert!(
+        screen.contains("パスフレーズが短すぎます。8 文字以上にしてください"),
+        "{screen}"
+    );
+    // Eight characters are enough (Japanese ones count as one each).
+    let (code, screen) = answered(
+        dir.path(),
+        &["keygen", "-o", "k"],
+        "passphrase",
+        &["蔵の鍵はここに置く", "蔵の鍵はここに置く"],
+    );
+    assert_eq!(code, 0, "{screen}");
+    assert!(dir.path().join("k").exists());
+}

@@ -83,7 +83,7 @@ fn tr(id: &str, args: &[(&str, String)]) -> String {
 /// The chain the report is about, after recording the loss if asked.
 fn load(a: &IncidentArgs) -> Result<(Chain, Option<PathBuf>)> {
     if let Some(id) = &a.from_ledger {
-        let db = a.ledger.open()?;
+        let db = a.ledger.open_existing()?;
         let text = db
             .custody_text(id)?
             .ok_or_else(|| Error::new(Kind::Refused, "err-ledger-unknown").arg("id", id))?;

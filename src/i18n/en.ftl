@@ -580,5 +580,6 @@ err-output-is-folder = { $path } is a folder: give a file name inside it, such a
 err-cert-need-custody = add --custody CLINIC_COPY: your own copy of the custody log, kept at hand-over, which the certificate is checked against
 err-cert-need-signers = add --signers FILE: the allowed_signers file naming who may sign certificates
 err-passphrase-short = the passphrase is too short: use at least { $min } characters (a few words are easy to remember); a short one is soon guessed by whoever gets the key file
+err-ledger-none = no ledger is set up here yet: name one with --ledger FILE or the environment variable KURA_LEDGER=FILE (kura ledger add creates it, by default as { $path })
 msg-passphrase-again = Wrong passphrase, try again. Passphrase for { $path }: 
 warn-packer-not-recipient = Note: your own key ({ $fingerprint }) is not among the recipients, so you cannot open this vault yourself (at the office it would say "not addressed to you"). If you need to, pack again adding -r "$(cat { $public })"

@@ -568,5 +568,6 @@ err-output-is-folder = { $path } はフォルダーです。その中のファ�
 err-cert-need-custody = --custody 控えのファイル を付けてください。受け渡しの時に保存した管理記録の控えで、証明書はこれと照合します
 err-cert-need-signers = --signers ファイル を付けてください。証明書に署名してよい人を載せた allowed_signers ファイルです
 err-passphrase-short = パスフレーズが短すぎます。{ $min } 文字以上にしてください（いくつかの単語を並べると覚えやすくなります）。短いと、鍵ファイルを手に入れた人にすぐ推測されます
+err-ledger-none = この環境にはまだ台帳がありません。--ledger ファイル か環境変数 KURA_LEDGER=ファイル で台帳を指定してください（台帳は kura ledger add で作られます。指定がなければ { $path } に作られます）
 msg-passphrase-again = パスフレーズが違います。もう一度入力してください。{ $path } のパスフレーズ: 
 warn-packer-not-recipient = 注意: あなた自身の鍵（{ $fingerprint }）が受取人に入っていないため、この保管庫をあなたは開けません（事務所で「宛先に含まれていない鍵です」と言われます）。開ける必要があれば -r "$(cat { $public })" を加えて作り直してください

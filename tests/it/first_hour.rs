@@ -511,3 +511,44 @@ fn keygen_refuses_a_short_passphrase_on_a_terminal_and_says_why() {
     assert_eq!(code, 0, "{screen}");
     assert!(dir.path().join("k").exists());
 }
+
+#[test]
+fn listing_a_ledger_that_was_never_set_up_creates_nothing_and_says_how() {
+    let d = packed();
+    let data = d.path("data-home");
+    let at_home = |c: &mut Command| {
+        c.env("HOME", d.path("home")).env("XDG_DATA_HOME", &data);
+    };
+    let mut c = d.kura();
+    at_home(&mut c);
+    let out = c.args(["ledger", "list"]).output().unwrap();
+    let default = data.join("kura/ledger.sqlite");
+    assert_eq!(
+        refusal(&out, 2),
+        format!(
+            "no ledger is set up here yet: name one with --ledger FILE or the environment variable \
+             KURA_LEDGER=FILE (kura ledger add creates it, by default as {})",
+            default.display()
+        )
+    );
+    let mut c = d.kura();
+    at_home(&mut c);
+    let out = c.args(["--lang", "ja", "ledger", "list"]).output().unwrap();
+    assert_eq!(
+        refusal(&out, 2),
+        format!(
+            "この環境にはまだ台帳がありません。--ledger ファイル か環境変数 KURA_LEDGER=ファイル で台帳を指定してください\
+             （台帳は kura ledger add で作られます。指定がなければ {} に作られます）",
+            default.display()
+        )
+    );
+    assert_absent(&data);
+    // Registering an export is what makes it; from then on it is listed.
+    let mut c = d.kura();
+    at_home(&mut c);
+    ok(c.args(["ledger", "add", "a.kura"]));
+    let mut c = d.kura();
+    at_home(&mut c);
+    let v = json(&ok(c.args(["ledger", "list", "--json"])));
+    assert_eq!(v["counts"]["total"], 1);
+}

@@ -124,11 +124,11 @@ fn verify(a: VerifyCertArgs) -> Result<Report> {
     detail("msg-f-certificate-id", c.certificate_id.clone());
     detail("msg-f-issued-at", clock::local_display(&c.issued_at));
     let org = if c.issuer.organisation.is_empty() {
-        String::new()
+        t("msg-not-given", &[])
     } else {
-        format!(" / {}", c.issuer.organisation)
+        c.issuer.organisation.clone()
     };
-    detail("msg-f-issuer", format!("{}{org}", c.issuer.name));
+    detail("msg-f-issuer", format!("{} / {org}", c.issuer.name));
     detail(
         "msg-f-signed-by",
         t(

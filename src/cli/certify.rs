@@ -39,7 +39,7 @@ pub struct CertifyArgs {
     /// Issuer's name on the certificate (default: the key's comment)
     #[arg(long, value_name = "NAME")]
     pub issuer_name: Option<String>,
-    /// Issuer's organisation (default: the part after @ in the key's comment)
+    /// Issuer's organisation (left empty when not given)
     #[arg(long, value_name = "NAME")]
     pub organisation: Option<String>,
     /// Note for the custody record (never patient information)

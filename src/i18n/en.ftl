@@ -500,7 +500,7 @@ help-certify-arg-identity = My OpenSSH Ed25519 key (signs the custody record and
 help-certify-arg-passphrase-file = File holding the key's passphrase
 help-certify-arg-output = The certificate to write (its signature goes to CERT.json.sig)
 help-certify-arg-issuer-name = Issuer's name on the certificate (default: the key's comment)
-help-certify-arg-organisation = Issuer's organisation (default: the part after @ in the key's comment)
+help-certify-arg-organisation = Issuer's organisation (left empty when not given)
 help-certify-arg-note = Note for the custody record (never patient information)
 help-certify-arg-custody = Its custody log (default: VAULT.custody)
 help-certify-arg-force = Replace an existing CERT.json and CERT.json.sig
@@ -583,3 +583,4 @@ err-passphrase-short = the passphrase is too short: use at least { $min } charac
 err-ledger-none = no ledger is set up here yet: name one with --ledger FILE or the environment variable KURA_LEDGER=FILE (kura ledger add creates it, by default as { $path })
 msg-passphrase-again = Wrong passphrase, try again. Passphrase for { $path }: 
 warn-packer-not-recipient = Note: your own key ({ $fingerprint }) is not among the recipients, so you cannot open this vault yourself (at the office it would say "not addressed to you"). If you need to, pack again adding -r "$(cat { $public })"
+msg-not-given = —

@@ -488,7 +488,7 @@ help-certify-arg-identity = 自分の OpenSSH Ed25519 鍵（管理記録と証�
 help-certify-arg-passphrase-file = 鍵のパスフレーズを書いたファイル
 help-certify-arg-output = 書き出す証明書（署名は CERT.json.sig に書き出す）
 help-certify-arg-issuer-name = 証明書に記載する発行者名（既定: 鍵のコメント）
-help-certify-arg-organisation = 発行者の所属（既定: 鍵のコメントの @ より後ろ）
+help-certify-arg-organisation = 発行者の所属（指定しなければ空欄）
 help-certify-arg-note = 管理記録に残すメモ（患者の情報は絶対に書かない）
 help-certify-arg-custody = 管理記録（既定: 保管庫.custody）
 help-certify-arg-force = 既存の CERT.json と CERT.json.sig を置き換える
@@ -571,3 +571,4 @@ err-passphrase-short = パスフレーズが短すぎます。{ $min } 文字以
 err-ledger-none = この環境にはまだ台帳がありません。--ledger ファイル か環境変数 KURA_LEDGER=ファイル で台帳を指定してください（台帳は kura ledger add で作られます。指定がなければ { $path } に作られます）
 msg-passphrase-again = パスフレーズが違います。もう一度入力してください。{ $path } のパスフレーズ: 
 warn-packer-not-recipient = 注意: あなた自身の鍵（{ $fingerprint }）が受取人に入っていないため、この保管庫をあなたは開けません（事務所で「宛先に含まれていない鍵です」と言われます）。開ける必要があれば -r "$(cat { $public })" を加えて作り直してください
+msg-not-given = 未記入

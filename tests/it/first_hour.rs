@@ -552,3 +552,25 @@ fn listing_a_ledger_that_was_never_set_up_creates_nothing_and_says_how() {
     let v = json(&ok(c.args(["ledger", "list", "--json"])));
     assert_eq!(v["counts"]["total"], 1);
 }
+
+#[test]
+fn a_certificate_without_an_organisation_leaves_it_empty() {
+    let d = packed();
+    d.handover("a", "2026-03-02T11:00:00+09:00");
+    let cert = d.certify("a", false, "2026-03-10T09:00:00+09:00");
+    let c: Value = serde_json::from_slice(&std::fs::read(&cert).unwrap()).unwrap();
+    assert_eq!(c["issuer"]["name"], ENGINEER);
+    assert!(c["issuer"].get("organisation").is_none(), "{:#}", c["issuer"]);
+    let out = ok(&d.verify_certificate(&cert, "a.clinic.custody", "allowed_signers", &[]));
+    assert!(
+        stdout_of(&out).contains(&format!("  issuer: {ENGINEER} / —\n")),
+        "{}",
+        stdout_of(&out)
+    );
+    let out = ok(&d.verify_certificate(&cert, "a.clinic.custody", "allowed_signers", &["--lang", "ja"]));
+    assert!(
+        stdout_of(&out).contains(&format!("  発行者: {ENGINEER} / 未記入\n")),
+        "{}",
+        stdout_of(&out)
+    );
+}

@@ -180,8 +180,8 @@ fn verify(a: VerifyCertArgs) -> Result<Report> {
         rep.push(format!(
             "    - {} [{}] {} ({}, {} {}) BLAKE3 {}",
             i.path,
-            i.role,
-            i.outcome,
+            super::label("role", &i.role),
+            super::label("outcome", &i.outcome),
             bytes(i.size),
             i.files,
             t("msg-f-files", &[]),
@@ -194,7 +194,7 @@ fn verify(a: VerifyCertArgs) -> Result<Report> {
             t("msg-f-extraction", &[]),
             x.destination,
             x.host,
-            x.status
+            super::label("extraction", &x.status)
         ));
     }
     rep.push(format!("  {}", c.method.caveat.get(lang)));

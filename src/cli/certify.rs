@@ -106,7 +106,8 @@ pub fn run(a: CertifyArgs) -> Result<Report> {
     }
     other_hosts(&mut rep, &c.verification.extractions);
     let seq = issued.record.seq.to_string();
-    rep.push(t("msg-custody-added", &[("n", &seq), ("event", &c.action)]));
+    let event = super::label("event", &c.action);
+    rep.push(t("msg-custody-added", &[("n", &seq), ("event", &event)]));
     let sig = issued.sig_path.display().to_string();
     rep.push(t(
         "msg-certify-written",

@@ -84,8 +84,10 @@ fn add(a: AddArgs) -> Result<Report> {
     let rec = custody::attest(&path, ev, &signer, clock::now())?;
     let seq = rec.seq.to_string();
     Ok(
-        Report::new(json!({ "custody": path.display().to_string(), "record": rec }))
-            .line(t("msg-custody-added", &[("n", &seq), ("event", &rec.event)])),
+        Report::new(json!({ "custody": path.display().to_string(), "record": rec })).line(t(
+            "msg-custody-added",
+            &[("n", &seq), ("event", &event_label(&rec.event))],
+        )),
     )
 }
 
@@ -220,5 +222,5 @@ pub fn time_flag_lines(flags: &[TimeFlag]) -> Vec<String> {
 /// An event as people read it in their language (the log itself keeps the
 /// language-neutral name, as does `--json`).
 pub fn event_label(event: &str) -> String {
-    kura::i18n::lookup(kura::i18n::lang(), &format!("msg-event-{event}")).unwrap_or_else(|| event.to_string())
+    super::label("event", event)
 }

@@ -65,10 +65,21 @@ fn who(k: &KeyInfo) -> String {
     }
 }
 
+/// An event as the draft cites it: in a language other than the log's
+/// own, the word the log records followed by its translation, so that the
+/// report can be matched with the log (`lost（紛失）`).
+fn cited(event: &str) -> String {
+    let word = super::label("event", event);
+    match kura::i18n::lang() {
+        kura::i18n::Lang::En => word,
+        _ => format!("{event}（{word}）"),
+    }
+}
+
 fn event_args(e: &Event) -> [(&'static str, String); 5] {
     [
         ("n", e.seq.to_string()),
-        ("event", e.event.clone()),
+        ("event", cited(&e.event)),
         ("time", clock::local_display(&e.time)),
         ("who", who(&e.actor)),
         ("host", e.host.clone()),
@@ -261,7 +272,7 @@ fn custody_events(out: &mut Vec<String>, f: &Facts) {
         out.push(row(
             &e.seq.to_string(),
             &clock::local_display(&e.time),
-            &e.event,
+            &super::label("event", &e.event),
             &who(&e.actor),
             &e.host,
         ));

@@ -78,7 +78,10 @@ pub fn run(a: InspectArgs) -> Result<Report> {
         ),
         ("BLAKE3".into(), r.ciphertext.blake3.clone()),
         (t("msg-f-vault-present", &[]), yes_no(present)),
-        (t("msg-f-custody", &[]), format!("{} ({})", chain.records.len(), last)),
+        (
+            t("msg-f-custody", &[]),
+            format!("{} ({})", chain.records.len(), super::label("event", &last)),
+        ),
     ];
     for (k, v) in rows {
         rep.push(format!("{} {v}", super::table::pad(&k, 18)));

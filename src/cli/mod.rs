@@ -176,6 +176,15 @@ impl Report {
     }
 }
 
+/// A word kura stores in a language-neutral form (an event, an item's role
+/// or outcome, an extraction's status) as people read it in their
+/// language: the message `msg-KIND-VALUE`; the stored form itself when the
+/// catalog has none (a value from a newer kura). `--json` keeps the stored
+/// form.
+pub fn label(kind: &str, value: &str) -> String {
+    i18n::lookup(i18n::lang(), &format!("msg-{kind}-{value}")).unwrap_or_else(|| value.to_string())
+}
+
 /// Translates with the process language.
 pub fn t(id: &str, args: &[(&str, &str)]) -> String {
     i18n::t(id, args)

@@ -574,3 +574,60 @@ fn a_certificate_without_an_organisation_leaves_it_empty() {
         stdout_of(&out)
     );
 }
+
+// ---------------------------------------------------- Japanese and display
+
+#[test]
+fn japanese_output_names_events_roles_and_outcomes_in_japanese() {
+    let d = packed();
+    let out = ok(d
+        .custody_add("a.kura", "handover", "clinic.key", &["--lang", "ja"])
+        .env("KURA_NOW", "2026-03-02T11:00:00+09:00"));
+    assert_eq!(stdout_of(&out), "管理記録 #1（引き渡し）を追加しました\n");
+    std::fs::copy(d.path("a.kura.custody"), d.path("a.clinic.custody")).unwrap();
+    let out = ok(d.kura().args(["--lang", "ja", "inspect", "a.kura"]));
+    assert!(
+        stdout_of(&out).contains("管理記録           2 (引き渡し)\n"),
+        "{}",
+        stdout_of(&out)
+    );
+    let out = ok(d.kura().env("KURA_NOW", "2026-03-10T09:00:00+09:00").args([
+        "--lang",
+        "ja",
+        "certify",
+        "a.kura",
+        "--deleted",
+        "-i",
+        "engineer.key",
+        "-o",
+        "c.json",
+    ]));
+    assert!(
+        stdout_of(&out).contains("管理記録 #2（消去）を追加しました\n"),
+        "{}",
+        stdout_of(&out)
+    );
+    let out = ok(&d.verify_certificate(
+        &d.path("c.json"),
+        "a.clinic.custody",
+        "allowed_signers",
+        &["--lang", "ja"],
+    ));
+    let text = stdout_of(&out);
+    assert!(text.contains("[保管庫] 消去済み ("), "{text}");
+    for english in ["handover", "destroyed", "[vault]", "(packed)", "deleted"] {
+        assert!(!text.contains(english), "{english} in: {text}");
+    }
+    // The printed page gives them in both languages.
+    ok(d.kura().args(["certificate", "render", "c.json", "-o", "c.html"]));
+    let page = d.read("c.html");
+    for (ja, en) in [
+        ("保管庫", "vault"),
+        ("消去済み", "destroyed"),
+        ("引き渡し", "handover"),
+        ("作成", "packed"),
+    ] {
+        let both = format!("<span class=\"ja\">{ja}</span><span class=\"en\">{en}</span>");
+        assert!(page.contains(&both), "no {both} in the page");
+    }
+}

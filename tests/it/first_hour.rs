@@ -631,3 +631,88 @@ fn japanese_output_names_events_roles_and_outcomes_in_japanese() {
         assert!(page.contains(&both), "no {both} in the page");
     }
 }
+
+#[test]
+fn inspect_names_the_recipients_from_the_trust_list_and_shows_the_approval_document() {
+    let d = Desk::new();
+    d.write("approval.pdf", "%PDF dummy approval\n");
+    let line = d.clinic.line.clone();
+    let eng = d.engineer.line.clone();
+    ok(&d.run(pack_data(
+        &d,
+        "x.kura",
+        &[
+            "-r",
+            &line,
+            "-r",
+            &eng,
+            "-i",
+            "engineer.key",
+            "--approval-doc",
+            "approval.pdf",
+        ],
+    )));
+    d.write("clinic_only", &format!("{CLINIC} {}\n", bare_key(&d.clinic.line)));
+    let out = ok(d.kura().args(["inspect", "x.kura", "--signers", "clinic_only"]));
+    let text = stdout_of(&out);
+    let v = json(&ok(d.kura().args([
+        "inspect",
+        "x.kura",
+        "--signers",
+        "clinic_only",
+        "--json",
+    ])));
+    let fp = |i: usize| v["recipients"][i]["fingerprint"].as_str().unwrap().to_string();
+    assert_eq!(v["recipients"][0]["principal"], CLINIC);
+    assert_eq!(v["recipients"][1]["principal"], Value::Null);
+    assert!(
+        text.contains(&format!("recipient          \"{CLINIC}\" ({})\n", fp(0))),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "recipient          {} ({ENGINEER}) — not in the allowed signers file\n",
+            fp(1)
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "1 of the 2 recipients are in the allowed signers file, named as it names them; \
+             if the clinic must be able to open the vault, check that its own key is among them"
+        ),
+        "{text}"
+    );
+    let blake3 = blake3::hash(b"%PDF dummy approval\n").to_hex().to_string();
+    assert!(
+        text.contains(&format!(
+            "approval document  attached, inside the encryption (BLAKE3 {blake3})\n"
+        )),
+        "{text}"
+    );
+    assert_eq!(v["approval_document_attached"], true);
+    let ja = stdout_of(&ok(d.kura().args([
+        "--lang",
+        "ja",
+        "inspect",
+        "x.kura",
+        "--signers",
+        "clinic_only",
+    ])));
+    assert!(
+        ja.contains(&format!("受取人             「{CLINIC}」（{}）\n", fp(0))),
+        "{ja}"
+    );
+    assert!(ja.contains("信頼リストにない鍵"), "{ja}");
+    assert!(
+        ja.contains(&format!("承認書ファイル     添付あり、暗号化の内側（BLAKE3 {blake3}）")),
+        "{ja}"
+    );
+    // Without --signers, as before: no principal in the JSON.
+    let v = json(&ok(d.kura().args(["inspect", "x.kura", "--json"])));
+    assert!(v["recipients"][0].get("principal").is_none());
+    // None attached.
+    ok(&d.run(pack_data(&d, "y.kura", &["-r", &line, "-i", "engineer.key"])));
+    let text = stdout_of(&ok(d.kura().args(["inspect", "y.kura"])));
+    assert!(text.contains("approval document  none attached\n"), "{text}");
+}

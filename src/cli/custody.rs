@@ -98,6 +98,9 @@ fn show(a: ShowArgs) -> Result<Report> {
     let mut rep = Report::new(json!({
         "custody": path.display().to_string(),
         "vault_id": chain.vault_id(),
+        // The verified receipt as an object; the first record keeps its
+        // exact signed text (`receipt`, a string, with `receipt_sig`).
+        "receipt": chain.receipt,
         "records": chain.records,
         "torn_tail": chain.torn_tail,
         "time_reliable": flags.is_empty(),

@@ -716,3 +716,17 @@ fn inspect_names_the_recipients_from_the_trust_list_and_shows_the_approval_docum
     let text = stdout_of(&ok(d.kura().args(["inspect", "y.kura"])));
     assert!(text.contains("approval document  none attached\n"), "{text}");
 }
+
+#[test]
+fn custody_show_json_gives_the_receipt_as_an_object() {
+    let d = packed();
+    let v = json(&ok(d.kura().args(["custody", "show", "a.kura", "--json"])));
+    let receipt = &v["receipt"];
+    assert!(receipt.is_object(), "{v:#}");
+    assert_eq!(receipt["format"], "kura-receipt");
+    assert_eq!(receipt["approval"]["id"], "APP-101");
+    assert_eq!(receipt["vault_id"], v["vault_id"]);
+    // The exact signed text stays in the first record, and says the same.
+    let text = v["records"][0]["receipt"].as_str().expect("the signed text");
+    assert_eq!(&serde_json::from_str::<Value>(text).unwrap(), receipt);
+}

@@ -13,6 +13,7 @@ pub use kura::units::bytes;
 
 pub mod certificate;
 pub mod certify;
+pub mod contents;
 pub mod custody;
 pub mod demo;
 pub mod extract;
@@ -67,6 +68,8 @@ pub enum Command {
     Verify(verify::VerifyArgs),
     /// Decrypt, check everything, then put the files in DEST
     Extract(extract::ExtractArgs),
+    /// List the files a vault holds, after checking everything (no plaintext written)
+    Contents(contents::ContentsArgs),
     /// The chain of custody beside a vault
     #[command(subcommand)]
     Custody(custody::CustodyCommand),
@@ -197,6 +200,7 @@ fn run(cli: Cli) -> Result<Report> {
         Command::Inspect(a) => inspect::run(a),
         Command::Verify(a) => verify::run(a),
         Command::Extract(a) => extract::run(a),
+        Command::Contents(a) => contents::run(a),
         Command::Custody(c) => custody::run(c),
         Command::Certify(a) => certify::run(a),
         Command::Certificate(c) => certificate::run(c),

@@ -91,6 +91,7 @@ fn a_mistyped_vault_is_said_to_be_missing_not_its_log() {
     for cmd in [
         osargs!["verify", "a.kuar", "-i", "engineer.key"],
         osargs!["extract", "a.kuar", "-i", "engineer.key", "-C", "out"],
+        osargs!["contents", "a.kuar", "-i", "engineer.key"],
     ] {
         assert_eq!(
             refusal(&d.run(&cmd), 10),
@@ -729,4 +730,83 @@ fn custody_show_json_gives_the_receipt_as_an_object() {
     // The exact signed text stays in the first record, and says the same.
     let text = v["records"][0]["receipt"].as_str().expect("the signed text");
     assert_eq!(&serde_json::from_str::<Value>(text).unwrap(), receipt);
+}
+
+#[test]
+fn contents_lists_the_files_after_checking_everything_and_writes_nothing() {
+    let d = Desk::new();
+    d.write("approval.pdf", "%PDF dummy approval\n");
+    d.write("data/csv/list_dummy.csv", "id,name\n00000001,DUMMY\n");
+    set_mode(&d.path("data/csv/list_dummy.csv"), 0o640);
+    set_mtime(&d.path("data/csv/list_dummy.csv"), 1_700_000_000);
+    let line = d.clinic.line.clone();
+    let eng = d.engineer.line.clone();
+    let mut a = osargs![
+        "pack",
+        "-o",
+        "x.kura",
+        "-r",
+        line,
+        "-r",
+        eng,
+        "-i",
+        "engineer.key",
+        "--approval-doc",
+        "approval.pdf"
+    ];
+    a.extend(approval());
+    a.push("data".into());
+    ok(&d.run(a));
+    let before = names_in(&d.root);
+    let out = ok(d.kura().env("TZ", "UTC").args([
+        "contents",
+        "x.kura",
+        "-i",
+        "engineer.key",
+        "--signers",
+        "allowed_signers",
+    ]));
+    let text = stdout_of(&out);
+    assert!(text.starts_with("OK: vault "), "{text}");
+    assert!(text.contains(&format!("Signed by \"{ENGINEER}\"")), "{text}");
+    assert!(text.contains("Approval document: "), "{text}");
+    assert!(text.contains("(20 B); it is not listed below\n"), "{text}");
+    assert!(
+        text.contains("-rw-r----- 23 2023-11-14 22:13 data/csv/list_dummy.csv\n"),
+        "{text}"
+    );
+    assert!(
+        text.lines().any(|l| l.starts_with("d") && l.ends_with(" data/csv/")),
+        "{text}"
+    );
+    assert_eq!(names_in(&d.root), before, "contents wrote a file");
+    let records = custody_records(&d.path("x.kura"));
+    assert_eq!(records.last().unwrap()["event"], "verified");
+    let v = json(&ok(d.kura().args([
+        "contents",
+        "x.kura",
+        "-i",
+        "engineer.key",
+        "--json",
+    ])));
+    let entry = v["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["path"] == "data/csv/list_dummy.csv")
+        .expect("the file is listed");
+    assert_eq!(entry["size"], 23);
+    assert_eq!(entry["mode"], 0o640);
+    assert_eq!(entry["mtime"], 1_700_000_000);
+    assert_eq!(entry["type"], "file");
+    assert_eq!(v["approval_document"]["size"], 20);
+    assert_eq!(v["file_count"], 1);
+    // A vault that does not verify lists nothing.
+    let mut bytes = std::fs::read(d.path("x.kura")).unwrap();
+    let n = bytes.len() - 100;
+    bytes[n] ^= 1;
+    std::fs::write(d.path("x.kura"), bytes).unwrap();
+    let out = d.run(["contents", "x.kura", "-i", "engineer.key"]);
+    assert_eq!(out.status.code(), Some(6), "{}", describe(&out));
+    assert!(stdout_of(&out).is_empty(), "{}", stdout_of(&out));
 }

@@ -71,8 +71,21 @@ pub fn parent_dir(path: &Path) -> PathBuf {
     }
 }
 
-/// Refuses an existing output unless `force`.
+/// Refuses an output that is a folder, with or without `--force`: what is
+/// written is a file, to be named inside it (`usbdir/export.kura`, with
+/// `name` the example's file name).
+pub fn check_not_folder(path: &Path, name: &str) -> Result<()> {
+    if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        return Err(Error::new(Kind::Usage, "err-output-is-folder")
+            .arg("path", path.display())
+            .arg("example", path.join(name).display()));
+    }
+    Ok(())
+}
+
+/// Refuses an existing output unless `force`, and a folder always.
 pub fn check_clobber(path: &Path, force: bool) -> Result<()> {
+    check_not_folder(path, "NAME")?;
     if !force && std::fs::symlink_metadata(path).is_ok() {
         return Err(Error::new(Kind::Exists, "err-output-exists").arg("path", path.display()));
     }

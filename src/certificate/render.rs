@@ -98,6 +98,18 @@ fn both(id: &str, args: &[(&str, &str)]) -> String {
 }
 
 /// A bilingual text carried in the certificate itself.
+/// A word the certificate stores in a language-neutral form (an event, an
+/// item's role or outcome, an extraction's status), in both languages:
+/// the message `msg-KIND-VALUE`, or the word itself when the catalogs have
+/// none (a value from a newer kura).
+fn both_word(kind: &str, value: &str) -> String {
+    let id = format!("msg-{kind}-{value}");
+    match i18n::lookup(Lang::En, &id) {
+        Some(_) => both(&id, &[]),
+        None => esc(value),
+    }
+}
+
 fn both_text(t: &Text) -> String {
     format!(
         "<span class=\"ja\">{}</span><span class=\"en\">{}</span>",
@@ -254,7 +266,7 @@ fn custody_rows(lines: &[String]) -> Vec<Vec<String>> {
                 vec![
                     r.seq.to_string(),
                     esc(&crate::clock::local_display(&r.time)),
-                    nw(&r.event),
+                    both_word("event", &r.event),
                     format!(
                         "{}<br><span class=\"mono small\">{}</span>",
                         esc(&who),
@@ -491,13 +503,13 @@ fn items_section(c: &Certificate) -> String {
         .iter()
         .map(|i| {
             vec![
-                esc(&i.role),
+                both_word("role", &i.role),
                 mono(&i.path),
                 nw(&i.kind),
                 nw(&format!("{} B", i.size)),
                 nw(&i.files.to_string()),
                 mono(&i.blake3),
-                format!("<b>{}</b>", esc(&i.outcome)),
+                format!("<b>{}</b>", both_word("outcome", &i.outcome)),
             ]
         })
         .collect();
@@ -546,7 +558,7 @@ fn verification_section(c: &Certificate) -> String {
                 esc(&format!("#{}", x.record)),
                 esc(&x.host),
                 mono(&x.destination),
-                esc(&x.status),
+                both_word("extraction", &x.status),
             ]
         })
         .collect();

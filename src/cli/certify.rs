@@ -19,7 +19,7 @@ pub struct CertifyArgs {
     /// The vault
     pub vault: PathBuf,
     /// Destroy the vault and these plaintext copies (files or folders, recursively), then certify the deletion
-    #[arg(long, value_name = "PATH", num_args = 0.., conflicts_with = "returned", required_unless_present = "returned")]
+    #[arg(long, value_name = "PATH", num_args = 0.., conflicts_with = "returned")]
     pub deleted: Option<Vec<PathBuf>>,
     /// Certify that the medium is handed back with the vault intact
     #[arg(long)]
@@ -39,7 +39,7 @@ pub struct CertifyArgs {
     /// Issuer's name on the certificate (default: the key's comment)
     #[arg(long, value_name = "NAME")]
     pub issuer_name: Option<String>,
-    /// Issuer's organisation (default: the part after @ in the key's comment)
+    /// Issuer's organisation (left empty when not given)
     #[arg(long, value_name = "NAME")]
     pub organisation: Option<String>,
     /// Note for the custody record (never patient information)
@@ -62,6 +62,10 @@ pub fn run(a: CertifyArgs) -> Result<Report> {
         (None, true) => (Action::Returned, a.destroy.clone()),
         _ => return Err(Error::new(Kind::Usage, "err-certify-action")),
     };
+    super::given("-i", [&a.identity])?;
+    super::given("--passphrase-file", &a.passphrase_file)?;
+    super::given("--custody", &a.custody)?;
+    super::given("--deleted", &paths)?;
     let pass = kura::keys::PassphraseSource::new(a.passphrase_file.clone());
     let signer = kura::keys::identity::load_signing_key(&a.identity, &pass)?;
     let custody = a.custody.clone().unwrap_or_else(|| custody_path(&a.vault));
@@ -102,7 +106,8 @@ pub fn run(a: CertifyArgs) -> Result<Report> {
     }
     other_hosts(&mut rep, &c.verification.extractions);
     let seq = issued.record.seq.to_string();
-    rep.push(t("msg-custody-added", &[("n", &seq), ("event", &c.action)]));
+    let event = super::label("event", &c.action);
+    rep.push(t("msg-custody-added", &[("n", &seq), ("event", &event)]));
     let sig = issued.sig_path.display().to_string();
     rep.push(t(
         "msg-certify-written",

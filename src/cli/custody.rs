@@ -71,6 +71,8 @@ pub fn run(c: CustodyCommand) -> Result<Report> {
 }
 
 fn add(a: AddArgs) -> Result<Report> {
+    super::given("-i", [&a.identity])?;
+    super::given("--passphrase-file", &a.passphrase_file)?;
     let path = custody::log_path(&a.vault);
     let pass = kura::keys::PassphraseSource::new(a.passphrase_file.clone());
     let signer = kura::keys::identity::load_signing_key(&a.identity, &pass)?;
@@ -82,8 +84,10 @@ fn add(a: AddArgs) -> Result<Report> {
     let rec = custody::attest(&path, ev, &signer, clock::now())?;
     let seq = rec.seq.to_string();
     Ok(
-        Report::new(json!({ "custody": path.display().to_string(), "record": rec }))
-            .line(t("msg-custody-added", &[("n", &seq), ("event", &rec.event)])),
+        Report::new(json!({ "custody": path.display().to_string(), "record": rec })).line(t(
+            "msg-custody-added",
+            &[("n", &seq), ("event", &event_label(&rec.event))],
+        )),
     )
 }
 
@@ -94,6 +98,9 @@ fn show(a: ShowArgs) -> Result<Report> {
     let mut rep = Report::new(json!({
         "custody": path.display().to_string(),
         "vault_id": chain.vault_id(),
+        // The verified receipt as an object; the first record keeps its
+        // exact signed text (`receipt`, a string, with `receipt_sig`).
+        "receipt": chain.receipt,
         "records": chain.records,
         "torn_tail": chain.torn_tail,
         "time_reliable": flags.is_empty(),
@@ -156,6 +163,7 @@ fn show(a: ShowArgs) -> Result<Report> {
 }
 
 fn verify(a: VerifyLogArgs) -> Result<Report> {
+    super::given("--signers", &a.signers)?;
     let path = custody::log_path(&a.vault);
     let chain = custody::read(&path)?;
     if let Some(s) = &a.signers {
@@ -217,5 +225,5 @@ pub fn time_flag_lines(flags: &[TimeFlag]) -> Vec<String> {
 /// An event as people read it in their language (the log itself keeps the
 /// language-neutral name, as does `--json`).
 pub fn event_label(event: &str) -> String {
-    kura::i18n::lookup(kura::i18n::lang(), &format!("msg-event-{event}")).unwrap_or_else(|| event.to_string())
+    super::label("event", event)
 }

@@ -38,6 +38,10 @@ pub struct ExtractArgs {
 }
 
 pub fn run(a: ExtractArgs) -> Result<Report> {
+    custodian::require_vault(&a.vault)?;
+    a.id.check()?;
+    super::given("--signers", &a.signers)?;
+    super::given("--custody", &a.custody)?;
     let custody = a.custody.clone().unwrap_or_else(|| custody_path(&a.vault));
     let allow = kura::guard::Allow {
         removable: a.allow_removable,

@@ -65,10 +65,21 @@ fn who(k: &KeyInfo) -> String {
     }
 }
 
+/// An event as the draft cites it: in a language other than the log's
+/// own, the word the log records followed by its translation, so that the
+/// report can be matched with the log (`lost（紛失）`).
+fn cited(event: &str) -> String {
+    let word = super::label("event", event);
+    match kura::i18n::lang() {
+        kura::i18n::Lang::En => word,
+        _ => format!("{event}（{word}）"),
+    }
+}
+
 fn event_args(e: &Event) -> [(&'static str, String); 5] {
     [
         ("n", e.seq.to_string()),
-        ("event", e.event.clone()),
+        ("event", cited(&e.event)),
         ("time", clock::local_display(&e.time)),
         ("who", who(&e.actor)),
         ("host", e.host.clone()),
@@ -83,7 +94,7 @@ fn tr(id: &str, args: &[(&str, String)]) -> String {
 /// The chain the report is about, after recording the loss if asked.
 fn load(a: &IncidentArgs) -> Result<(Chain, Option<PathBuf>)> {
     if let Some(id) = &a.from_ledger {
-        let db = a.ledger.open()?;
+        let db = a.ledger.open_existing()?;
         let text = db
             .custody_text(id)?
             .ok_or_else(|| Error::new(Kind::Refused, "err-ledger-unknown").arg("id", id))?;
@@ -94,6 +105,9 @@ fn load(a: &IncidentArgs) -> Result<(Chain, Option<PathBuf>)> {
 }
 
 pub fn run(a: IncidentArgs) -> Result<Report> {
+    super::given("-i", &a.identity)?;
+    super::given("--passphrase-file", &a.passphrase_file)?;
+    super::given("--signers", &a.signers)?;
     let today = clock::today();
     let discovered = match &a.discovered {
         Some(s) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
@@ -258,7 +272,7 @@ fn custody_events(out: &mut Vec<String>, f: &Facts) {
         out.push(row(
             &e.seq.to_string(),
             &clock::local_display(&e.time),
-            &e.event,
+            &super::label("event", &e.event),
             &who(&e.actor),
             &e.host,
         ));

@@ -8,6 +8,7 @@ use serde_json::json;
 use super::{bytes, t, Report};
 use kura::clock;
 use kura::error::{Error, Kind, Result};
+use kura::keys::AllowedSigners;
 use kura::naming::custody_path;
 use kura::vault::volumes;
 
@@ -18,9 +19,15 @@ pub struct InspectArgs {
     /// Its custody log (default: VAULT.custody)
     #[arg(long, value_name = "FILE")]
     pub custody: Option<PathBuf>,
+    /// OpenSSH allowed_signers file: name the recipients as it does
+    #[arg(long, value_name = "ALLOWED_SIGNERS")]
+    pub signers: Option<PathBuf>,
 }
 
 pub fn run(a: InspectArgs) -> Result<Report> {
+    super::given("--custody", &a.custody)?;
+    super::given("--signers", &a.signers)?;
+    let signers = a.signers.as_deref().map(AllowedSigners::load).transpose()?;
     let custody = a.custody.clone().unwrap_or_else(|| custody_path(&a.vault));
     let chain = kura::custody::read(&custody)?;
     let r = &chain.receipt;
@@ -42,6 +49,25 @@ pub fn run(a: InspectArgs) -> Result<Report> {
         return Err(Error::new(Kind::Integrity, "err-receipt-mismatch").arg("what", "ciphertext"));
     }
     let last = chain.records.last().map(|l| l.event.clone()).unwrap_or_default();
+    // With a trust list, each recipient under the name it gives the key.
+    let named: Vec<Option<String>> = r
+        .recipients
+        .iter()
+        .map(|rc| signers.as_ref().and_then(|s| s.name_of(&rc.fingerprint)))
+        .collect();
+    let recipients: Vec<serde_json::Value> = r
+        .recipients
+        .iter()
+        .zip(&named)
+        .map(|(rc, name)| {
+            let mut v = json!(rc);
+            if signers.is_some() {
+                v["principal"] = json!(name);
+            }
+            v
+        })
+        .collect();
+    let document = r.approval.document_blake3.as_deref();
     let mut rep = Report::new(json!({
         "vault": a.vault.display().to_string(),
         "vault_present": present,
@@ -50,7 +76,8 @@ pub fn run(a: InspectArgs) -> Result<Report> {
         "packer": r.packer,
         "approval": r.approval,
         "overdue": overdue,
-        "recipients": r.recipients,
+        "recipients": recipients,
+        "approval_document_attached": document.is_some(),
         "file_count": r.file_count,
         "total_size": r.total_size,
         "ciphertext": r.ciphertext,
@@ -67,6 +94,13 @@ pub fn run(a: InspectArgs) -> Result<Report> {
         (t("msg-f-approved-by", &[]), r.approval.approved_by.clone()),
         (t("msg-f-purpose", &[]), r.approval.purpose.clone()),
         (t("msg-f-delete-by", &[]), r.approval.delete_by.clone()),
+        (
+            t("msg-f-approval-doc", &[]),
+            match document {
+                Some(b) => t("msg-approval-doc-attached", &[("blake3", b)]),
+                None => t("msg-approval-doc-none", &[]),
+            },
+        ),
         (t("msg-f-overdue", &[]), yes_no(overdue)),
         (
             t("msg-f-files", &[]),
@@ -78,18 +112,33 @@ pub fn run(a: InspectArgs) -> Result<Report> {
         ),
         ("BLAKE3".into(), r.ciphertext.blake3.clone()),
         (t("msg-f-vault-present", &[]), yes_no(present)),
-        (t("msg-f-custody", &[]), format!("{} ({})", chain.records.len(), last)),
+        (
+            t("msg-f-custody", &[]),
+            format!("{} ({})", chain.records.len(), super::label("event", &last)),
+        ),
     ];
     for (k, v) in rows {
         rep.push(format!("{} {v}", super::table::pad(&k, 18)));
     }
-    for rc in &r.recipients {
-        let who = if rc.comment.is_empty() {
-            rc.fingerprint.clone()
-        } else {
-            format!("{} ({})", rc.fingerprint, rc.comment)
+    for (rc, name) in r.recipients.iter().zip(&named) {
+        let who = match (name, rc.comment.is_empty()) {
+            (Some(p), _) => t(
+                "msg-recipient-named",
+                &[("principal", p), ("fingerprint", &rc.fingerprint)],
+            ),
+            (None, true) => rc.fingerprint.clone(),
+            (None, false) => format!("{} ({})", rc.fingerprint, rc.comment),
+        };
+        let who = match (&signers, name) {
+            (Some(_), None) => format!("{who} — {}", t("msg-recipient-unlisted", &[])),
+            _ => who,
         };
         rep.push(format!("{} {who}", super::table::pad(&t("msg-f-recipient", &[]), 18)));
+    }
+    if signers.is_some() {
+        let listed = named.iter().filter(|n| n.is_some()).count();
+        let (n, k) = (r.recipients.len().to_string(), listed.to_string());
+        rep.push(t("msg-recipients-listed", &[("n", &n), ("listed", &k)]));
     }
     Ok(rep)
 }

@@ -62,6 +62,7 @@ fn write_new(path: &std::path::Path, bytes: &[u8], mode: u32) -> Result<()> {
 
 pub fn run(a: KeygenArgs) -> Result<Report> {
     let pub_path = PathBuf::from(format!("{}.pub", a.output.display()));
+    kura::fsutil::check_not_folder(&a.output, "kura_key")?;
     kura::fsutil::check_clobber(&a.output, false)?;
     kura::fsutil::check_clobber(&pub_path, false)?;
     let comment = a.comment.clone().unwrap_or_else(default_comment);

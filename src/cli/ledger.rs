@@ -33,11 +33,28 @@ pub struct LedgerPath {
 }
 
 impl LedgerPath {
+    /// Opens the ledger, creating it if needed: for `ledger add`, the
+    /// deliberate act that starts a ledger.
     pub fn open(&self) -> Result<Ledger> {
         let path = match &self.ledger {
             Some(p) => p.clone(),
             None => ledger::default_path()?,
         };
+        Ledger::open(&path)
+    }
+
+    /// Opens a ledger that is there to be read: the one named (`--ledger`,
+    /// `KURA_LEDGER`), or the default one once `ledger add` has made it.
+    /// With neither, nothing is created in the user's data folder: the
+    /// refusal says how to name one.
+    pub fn open_existing(&self) -> Result<Ledger> {
+        if self.ledger.is_some() {
+            return self.open();
+        }
+        let path = ledger::default_path()?;
+        if !path.exists() {
+            return Err(Error::new(Kind::Usage, "err-ledger-none").arg("path", path.display()));
+        }
         Ledger::open(&path)
     }
 }
@@ -85,11 +102,13 @@ pub fn run(c: LedgerCommand) -> Result<Report> {
 /// hand-over (not against anything the engineer sends along), then closes
 /// the entry.
 fn close(a: CloseArgs) -> Result<Report> {
+    super::given("--signers", [&a.signers])?;
+    super::given("--sig", &a.sig)?;
     let (bytes, sig) = kura::certificate::verify::read_signed(&a.certificate, a.sig.as_deref())?;
     let signers = AllowedSigners::load(&a.signers)?;
     let cert = kura::certificate::Certificate::parse(&bytes)?;
     let vault_id = cert.vault.vault_id.clone();
-    let mut db = a.ledger.open()?;
+    let mut db = a.ledger.open_existing()?;
     let text = db
         .custody_text(&vault_id)?
         .ok_or_else(|| Error::new(Kind::Refused, "err-ledger-unknown").arg("id", &vault_id))?;
@@ -150,6 +169,7 @@ fn who(e: &Entry) -> &str {
 }
 
 fn add(a: AddArgs) -> Result<Report> {
+    super::given("--signers", &a.signers)?;
     let path = custody::log_path(&a.custody);
     let chain = custody::read(&path)?;
     if let Some(s) = &a.signers {
@@ -242,7 +262,7 @@ fn status_text(e: &Entry, today: chrono::NaiveDate) -> String {
 }
 
 fn list(a: ListArgs) -> Result<Report> {
-    let db = a.ledger.open()?;
+    let db = a.ledger.open_existing()?;
     let today = clock::today();
     let entries = db.list()?;
     let count = |f: &dyn Fn(Status) -> bool| entries.iter().filter(|e| f(e.status(today))).count();

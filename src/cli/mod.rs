@@ -13,6 +13,7 @@ pub use kura::units::bytes;
 
 pub mod certificate;
 pub mod certify;
+pub mod contents;
 pub mod custody;
 pub mod demo;
 pub mod extract;
@@ -67,6 +68,8 @@ pub enum Command {
     Verify(verify::VerifyArgs),
     /// Decrypt, check everything, then put the files in DEST
     Extract(extract::ExtractArgs),
+    /// List the files a vault holds, after checking everything (no plaintext written)
+    Contents(contents::ContentsArgs),
     /// The chain of custody beside a vault
     #[command(subcommand)]
     Custody(custody::CustodyCommand),
@@ -100,6 +103,13 @@ pub struct IdentityArgs {
 }
 
 impl IdentityArgs {
+    /// Refuses key and passphrase files that are not there, naming `-i` or
+    /// `--passphrase-file`.
+    pub fn check(&self) -> Result<()> {
+        given("-i", &self.identity)?;
+        given("--passphrase-file", &self.passphrase_file)
+    }
+
     pub fn passphrase(&self) -> kura::keys::PassphraseSource {
         kura::keys::PassphraseSource::new(self.passphrase_file.clone())
     }
@@ -111,6 +121,22 @@ impl IdentityArgs {
             passphrase,
         }
     }
+}
+
+/// Refuses a file named by `option` that is not there, saying which option
+/// named it: a bare "not found: NAME" leaves the user to guess where NAME
+/// came from.
+pub fn given<'a>(option: &str, paths: impl IntoIterator<Item = &'a PathBuf>) -> Result<()> {
+    for p in paths {
+        if let Err(e) = std::fs::symlink_metadata(p) {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                return Err(Error::new(Kind::Io, "err-option-not-found")
+                    .arg("option", option)
+                    .arg("path", p.display()));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// What a command produced: lines for people, a value for scripts.
@@ -153,6 +179,15 @@ impl Report {
     }
 }
 
+/// A word kura stores in a language-neutral form (an event, an item's role
+/// or outcome, an extraction's status) as people read it in their
+/// language: the message `msg-KIND-VALUE`; the stored form itself when the
+/// catalog has none (a value from a newer kura). `--json` keeps the stored
+/// form.
+pub fn label(kind: &str, value: &str) -> String {
+    i18n::lookup(i18n::lang(), &format!("msg-{kind}-{value}")).unwrap_or_else(|| value.to_string())
+}
+
 /// Translates with the process language.
 pub fn t(id: &str, args: &[(&str, &str)]) -> String {
     i18n::t(id, args)
@@ -165,6 +200,7 @@ fn run(cli: Cli) -> Result<Report> {
         Command::Inspect(a) => inspect::run(a),
         Command::Verify(a) => verify::run(a),
         Command::Extract(a) => extract::run(a),
+        Command::Contents(a) => contents::run(a),
         Command::Custody(c) => custody::run(c),
         Command::Certify(a) => certify::run(a),
         Command::Certificate(c) => certificate::run(c),

@@ -84,7 +84,19 @@ fn input_size(paths: &[PathBuf], document: Option<&std::path::Path>) -> Option<u
     Some(files + doc)
 }
 
+/// A file name given to `-r` (which takes a key itself) is refused with the
+/// option that reads files, `-R`.
+fn recipient_file_hint(e: Error, value: &str) -> Error {
+    if e.id == "err-recipient-invalid" && std::path::Path::new(value).is_file() {
+        return Error::new(Kind::Usage, "err-recipient-is-file").arg("value", value);
+    }
+    e
+}
+
 pub fn run(a: PackArgs) -> Result<Report> {
+    a.id.check()?;
+    super::given("-R", &a.recipients_file)?;
+    super::given("--approval-doc", &a.approval_doc)?;
     let approval = ApprovalInput {
         id: a.approval_id.unwrap_or_default(),
         approved_by: a.approved_by.unwrap_or_default(),
@@ -96,7 +108,9 @@ pub fn run(a: PackArgs) -> Result<Report> {
     approval.validate(now.date_naive())?;
     let mut recipients = Recipients::default();
     for (i, r) in a.recipient.iter().enumerate() {
-        recipients.add(r, &format!("-r #{}", i + 1))?;
+        recipients
+            .add(r, &format!("-r #{}", i + 1))
+            .map_err(|e| recipient_file_hint(e, r))?;
     }
     for f in &a.recipients_file {
         recipients.add_file(f)?;
@@ -133,6 +147,7 @@ pub fn run(a: PackArgs) -> Result<Report> {
     let r = &packed.receipt;
     let vault = packed.vault.display().to_string();
     let custody = packed.custody.display().to_string();
+    let packer_is_recipient = r.recipients.iter().any(|x| x.fingerprint == r.packer.fingerprint);
     let mut report = Report::new(json!({
         "vault": vault,
         "custody": custody,
@@ -144,6 +159,7 @@ pub fn run(a: PackArgs) -> Result<Report> {
         "recipients": r.recipients,
         "packer": r.packer,
         "approval": r.approval,
+        "packer_is_recipient": packer_is_recipient,
     }));
     report.push(t(
         "msg-pack-done",
@@ -156,5 +172,21 @@ pub fn run(a: PackArgs) -> Result<Report> {
     ));
     report.push(t("msg-pack-custody", &[("custody", &custody)]));
     report.push(format!("{}: {}", t("msg-f-vault-id", &[]), r.vault_id));
+    if !packer_is_recipient {
+        // Not refused (a vault for the clinic alone is legitimate), but
+        // said: otherwise it is found out at the office.
+        let key =
+            a.id.identity
+                .first()
+                .map(|k| k.display().to_string())
+                .unwrap_or_default();
+        report.push(t(
+            "warn-packer-not-recipient",
+            &[
+                ("fingerprint", &r.packer.fingerprint),
+                ("public", &format!("{key}.pub")),
+            ],
+        ));
+    }
     Ok(report)
 }

@@ -55,6 +55,10 @@ fn check(a: &RenderArgs, bytes: &[u8]) -> Result<Option<Checked>> {
 }
 
 pub fn run(a: RenderArgs) -> Result<Report> {
+    super::given("--signers", &a.signers)?;
+    super::given("--custody", &a.custody)?;
+    super::given("--sig", &a.sig)?;
+    kura::fsutil::check_not_folder(&a.output, "certificate.html")?;
     kura::fsutil::check_clobber(&a.output, a.force)?;
     let bytes = kura::fsutil::read_bounded(&a.certificate, MAX_CERT_BYTES)?;
     let cert = Certificate::parse(&bytes)?;

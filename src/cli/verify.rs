@@ -78,6 +78,20 @@ pub fn expected_size(custody: &std::path::Path) -> Option<u64> {
 }
 
 pub fn run(a: VerifyArgs) -> Result<Report> {
+    let opened = checked(&a)?;
+    let mut rep = Report::new(json_of(&opened));
+    describe(&opened, &mut rep);
+    Ok(rep)
+}
+
+/// Decrypts and checks the whole vault (recording it when the key can
+/// sign), with a progress bar on a terminal: `verify`, and `contents`
+/// before it lists anything.
+pub fn checked(a: &VerifyArgs) -> Result<Opened> {
+    custodian::require_vault(&a.vault)?;
+    a.id.check()?;
+    super::given("--signers", &a.signers)?;
+    super::given("--custody", &a.custody)?;
     let custody = a.custody.clone().unwrap_or_else(|| custody_path(&a.vault));
     let passphrase = a.id.passphrase();
     let req = OpenRequest {
@@ -89,7 +103,5 @@ pub fn run(a: VerifyArgs) -> Result<Report> {
     let progress = Progress::new("msg-progress-verify", expected_size(&custody));
     let opened = custodian::verify(&req, &|n| progress.set(n))?;
     drop(progress);
-    let mut rep = Report::new(json_of(&opened));
-    describe(&opened, &mut rep);
-    Ok(rep)
+    Ok(opened)
 }

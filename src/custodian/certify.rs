@@ -23,7 +23,7 @@ pub struct CertifyRequest<'a> {
     pub signer: &'a SigningKey,
     /// Default: the key's comment, else its fingerprint.
     pub issuer_name: Option<String>,
-    /// Default: the part after `@` in the key's comment, if any.
+    /// Left empty when not given (never guessed from the key).
     pub organisation: Option<String>,
     /// Free text for the custody record (never patient information).
     pub note: Option<String>,
@@ -264,10 +264,11 @@ fn issuer(req: &CertifyRequest) -> Issuer {
                 key.comment.clone()
             }
         });
+    // Only what the issuer states: an e-mail domain is not an organisation.
     let organisation = req
         .organisation
         .clone()
-        .or_else(|| key.comment.split_once('@').map(|(_, d)| d.to_string()))
+        .map(|o| o.trim().to_string())
         .unwrap_or_default();
     Issuer {
         name,
@@ -290,6 +291,7 @@ struct Plan {
 /// Every refusal, before anything is touched: the quick ones first, then
 /// the surveys (which hash).
 fn plan(req: &CertifyRequest, chain: custody::Chain) -> Result<Plan> {
+    crate::fsutil::check_not_folder(req.output, "certificate.json")?;
     check_clobber(req.output, req.force)?;
     check_clobber(&sig_path(req.output), req.force)?;
     let receipt = &chain.receipt;

@@ -28,6 +28,19 @@ use std::path::PathBuf;
 use crate::error::Result;
 use crate::keys::{Identities, PassphraseSource, SigningKey};
 
+/// Refuses a vault that is not there (a mistyped name, most often) before
+/// its custody log is looked for: "the custody log X.custody is missing"
+/// would send the user looking for the wrong file. Used by the commands
+/// that need the vault's bytes (verify, extract, contents); the others
+/// work from the log alone, and a missing log says whether the vault is
+/// missing too ([`crate::custody::read`]).
+pub fn require_vault(vault: &std::path::Path) -> Result<()> {
+    if crate::naming::first_file(vault).exists() {
+        return Ok(());
+    }
+    Err(crate::Error::new(crate::Kind::Io, "err-vault-missing").arg("path", vault.display()))
+}
+
 /// The key files given with `-i` and where their passphrase comes from.
 /// They are read only once the checks that need no key have passed, so a
 /// refusal never asks for a passphrase first.

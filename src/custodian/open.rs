@@ -121,6 +121,7 @@ fn open_with(
 /// signing key the log stays locked from the start, so no other kura
 /// records in between.
 pub fn verify(req: &OpenRequest, progress: &dyn Fn(u64)) -> Result<Opened> {
+    super::require_vault(req.vault)?;
     let (ids, signers) = load(req)?;
     let mut log = match ids.signer {
         Some(_) => Some(Log::open(req.custody)?),
@@ -294,6 +295,7 @@ pub fn check_custody_beside(vault: &Path, custody: &Path) -> Result<()> {
 /// next command that opens this vault or extracts into DEST.
 pub fn extract(req: &ExtractRequest, progress: &dyn Fn(u64)) -> Result<Opened> {
     let open = &req.open;
+    super::require_vault(open.vault)?;
     check_custody_beside(open.vault, open.custody)?;
     let mut log = Log::open(open.custody)?;
     let receipt = log.chain().receipt.clone();

@@ -46,6 +46,7 @@ pub struct Packed {
 pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Packed> {
     let opts = req.opts;
     let output = &opts.output;
+    crate::fsutil::check_not_folder(output, "export.kura")?;
     check_output_apart(req.inputs, output)?;
     if let Some(doc) = &req.approval.document {
         let max = crate::vault::format::MAX_APPROVAL_BYTES;

@@ -386,13 +386,29 @@ fn verify_lines(lines: &[&str]) -> Result<Chain> {
 pub fn read(path: &Path) -> Result<Chain> {
     let bytes = crate::fsutil::read_bounded(path, MAX_LOG_BYTES).map_err(|e| {
         if e.id == "err-io-not-found" {
-            Error::new(Kind::Io, "err-custody-missing").arg("path", path.display())
+            missing(path)
         } else {
             e
         }
     })?;
     let text = String::from_utf8(bytes).map_err(|_| bad(0, "msg-custody-why-utf8"))?;
     verify_text(&text)
+}
+
+/// The custody log at `path` is not there. When it is named after a vault
+/// (`X.kura.custody`, `X.kura-custody`) and that vault is not there either,
+/// the message says so: the vault's name was most likely mistyped.
+fn missing(path: &Path) -> Error {
+    let e = Error::new(Kind::Io, "err-custody-missing").arg("path", path.display());
+    let name = path.to_string_lossy();
+    let vault = name
+        .strip_suffix(CUSTODY_SUFFIX)
+        .or_else(|| name.strip_suffix(SPLIT_CUSTODY_SUFFIX))
+        .filter(|v| !v.is_empty());
+    match vault {
+        Some(v) if !crate::naming::first_file(Path::new(v)).exists() => e.arg("vault_missing", "yes").arg("vault", v),
+        _ => e,
+    }
 }
 
 /// A record's details, marked when its time came from `KURA_NOW` rather
@@ -482,7 +498,7 @@ impl Log {
             .write(true)
             .open(path)
             .map_err(|e| match e.kind() {
-                std::io::ErrorKind::NotFound => Error::new(Kind::Io, "err-custody-missing").arg("path", path.display()),
+                std::io::ErrorKind::NotFound => missing(path),
                 _ if is_read_only(&e) => Error::new(Kind::Io, "err-custody-unwritable")
                     .arg("path", path.display())
                     .arg("detail", &e)

@@ -12,7 +12,7 @@ err-io-exists = { $path } already exists
 err-output-exists = { $path } already exists; kura never overwrites it (use --force to replace it)
 err-file-too-large = { $path } is larger than kura accepts here ({ $max } bytes)
 err-not-utf8 = { $path } is not UTF-8 text
-err-approval-missing = the clinic's written approval is incomplete: { $flag } is missing
+err-approval-missing = the clinic's written approval is incomplete: add { $flag } as the approval states
 err-delete-by-format = --delete-by must be a date as YYYY-MM-DD, not "{ $value }"
 err-delete-by-past = --delete-by { $date } is in the past (today is { $today })
 err-no-recipients = no recipients: give at least one -r RECIPIENT or -R FILE
@@ -51,7 +51,10 @@ err-signers-syntax = { $path } line { $line } is not a valid allowed_signers ent
 err-unsafe-path = the archive tries to write "{ $path }" ({ $why }); refused, nothing was extracted
 err-dest-link = { $path } in the destination is a symbolic link; kura will not write through it
 err-dest-exists = { $path } already exists in the destination (use --force to replace files)
-err-custody-missing = the custody log { $path } is missing: keep it beside the vault, under the vault's name with .custody added (verify, extract, inspect and certify also take --custody FILE)
+err-custody-missing = { $vault_missing ->
+    [yes] there is no vault { $vault } (nor its custody log { $path }): check the vault's name and folder
+   *[other] the custody log { $path } is missing: keep it beside the vault, under the vault's name with .custody added (verify, extract, inspect and certify also take --custody FILE)
+}
 err-custody-empty = the custody log is empty
 err-custody-bad-record = the custody log is broken at record #{ $n }: { $why }
 err-custody-event = unknown event "{ $event }"; use one of: { $events }
@@ -414,7 +417,7 @@ msg-custody-why-utf8 = the log is not UTF-8 text
 msg-custody-why-inserted = it was inserted (the record after it follows the one before it)
 
 ## certificates
-err-certify-action = say what to certify: --deleted [PATH…] or --returned
+err-certify-action = say what to certify: add --deleted [PATH…] if the data was destroyed, or --returned if the medium is handed back
 err-certify-path-unusable = { $path } cannot be destroyed: give a file or folder by its name
 err-certify-link = { $path } is a symbolic link: give the real file or folder to destroy
 err-certify-hard-link = { $path } has other hard links: destroying it would change files elsewhere; remove the other links first
@@ -504,7 +507,7 @@ help-certify-arg-identity = My OpenSSH Ed25519 key (signs the custody record and
 help-certify-arg-passphrase-file = File holding the key's passphrase
 help-certify-arg-output = The certificate to write (its signature goes to CERT.json.sig)
 help-certify-arg-issuer-name = Issuer's name on the certificate (default: the key's comment)
-help-certify-arg-organisation = Issuer's organisation (default: the part after @ in the key's comment)
+help-certify-arg-organisation = Issuer's organisation (left empty when not given)
 help-certify-arg-note = Note for the custody record (never patient information)
 help-certify-arg-custody = Its custody log (default: VAULT.custody)
 help-certify-arg-force = Replace an existing CERT.json and CERT.json.sig
@@ -595,3 +598,39 @@ msg-event-returned = returned
 msg-event-deleted = deleted
 msg-event-note = note
 msg-event-lost = lost
+
+## first use: messages that say what to do next
+err-key-is-public = { $path } is a public key: give -i your private key, { $private } (the same name without .pub)
+err-key-is-public-file = { $path } holds public keys, not a private key: give -i your private key (for a key made with kura keygen -o NAME, that is NAME, not NAME.pub)
+err-recipient-is-file = -r takes a key itself, and { $value } is a file: give a file of recipients with -R { $value }
+err-option-not-found = { $path } (given with { $option }) does not exist: check the name and folder
+err-vault-missing = there is no vault { $path }: check the vault's name and folder
+err-output-is-folder = { $path } is a folder: give a file name inside it, such as { $example }
+err-cert-need-custody = add --custody CLINIC_COPY: your own copy of the custody log, kept at hand-over, which the certificate is checked against
+err-cert-need-signers = add --signers FILE: the allowed_signers file naming who may sign certificates
+err-passphrase-short = the passphrase is too short: use at least { $min } characters (a few words are easy to remember); a short one is soon guessed by whoever gets the key file
+err-ledger-none = no ledger is set up here yet: name one with --ledger FILE or the environment variable KURA_LEDGER=FILE (kura ledger add creates it, by default as { $path })
+msg-passphrase-again = Wrong passphrase, try again. Passphrase for { $path }: 
+warn-packer-not-recipient = Note: your own key ({ $fingerprint }) is not among the recipients, so you cannot open this vault yourself (at the office it would say "not addressed to you"). If you need to, pack again adding -r "$(cat { $public })"
+msg-not-given = —
+msg-role-vault = vault
+msg-role-plaintext-copy = plaintext copy
+msg-outcome-destroyed = destroyed
+msg-outcome-kept = kept intact
+msg-outcome-lost = lost
+msg-extraction-destroyed = destroyed
+msg-extraction-absent = already gone
+msg-extraction-other-host = on another computer
+msg-f-approval-doc = approval document
+msg-approval-doc-attached = attached, inside the encryption (BLAKE3 { $blake3 })
+msg-approval-doc-none = none attached
+msg-recipient-named = "{ $principal }" ({ $fingerprint })
+msg-recipient-unlisted = not in the allowed signers file
+msg-recipients-listed = { $listed } of the { $n } recipients are in the allowed signers file, named as it names them; if the clinic must be able to open the vault, check that its own key is among them
+msg-contents-approval-doc = Approval document: { $path } ({ $size }); it is not listed below
+msg-contents-no-approval-doc = No approval document is attached.
+help-inspect-arg-signers = OpenSSH allowed_signers file: name the recipients as it does
+help-contents-about = List the files a vault holds, after checking everything (no plaintext written)
+help-contents-arg-vault = The vault
+help-contents-arg-signers = OpenSSH allowed_signers file: the packer's key must be listed
+help-contents-arg-custody = Its custody log (default: VAULT.custody)

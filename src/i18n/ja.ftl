@@ -12,7 +12,7 @@ err-io-exists = { $path } は既に存在します
 err-output-exists = { $path } は既に存在します。kura は上書きしません（置き換える場合は --force）
 err-file-too-large = { $path } は大きすぎます（上限 { $max } バイト）
 err-not-utf8 = { $path } は UTF-8 のテキストではありません
-err-approval-missing = 医療機関の書面承認の記録が不足しています: { $flag } がありません
+err-approval-missing = 医療機関の書面承認の記録が不足しています。承認書の内容どおりに { $flag } を指定してください
 err-delete-by-format = --delete-by は YYYY-MM-DD 形式の日付で指定してください（"{ $value }" は不可）
 err-delete-by-past = --delete-by { $date } は過去の日付です（今日は { $today }）
 err-no-recipients = 受取人がいません: -r 受取人 または -R ファイル を一つ以上指定してください
@@ -51,7 +51,10 @@ err-signers-syntax = { $path } の { $line } 行目は allowed_signers の形式
 err-unsafe-path = アーカイブが「{ $path }」に書き込もうとしています（{ $why }）。拒否しました。何も展開していません
 err-dest-link = 展開先の { $path } はシンボリックリンクです。kura はリンク越しに書き込みません
 err-dest-exists = 展開先に { $path } が既にあります（ファイルを置き換える場合は --force）
-err-custody-missing = 管理記録 { $path } がありません。保管庫と同じ場所に、保管庫の名前に .custody を付けた名前で置いてください（verify・extract・inspect・certify では --custody ファイル でも指定できます）
+err-custody-missing = { $vault_missing ->
+    [yes] 保管庫 { $vault } がありません（管理記録 { $path } もありません）。保管庫の名前と場所を確かめてください
+   *[other] 管理記録 { $path } がありません。保管庫と同じ場所に、保管庫の名前に .custody を付けた名前で置いてください（verify・extract・inspect・certify では --custody ファイル でも指定できます）
+}
 err-custody-empty = 管理記録が空です
 err-custody-bad-record = 管理記録の #{ $n } 番目の記録が不正です: { $why }
 err-custody-event = 「{ $event }」という事象はありません。次のいずれかを使ってください: { $events }
@@ -408,7 +411,7 @@ msg-custody-why-utf8 = 管理記録が UTF-8 のテキストではありませ�
 msg-custody-why-inserted = 後から挿入された記録です（次の記録がその前の記録に直接つながっています）
 
 ## certificates
-err-certify-action = 証明する内容を指定してください: --deleted [パス…] または --returned
+err-certify-action = 証明する内容を指定してください。データを消去したなら --deleted [パス…]、媒体を返却するなら --returned を付けてください
 err-certify-path-unusable = { $path } は消去できません: ファイルかフォルダーを名前で指定してください
 err-certify-link = { $path } はシンボリックリンクです: 消去する実際のファイルかフォルダーを指定してください
 err-certify-hard-link = { $path } には別のハードリンクがあります。消去すると他の場所のファイルも変わるため、先に他のリンクを削除してください
@@ -492,7 +495,7 @@ help-certify-arg-identity = 自分の OpenSSH Ed25519 鍵（管理記録と証�
 help-certify-arg-passphrase-file = 鍵のパスフレーズを書いたファイル
 help-certify-arg-output = 書き出す証明書（署名は CERT.json.sig に書き出す）
 help-certify-arg-issuer-name = 証明書に記載する発行者名（既定: 鍵のコメント）
-help-certify-arg-organisation = 発行者の所属（既定: 鍵のコメントの @ より後ろ）
+help-certify-arg-organisation = 発行者の所属（指定しなければ空欄）
 help-certify-arg-note = 管理記録に残すメモ（患者の情報は絶対に書かない）
 help-certify-arg-custody = 管理記録（既定: 保管庫.custody）
 help-certify-arg-force = 既存の CERT.json と CERT.json.sig を置き換える
@@ -583,3 +586,39 @@ msg-event-returned = 返却
 msg-event-deleted = 消去
 msg-event-note = メモ
 msg-event-lost = 紛失
+
+## first use: messages that say what to do next
+err-key-is-public = { $path } は公開鍵です。-i には秘密鍵 { $private }（.pub を除いた名前のファイル）を指定してください
+err-key-is-public-file = { $path } には公開鍵しか入っていません。-i には秘密鍵を指定してください（kura keygen -o 名前 で作った鍵なら、名前.pub ではなく 名前 のファイルです）
+err-recipient-is-file = -r には鍵そのものを指定します。{ $value } はファイルなので、受取人のファイルとして -R { $value } で指定してください
+err-option-not-found = { $option } で指定した { $path } がありません。名前と場所を確かめてください
+err-vault-missing = 保管庫 { $path } がありません。保管庫の名前と場所を確かめてください
+err-output-is-folder = { $path } はフォルダーです。その中のファイル名を指定してください（例: { $example }）
+err-cert-need-custody = --custody 控えのファイル を付けてください。受け渡しの時に保存した管理記録の控えで、証明書はこれと照合します
+err-cert-need-signers = --signers ファイル を付けてください。証明書に署名してよい人を載せた allowed_signers ファイルです
+err-passphrase-short = パスフレーズが短すぎます。{ $min } 文字以上にしてください（いくつかの単語を並べると覚えやすくなります）。短いと、鍵ファイルを手に入れた人にすぐ推測されます
+err-ledger-none = この環境にはまだ台帳がありません。--ledger ファイル か環境変数 KURA_LEDGER=ファイル で台帳を指定してください（台帳は kura ledger add で作られます。指定がなければ { $path } に作られます）
+msg-passphrase-again = パスフレーズが違います。もう一度入力してください。{ $path } のパスフレーズ: 
+warn-packer-not-recipient = 注意: あなた自身の鍵（{ $fingerprint }）が受取人に入っていないため、この保管庫をあなたは開けません（事務所で「宛先に含まれていない鍵です」と言われます）。開ける必要があれば -r "$(cat { $public })" を加えて作り直してください
+msg-not-given = 未記入
+msg-role-vault = 保管庫
+msg-role-plaintext-copy = 平文の複製
+msg-outcome-destroyed = 消去済み
+msg-outcome-kept = 無傷のまま返却
+msg-outcome-lost = 紛失
+msg-extraction-destroyed = 消去済み
+msg-extraction-absent = 既になし
+msg-extraction-other-host = 別のコンピューター上
+msg-f-approval-doc = 承認書ファイル
+msg-approval-doc-attached = 添付あり、暗号化の内側（BLAKE3 { $blake3 }）
+msg-approval-doc-none = 添付なし
+msg-recipient-named = 「{ $principal }」（{ $fingerprint }）
+msg-recipient-unlisted = 信頼リストにない鍵
+msg-recipients-listed = 受取人 { $n } 件のうち { $listed } 件が信頼リストにあり、リストでの名前で表示しています。医療機関自身が保管庫を開ける必要があるなら、医療機関の鍵が含まれているか確かめてください
+msg-contents-approval-doc = 承認書ファイル: { $path }（{ $size }）。下の一覧には含みません
+msg-contents-no-approval-doc = 承認書ファイルは添付されていません。
+help-inspect-arg-signers = OpenSSH の allowed_signers ファイル: 受取人をそこでの名前で表示する
+help-contents-about = 保管庫の中のファイルを一覧表示する（すべてを確認してから。平文は書き出さない）
+help-contents-arg-vault = 保管庫
+help-contents-arg-signers = OpenSSH の allowed_signers ファイル: 作成者の鍵が載っている必要がある
+help-contents-arg-custody = 保管庫の管理記録（省略時は VAULT.custody）

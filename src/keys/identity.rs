@@ -109,6 +109,31 @@ pub fn check_private_permissions(_path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Refuses a public key (a `KEY.pub` line, or a recipients file) given where
+/// the private key belongs, naming the private key beside it when there is
+/// one: the advice to `chmod` a public key would send its owner the wrong
+/// way.
+fn check_not_public(path: &Path, text: &str) -> Result<()> {
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+        .unwrap_or_default();
+    let public = ["ssh-", "ecdsa-sha2-", "sk-ssh-", "sk-ecdsa-", "age1"]
+        .iter()
+        .any(|p| first.starts_with(p));
+    if !public {
+        return Ok(());
+    }
+    let name = path.to_string_lossy();
+    match name.strip_suffix(".pub") {
+        Some(private) if !private.is_empty() => Err(Error::new(Kind::Key, "err-key-is-public")
+            .arg("path", path.display())
+            .arg("private", private)),
+        _ => Err(Error::new(Kind::Key, "err-key-is-public-file").arg("path", path.display())),
+    }
+}
+
 impl Identities {
     /// Loads every `-i` file. Encrypted SSH keys are unlocked with a
     /// passphrase from `pass`.
@@ -116,9 +141,10 @@ impl Identities {
         super::memory::keep_out_of_core_dumps();
         let mut ids = Identities::default();
         for path in paths {
-            check_private_permissions(path)?;
             let text = crate::fsutil::read_bounded_text(path, MAX_KEY_FILE)?;
             let text = Zeroizing::new(text);
+            check_not_public(path, &text)?;
+            check_private_permissions(path)?;
             if text.trim_start().starts_with("-----BEGIN OPENSSH PRIVATE KEY-----") {
                 let key = load_ssh(path, &text, pass)?;
                 let age_id = key.age_identity()?;
@@ -170,10 +196,11 @@ fn load_ssh(path: &Path, text: &str, pass: &PassphraseSource) -> Result<SigningK
             .arg("algorithm", key.algorithm().as_str()));
     }
     let key = if key.is_encrypted() {
-        let prompt = crate::i18n::t("msg-passphrase-prompt", &[("path", &path.display().to_string())]);
-        let pw = pass.get(&prompt)?;
-        key.decrypt(pw.as_bytes())
-            .map_err(|_| Error::new(Kind::Key, "err-passphrase-wrong").arg("path", path.display()))?
+        let shown = path.display().to_string();
+        let prompt = crate::i18n::t("msg-passphrase-prompt", &[("path", &shown)]);
+        let again = crate::i18n::t("msg-passphrase-again", &[("path", &shown)]);
+        pass.unlock(&prompt, &again, |pw| key.decrypt(pw.as_bytes()).ok())?
+            .ok_or_else(|| Error::new(Kind::Key, "err-passphrase-wrong").arg("path", path.display()))?
     } else {
         key
     };

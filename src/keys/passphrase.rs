@@ -15,6 +15,16 @@ pub const ENV_PASSPHRASE_FILE: &str = "KURA_PASSPHRASE_FILE";
 /// Largest passphrase file kura reads.
 const MAX_PASSPHRASE_FILE: u64 = 64 << 10;
 
+/// How many times a passphrase is asked for on a terminal before kura gives
+/// up, as OpenSSH and gpg do (a passphrase file is read once).
+pub const TRIES: usize = 3;
+
+/// The fewest characters of a new passphrase typed on a terminal: with
+/// fewer, whoever copies the key file can try every passphrase. Eight is the
+/// usual floor; a few words are both longer and easier to remember. A
+/// passphrase file is taken as it is (its owner chose it for a script).
+pub const MIN_NEW_CHARS: usize = 8;
+
 #[derive(Debug, Clone, Default)]
 pub struct PassphraseSource {
     file: Option<PathBuf>,
@@ -77,7 +87,28 @@ impl PassphraseSource {
         Self::prompt(prompt)
     }
 
-    /// A new passphrase, asked twice on a terminal.
+    /// Unlocks something with a passphrase: `open` tries one and gives
+    /// `None` when it is wrong. On a terminal a wrong passphrase is asked
+    /// for again (with `again`), [`TRIES`] times in all; from a file it is
+    /// tried once. `None` when no passphrase opened it.
+    pub fn unlock<T>(&self, prompt: &str, again: &str, mut open: impl FnMut(&str) -> Option<T>) -> Result<Option<T>> {
+        if let Some(p) = self.read_file()? {
+            return Ok(open(&p));
+        }
+        if !Self::has_terminal() {
+            return Err(Error::new(Kind::Key, "err-passphrase-unavailable"));
+        }
+        for n in 0..TRIES {
+            let p = Self::prompt(if n == 0 { prompt } else { again })?;
+            if let Some(v) = open(&p) {
+                return Ok(Some(v));
+            }
+        }
+        Ok(None)
+    }
+
+    /// A new passphrase, asked twice on a terminal, and refused there when
+    /// shorter than [`MIN_NEW_CHARS`].
     pub fn get_new(&self, prompt: &str, again: &str) -> Result<Zeroizing<String>> {
         if let Some(p) = self.read_file()? {
             return Ok(p);
@@ -92,6 +123,9 @@ impl PassphraseSource {
         let second = Self::prompt(again)?;
         if *first != *second {
             return Err(Error::new(Kind::Key, "err-passphrase-mismatch"));
+        }
+        if first.chars().count() < MIN_NEW_CHARS {
+            return Err(Error::new(Kind::Key, "err-passphrase-short").arg("min", MIN_NEW_CHARS));
         }
         Ok(first)
     }

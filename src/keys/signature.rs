@@ -509,6 +509,18 @@ impl AllowedSigners {
             .find_map(|e| e.principal())
             .map(str::to_string)
     }
+    /// The name this file gives the key with the OpenSSH fingerprint
+    /// `fingerprint` (`SHA256:…`), whatever namespaces and times its line
+    /// allows: for naming a vault's recipients, which the receipt records
+    /// by fingerprint. Naming only, never trusting a signature.
+    pub fn name_of(&self, fingerprint: &str) -> Option<String> {
+        self.entries
+            .iter()
+            .filter(|e| !e.cert_authority && e.key.fingerprint(HashAlg::Sha256).to_string() == fingerprint)
+            .find_map(|e| e.principal())
+            .map(str::to_string)
+    }
+
     /// Fails unless `key` may sign in `namespace`; `what` names the object.
     pub fn require(&self, key: &KeyInfo, namespace: &str, what: &str) -> Result<String> {
         self.principal_for(key, namespace).ok_or_else(|| {

@@ -74,15 +74,20 @@ pub struct ApprovalInput {
 impl ApprovalInput {
     /// All four fields present, the date well-formed and not in the past.
     pub fn validate(&self, today: NaiveDate) -> Result<NaiveDate> {
-        for (flag, v) in [
+        // Every missing field at once, so that the approval is completed in
+        // one go, not one run at a time.
+        let missing: Vec<&str> = [
             ("--approval-id", &self.id),
             ("--approved-by", &self.approved_by),
             ("--purpose", &self.purpose),
             ("--delete-by", &self.delete_by),
-        ] {
-            if v.trim().is_empty() {
-                return Err(Error::new(Kind::Refused, "err-approval-missing").arg("flag", flag));
-            }
+        ]
+        .into_iter()
+        .filter(|(_, v)| v.trim().is_empty())
+        .map(|(flag, _)| flag)
+        .collect();
+        if !missing.is_empty() {
+            return Err(Error::new(Kind::Refused, "err-approval-missing").arg("flag", missing.join(", ")));
         }
         let date = NaiveDate::parse_from_str(self.delete_by.trim(), "%Y-%m-%d")
             .map_err(|_| Error::new(Kind::Refused, "err-delete-by-format").arg("value", &self.delete_by))?;

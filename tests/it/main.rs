@@ -20,6 +20,7 @@ mod demo;
 mod destroy_confined;
 mod evidence;
 mod faults;
+mod first_hour;
 mod hostile_input;
 mod house;
 mod incident;

@@ -29,6 +29,7 @@ mod ledger;
 mod media;
 mod render;
 mod secrets;
+mod setup;
 mod shown_is_checked;
 mod terminal;
 mod time_evidence;

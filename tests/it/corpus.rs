@@ -181,7 +181,7 @@ impl Patient {
             id,
             family: *rng.pick(&FAMILY),
             given: *rng.pick(&GIVEN),
-            male: rng.next() % 2 == 0,
+            male: rng.next().is_multiple_of(2),
             born: (rng.range(1930, 2021), rng.range(1, 13), rng.range(1, 29)),
             address: format!(
                 "{}{}{}丁目{}-{}",

@@ -57,19 +57,6 @@ pub fn write_dummy_export(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// `arg` as a POSIX shell reads it back as one word: as it is when it holds
-/// only characters no shell treats specially, else in single quotes (a
-/// single quote inside written `'\''`). The demo's commands can then be
-/// copied into a shell as they are printed.
-fn shell_quote(arg: &str) -> std::borrow::Cow<'_, str> {
-    let plain = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c);
-    if !arg.is_empty() && arg.chars().all(plain) {
-        arg.into()
-    } else {
-        format!("'{}'", arg.replace('\'', "'\\''")).into()
-    }
-}
-
 /// The running commentary: on stdout for people, never under `--json` or
 /// `--quiet` (stdout then carries the one JSON document, or nothing).
 fn commentary(text: &str) {
@@ -89,7 +76,7 @@ impl Demo {
     fn run(&mut self, title: &str, args: &[&str]) -> Result<String> {
         self.step += 1;
         let header = format!("\n== {}. {title}", self.step);
-        let words: Vec<std::borrow::Cow<str>> = args.iter().map(|a| shell_quote(a)).collect();
+        let words: Vec<std::borrow::Cow<str>> = args.iter().map(|a| super::shell::quote(a)).collect();
         let cmdline = format!("$ kura {}", words.join(" "));
         commentary(&format!("{header}\n{cmdline}"));
         self.lines.push(header);

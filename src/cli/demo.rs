@@ -13,7 +13,7 @@ use kura::error::{Error, IoContext, Kind, Result};
 
 #[derive(Args, Debug)]
 pub struct DemoArgs {
-    /// Keep the demo's files in this folder instead of a temporary one
+    /// Keep the demo's files in this folder (a new or empty one) instead of a temporary one that is removed at the end
     #[arg(long, value_name = "DIR")]
     pub keep: Option<PathBuf>,
 }
@@ -76,7 +76,8 @@ impl Demo {
     fn run(&mut self, title: &str, args: &[&str]) -> Result<String> {
         self.step += 1;
         let header = format!("\n== {}. {title}", self.step);
-        let cmdline = format!("$ kura {}", args.join(" "));
+        let words: Vec<std::borrow::Cow<str>> = args.iter().map(|a| super::shell::quote(a)).collect();
+        let cmdline = format!("$ kura {}", words.join(" "));
         commentary(&format!("{header}\n{cmdline}"));
         self.lines.push(header);
         self.lines.push(cmdline);
@@ -94,12 +95,18 @@ impl Demo {
         if !stdout.is_empty() {
             commentary(stdout.trim_end_matches('\n'));
         }
-        eprint!("{stderr}");
         if !out.status.success() {
+            // The step's own error line becomes the detail of the demo's
+            // one error line (printed once, not twice).
+            let detail = ["kura: error: ", "kura: エラー: "]
+                .iter()
+                .find_map(|p| stderr.trim().strip_prefix(p))
+                .unwrap_or(stderr.trim());
             return Err(Error::new(Kind::Internal, "err-demo-step")
                 .arg("step", title)
-                .arg("detail", stderr.trim()));
+                .arg("detail", detail));
         }
+        eprint!("{stderr}");
         Ok(stdout)
     }
 
@@ -307,20 +314,39 @@ impl Demo {
     }
 }
 
+/// The folder of `demo --keep DIR`: a new or empty one, so that the demo's
+/// files never mix with (or overwrite) anything already there.
+fn kept_folder(d: &Path) -> Result<PathBuf> {
+    let taken = match fs::symlink_metadata(d) {
+        Ok(m) => !m.is_dir() || !kura::vault::stage::is_empty_dir(d)?,
+        Err(_) => false,
+    };
+    if taken {
+        return Err(Error::new(Kind::Exists, "err-demo-keep-exists").arg("dir", d.display()));
+    }
+    fs::create_dir_all(d).at(d.display())?;
+    Ok(d.to_path_buf())
+}
+
 pub fn run(a: DemoArgs) -> Result<Report> {
-    let tmp;
+    let mut tmp = None;
     let dir = match &a.keep {
-        Some(d) => {
-            fs::create_dir_all(d).at(d.display())?;
-            d.clone()
-        }
+        Some(d) => kept_folder(d)?,
         None => {
-            tmp = tempfile::Builder::new().prefix("kura-demo-").tempdir().at("temp")?;
-            tmp.path().to_path_buf()
+            let folder = tempfile::Builder::new().prefix("kura-demo-").tempdir().at("temp")?;
+            let dir = folder.path().to_path_buf();
+            tmp = Some(folder);
+            dir
         }
     };
     let exe = std::env::current_exe().map_err(|e| Error::io(e, "kura"))?;
-    commentary(&t("msg-demo-intro", &[("dir", &dir.display().to_string())]));
+    let shown = dir.display().to_string();
+    let intro = if tmp.is_some() {
+        "msg-demo-intro"
+    } else {
+        "msg-demo-intro-kept"
+    };
+    commentary(&t(intro, &[("dir", &shown)]));
     write_dummy_export(&dir.join("export"))?;
     let mut d = Demo {
         exe,
@@ -333,6 +359,13 @@ pub fn run(a: DemoArgs) -> Result<Report> {
     d.open_and_certify()?;
     d.check_and_close()?;
     commentary(&format!("\n{}", t("msg-demo-done", &[])));
+    match tmp {
+        Some(folder) => {
+            folder.close().at(&shown)?;
+            commentary(&t("msg-demo-removed", &[("dir", &shown)]));
+        }
+        None => commentary(&t("msg-demo-kept", &[("dir", &shown)])),
+    }
     Ok(Report::new(
         json!({ "dir": dir.display().to_string(), "steps": d.step }),
     ))

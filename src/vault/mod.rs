@@ -2,7 +2,7 @@
 //! (pax) tar. `format` holds the constants of the layout (docs/FORMAT.md),
 //! `manifest` and `receipt` the signed descriptions inside and outside the
 //! encryption, `walk` the collection of inputs, `tarfmt` the tar framing,
-//! `pack` and `open` the two streaming pipelines.
+//! `pack` and `open` the two streaming pipelines (`tally`: pack's progress).
 
 pub mod bounds;
 pub mod format;
@@ -13,6 +13,7 @@ pub mod paths;
 pub mod pipe;
 pub mod receipt;
 pub mod stage;
+pub mod tally;
 pub mod tarfmt;
 pub mod volumes;
 pub mod walk;

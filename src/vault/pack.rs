@@ -26,6 +26,7 @@ use super::format::{self, APPROVAL_PREFIX, FORMAT_VERSION, MANIFEST_PATH, MANIFE
 use super::manifest::{Approval, ApprovalDocument, Entry, EntryKind, Manifest};
 use super::pipe::{self, BlockReader, BlockWriter};
 use super::receipt::{Ciphertext, Receipt};
+use super::tally::Tally;
 use super::tarfmt;
 use super::walk::{self, Source};
 use crate::error::{io_or_inner, Error, IoContext, Kind, Result};
@@ -198,7 +199,7 @@ fn copy_file(
     size: u64,
     hasher: &mut blake3::Hasher,
     path: &Path,
-    read_so_far: &dyn Fn(u64),
+    read_so_far: &dyn Fn(u64, u64),
 ) -> Result<()> {
     let mut left = size;
     while left > 0 {
@@ -215,7 +216,7 @@ fn copy_file(
         }
         hasher.update(out.filled(n));
         left -= n as u64;
-        read_so_far(size - left);
+        read_so_far(out.position(), size - left);
     }
     Ok(())
 }
@@ -647,7 +648,7 @@ impl<'r> Sequencer<'r> {
         while let Some(buf) = out.returned() {
             self.framer.recycle(buf);
         }
-        (self.stage.progress)(self.done);
+        self.stage.tally.read(out.position(), self.done);
         Ok(())
     }
 }
@@ -658,7 +659,8 @@ struct ReadStage<'a> {
     approval_doc: Option<(PathBuf, String)>,
     manifest: Manifest,
     signer: &'a SigningKey,
-    progress: &'a (dyn Fn(u64) + Sync),
+    /// Where in the tar stream the file data read so far ends.
+    tally: &'a Tally<'a>,
 }
 
 impl ReadStage<'_> {
@@ -783,12 +785,12 @@ impl ReadStage<'_> {
             .map_err(|e| io_or_inner(e, disk.display()))?;
         let mut hasher = blake3::Hasher::new();
         let base = *done;
-        copy_file(out, &mut f, entry.size, &mut hasher, disk, &|n| {
-            (self.progress)(base + n)
+        copy_file(out, &mut f, entry.size, &mut hasher, disk, &|at, n| {
+            self.tally.read(at, base + n)
         })?;
         tarfmt::write_padding(out, entry.size).map_err(|e| io_or_inner(e, disk.display()))?;
         *done += entry.size;
-        (self.progress)(*done);
+        self.tally.read(out.position(), *done);
         entry.blake3 = Some(hasher.finalize().to_hex().to_string());
         Ok(entry)
     }
@@ -813,25 +815,50 @@ fn zstd_threads(requested: u32) -> u32 {
 }
 
 /// The compress stage: one zstd frame (with checksum) over the tar blocks,
-/// compressed by zstd's worker threads in jobs of [`ZSTD_JOB`] bytes.
-fn compress(mut tar: BlockReader, out: BlockWriter, opts: &PackOptions) -> io::Result<()> {
-    let mut z = zstd::stream::write::Encoder::new(out, opts.level)?;
+/// compressed by zstd's worker threads in jobs of [`ZSTD_JOB`] bytes,
+/// straight into the outgoing blocks. After each step it tells `tally`
+/// how far into the tar stream zstd has compressed (progress).
+fn compress(mut tar: BlockReader, mut out: BlockWriter, opts: &PackOptions, tally: &Tally) -> io::Result<()> {
+    use zstd::zstd_safe::zstd_sys::ZSTD_EndDirective;
+    use zstd::zstd_safe::{get_error_name, CCtx, CParameter, InBuffer, OutBuffer};
+    let zstd_err = |code: usize| io::Error::other(format!("zstd: {}", get_error_name(code)));
+    let mut z = CCtx::try_create().ok_or_else(|| io::Error::other("zstd: out of memory"))?;
+    z.set_parameter(CParameter::CompressionLevel(opts.level))
+        .map_err(zstd_err)?;
     let threads = zstd_threads(opts.threads);
     if threads > 1 {
-        z.multithread(threads)?;
-        z.set_parameter(zstd::zstd_safe::CParameter::JobSize(ZSTD_JOB))?;
+        z.set_parameter(CParameter::NbWorkers(threads)).map_err(zstd_err)?;
+        z.set_parameter(CParameter::JobSize(ZSTD_JOB)).map_err(zstd_err)?;
     }
-    z.include_checksum(true)?;
+    z.set_parameter(CParameter::ChecksumFlag(true)).map_err(zstd_err)?;
     loop {
         let block = tar.fill_buf()?;
-        if block.is_empty() {
+        let (n, end) = (block.len(), block.is_empty());
+        let mut input = InBuffer::around(block);
+        // Until zstd has taken the whole block (or, at the end, has
+        // written the whole frame).
+        loop {
+            out.send_if_full()?;
+            let mut output = OutBuffer::around(out.spare());
+            let left = if end {
+                z.end_stream(&mut output)
+            } else {
+                z.compress_stream2(&mut output, &mut input, ZSTD_EndDirective::ZSTD_e_continue)
+            }
+            .map_err(zstd_err)?;
+            let produced = output.pos();
+            out.filled(produced);
+            tally.compressed(z.get_frame_progression().consumed);
+            if (end && left == 0) || (!end && input.pos() == n) {
+                break;
+            }
+        }
+        if end {
             break;
         }
-        let n = block.len();
-        z.write_all(block)?;
         tar.consume(n);
     }
-    z.finish()?.finish()
+    out.finish()
 }
 
 /// The seal stage: age → hash → file. Returns ciphertext size and hash.
@@ -932,18 +959,19 @@ pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Sealed
     };
 
     let mut out = super::volumes::Output::create(&opts.output, opts.split, opts.force)?;
+    let tally = Tally::new(progress);
     let stage = ReadStage {
         feed: Some(feed),
         approval_doc,
         manifest,
         signer,
-        progress,
+        tally: &tally,
     };
     let (tar_out, tar_in) = pipe::block_queue(QUEUE, TAR_BLOCK);
     let (zst_out, zst_in) = pipe::block_queue(QUEUE, ZSTD_BLOCK);
     let (read_result, compress_result, seal_result) = std::thread::scope(|s| {
         let reader = s.spawn(move || stage.write_tar(tar_out));
-        let compressor = s.spawn(move || compress(tar_in, zst_out, opts));
+        let compressor = s.spawn(|| compress(tar_in, zst_out, opts, &tally));
         let sealed = seal(zst_in, &mut out, recipients, opts);
         let read = reader
             .join()
@@ -1066,7 +1094,7 @@ mod tests {
             approval_doc: None,
             manifest,
             signer: key,
-            progress: &|_| {},
+            tally: &Tally::new(&|_| {}),
         };
         let (w, mut r) = pipe::block_queue(QUEUE, TAR_BLOCK);
         std::thread::scope(|s| {
@@ -1078,6 +1106,45 @@ mod tests {
             read.unwrap();
             Ok(tar)
         })
+    }
+
+    #[test]
+    fn progress_is_file_data_compressed_only_forward_up_to_the_whole() {
+        let tmp = tempfile::tempdir().unwrap();
+        let src = tmp.path().join("export");
+        std::fs::create_dir_all(&src).unwrap();
+        for i in 0..40u64 {
+            let size = [0, 100, 5000, 70 << 10, 300 << 10][i as usize % 5];
+            let data: Vec<u8> = (0..size).map(|b| (b * 31 + i * 7) as u8).collect();
+            std::fs::write(src.join(format!("f{i:02}.bin")), data).unwrap();
+        }
+        let key = SigningKey::generate("test").unwrap();
+        let mut recipients = Recipients::default();
+        recipients.add(&key.public_line(), "-r").unwrap();
+        let approval = ApprovalInput {
+            id: "T-1".into(),
+            approved_by: "dummy".into(),
+            purpose: "test".into(),
+            delete_by: "2099-12-31".into(),
+            document: None,
+        };
+        let mut opts = PackOptions::new(tmp.path().join("x.kura"));
+        // A high level: zstd holds the most input in its jobs there.
+        opts.level = 19;
+        let req = PackRequest {
+            inputs: &[src],
+            approval: &approval,
+            opts: &opts,
+            signer: &key,
+            recipients: &recipients,
+            now: DateTime::parse_from_rfc3339("2026-11-27T10:00:00+09:00").unwrap(),
+            probe: &crate::guard::Unknown,
+        };
+        let heard = std::sync::Mutex::new(Vec::new());
+        let sealed = pack(&req, &|n| heard.lock().unwrap().push(n)).unwrap();
+        let heard = heard.into_inner().unwrap();
+        assert!(heard.windows(2).all(|w| w[0] < w[1]), "only forward: {heard:?}");
+        assert_eq!(heard.last(), Some(&sealed.receipt.total_size));
     }
 
     #[cfg(unix)]

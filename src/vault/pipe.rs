@@ -57,6 +57,7 @@ pub fn block_queue(depth: usize, block: usize) -> (BlockWriter, BlockReader) {
             blocks: Vec::new(),
             returned: Vec::new(),
             keep: depth + 2,
+            sent: 0,
         },
         BlockReader {
             rx,
@@ -84,9 +85,16 @@ pub struct BlockWriter {
     returned: Vec<Vec<u8>>,
     /// How many of each to keep (the rest are freed).
     keep: usize,
+    /// Bytes sent so far.
+    sent: u64,
 }
 
 impl BlockWriter {
+    /// How many bytes have been written into the stream so far.
+    pub fn position(&self) -> u64 {
+        self.sent + self.cur.len as u64
+    }
+
     /// The unfilled rest of the current block, to read into directly; then
     /// say how much was put there with [`BlockWriter::filled`].
     pub fn spare(&mut self) -> &mut [u8] {
@@ -116,6 +124,7 @@ impl BlockWriter {
         self.take_back();
         let buf = self.blocks.pop().unwrap_or_else(|| vec![0; self.size]);
         let full = std::mem::replace(&mut self.cur, Block { buf, len: 0 });
+        self.sent += full.len as u64;
         self.tx.send(Msg::Data(full)).map_err(|_| stopped())
     }
 
@@ -139,6 +148,7 @@ impl BlockWriter {
     pub fn send_owned(&mut self, buf: Vec<u8>) -> io::Result<()> {
         self.send_now()?;
         let len = buf.len();
+        self.sent += len as u64;
         self.tx.send(Msg::Data(Block { buf, len })).map_err(|_| stopped())
     }
 

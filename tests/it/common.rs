@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+pub use crate::corpus::Corpus;
+
 /// The built kura binary.
 pub const KURA: &str = env!("CARGO_BIN_EXE_kura");
 
@@ -818,36 +820,13 @@ impl Desk {
     }
 }
 
-/// The workplace's dummy-export generator: `$KURA_MAKE_CORPUS`, else
-/// `../shared/tools/make-corpus` beside the checkout, else the shared
-/// folder's usual place. A missing generator fails the test that needs it.
-pub fn make_corpus() -> String {
-    if let Some(p) = std::env::var_os("KURA_MAKE_CORPUS").filter(|p| !p.is_empty()) {
-        return p.to_string_lossy().into_owned();
-    }
-    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/make-corpus");
-    if beside.exists() {
-        return beside.to_string_lossy().into_owned();
-    }
-    "/work/shared/tools/make-corpus".to_string()
-}
-
-/// A small dummy export: make-corpus's tiny shape (a SQL dump, CSVs with a
+/// A small dummy export: [`Corpus::small`] (a SQL dump, CSVs with a
 /// Japanese name, a few receipts, an empty `scans/`) plus a binary scan of
 /// ~150 KB, an executable, a private and a read-only file, an empty file
 /// and folder, a link inside the tree (on Unix), and fixed modes and
 /// mtimes.
 fn make_export(export: &Path) {
-    tool_ok(
-        &make_corpus(),
-        [
-            export.as_os_str(),
-            OsStr::new("--size-mb"),
-            OsStr::new("0"),
-            OsStr::new("--small-files"),
-            OsStr::new("3"),
-        ],
-    );
+    Corpus::small(3).write(export);
     write_file(
         &export.join("scans/scan_0001.jpg"),
         &noise(150_000, 7),

@@ -23,17 +23,17 @@ use crate::common::*;
 
 /// A dummy export large enough that pack and extract are still running
 /// when the test interrupts them (incompressible: a custom-format dump).
-/// Made once by `make-corpus` (deterministic) and kept in Cargo's folder
-/// for test files.
+/// Made once ([`Corpus::large`] is deterministic) and kept in Cargo's
+/// folder for test files.
 fn large_export() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("large-export-100");
+        let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("dummy-export-100m");
         let dir = base.join("export");
         if !base.join("complete").exists() {
             let _ = fs::remove_dir_all(&base);
             fs::create_dir_all(&base).unwrap();
-            tool_ok(&make_corpus(), osargs![dir, "--size-mb", "100", "--custom-dump"]);
+            Corpus::large(100).write(&dir);
             fs::write(base.join("complete"), b"").unwrap();
         }
         dir

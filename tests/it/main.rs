@@ -1,6 +1,7 @@
 //! The integration tests, one module per subject, in one test binary (one
 //! link for all of them). Each runs the built kura binary on dummy data at
-//! a `common::Desk`; see `common` for the helpers they share.
+//! a `common::Desk`; see `common` for the helpers they share, and `corpus`
+//! for the dummy clinic export they pack.
 //!
 //! The tests run as threads of one process: a test must not change what is
 //! process-wide (the working directory, the environment, the umask,
@@ -11,6 +12,7 @@
 
 #[macro_use]
 mod common;
+mod corpus;
 
 mod bounded;
 mod certificate;
@@ -29,6 +31,7 @@ mod ledger;
 mod media;
 mod render;
 mod secrets;
+mod setup;
 mod shown_is_checked;
 mod terminal;
 mod time_evidence;

@@ -124,6 +124,112 @@ fn man_writes_one_page_per_command_and_never_overwrites() {
 fn japanese_manual_pages_under_a_japanese_locale() {
     let page = stdout(kura().args(["--lang", "ja", "man"]));
     assert!(page.contains("患者データの持ち出し"), "{page}");
+    assert!(
+        page.contains(".SH \"終了ステータス\"") && page.contains(".SH \"使用例\""),
+        "{page}"
+    );
+}
+
+/// The exit codes of docs/EXIT-CODES.md (its first table).
+fn documented_exit_codes() -> Vec<String> {
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/EXIT-CODES.md")).unwrap();
+    doc.lines()
+        .skip_while(|l| !l.starts_with("| code | kind |"))
+        .take_while(|l| l.starts_with('|'))
+        .filter_map(|l| l.trim_start_matches('|').split('|').next())
+        .map(|c| c.trim().to_string())
+        .filter(|c| c.parse::<u32>().is_ok())
+        .collect()
+}
+
+#[test]
+fn every_manual_page_has_exit_status_and_examples_of_its_command() {
+    let codes = documented_exit_codes();
+    assert!(codes.len() >= 13, "{codes:?}");
+    let dir = tempfile::tempdir().unwrap();
+    ok(kura().args(["man", "-o"]).arg(dir.path()));
+    for p in std::iter::once(String::new()).chain(command_paths()) {
+        let name = if p.is_empty() {
+            "kura.1".to_string()
+        } else {
+            format!("kura-{}.1", p.replace(' ', "-"))
+        };
+        let page = std::fs::read_to_string(dir.path().join(&name)).unwrap();
+        let status = page
+            .split(".SH \"EXIT STATUS\"")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{name} has no EXIT STATUS"));
+        for code in &codes {
+            assert!(
+                status.contains(&format!("\\fB{code}\\fR")),
+                "{name} lacks exit code {code}"
+            );
+        }
+        let examples = page
+            .split(".SH \"EXAMPLES\"")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{name} has no EXAMPLES"));
+        let command = format!("kura {p}").trim_end().replace('-', "\\-");
+        assert!(
+            examples.contains(&format!("\n{command}")),
+            "{name}: no example of `kura {p}`"
+        );
+    }
+}
+
+/// What a terminal shows of `screen`: man's overstrikes (`X\bX` for bold,
+/// `_\bX` for underline) resolved.
+fn seen(screen: &str) -> String {
+    let mut out: Vec<char> = Vec::new();
+    for c in screen.chars() {
+        if c == '\u{8}' {
+            out.pop();
+        } else {
+            out.push(c);
+        }
+    }
+    out.into_iter().collect()
+}
+
+#[test]
+fn man_on_a_terminal_shows_the_page_not_its_roff_source() {
+    let desk = Desk::new();
+    let is_roff = |s: &str| s.lines().any(|l| l.starts_with(".SH") || l.starts_with(".TH"));
+    // Formatted by man(1) (here without a pager).
+    let screen = seen(&on_terminal_with(&desk, &[("MANPAGER", "cat")], &["man"]));
+    assert!(!is_roff(&screen), "{screen}");
+    assert!(
+        screen.contains("General Commands Manual"),
+        "not formatted by man: {screen}"
+    );
+    for heading in ["NAME", "SYNOPSIS", "EXIT STATUS", "EXAMPLES"] {
+        assert!(screen.contains(heading), "{heading}: {screen}");
+    }
+    assert!(screen.contains("kura verify export.kura"), "{screen}");
+    // Japanese in a UTF-8 locale: man formats it too.
+    let env = [("MANPAGER", "cat"), ("LC_ALL", "C.UTF-8")];
+    let screen = seen(&on_terminal_with(&desk, &env, &["--lang", "ja", "man"]));
+    assert!(
+        !is_roff(&screen) && screen.contains("General Commands Manual"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("終了ステータス") && screen.contains("使用例"),
+        "{screen}"
+    );
+    // Japanese where man would garble it (the C locale): plain text.
+    let screen = on_terminal_with(&desk, &[("MANPAGER", "cat")], &["--lang", "ja", "man"]);
+    assert!(
+        !is_roff(&screen) && !screen.contains("General Commands Manual"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("終了ステータス") && screen.contains("使用例"),
+        "{screen}"
+    );
+    assert!(screen.contains("  kura verify export.kura"), "{screen}");
+    // Piped, the roff source as before (the_manual_page_lists_every_command).
+    assert!(stdout(kura().arg("man")).starts_with(".ie"));
 }
 
 // ---------------------------------------------------------------- progress
@@ -179,6 +285,11 @@ fn piped_runs_print_no_progress() {
 /// Runs kura in `dir` under a pseudo-terminal (util-linux `script`), so
 /// that stdout and stderr are a terminal; returns everything it drew.
 fn on_terminal<S: AsRef<OsStr>>(desk: &Desk, args: &[S]) -> String {
+    on_terminal_with(desk, &[], args)
+}
+
+/// [`on_terminal`] with more environment variables.
+fn on_terminal_with<S: AsRef<OsStr>>(desk: &Desk, env: &[(&str, &str)], args: &[S]) -> String {
     let quoted: Vec<String> = std::iter::once(KURA)
         .chain(args.iter().map(|a| a.as_ref().to_str().expect("UTF-8 argument")))
         .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
@@ -187,6 +298,7 @@ fn on_terminal<S: AsRef<OsStr>>(desk: &Desk, args: &[S]) -> String {
         .command("script")
         .env("TERM", "xterm")
         .env("COLUMNS", "100")
+        .envs(env.iter().copied())
         .args(["-q", "-e", "-c", &quoted.join(" "), "/dev/null"])
         .output()
         .expect("script(1) from util-linux runs");

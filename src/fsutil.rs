@@ -42,6 +42,19 @@ pub fn fsync_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// `fs::canonicalize` in the form people type and read: on Windows without
+/// the `\\?\` verbatim prefix wherever the plain form names the same file
+/// (`C:\Users\…`, `\\server\share\…`), so that a path kura records or
+/// shows is the one its user knows, and a file spelled two ways comes out
+/// the same; elsewhere exactly `fs::canonicalize`. Every path kura resolves
+/// goes through here.
+pub fn canonicalize(path: &Path) -> std::io::Result<PathBuf> {
+    #[cfg(windows)]
+    return dunce::canonicalize(path);
+    #[cfg(not(windows))]
+    return std::fs::canonicalize(path);
+}
+
 /// The directory holding `path` ("." for a bare file name).
 pub fn parent_dir(path: &Path) -> PathBuf {
     match path.parent() {

@@ -74,7 +74,7 @@ fn too_wide(p: &Path, homes: &[PathBuf]) -> bool {
     if p.parent().is_none() {
         return true;
     }
-    let canonical = |q: &Path| std::fs::canonicalize(q).unwrap_or_else(|_| q.to_path_buf());
+    let canonical = |q: &Path| crate::fsutil::canonicalize(q).unwrap_or_else(|_| q.to_path_buf());
     let cp = canonical(p);
     if cp.parent().is_none() {
         return true;
@@ -98,7 +98,7 @@ fn too_wide(p: &Path, homes: &[PathBuf]) -> bool {
 fn check_targets(req: &CertifyRequest, copies: &[PathBuf], vault: &Path) -> Result<()> {
     let custody = destroy::absolute(req.custody)?;
     let out_dir = crate::fsutil::parent_dir(req.output);
-    let out_dir = std::fs::canonicalize(&out_dir).unwrap_or(out_dir);
+    let out_dir = crate::fsutil::canonicalize(&out_dir).unwrap_or(out_dir);
     let homes = homes();
     for (i, p) in copies.iter().enumerate() {
         let refuse = |id: &'static str| Err(Error::new(Kind::Refused, id).arg("path", p.display()));
@@ -502,7 +502,7 @@ mod tests {
     #[test]
     fn the_root_and_the_home_folder_are_too_wide_by_any_name() {
         let d = tempfile::tempdir().unwrap();
-        let t = std::fs::canonicalize(d.path()).unwrap();
+        let t = crate::fsutil::canonicalize(d.path()).unwrap();
         std::fs::create_dir_all(t.join("var/home/user/work")).unwrap();
         std::os::unix::fs::symlink("var/home", t.join("home")).unwrap();
         let homes = [t.join("home/user")];

@@ -233,7 +233,7 @@ pub fn extract(req: &ExtractRequest, progress: &dyn Fn(u64)) -> Result<Opened> {
         crate::interrupt::register_empty_dir(req.dest);
     }
     let dest_made = DestMade(created.then_some(req.dest));
-    let abs = std::fs::canonicalize(req.dest).at(req.dest.display())?;
+    let abs = crate::fsutil::canonicalize(req.dest).at(req.dest.display())?;
     let destination = abs.to_string_lossy().into_owned();
     let overrides = req.allow.overrides();
     let mut intended = false;

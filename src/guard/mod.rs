@@ -139,7 +139,7 @@ pub fn existing_ancestor(path: &Path) -> PathBuf {
     };
     let mut p = abs.as_path();
     loop {
-        if let Ok(c) = std::fs::canonicalize(p) {
+        if let Ok(c) = crate::fsutil::canonicalize(p) {
             return c;
         }
         match p.parent() {

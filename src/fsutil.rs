@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, IoContext, Kind, Result};
 
+#[cfg(windows)]
+pub mod windows;
+
 /// Reads a whole file, refusing files larger than `max` bytes.
 pub fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>> {
     let f = File::open(path).at(path.display())?;

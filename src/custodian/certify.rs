@@ -61,15 +61,25 @@ fn file_id(p: &Path) -> Option<(u64, u64)> {
     std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino()))
 }
 
-#[cfg(not(unix))]
+/// The volume serial number and file index of a folder.
+#[cfg(windows)]
+fn file_id(p: &Path) -> Option<(u64, u64)> {
+    use crate::fsutil::windows::{identity, open_entry};
+    open_entry(p)
+        .and_then(|f| identity(&f))
+        .ok()
+        .map(|i| (i.volume, i.index))
+}
+
+#[cfg(not(any(unix, windows)))]
 fn file_id(_: &Path) -> Option<(u64, u64)> {
     None
 }
 
 /// Whether destroying `p` would take the root, a home folder or a folder
 /// above one: compared as given, canonically (links in any of the paths
-/// resolved), and on Unix by device and inode too (another name for the
-/// same folder, such as a bind mount).
+/// resolved), and by device and inode (Windows: volume and file index)
+/// too (another name for the same folder, such as a bind mount).
 fn too_wide(p: &Path, homes: &[PathBuf]) -> bool {
     if p.parent().is_none() {
         return true;

@@ -53,6 +53,8 @@ impl Drop for Folder {
     }
 }
 
+/// Folders are held open only on Unix (see [`open_folder`]).
+#[cfg(unix)]
 const MAX_FOLDERS: usize = 64;
 static FOLDERS_OPEN: AtomicUsize = AtomicUsize::new(0);
 

@@ -16,6 +16,7 @@ mod certificate;
 mod cli_lang;
 mod custody;
 mod demo;
+#[cfg(unix)]
 mod destroy_confined;
 mod evidence;
 mod faults;
@@ -31,7 +32,9 @@ mod shown_is_checked;
 mod terminal;
 mod time_evidence;
 mod vault;
+#[cfg(unix)]
 mod vault_hostile;
 mod vault_interop;
 mod vault_refusals;
+#[cfg(unix)]
 mod vectors;

@@ -4,8 +4,11 @@
 //! fixes them.
 
 use std::fs;
+#[cfg(unix)]
 use std::io::Write;
-use std::process::{Output, Stdio};
+use std::process::Output;
+#[cfg(unix)]
+use std::process::Stdio;
 
 use crate::common::*;
 
@@ -200,6 +203,7 @@ fn a_passphrase_never_appears_in_output_errors_json_or_files() {
     assert!(!key_text.contains(SECRET));
 }
 
+#[cfg(unix)]
 fn proc_limit(pid: u32, name: &str) -> String {
     let limits = fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
     limits
@@ -209,6 +213,7 @@ fn proc_limit(pid: u32, name: &str) -> String {
         .to_string()
 }
 
+#[cfg(unix)]
 #[test]
 fn core_dumps_are_off_while_a_key_is_being_unlocked() {
     let fx = Desk::with_export();
@@ -245,6 +250,7 @@ fn core_dumps_are_off_while_a_key_is_being_unlocked() {
     ok(&o);
 }
 
+#[cfg(unix)]
 #[test]
 fn a_key_others_can_read_is_refused_with_the_fix() {
     let fx = Desk::with_export();

@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, IoContext, Kind, Result};
 
+#[cfg(windows)]
+pub mod windows;
+
 /// Reads a whole file, refusing files larger than `max` bytes and anything
 /// that is not a regular file. A FIFO, a device or a folder is refused
 /// before it is opened; the file is opened without blocking and checked
@@ -61,6 +64,19 @@ pub fn fsync_dir(dir: &Path) -> Result<()> {
     #[cfg(not(unix))]
     let _ = dir;
     Ok(())
+}
+
+/// `fs::canonicalize` in the form people type and read: on Windows without
+/// the `\\?\` verbatim prefix wherever the plain form names the same file
+/// (`C:\Users\…`, `\\server\share\…`), so that a path kura records or
+/// shows is the one its user knows, and a file spelled two ways comes out
+/// the same; elsewhere exactly `fs::canonicalize`. Every path kura resolves
+/// goes through here.
+pub fn canonicalize(path: &Path) -> std::io::Result<PathBuf> {
+    #[cfg(windows)]
+    return dunce::canonicalize(path);
+    #[cfg(not(windows))]
+    return std::fs::canonicalize(path);
 }
 
 /// The directory holding `path` ("." for a bare file name).

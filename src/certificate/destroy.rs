@@ -176,14 +176,26 @@ impl std::fmt::Debug for Target {
 /// The root, by any spelling, is refused.
 pub fn absolute(path: &Path) -> Result<PathBuf> {
     let Some(name) = path.file_name() else {
-        if std::fs::canonicalize(path).is_ok_and(|p| p.parent().is_none()) {
+        if crate::fsutil::canonicalize(path).is_ok_and(|p| p.parent().is_none()) {
             return Err(Error::new(Kind::Refused, "err-certify-too-wide").arg("path", path.display()));
         }
         return Err(Error::new(Kind::Usage, "err-certify-path-unusable").arg("path", path.display()));
     };
     let parent = crate::fsutil::parent_dir(path);
-    let parent = std::fs::canonicalize(&parent).at(path.display())?;
-    Ok(parent.join(name))
+    let parent = crate::fsutil::canonicalize(&parent).at(path.display())?;
+    let joined = parent.join(name);
+    // Windows names are case-insensitive and may be short (8.3) aliases:
+    // the last component as it is on disk, unless it is a link (kept as
+    // given, to be seen as one).
+    #[cfg(windows)]
+    if std::fs::symlink_metadata(&joined).is_ok_and(|m| !m.file_type().is_symlink()) {
+        if let Ok(c) = crate::fsutil::canonicalize(&joined) {
+            if c.parent() == Some(parent.as_path()) {
+                return Ok(c);
+            }
+        }
+    }
+    Ok(joined)
 }
 
 fn changed(path: &Path) -> Error {

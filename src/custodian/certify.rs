@@ -100,20 +100,30 @@ fn file_id(p: &Path) -> Option<(u64, u64)> {
     std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino()))
 }
 
-#[cfg(not(unix))]
+/// The volume serial number and file index of a folder.
+#[cfg(windows)]
+fn file_id(p: &Path) -> Option<(u64, u64)> {
+    use crate::fsutil::windows::{identity, open_entry};
+    open_entry(p)
+        .and_then(|f| identity(&f))
+        .ok()
+        .map(|i| (i.volume, i.index))
+}
+
+#[cfg(not(any(unix, windows)))]
 fn file_id(_: &Path) -> Option<(u64, u64)> {
     None
 }
 
 /// Whether destroying `p` would take the root, a home folder or a folder
 /// above one: compared as given, canonically (links in any of the paths
-/// resolved), and on Unix by device and inode too (another name for the
-/// same folder, such as a bind mount).
+/// resolved), and by device and inode (Windows: volume and file index)
+/// too (another name for the same folder, such as a bind mount).
 fn too_wide(p: &Path, homes: &[PathBuf]) -> bool {
     if p.parent().is_none() {
         return true;
     }
-    let canonical = |q: &Path| std::fs::canonicalize(q).unwrap_or_else(|_| q.to_path_buf());
+    let canonical = |q: &Path| crate::fsutil::canonicalize(q).unwrap_or_else(|_| q.to_path_buf());
     let cp = canonical(p);
     // The root, and every folder directly in it (/etc, /home, /tmp, /var,
     // /media, …): what certify destroys lies further down.
@@ -141,7 +151,7 @@ fn check_targets(req: &CertifyRequest, copies: &[PathBuf], vault: &Path) -> Resu
     // The log itself, wherever a link in its name leads.
     let custody_real = std::fs::canonicalize(req.custody).unwrap_or_else(|_| custody.clone());
     let out_dir = crate::fsutil::parent_dir(req.output);
-    let out_dir = std::fs::canonicalize(&out_dir).unwrap_or(out_dir);
+    let out_dir = crate::fsutil::canonicalize(&out_dir).unwrap_or(out_dir);
     let homes = homes();
     for (i, p) in copies.iter().enumerate() {
         let refuse = |id: &'static str| Err(Error::new(Kind::Refused, id).arg("path", p.display()));
@@ -581,7 +591,7 @@ mod tests {
     #[test]
     fn the_root_and_the_home_folder_are_too_wide_by_any_name() {
         let d = tempfile::tempdir().unwrap();
-        let t = std::fs::canonicalize(d.path()).unwrap();
+        let t = crate::fsutil::canonicalize(d.path()).unwrap();
         std::fs::create_dir_all(t.join("var/home/user/work")).unwrap();
         std::os::unix::fs::symlink("var/home", t.join("home")).unwrap();
         let homes = [t.join("home/user")];

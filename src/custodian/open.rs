@@ -322,7 +322,7 @@ pub fn extract(req: &ExtractRequest, progress: &dyn Fn(u64)) -> Result<Opened> {
     }
     let dest_made = DestMade(created.then_some(req.dest));
     check_dest(req.dest)?;
-    let abs = std::fs::canonicalize(req.dest).at(req.dest.display())?;
+    let abs = crate::fsutil::canonicalize(req.dest).at(req.dest.display())?;
     let destination = abs.to_string_lossy().into_owned();
     let folder = folder_id(&abs);
     let overrides = req.allow.overrides();

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Kind, Result};
 
-#[cfg(any(target_os = "linux", test))]
+#[cfg(any(target_os = "linux", all(test, unix)))]
 pub mod linux;
 #[cfg(target_os = "macos")]
 pub mod macos;
@@ -139,7 +139,7 @@ pub fn existing_ancestor(path: &Path) -> PathBuf {
     };
     let mut p = abs.as_path();
     loop {
-        if let Ok(c) = std::fs::canonicalize(p) {
+        if let Ok(c) = crate::fsutil::canonicalize(p) {
             return c;
         }
         match p.parent() {

@@ -459,14 +459,17 @@ pub const STAGE_PREFIX: &str = ".kura-stage-";
 /// local user.
 pub const MODE_MASK: u32 = 0o755;
 
-/// A stage: a folder inside DEST, created owner-only (0700) and locked
-/// (`flock` on the folder itself) while an extraction uses it. A stage
-/// whose lock can be taken was left by an extraction that was killed; see
-/// [`sweep`].
+/// A stage: a folder inside DEST, created owner-only and locked while an
+/// extraction uses it. On Unix it is created 0700 and locked with `flock`
+/// on the folder itself; on Windows its DACL lets only the user in (where
+/// the file system keeps permissions: not FAT or exFAT), and it is held
+/// open without `FILE_SHARE_DELETE`, which is the lock: nobody can rename
+/// or remove it meanwhile. A stage whose lock can be taken was left by an
+/// extraction that was killed; see [`sweep`].
 struct Stage {
     path: PathBuf,
     /// Holds the lock until the stage is dropped.
-    _lock: File,
+    lock: Option<File>,
 }
 
 impl Stage {
@@ -478,19 +481,43 @@ impl Stage {
         let dir = b.tempdir_in(dest).at(dest.display())?;
         let path = dir.keep();
         crate::interrupt::register(&path);
-        let lock = File::open(&path).at(path.display())?;
         #[cfg(unix)]
-        lock.try_lock()
-            .map_err(|_| Error::internal("a new stage was locked by someone else"))?;
-        Ok(Stage { path, _lock: lock })
+        let lock = {
+            let lock = File::open(&path).at(path.display())?;
+            lock.try_lock()
+                .map_err(|_| Error::internal("a new stage was locked by someone else"))?;
+            lock
+        };
+        #[cfg(windows)]
+        let lock = {
+            // Still empty: nothing was readable before this.
+            let _ = crate::fsutil::windows::owner_only(&path);
+            crate::fsutil::windows::hold_folder(&path).at(path.display())?
+        };
+        #[cfg(not(any(unix, windows)))]
+        let lock = File::open(&path).at(path.display())?;
+        Ok(Stage { path, lock: Some(lock) })
     }
 }
 
 impl Drop for Stage {
     fn drop(&mut self) {
+        // Let go first: on Windows a held folder cannot be removed.
+        drop(self.lock.take());
         let _ = make_writable_and_remove(&self.path);
         crate::interrupt::unregister(&self.path);
     }
+}
+
+/// Whether an extraction still holds the stage at `path`.
+fn in_use(path: &Path) -> bool {
+    #[cfg(unix)]
+    return File::open(path).is_ok_and(|f| f.try_lock().is_err());
+    #[cfg(windows)]
+    return crate::fsutil::windows::held(path);
+    // Without folder locks, every stage counts as in use.
+    #[cfg(not(any(unix, windows)))]
+    return true;
 }
 
 /// The stages found in `dir`: (path, whether an extraction is still using
@@ -502,8 +529,7 @@ pub fn stages_in(dir: &Path) -> Vec<(PathBuf, bool)> {
         .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
         .map(|e| {
             let path = e.path();
-            // Without folder locks (not Unix), every stage counts as in use.
-            let live = !cfg!(unix) || File::open(&path).is_ok_and(|f| f.try_lock().is_err());
+            let live = in_use(&path);
             (path, live)
         })
         .collect()
@@ -651,6 +677,7 @@ fn make_writable_and_remove(p: &Path) -> std::io::Result<()> {
     fs::remove_dir_all(p)
 }
 
+#[cfg(unix)]
 fn walk_dirs(p: &Path) -> Vec<PathBuf> {
     let mut out = vec![p.to_path_buf()];
     let mut i = 0;

@@ -53,6 +53,8 @@ impl Drop for Folder {
     }
 }
 
+/// Folders are held open only on Unix (see [`open_folder`]).
+#[cfg(unix)]
 const MAX_FOLDERS: usize = 64;
 static FOLDERS_OPEN: AtomicUsize = AtomicUsize::new(0);
 
@@ -76,7 +78,7 @@ pub enum Stat {
 fn name_of(path: &Path) -> Result<String> {
     let canon;
     let p = if path.file_name().is_none() {
-        canon = fs::canonicalize(path).at(path.display())?;
+        canon = crate::fsutil::canonicalize(path).at(path.display())?;
         canon.as_path()
     } else {
         path
@@ -159,7 +161,7 @@ pub fn each(inputs: &[PathBuf], stat: Stat, out: &mut dyn FnMut(Source) -> Resul
         }
         tops.push(name.clone());
         let meta = fs::metadata(input).at(input.display())?;
-        let root = fs::canonicalize(input).at(input.display())?;
+        let root = crate::fsutil::canonicalize(input).at(input.display())?;
         visit(input, &name, &meta, &root, stat, &mut out)?;
     }
     Ok(())

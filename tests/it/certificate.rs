@@ -321,11 +321,14 @@ fn certify_refuses_paths_that_hold_the_evidence_or_overlap_and_destroys_nothing(
     let line = assert_refused(&case.certify(&[Path::new("--deleted"), &case.work, &out_dir], NOW), 3);
     assert!(line.contains("certificate is to be written inside it"), "{line}");
     assert_nothing_done(&case, &before);
-    let link = case.fx.path("work-link");
-    std::os::unix::fs::symlink(&case.work, &link).unwrap();
-    let line = assert_refused(&case.certify(&[Path::new("--deleted"), &link], NOW), 3);
-    assert!(line.contains("symbolic link"), "{line}");
-    assert_nothing_done(&case, &before);
+    #[cfg(unix)]
+    {
+        let link = case.fx.path("work-link");
+        std::os::unix::fs::symlink(&case.work, &link).unwrap();
+        let line = assert_refused(&case.certify(&[Path::new("--deleted"), &link], NOW), 3);
+        assert!(line.contains("symbolic link"), "{line}");
+        assert_nothing_done(&case, &before);
+    }
     let missing = case.fx.path("no-such-folder");
     assert_refused(&case.certify(&[Path::new("--deleted"), &case.work, &missing], NOW), 10);
     assert_nothing_done(&case, &before);

@@ -8,6 +8,7 @@
 
 use std::fs;
 use std::path::Path;
+#[cfg(unix)]
 use std::process::Command;
 
 use crate::common::*;
@@ -56,6 +57,7 @@ fn an_age_identity_alone_decrypts_nothing_to_disk() {
     assert_eq!(fs::read(custody_of(&vault)).unwrap(), log, "nothing recorded");
 }
 
+#[cfg(unix)]
 #[test]
 fn a_log_that_cannot_be_written_stops_extract_before_any_plaintext() {
     let fx = Desk::with_export();
@@ -145,6 +147,7 @@ fn a_stage_left_by_a_killed_extraction_is_recorded_and_removed_by_the_next_comma
     assert_eq!(stages.len(), 1, "{stages:?}");
     assert!(stages[0].starts_with(".kura-stage-"), "{stages:?}");
     let stage = dest.join(&stages[0]);
+    #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = fs::metadata(&stage).unwrap().permissions().mode() & 0o777;
@@ -322,6 +325,7 @@ fn a_log_that_extracts_after_a_certified_deletion_fails_verification() {
     assert!(said.contains("contradicts the certified deletion or return"), "{said}");
 }
 
+#[cfg(unix)]
 #[test]
 fn extracted_modes_give_no_write_to_group_or_others() {
     let fx = Desk::with_export();

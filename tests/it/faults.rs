@@ -13,10 +13,15 @@
 //!   traced with strace.
 
 use std::fs;
+#[cfg(unix)]
 use std::io::Write;
+#[cfg(unix)]
 use std::path::{Path, PathBuf};
+#[cfg(unix)]
 use std::process::{Child, Command, Stdio};
+#[cfg(unix)]
 use std::sync::OnceLock;
+#[cfg(unix)]
 use std::time::Duration;
 
 use crate::common::*;
@@ -25,6 +30,7 @@ use crate::common::*;
 /// when the test interrupts them (incompressible: a custom-format dump).
 /// Made once ([`Corpus::large`] is deterministic) and kept in Cargo's
 /// folder for test files.
+#[cfg(unix)]
 fn large_export() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
@@ -40,6 +46,7 @@ fn large_export() -> &'static Path {
     })
 }
 
+#[cfg(unix)]
 fn spawn(mut cmd: Command) -> Child {
     cmd.stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -49,6 +56,7 @@ fn spawn(mut cmd: Command) -> Child {
 
 /// Waits until `ready` holds (the child is mid-run) or the child exits;
 /// returns whether it is still running.
+#[cfg(unix)]
 fn wait_until(child: &mut Child, ready: impl Fn() -> bool) -> bool {
     loop {
         if child.try_wait().expect("wait").is_some() {
@@ -61,6 +69,7 @@ fn wait_until(child: &mut Child, ready: impl Fn() -> bool) -> bool {
     }
 }
 
+#[cfg(unix)]
 fn signal(child: &Child, sig: i32) {
     // SAFETY: sending a signal to our own child.
     let r = unsafe { libc::kill(child.id() as i32, sig) };
@@ -68,6 +77,7 @@ fn signal(child: &Child, sig: i32) {
 }
 
 /// A file in `dir` whose name starts with `prefix` and holds data.
+#[cfg(unix)]
 fn has_partial(dir: &Path, prefix: &str) -> bool {
     fs::read_dir(dir)
         .map(|rd| {
@@ -79,6 +89,7 @@ fn has_partial(dir: &Path, prefix: &str) -> bool {
         .unwrap_or(false)
 }
 
+#[cfg(unix)]
 fn interrupted_pack(sig: i32) {
     let fx = Desk::with_export();
     let out = fx.mkdir("out");
@@ -100,16 +111,19 @@ fn interrupted_pack(sig: i32) {
     assert_empty_dir(&out);
 }
 
+#[cfg(unix)]
 #[test]
 fn sigint_during_pack_removes_the_partial_vault() {
     interrupted_pack(libc::SIGINT);
 }
 
+#[cfg(unix)]
 #[test]
 fn sigterm_during_pack_removes_the_partial_vault() {
     interrupted_pack(libc::SIGTERM);
 }
 
+#[cfg(unix)]
 fn interrupted_extract(sig: i32, dest_exists: bool) {
     let fx = Desk::with_export();
     let vault = fx.path("x.kura");
@@ -155,16 +169,19 @@ fn interrupted_extract(sig: i32, dest_exists: bool) {
     assert_eq!(assert_no_copy_recorded(&new_records(&vault, &custody)), 1);
 }
 
+#[cfg(unix)]
 #[test]
 fn sigint_during_extract_removes_the_stage_and_the_new_destination() {
     interrupted_extract(libc::SIGINT, false);
 }
 
+#[cfg(unix)]
 #[test]
 fn sigterm_during_extract_leaves_an_existing_destination_empty() {
     interrupted_extract(libc::SIGTERM, true);
 }
 
+#[cfg(unix)]
 #[test]
 fn a_signal_while_waiting_for_a_passphrase_ends_kura_at_once() {
     let fx = Desk::with_export();
@@ -235,6 +252,7 @@ fn a_signal_while_waiting_for_a_passphrase_ends_kura_at_once() {
     assert_absent(&dest);
 }
 
+#[cfg(unix)]
 #[test]
 fn a_full_disk_while_packing_leaves_nothing() {
     let fx = Desk::with_export();
@@ -251,6 +269,7 @@ fn a_full_disk_while_packing_leaves_nothing() {
     assert_empty_dir(&mnt.dir);
 }
 
+#[cfg(unix)]
 #[test]
 fn a_full_disk_for_the_custody_log_takes_the_vault_back() {
     let fx = Desk::with_export();
@@ -262,6 +281,7 @@ fn a_full_disk_for_the_custody_log_takes_the_vault_back() {
     assert_empty_dir(&mnt.dir);
 }
 
+#[cfg(unix)]
 #[test]
 fn a_full_disk_while_extracting_leaves_no_stage() {
     let fx = Desk::with_export();
@@ -284,6 +304,7 @@ fn a_full_disk_while_extracting_leaves_no_stage() {
 }
 
 /// Fills the file system holding `dir` to the last byte.
+#[cfg(unix)]
 fn fill(dir: &Path) -> PathBuf {
     let p = dir.join("filler");
     let mut f = fs::File::create(&p).unwrap();
@@ -298,6 +319,7 @@ fn fill(dir: &Path) -> PathBuf {
     p
 }
 
+#[cfg(unix)]
 #[test]
 fn a_full_disk_while_appending_custody_keeps_the_log_intact() {
     let fx = Desk::with_export();
@@ -334,6 +356,7 @@ fn a_full_disk_while_appending_custody_keeps_the_log_intact() {
     assert_eq!(custody_records(&vault).len(), 2);
 }
 
+#[cfg(unix)]
 #[test]
 fn a_custody_append_killed_at_any_moment_never_breaks_the_chain() {
     let fx = Desk::with_export();
@@ -427,10 +450,12 @@ fn nothing_is_overwritten_without_force() {
 }
 
 /// One traced system call: the process, the call and its result.
+#[cfg(unix)]
 struct Call {
     line: String,
 }
 
+#[cfg(unix)]
 impl Call {
     fn name(&self) -> &str {
         let rest = self.line.split_once(' ').map(|(_, r)| r.trim_start()).unwrap_or("");
@@ -450,6 +475,7 @@ impl Call {
     }
 }
 
+#[cfg(unix)]
 fn strace(fx: &Desk, args: Vec<std::ffi::OsString>) -> Vec<Call> {
     let log = fx.path("strace.log");
     let mut cmd = fx.command("strace");
@@ -472,6 +498,7 @@ fn strace(fx: &Desk, args: Vec<std::ffi::OsString>) -> Vec<Call> {
         .collect()
 }
 
+#[cfg(unix)]
 fn writes(call: &Call) -> bool {
     let l = &call.line;
     match call.name() {
@@ -483,6 +510,7 @@ fn writes(call: &Call) -> bool {
     }
 }
 
+#[cfg(unix)]
 #[test]
 fn pack_writes_only_its_outputs_and_syncs_them_before_success() {
     let fx = Desk::with_export();
@@ -527,6 +555,7 @@ fn pack_writes_only_its_outputs_and_syncs_them_before_success() {
     }
 }
 
+#[cfg(unix)]
 #[test]
 fn custody_appends_and_certificates_are_synced() {
     let fx = Desk::with_export();

@@ -195,3 +195,26 @@ fn no_function_of_the_vault_is_longer_than_a_screen() {
     }
     assert!(long.is_empty(), "functions longer than {MAX} lines: {long:?}");
 }
+
+/// Every path kura resolves goes through `fsutil::canonicalize`, which on
+/// Windows gives it in its plain form (`C:\Users\…`, never `\\?\C:\…`):
+/// such paths are recorded in custody logs and certificates, and compared.
+/// The Linux medium probe, which never runs on Windows, may resolve its own.
+#[test]
+fn paths_are_resolved_in_one_place() {
+    let mut found = Vec::new();
+    for f in rust_files(&src()) {
+        let rel = f.strip_prefix(src()).unwrap().to_string_lossy().replace('\\', "/");
+        if rel == "fsutil.rs" || rel == "guard/linux.rs" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&f).unwrap();
+        for (i, l) in text.lines().enumerate() {
+            let code = l.split("//").next().unwrap_or("");
+            if code.contains("fs::canonicalize(") || code.contains(".canonicalize()") {
+                found.push(format!("{rel}:{}", i + 1));
+            }
+        }
+    }
+    assert!(found.is_empty(), "use kura::fsutil::canonicalize instead: {found:?}");
+}

@@ -19,6 +19,7 @@ mod certificate;
 mod cli_lang;
 mod custody;
 mod demo;
+#[cfg(unix)]
 mod destroy_confined;
 mod evidence;
 mod faults;
@@ -36,7 +37,9 @@ mod shown_is_checked;
 mod terminal;
 mod time_evidence;
 mod vault;
+#[cfg(unix)]
 mod vault_hostile;
 mod vault_interop;
 mod vault_refusals;
+#[cfg(unix)]
 mod vectors;

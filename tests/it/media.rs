@@ -194,6 +194,7 @@ fn split_sizes_are_checked() {
     assert_empty_dir(&fx.path("out"));
 }
 
+#[cfg(unix)]
 #[test]
 fn too_little_free_space_is_refused_before_writing() {
     let fx = Desk::with_export();
@@ -216,6 +217,7 @@ fn too_little_free_space_is_refused_before_writing() {
     assert_eq!(fs::read(custody_of(&vault)).unwrap(), custody, "nothing recorded");
 }
 
+#[cfg(unix)]
 #[test]
 fn a_local_tmpfs_is_neither_removable_nor_network() {
     let fx = Desk::with_export();
@@ -229,7 +231,7 @@ fn a_local_tmpfs_is_neither_removable_nor_network() {
 
 /// Fake media for the guards: a USB stick (vfat), an NFS and an sshfs
 /// mount, on a laptop whose internal disk holds everything else.
-#[cfg(debug_assertions)]
+#[cfg(all(debug_assertions, target_os = "linux"))]
 mod guards {
     use super::*;
     use kura::guard::linux::Fixture as Media;

@@ -4,7 +4,9 @@
 //! fixes them.
 
 use std::fs;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
+#[cfg(unix)]
+use std::process::{Command, Stdio};
 
 use crate::common::*;
 
@@ -199,6 +201,7 @@ fn a_passphrase_never_appears_in_output_errors_json_or_files() {
     assert!(!key_text.contains(SECRET));
 }
 
+#[cfg(unix)]
 fn proc_limit(pid: u32, name: &str) -> String {
     let limits = fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
     limits
@@ -208,6 +211,7 @@ fn proc_limit(pid: u32, name: &str) -> String {
         .to_string()
 }
 
+#[cfg(unix)]
 #[test]
 fn core_dumps_are_off_while_a_key_is_being_unlocked() {
     let fx = Desk::with_export();
@@ -268,6 +272,7 @@ fn core_dumps_are_off_while_a_key_is_being_unlocked() {
     reader.join().unwrap();
 }
 
+#[cfg(unix)]
 #[test]
 fn a_key_others_can_read_is_refused_with_the_fix() {
     let fx = Desk::with_export();

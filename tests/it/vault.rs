@@ -4,6 +4,7 @@
 //! `vault_refusals.rs`, hand-made hostile archives in `vault_hostile.rs`.
 
 use std::fs;
+#[cfg(unix)]
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::Duration;
@@ -56,8 +57,11 @@ fn keygen_writes_a_private_key_readable_only_by_its_owner_and_a_pub_file() {
         "--json"
     ]);
     let v = json_of(&out);
-    let meta = fs::metadata(&key).unwrap();
-    assert_eq!(meta.permissions().mode() & 0o777, 0o600, "private key mode");
+    #[cfg(unix)]
+    {
+        let meta = fs::metadata(&key).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600, "private key mode");
+    }
     let pem = fs::read_to_string(&key).unwrap();
     assert!(pem.starts_with("-----BEGIN OPENSSH PRIVATE KEY-----"), "{pem}");
     let public = fx.path("keys/new.pub");
@@ -378,8 +382,11 @@ fn several_inputs_each_become_a_top_level_member() {
     let dest = fx.mkdir("dest");
     ok(&fx.extract(&vault, &fx.engineer.private, &dest, &[]));
     assert_same_tree(&dest.join("export"), fx.export(), Meta::Full);
-    let m = fs::metadata(dest.join("notes.txt")).unwrap();
-    assert_eq!(m.permissions().mode() & 0o777, 0o640);
+    #[cfg(unix)]
+    {
+        let m = fs::metadata(dest.join("notes.txt")).unwrap();
+        assert_eq!(m.permissions().mode() & 0o777, 0o640);
+    }
     assert_eq!(fs::read(dest.join("notes.txt")).unwrap(), b"dummy note\n");
 }
 
@@ -420,6 +427,7 @@ fn file_modes_are_restored_exactly_whatever_the_umask() {
     }
 }
 
+#[cfg(unix)]
 #[test]
 fn file_modes_are_restored_exactly_under_a_default_acl() {
     // A default ACL on DEST takes the umask's place for new files: here it

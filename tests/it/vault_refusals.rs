@@ -6,6 +6,7 @@
 
 use std::ffi::OsString;
 use std::fs;
+#[cfg(unix)]
 use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -111,6 +112,7 @@ fn an_existing_vault_or_custody_log_is_not_replaced_without_force() {
     assert_eq!(names, ["x.kura", "x.kura.custody", "y.kura.custody"]);
 }
 
+#[cfg(unix)]
 #[test]
 fn fifos_and_sockets_in_the_input_are_refused() {
     let fx = Desk::with_export();
@@ -141,6 +143,7 @@ fn a_device_file_in_the_input_is_refused() {
     assert!(line.contains("/dev/null") && line.contains("device"), "{line}");
 }
 
+#[cfg(unix)]
 #[test]
 fn symlinks_pointing_outside_the_packed_tree_are_refused() {
     let fx = Desk::with_export();
@@ -162,6 +165,7 @@ fn symlinks_pointing_outside_the_packed_tree_are_refused() {
     }
 }
 
+#[cfg(unix)]
 #[test]
 fn a_symlink_climbing_out_through_another_link_is_refused() {
     // sub/up -> .. is inside; up/../../outside.txt looks inside when read
@@ -178,6 +182,7 @@ fn a_symlink_climbing_out_through_another_link_is_refused() {
     assert!(line.contains("sub/link") && line.contains("outside"), "{line}");
 }
 
+#[cfg(unix)]
 #[test]
 fn symlinks_inside_the_tree_are_stored_relative_and_restored() {
     let fx = Desk::with_export();
@@ -204,6 +209,7 @@ fn symlinks_inside_the_tree_are_stored_relative_and_restored() {
 
 // ---------------------------------------------------------------- keys and trust
 
+#[cfg(unix)]
 #[test]
 fn a_private_key_others_can_read_is_refused() {
     let fx = Desk::with_export();
@@ -507,6 +513,7 @@ fn extract_into_a_folder_that_holds_anything_is_refused_and_leaves_it_as_it_was(
     assert_eq!(listing(&fresh, Meta::Full), before);
 }
 
+#[cfg(unix)]
 #[test]
 fn a_destination_holding_a_link_out_is_refused_and_nothing_goes_through_it() {
     let fx = Desk::with_export();

@@ -1,20 +1,58 @@
 //! Destruction primitives by path name, for platforms without `openat`
-//! (Windows). Each entry is checked (`symlink_metadata`) just before it is
-//! opened and the opened handle checked again, so a link is never knowingly
-//! followed; but there are no folder descriptors, so a folder swapped for a
-//! link between that check and the use of a name below it is not noticed,
-//! inode identities are not compared, and other file systems mounted inside
-//! a folder, immutable flags and permissions are not checked beforehand
-//! (a failure then stops destruction part-way, and is reported as such).
+//! (Windows). Each entry is reached by its path, checked just before it is
+//! used and its handle checked again, so a link is never knowingly
+//! followed.
+//!
+//! On Windows an entry is opened as itself (`FILE_FLAG_OPEN_REPARSE_POINT`:
+//! a symbolic link or junction as the link), and its identity is the
+//! volume serial number and file index, with its count of hard links
+//! (`GetFileInformationByHandle`): a file with another hard link is
+//! refused, and an entry replaced or moved since the survey stops
+//! destruction as on Unix. Every folder kura works in is held open without
+//! `FILE_SHARE_DELETE`, so that nobody can rename, move or remove it (and
+//! put a link in its place) while its entries are reached by name.
+//! Immutable flags and folder permissions are not checked beforehand (a
+//! failure then stops destruction part-way, and is reported as such).
+//!
+//! Elsewhere (and in the Unix tests that compare both primitives) there is
+//! no identity: only types and sizes are compared.
 
 use std::ffi::{OsStr, OsString};
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
 use super::{changed, name_bytes, Fs, Meta, NodeKind};
 use crate::error::{IoContext, Result};
 
 pub struct Portable;
+
+/// A folder by its path; on Windows held open (see the module).
+pub struct Folder {
+    path: PathBuf,
+    #[cfg(windows)]
+    _held: File,
+}
+
+impl Folder {
+    /// Opens the folder at `at` (`shown` in messages).
+    fn open(at: &Path, shown: &Path) -> Result<(Folder, Meta)> {
+        #[cfg(windows)]
+        {
+            let held = crate::fsutil::windows::hold_folder(at).at(shown.display())?;
+            let m = handle_meta(&held, shown)?;
+            let folder = Folder {
+                path: at.to_path_buf(),
+                _held: held,
+            };
+            Ok((folder, m))
+        }
+        #[cfg(not(windows))]
+        {
+            let m = entry_meta(at, shown)?;
+            Ok((Folder { path: at.to_path_buf() }, m))
+        }
+    }
+}
 
 fn meta(m: &fs::Metadata) -> Meta {
     let ft = m.file_type();
@@ -38,64 +76,93 @@ fn meta(m: &fs::Metadata) -> Meta {
     }
 }
 
+/// What an opened handle is, with its identity where the platform has one.
+fn handle_meta(f: &File, path: &Path) -> Result<Meta> {
+    #[cfg_attr(not(windows), allow(unused_mut))]
+    let mut m = meta(&f.metadata().at(path.display())?);
+    #[cfg(windows)]
+    {
+        let id = crate::fsutil::windows::identity(f).at(path.display())?;
+        (m.dev, m.ino, m.nlink) = (id.volume, id.index, id.links);
+    }
+    Ok(m)
+}
+
+/// The entry at `at` itself, never what a link there points to (`shown`
+/// in messages).
+fn entry_meta(at: &Path, shown: &Path) -> Result<Meta> {
+    #[cfg(windows)]
+    return handle_meta(&crate::fsutil::windows::open_entry(at).at(shown.display())?, shown);
+    #[cfg(not(windows))]
+    return fs::symlink_metadata(at).map(|m| meta(&m)).at(shown.display());
+}
+
+fn open_no_follow(path: &Path, write: bool) -> std::io::Result<File> {
+    #[cfg(windows)]
+    return crate::fsutil::windows::open_file_no_follow(path, write);
+    #[cfg(not(windows))]
+    return fs::OpenOptions::new().read(!write).write(write).open(path);
+}
+
 impl Fs for Portable {
-    type Folder = PathBuf;
+    type Folder = Folder;
 
-    fn open_parent(path: &Path) -> Result<PathBuf> {
+    fn open_parent(path: &Path) -> Result<Folder> {
         fs::read_dir(path).at(path.display())?;
-        Ok(path.to_path_buf())
-    }
-
-    fn folder_meta(folder: &PathBuf, path: &Path) -> Result<Meta> {
-        fs::symlink_metadata(folder).map(|m| meta(&m)).at(path.display())
-    }
-
-    fn lstat(dir: &PathBuf, name: &OsStr, path: &Path) -> Result<Meta> {
-        fs::symlink_metadata(dir.join(name))
-            .map(|m| meta(&m))
-            .at(path.display())
-    }
-
-    fn open_folder(dir: &PathBuf, name: &OsStr, path: &Path) -> Result<(PathBuf, Meta)> {
-        let m = Self::lstat(dir, name, path)?;
+        let (folder, m) = Folder::open(path, path)?;
         if m.kind != NodeKind::Dir {
             return Err(changed(path));
         }
-        Ok((dir.join(name), m))
+        Ok(folder)
     }
 
-    fn open_file(dir: &PathBuf, name: &OsStr, path: &Path, write: bool) -> Result<(File, Meta)> {
+    fn folder_meta(folder: &Folder, path: &Path) -> Result<Meta> {
+        entry_meta(&folder.path, path)
+    }
+
+    fn lstat(dir: &Folder, name: &OsStr, path: &Path) -> Result<Meta> {
+        entry_meta(&dir.path.join(name), path)
+    }
+
+    fn open_folder(dir: &Folder, name: &OsStr, path: &Path) -> Result<(Folder, Meta)> {
+        if Self::lstat(dir, name, path)?.kind != NodeKind::Dir {
+            return Err(changed(path));
+        }
+        let (folder, m) = Folder::open(&dir.path.join(name), path)?;
+        if m.kind != NodeKind::Dir {
+            return Err(changed(path));
+        }
+        Ok((folder, m))
+    }
+
+    fn open_file(dir: &Folder, name: &OsStr, path: &Path, write: bool) -> Result<(File, Meta)> {
         if Self::lstat(dir, name, path)?.kind != NodeKind::File {
             return Err(changed(path));
         }
-        let f = OpenOptions::new()
-            .read(!write)
-            .write(write)
-            .open(dir.join(name))
-            .at(path.display())?;
-        let m = meta(&f.metadata().at(path.display())?);
+        let f = open_no_follow(&dir.path.join(name), write).at(path.display())?;
+        let m = handle_meta(&f, path)?;
         Ok((f, m))
     }
 
-    fn names(folder: &PathBuf, path: &Path) -> Result<Vec<OsString>> {
+    fn names(folder: &Folder, path: &Path) -> Result<Vec<OsString>> {
         let mut names = vec![];
-        for e in fs::read_dir(folder).at(path.display())? {
+        for e in fs::read_dir(&folder.path).at(path.display())? {
             names.push(e.at(path.display())?.file_name());
         }
         names.sort_by(|a, b| name_bytes(a).cmp(&name_bytes(b)));
         Ok(names)
     }
 
-    fn link_target(dir: &PathBuf, name: &OsStr, path: &Path) -> Result<Vec<u8>> {
-        let t = fs::read_link(dir.join(name)).at(path.display())?;
+    fn link_target(dir: &Folder, name: &OsStr, path: &Path) -> Result<Vec<u8>> {
+        let t = fs::read_link(dir.path.join(name)).at(path.display())?;
         Ok(name_bytes(t.as_os_str()).into_owned())
     }
 
-    fn is_mount_root(_dir: &PathBuf, _name: &OsStr) -> bool {
+    fn is_mount_root(_dir: &Folder, _name: &OsStr) -> bool {
         false
     }
 
-    fn read_only(_folder: &PathBuf) -> bool {
+    fn read_only(_folder: &Folder) -> bool {
         false
     }
 
@@ -103,7 +170,7 @@ impl Fs for Portable {
         false
     }
 
-    fn folder_locked(_folder: &PathBuf) -> bool {
+    fn folder_locked(_folder: &Folder) -> bool {
         false
     }
 
@@ -111,17 +178,17 @@ impl Fs for Portable {
         None
     }
 
-    fn file_writable(_dir: &PathBuf, _name: &OsStr) -> bool {
+    fn file_writable(_dir: &Folder, _name: &OsStr) -> bool {
         true
     }
 
-    fn folder_writable(_folder: &PathBuf) -> bool {
+    fn folder_writable(_folder: &Folder) -> bool {
         true
     }
 
-    fn allow_owner_file(_file: &File, dir: &PathBuf, name: &OsStr) {
+    fn allow_owner_file(_file: &File, dir: &Folder, name: &OsStr) {
         // A read-only file cannot be opened for writing: clear that.
-        let p = dir.join(name);
+        let p = dir.path.join(name);
         if let Ok(m) = fs::symlink_metadata(&p) {
             let mut perms = m.permissions();
             if m.file_type().is_file() && perms.readonly() {
@@ -132,14 +199,14 @@ impl Fs for Portable {
         }
     }
 
-    fn allow_owner_folder(_folder: &PathBuf) {}
+    fn allow_owner_folder(_folder: &Folder) {}
 
-    fn rename(dir: &PathBuf, from: &OsStr, to: &OsStr, path: &Path) -> Result<()> {
-        fs::rename(dir.join(from), dir.join(to)).at(path.display())
+    fn rename(dir: &Folder, from: &OsStr, to: &OsStr, path: &Path) -> Result<()> {
+        fs::rename(dir.path.join(from), dir.path.join(to)).at(path.display())
     }
 
-    fn remove(dir: &PathBuf, name: &OsStr, kind: NodeKind, path: &Path) -> Result<()> {
-        let p = dir.join(name);
+    fn remove(dir: &Folder, name: &OsStr, kind: NodeKind, path: &Path) -> Result<()> {
+        let p = dir.path.join(name);
         let res = match kind {
             NodeKind::Dir => fs::remove_dir(&p),
             // A link to a folder (or a junction) is removed as a folder on
@@ -150,7 +217,7 @@ impl Fs for Portable {
         res.at(path.display())
     }
 
-    fn sync(folder: &PathBuf, _path: &Path) -> Result<()> {
-        crate::fsutil::fsync_dir(folder)
+    fn sync(folder: &Folder, _path: &Path) -> Result<()> {
+        crate::fsutil::fsync_dir(&folder.path)
     }
 }

@@ -130,7 +130,14 @@ pub fn given<'a>(option: &str, paths: impl IntoIterator<Item = &'a PathBuf>) -> 
     for p in paths {
         if let Err(e) = std::fs::symlink_metadata(p) {
             if e.kind() == std::io::ErrorKind::NotFound {
-                return Err(Error::new(Kind::Io, "err-option-not-found")
+                // A passphrase that cannot be read is a key problem (4),
+                // however it fails.
+                let kind = if option == "--passphrase-file" {
+                    Kind::Key
+                } else {
+                    Kind::Io
+                };
+                return Err(Error::new(kind, "err-option-not-found")
                     .arg("option", option)
                     .arg("path", p.display()));
             }

@@ -82,6 +82,7 @@ const EXAMPLES: &[Example] = &[
     ex(&["custody", "add", "export.kura", "--event", "handover", "-i", "clinic.key"], "msg-man-ex-custody-add", true),
     ex(&["ledger", "add", "export.kura.custody", "--signers", "allowed_signers"], "msg-man-ex-ledger-add", false),
     ex(&["verify", "export.kura", "-i", "kura_engineer", "--signers", "allowed_signers"], "msg-man-ex-verify", true),
+    ex(&["contents", "export.kura", "-i", "kura_engineer", "--signers", "allowed_signers"], "msg-man-ex-contents", true),
     ex(&["extract", "export.kura", "-i", "kura_engineer", "-C", "case-041", "--signers", "allowed_signers"],
        "msg-man-ex-extract", true),
     ex(&["custody", "show", "export.kura"], "msg-man-ex-custody-show", false),

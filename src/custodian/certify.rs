@@ -149,7 +149,7 @@ fn too_wide(p: &Path, homes: &[PathBuf]) -> bool {
 fn check_targets(req: &CertifyRequest, copies: &[PathBuf], vault: &Path) -> Result<()> {
     let custody = destroy::absolute(req.custody)?;
     // The log itself, wherever a link in its name leads.
-    let custody_real = std::fs::canonicalize(req.custody).unwrap_or_else(|_| custody.clone());
+    let custody_real = crate::fsutil::canonicalize(req.custody).unwrap_or_else(|_| custody.clone());
     let out_dir = crate::fsutil::parent_dir(req.output);
     let out_dir = crate::fsutil::canonicalize(&out_dir).unwrap_or(out_dir);
     let homes = homes();
@@ -161,7 +161,7 @@ fn check_targets(req: &CertifyRequest, copies: &[PathBuf], vault: &Path) -> Resu
         if too_wide(p, &homes) {
             return refuse("err-certify-too-wide");
         }
-        let p_real = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+        let p_real = crate::fsutil::canonicalize(p).unwrap_or_else(|_| p.clone());
         if within(&custody, p) || within(&custody_real, &p_real) {
             return refuse("err-certify-custody-inside");
         }

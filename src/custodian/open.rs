@@ -262,7 +262,7 @@ fn check_dest(dest: &Path) -> Result<()> {
 /// not into a copy that certify or the clinic would not read.
 pub fn check_custody_beside(vault: &Path, custody: &Path) -> Result<()> {
     let beside = crate::naming::custody_path(vault);
-    let same = |a: &Path, b: &Path| match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+    let same = |a: &Path, b: &Path| match (crate::fsutil::canonicalize(a), crate::fsutil::canonicalize(b)) {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
     };

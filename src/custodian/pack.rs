@@ -109,7 +109,7 @@ pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Packed
 /// report.
 fn check_output_apart(inputs: &[PathBuf], output: &Path) -> Result<()> {
     let (Ok(dir), Some(name)) = (
-        std::fs::canonicalize(crate::fsutil::parent_dir(output)),
+        crate::fsutil::canonicalize(&crate::fsutil::parent_dir(output)),
         output.file_name().and_then(|n| n.to_str()),
     ) else {
         return Ok(());
@@ -129,7 +129,7 @@ fn check_output_apart(inputs: &[PathBuf], output: &Path) -> Result<()> {
             })
     };
     for input in inputs {
-        let Ok(real) = std::fs::canonicalize(input) else {
+        let Ok(real) = crate::fsutil::canonicalize(input) else {
             continue;
         };
         if dir.starts_with(&real) || ours(&real) {

@@ -350,6 +350,7 @@ msg-man-ex-pack = At the clinic, with its written approval: pack the export for 
 msg-man-ex-inspect = Show a vault's public facts (no key needed):
 msg-man-ex-custody-add = The clinic records the hand-over with its own key, then keeps a copy of export.kura.custody:
 msg-man-ex-ledger-add = The clinic registers the export in its ledger, from its copy of the custody log:
+msg-man-ex-contents = List the files a vault holds, after checking everything, writing no plaintext:
 msg-man-ex-verify = Back at the office: decrypt and check everything, writing no plaintext:
 msg-man-ex-extract = Check everything, then put the files into the new folder case-041:
 msg-man-ex-custody-show = Show the custody log:

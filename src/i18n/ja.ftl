@@ -344,6 +344,7 @@ msg-man-ex-pack = 医療機関で、書面承認を得て: recipients.txt の受
 msg-man-ex-inspect = 保管庫の公開情報を表示する（鍵は不要）:
 msg-man-ex-custody-add = 医療機関が自分の鍵で引き渡しを記録し、export.kura.custody の控えを保管する:
 msg-man-ex-ledger-add = 医療機関が管理記録の控えから持ち出しを台帳に登録する:
+msg-man-ex-contents = すべてを確認したうえで、保管庫の中のファイルを一覧する（平文は書き出さない）:
 msg-man-ex-verify = 事務所に戻って: 復号してすべてを確認する（平文は書き出さない）:
 msg-man-ex-extract = すべてを確認してから、新しいフォルダー case-041 に展開する:
 msg-man-ex-custody-show = 管理記録を表示する:

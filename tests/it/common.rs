@@ -918,3 +918,23 @@ impl Drop for Tmpfs {
         let _ = Command::new("umount").arg("-l").arg(&self.dir).output();
     }
 }
+
+/// Reads `out` on a thread of its own as it comes (what a terminal shows
+/// so far, for a test waiting for a prompt); the thread ends with it.
+#[cfg(unix)]
+pub fn read_in_background(
+    mut out: std::process::ChildStdout,
+) -> (std::sync::Arc<std::sync::Mutex<Vec<u8>>>, std::thread::JoinHandle<()>) {
+    let screen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = screen.clone();
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 256];
+        while let Ok(n) = std::io::Read::read(&mut out, &mut buf) {
+            if n == 0 {
+                break;
+            }
+            seen.lock().unwrap().extend_from_slice(&buf[..n]);
+        }
+    });
+    (screen, reader)
+}

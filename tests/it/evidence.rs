@@ -21,6 +21,18 @@ fn events(vault: &Path) -> Vec<String> {
         .collect()
 }
 
+/// `kura extract VAULT -C DEST`, aborted at `point` as a `kill -9` would
+/// stop it there (the debug build's fault injection).
+fn extract_killed_at(fx: &Desk, vault: &Path, dest: &Path, point: &str) {
+    let out = fx
+        .kura()
+        .env("KURA_TEST_ABORT_AT", point)
+        .args(osargs!["extract", vault, "-i", fx.engineer.private, "-C", dest])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{}", describe(&out));
+}
+
 /// Every file and folder under `dir`, recursively (names relative to it).
 fn everything_under(dir: &Path) -> Vec<String> {
     listing(dir, Meta::Content).into_keys().collect()
@@ -111,13 +123,7 @@ fn a_kill_after_the_intent_leaves_the_intent_and_no_plaintext() {
     let fx = Desk::with_export();
     let vault = fx.packed("x.kura");
     let dest = fx.path("dest");
-    let out = fx
-        .kura()
-        .env("KURA_TEST_ABORT_AT", "extracting")
-        .args(osargs!["extract", vault, "-i", fx.engineer.private, "-C", dest])
-        .output()
-        .unwrap();
-    assert!(!out.status.success(), "{}", describe(&out));
+    extract_killed_at(&fx, &vault, &dest, "extracting");
     assert_eq!(events(&vault), ["packed", "extracting"]);
     // At most the (empty) stage the kill left: no plaintext.
     let left = listing(&dest, Meta::Content);
@@ -133,13 +139,7 @@ fn a_stage_left_by_a_killed_extraction_is_recorded_and_removed_by_the_next_comma
     let fx = Desk::with_export();
     let vault = fx.packed("x.kura");
     let dest = fx.path("dest");
-    let out = fx
-        .kura()
-        .env("KURA_TEST_ABORT_AT", "staged")
-        .args(osargs!["extract", vault, "-i", fx.engineer.private, "-C", dest])
-        .output()
-        .unwrap();
-    assert!(!out.status.success(), "{}", describe(&out));
+    extract_killed_at(&fx, &vault, &dest, "staged");
     // Killed with every file decrypted into the stage: the plaintext there
     // is covered by the intent record naming DEST.
     assert_eq!(events(&vault), ["packed", "extracting"]);

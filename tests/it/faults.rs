@@ -222,18 +222,7 @@ fn a_signal_while_waiting_for_a_passphrase_ends_kura_at_once() {
     let script = format!("echo $$ > {}; exec {line}", quote(pidfile.as_os_str()));
     cmd.args(["-q", "-e", "-c", &script, "/dev/null"]).stdin(Stdio::piped());
     let mut child = spawn(cmd);
-    let screen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let mut out = child.stdout.take().unwrap();
-    let seen = screen.clone();
-    let reader = std::thread::spawn(move || {
-        let mut buf = [0u8; 256];
-        while let Ok(n) = std::io::Read::read(&mut out, &mut buf) {
-            if n == 0 {
-                break;
-            }
-            seen.lock().unwrap().extend_from_slice(&buf[..n]);
-        }
-    });
+    let (screen, reader) = read_in_background(child.stdout.take().unwrap());
     let asking = wait_until(&mut child, || {
         String::from_utf8_lossy(&screen.lock().unwrap()).contains("assphrase")
     });

@@ -14,6 +14,7 @@
 mod common;
 mod corpus;
 
+#[cfg(unix)]
 mod bounded;
 mod certificate;
 mod cli_lang;
@@ -21,6 +22,7 @@ mod custody;
 mod demo;
 #[cfg(unix)]
 mod destroy_confined;
+#[cfg(unix)]
 mod evidence;
 mod faults;
 mod first_hour;

@@ -245,18 +245,7 @@ fn core_dumps_are_off_while_a_key_is_being_unlocked() {
     let mut child = allow_core_dumps(&mut cmd)
         .spawn()
         .expect("kura starts with core dumps allowed (a hard limit of 0: a key was loaded in this process)");
-    let screen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let mut out = child.stdout.take().unwrap();
-    let seen = screen.clone();
-    let reader = std::thread::spawn(move || {
-        let mut buf = [0u8; 256];
-        while let Ok(n) = std::io::Read::read(&mut out, &mut buf) {
-            if n == 0 {
-                break;
-            }
-            seen.lock().unwrap().extend_from_slice(&buf[..n]);
-        }
-    });
+    let (screen, reader) = read_in_background(child.stdout.take().unwrap());
     // Until kura asks (or ends, which fails below).
     while child.try_wait().unwrap().is_none() && !String::from_utf8_lossy(&screen.lock().unwrap()).contains("assphrase")
     {

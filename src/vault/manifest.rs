@@ -35,6 +35,23 @@ pub struct Entry {
     pub target: Option<String>,
 }
 
+impl Entry {
+    /// A regular file at member path `path` whose size, mode and time are
+    /// not known yet: they are taken from the open file when it is packed
+    /// (`walk::complete`).
+    pub fn file_to_stat(path: String) -> Entry {
+        Entry {
+            path,
+            kind: EntryKind::File,
+            size: 0,
+            mode: 0,
+            mtime: 0,
+            blake3: None,
+            target: None,
+        }
+    }
+}
+
 /// The clinic's written approval for this export.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Approval {

@@ -706,15 +706,7 @@ impl ReadStage<'_> {
         // walk did not stat.
         let src = Source {
             disk,
-            entry: Entry {
-                path: member.clone(),
-                kind: EntryKind::File,
-                size: 0,
-                mode: 0,
-                mtime: 0,
-                blake3: None,
-                target: None,
-            },
+            entry: Entry::file_to_stat(member.clone()),
             stat_later: true,
             in_folder: None,
         };

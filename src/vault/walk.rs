@@ -252,15 +252,7 @@ fn visit(
                     name,
                 });
                 out(Source {
-                    entry: Entry {
-                        path: member_name(&cpath, &cmember)?,
-                        kind: EntryKind::File,
-                        size: 0,
-                        mode: 0,
-                        mtime: 0,
-                        blake3: None,
-                        target: None,
-                    },
+                    entry: Entry::file_to_stat(member_name(&cpath, &cmember)?),
                     disk: cpath,
                     stat_later: true,
                     in_folder,

@@ -36,6 +36,7 @@ pub mod interrupt;
 pub mod keys;
 pub mod ledger;
 pub mod naming;
+pub mod retention;
 pub mod units;
 pub mod vault;
 

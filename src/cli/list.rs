@@ -26,7 +26,7 @@ pub struct ListArgs {
 
 /// Columns of the table: vault, approval, created, delete-by, size,
 /// custody, ciphertext. With the spaces between them: 80.
-const COLS: [usize; 7] = [15, 9, 11, 11, 9, 11, 8];
+const COLS: [usize; 7] = [16, 8, 11, 11, 9, 10, 9];
 
 /// The word for a vault's custody state: its last event, or what is wrong
 /// with its log.
@@ -80,6 +80,25 @@ pub fn json_of(s: &Status, today: chrono::NaiveDate) -> Value {
     })
 }
 
+/// `s` cut to its last `max` columns (with `…` in front) and padded: the
+/// end of a vault's name (its date, in nightly names) is what tells it
+/// from its neighbours.
+fn tail(s: &str, max: usize) -> String {
+    let s = kura::i18n::escape_controls(s);
+    if width(&s) <= max {
+        return pad(&s, max);
+    }
+    let mut kept: Vec<char> = vec![];
+    for c in s.chars().rev() {
+        if width(&kept.iter().collect::<String>()) + width(&c.to_string()) + 1 > max {
+            break;
+        }
+        kept.push(c);
+    }
+    let cut: String = std::iter::once('…').chain(kept.into_iter().rev()).collect();
+    pad(&cut, max)
+}
+
 fn row(s: &Status, today: chrono::NaiveDate) -> String {
     let receipt = s.chain.as_ref().map(|c| &c.receipt);
     let name = s
@@ -99,7 +118,7 @@ fn row(s: &Status, today: chrono::NaiveDate) -> String {
     let size = s.size.map(bytes).unwrap_or_else(|| "-".into());
     let size = format!("{}{size}", " ".repeat(COLS[4].saturating_sub(width(&size))));
     let cells = [
-        cell(&name, COLS[0]),
+        tail(&name, COLS[0]),
         cell(receipt.map(|r| r.approval.id.as_str()).unwrap_or("-"), COLS[1]),
         cell(&created, COLS[2]),
         cell(&delete_by, COLS[3]),

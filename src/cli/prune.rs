@@ -29,6 +29,9 @@ pub struct PruneArgs {
     /// Keep the newest vault of each of the last M months that have vaults
     #[arg(long, value_name = "M", default_value_t = 0)]
     pub keep_monthly: usize,
+    /// OpenSSH allowed_signers file: who may have packed and recorded the vaults (any other vault is refused)
+    #[arg(long, value_name = "ALLOWED_SIGNERS", required = true)]
+    pub signers: PathBuf,
     /// Say what would be kept and deleted and why; delete nothing, write nothing
     #[arg(long)]
     pub dry_run: bool,
@@ -120,6 +123,7 @@ pub fn run(a: PruneArgs) -> Result<Report> {
     super::given("DIR", [&a.dir])?;
     super::given("-i", [&a.identity])?;
     super::given("--passphrase-file", &a.passphrase_file)?;
+    super::given("--signers", [&a.signers])?;
     let policy = Policy {
         last: a.keep_last,
         daily: a.keep_daily,
@@ -130,11 +134,13 @@ pub fn run(a: PruneArgs) -> Result<Report> {
     if a.keep_last == 0 {
         return Err(Error::new(Kind::Usage, "err-prune-keep-last"));
     }
+    let signers = kura::keys::AllowedSigners::load(&a.signers)?;
     let pass = kura::keys::PassphraseSource::new(a.passphrase_file.clone());
     let signer = kura::keys::identity::load_signing_key(&a.identity, &pass)?;
     let req = PruneRequest {
         dir: &a.dir,
         policy,
+        signers: &signers,
         today: kura::clock::today(),
         signer: &signer,
         issuer_name: a.issuer_name.clone(),

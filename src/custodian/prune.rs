@@ -33,13 +33,17 @@ use crate::custody::{Log, NewEvent};
 use crate::error::{Error, IoContext, Kind, Result};
 use crate::fsutil::AtomicFile;
 use crate::keys::signature::NS_CERTIFICATE;
-use crate::keys::SigningKey;
+use crate::keys::{AllowedSigners, SigningKey};
 use crate::retention::{self, Cipher, Depth, LogState, Policy, Rule, Status};
 
 /// Inputs to [`prune`] and [`decide`].
 pub struct PruneRequest<'a> {
     pub dir: &'a Path,
     pub policy: Policy,
+    /// Who may have packed and recorded the vaults: any other vault is
+    /// refused and counts for nothing (one planted with a later date would
+    /// otherwise push the real backups out of the policy).
+    pub signers: &'a AllowedSigners,
     /// The day delete-by days are compared with.
     pub today: NaiveDate,
     pub signer: &'a SigningKey,
@@ -111,7 +115,7 @@ fn failed(s: &Status) -> Error {
 
 /// Every vault in the folder and what the policy and the rules make of it.
 /// Reads only (the newest vaults are hashed until one passes).
-pub fn decide(dir: &Path, policy: Policy, today: NaiveDate) -> Result<Vec<Decision>> {
+pub fn decide(dir: &Path, policy: Policy, signers: &AllowedSigners, today: NaiveDate) -> Result<Vec<Decision>> {
     if policy.last == 0 {
         return Err(Error::new(Kind::Usage, "err-prune-keep-last"));
     }
@@ -126,6 +130,14 @@ pub fn decide(dir: &Path, policy: Policy, today: NaiveDate) -> Result<Vec<Decisi
     let mut good: Vec<Status> = vec![];
     let mut newest_found = false;
     for s in present {
+        let trusted = s.chain.as_ref().map(|c| c.require_signers(signers));
+        if let Some(Err(e)) = trusted {
+            out.push(Decision {
+                status: s,
+                verdict: Verdict::Refuse(e),
+            });
+            continue;
+        }
         if !s.ok() || !s.present() || s.created().is_none() {
             let e = failed(&s);
             out.push(Decision {
@@ -214,7 +226,7 @@ fn certify_request<'a>(req: &'a PruneRequest, vault: &'a Path, custody: &'a Path
 pub fn dry_run(req: &PruneRequest) -> Result<Vec<Decision>> {
     crate::fsutil::check_not_folder(req.output, "certificate.json")?;
     crate::fsutil::check_clobber(req.output, req.force)?;
-    let mut decisions = decide(req.dir, req.policy, req.today)?;
+    let mut decisions = decide(req.dir, req.policy, req.signers, req.today)?;
     for d in decisions.iter_mut() {
         if !matches!(d.verdict, Verdict::Delete { .. }) {
             continue;
@@ -246,7 +258,7 @@ pub fn prune(req: &PruneRequest) -> Result<Pruned> {
     crate::fsutil::check_not_folder(req.output, "certificate.json")?;
     crate::fsutil::check_clobber(req.output, req.force)?;
     crate::fsutil::check_clobber(&sig_path(req.output), req.force)?;
-    let mut decisions = decide(req.dir, req.policy, req.today)?;
+    let mut decisions = decide(req.dir, req.policy, req.signers, req.today)?;
     // Every vault to delete: its log locked, checked as certify checks it.
     let mut doomed: Vec<(usize, Log, certify::Plan)> = vec![];
     for (i, d) in decisions.iter_mut().enumerate() {

@@ -561,6 +561,7 @@ help-prune-arg-keep-last = 新しい順に N 個の保管庫を残す（1 以上
 help-prune-arg-keep-daily = 保管庫のある直近 D 日について、各日の最新の保管庫を残す
 help-prune-arg-keep-weekly = 保管庫のある直近 W 週（ISO 週）について、各週の最新の保管庫を残す
 help-prune-arg-keep-monthly = 保管庫のある直近 M か月について、各月の最新の保管庫を残す
+help-prune-arg-signers = OpenSSH の allowed_signers ファイル: 保管庫を作成し記録してよい鍵（それ以外の鍵による保管庫は消去を拒否）
 help-prune-arg-dry-run = 何を残し何を消去するか、その理由を表示するだけで、何も消去せず何も書き込まない
 help-prune-arg-identity = 自分の OpenSSH Ed25519 鍵（管理記録と証明書に署名）
 help-prune-arg-passphrase-file = 鍵のパスフレーズを書いたファイル

@@ -97,6 +97,8 @@ pub enum Cipher {
     Blake3Differs,
     /// Not there, and its log says it is gone (deleted, lost).
     Gone,
+    /// Still there, though its log says it was deleted.
+    Remains,
     /// Not there, and its log does not say why.
     Missing,
     /// Not there to be read (a volume missing, a link, unreadable).
@@ -251,7 +253,9 @@ pub fn survey(found: &Found, depth: Depth) -> Status {
     let Some(receipt) = st.chain.as_ref().map(|c| c.receipt.ciphertext.clone()) else {
         return st;
     };
-    st.cipher = if size != receipt.size {
+    st.cipher = if st.state() == Some("deleted") {
+        Cipher::Remains
+    } else if size != receipt.size {
         Cipher::SizeDiffers
     } else if depth == Depth::Size {
         Cipher::Matches

@@ -23,11 +23,13 @@ signers=${KURA_SIGNERS:-/etc/kura/allowed_signers}
 certificates=${KURA_CERTIFICATES:-${STATE_DIRECTORY:-/var/lib/kura}/certificates}
 read -r -a keep <<<"${KURA_KEEP:---keep-last 7 --keep-daily 14 --keep-weekly 8 --keep-monthly 12}"
 
-# The key's passphrase: from the credential systemd hands this service
-# (LoadCredential=kura-passphrase:…), read when kura needs it; never in the
-# environment, never in a file of our own.
+# The key's passphrase, never in the environment and never in a file of
+# our own: the credential systemd hands this service only
+# (LoadCredential=kura-passphrase:…, in a private in-memory folder), read
+# when kura needs it. Without systemd, set KURA_PASSPHRASE_COMMAND to a
+# command that prints it (a secrets manager), or KURA_PASSPHRASE_FILE.
 if [[ -n ${CREDENTIALS_DIRECTORY:-} && -z ${KURA_PASSPHRASE_COMMAND:-} ]]; then
-    export KURA_PASSPHRASE_COMMAND="systemd-creds cat kura-passphrase"
+    export KURA_PASSPHRASE_FILE="$CREDENTIALS_DIRECTORY/kura-passphrase"
 fi
 
 stamp=$(date +%Y%m%dT%H%M%S)

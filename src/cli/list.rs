@@ -45,6 +45,7 @@ fn cipher_word(c: Cipher) -> String {
         Cipher::SizeDiffers => "msg-list-cipher-size-differs",
         Cipher::Blake3Differs => "msg-list-cipher-blake3-differs",
         Cipher::Gone => "msg-list-cipher-gone",
+        Cipher::Remains => "msg-list-cipher-remains",
         Cipher::Missing => "msg-list-cipher-missing",
         Cipher::Unreadable => "msg-list-cipher-unreadable",
         Cipher::Unknown => "msg-list-cipher-unknown",

@@ -107,8 +107,9 @@ fn failed(s: &Status) -> Error {
         return e.clone();
     }
     let path = s.found.vault.display();
-    match s.log {
-        LogState::Missing => Error::new(Kind::Integrity, "err-prune-no-log").arg("path", path),
+    match (s.log, s.cipher) {
+        (LogState::Missing, _) => Error::new(Kind::Integrity, "err-prune-no-log").arg("path", path),
+        (_, Cipher::Remains) => Error::new(Kind::Integrity, "err-prune-remains").arg("path", path),
         _ => Error::new(Kind::Integrity, "err-prune-mismatch").arg("path", path),
     }
 }
@@ -290,6 +291,9 @@ pub fn prune(req: &PruneRequest) -> Result<Pruned> {
     let mut cert_file = AtomicFile::create(req.output, req.force)?;
     let mut sig_file = AtomicFile::create(&sig_out, req.force)?;
     certify::after_survey()?;
+    // From the first removal to the certificate in place, a Ctrl-C or
+    // SIGTERM waits: no vault is removed without its record.
+    let _critical = crate::interrupt::Critical::enter()?;
     for (_, _, plan) in &doomed {
         destroy::recheck(&plan.vault)?;
     }

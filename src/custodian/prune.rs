@@ -123,7 +123,9 @@ pub fn decide(dir: &Path, policy: Policy, signers: &AllowedSigners, today: Naive
     let mut present: Vec<Status> = retention::find(dir, false)?
         .iter()
         .map(|f| retention::survey(f, Depth::Size))
-        .filter(|s| s.present() || s.log != LogState::Verified || s.cipher == Cipher::Missing)
+        // Rightly gone (deleted, lost): nothing to decide. Anything else
+        // is decided, and reported when it cannot be deleted.
+        .filter(|s| s.cipher != Cipher::Gone)
         .collect();
     // Newest first; those without a readable time last.
     present.sort_by(|a, b| b.created().cmp(&a.created()));
@@ -295,7 +297,12 @@ pub fn prune(req: &PruneRequest) -> Result<Pruned> {
     // SIGTERM waits: no vault is removed without its record.
     let _critical = crate::interrupt::Critical::enter()?;
     for (_, _, plan) in &doomed {
-        destroy::recheck(&plan.vault)?;
+        destroy::recheck(&plan.vault).map_err(|e| match e.id {
+            "err-certify-changed" => {
+                Error::new(Kind::Refused, "err-prune-changed").arg("path", plan.vault.path.display())
+            }
+            _ => e,
+        })?;
     }
     // Removed one after the other; whatever was removed before a failure
     // is still recorded and certified.

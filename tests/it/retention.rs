@@ -181,6 +181,33 @@ fn a_month_of_nights_keeps_exactly_what_the_policy_says_with_one_certificate() {
         assert_eq!(v["vaults"], covered, "{name}");
         assert_eq!(v["timing"], "time-not-reliable", "KURA_NOW dates are flagged");
     }
+    // The printable page shows the vault whose log it was checked with, and
+    // says that the certificate covers more.
+    let log = d.path("backups/night-2026-03-20.kura.custody");
+    let id = custody_records(&d.path("backups/night-2026-03-20.kura"))[0]["vault_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let out = ok(d
+        .kura()
+        .args([
+            "certificate",
+            "render",
+            "prune.json",
+            "-o",
+            "page.html",
+            "--signers",
+            &signers,
+            "--custody",
+        ])
+        .arg(&log));
+    assert!(
+        stdout_of(&out).contains(&format!("covers {covered} vaults")),
+        "{}",
+        describe(&out)
+    );
+    let page = fs::read_to_string(d.path("page.html")).unwrap();
+    assert!(page.contains(&id), "the page shows the vault it was checked for");
     let kept_log = d.path("backups/night-2026-04-04.kura.custody");
     assert_refused(
         &d.verify_certificate(&d.path("prune.json"), &kept_log, &signers, &[]),
@@ -290,6 +317,45 @@ fn a_vault_planted_by_an_unknown_key_is_refused_and_pushes_no_backup_out() {
     assert_eq!(of("b")["action"], "keep");
     assert_eq!(of("a")["action"], "delete");
     assert_eq!(vaults_left(&d), ["b", "z"].iter().map(|s| s.to_string()).collect());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_vault_replaced_after_the_checks_stops_the_run_before_anything_is_removed() {
+    let d = desk();
+    for (name, day) in [("a", "2026-03-01"), ("b", "2026-03-02"), ("c", "2026-03-03")] {
+        pack_night(&d, name, &format!("{day}T01:00:00+09:00"), "2026-04-30");
+    }
+    let before = listing(&d.path("backups"), Meta::Content);
+    // Between the checks and the first removal, `a` is replaced by a copy
+    // of itself (same bytes, another file).
+    let out = d
+        .kura()
+        .env("KURA_NOW", "2026-03-04T03:00:00+09:00")
+        .env(
+            "KURA_TEST_AFTER_SURVEY",
+            "cp backups/a.kura backups/a.tmp && mv backups/a.tmp backups/a.kura",
+        )
+        .args(["prune", "backups", "--keep-last", "1", "--signers"])
+        .arg(&d.signers)
+        .arg("-i")
+        .arg(&d.engineer.private)
+        .args(["-o", "prune.json"])
+        .output()
+        .unwrap();
+    let line = assert_refused(&out, 3);
+    assert!(line.contains("a.kura") && line.contains("kura prune"), "{line}");
+    assert_eq!(
+        listing(&d.path("backups"), Meta::Content),
+        before,
+        "nothing removed, no record"
+    );
+    assert!(!d.path("prune.json").exists() && !d.path("prune.json.sig").exists());
+    assert_eq!(
+        names_in(&d.root).iter().filter(|n| n.contains("prune")).count(),
+        0,
+        "no temporary left"
+    );
 }
 
 #[test]

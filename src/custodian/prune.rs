@@ -128,7 +128,7 @@ pub fn decide(dir: &Path, policy: Policy, signers: &AllowedSigners, today: Naive
         .filter(|s| s.cipher != Cipher::Gone)
         .collect();
     // Newest first; those without a readable time last.
-    present.sort_by(|a, b| b.created().cmp(&a.created()));
+    present.sort_by_key(|s| std::cmp::Reverse(s.created()));
     let mut out: Vec<Decision> = vec![];
     let mut good: Vec<Status> = vec![];
     let mut newest_found = false;
@@ -194,7 +194,7 @@ pub fn decide(dir: &Path, policy: Policy, signers: &AllowedSigners, today: Naive
         })
         .collect();
     decided.append(&mut out);
-    decided.sort_by(|a, b| b.status.created().cmp(&a.status.created()));
+    decided.sort_by_key(|d| std::cmp::Reverse(d.status.created()));
     Ok(decided)
 }
 

@@ -24,7 +24,7 @@ fn desk() -> Desk {
 fn pack_night(d: &Desk, name: &str, now: &str, delete_by: &str) -> PathBuf {
     let vault = d.path(&format!("backups/{name}.kura"));
     let mut a = with(d.pack_args(&vault), "--delete-by", delete_by);
-    a = with(a, "--approval-id", &format!("NIGHTLY-{name}"));
+    a = with(a, "--approval-id", format!("NIGHTLY-{name}"));
     a.push(d.path("dump").into());
     ok(d.kura().env("KURA_NOW", now).args(a));
     vault

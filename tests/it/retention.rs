@@ -319,6 +319,56 @@ fn a_vault_planted_by_an_unknown_key_is_refused_and_pushes_no_backup_out() {
     assert_eq!(vaults_left(&d), ["b", "z"].iter().map(|s| s.to_string()).collect());
 }
 
+/// Writes `cert` to `path` as kura writes certificates and signs it with
+/// stock `ssh-keygen -Y sign` and the engineer's (trusted) key.
+fn signed_by_engineer(d: &Desk, cert: &Value, path: &Path) {
+    let mut bytes = serde_json::to_vec_pretty(cert).unwrap();
+    bytes.push(b'\n');
+    fs::write(path, &bytes).unwrap();
+    let _ = fs::remove_file(format!("{}.sig", path.display()));
+    let mut args: Vec<std::ffi::OsString> = osargs!["-Y", "sign", "-q", "-n", "kura-certificate", "-f"];
+    args.push(d.engineer.private.clone().into());
+    args.push(path.into());
+    tool_ok("ssh-keygen", args);
+}
+
+#[test]
+fn every_vault_of_a_run_certificate_is_checked_not_only_the_clinics() {
+    let d = desk();
+    for (name, day) in [("a", "2026-03-01"), ("b", "2026-03-02"), ("c", "2026-03-03")] {
+        pack_night(&d, name, &format!("{day}T01:00:00+09:00"), "2026-04-30");
+    }
+    ok(&prune(&d, "2026-03-04T03:00:00+09:00", &["--keep-last", "1"], &[]));
+    let cert: Value = serde_json::from_slice(&fs::read(d.path("prune.json")).unwrap()).unwrap();
+    assert_eq!(
+        cert["other_vaults"].as_array().unwrap().len(),
+        1,
+        "a and b in one certificate"
+    );
+    let first = Path::new(cert["items"][0]["path"].as_str().unwrap())
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let first_log = d.path(&format!("backups/{first}.custody"));
+    let signers = d.signers.to_str().unwrap().to_string();
+    ok(&d.verify_certificate(&d.path("prune.json"), &first_log, &signers, &[]));
+    // The other vault's part altered, and the whole re-signed by the same
+    // trusted key: checked against the first vault's log, it still fails.
+    let mut forged = cert.clone();
+    forged["other_vaults"][0]["items"][0]["blake3"] = Value::String("0".repeat(64));
+    let forged_path = d.path("forged.json");
+    signed_by_engineer(&d, &forged, &forged_path);
+    let line = assert_refused(&d.verify_certificate(&forged_path, &first_log, &signers, &[]), 6);
+    assert!(line.contains("items"), "{line}");
+    // A vault listed twice is refused too.
+    let mut twice = cert.clone();
+    let part = twice["other_vaults"][0].clone();
+    twice["other_vaults"].as_array_mut().unwrap().push(part);
+    signed_by_engineer(&d, &twice, &forged_path);
+    assert_refused(&d.verify_certificate(&forged_path, &first_log, &signers, &[]), 6);
+}
+
 #[cfg(unix)]
 #[test]
 fn a_vault_replaced_after_the_checks_stops_the_run_before_anything_is_removed() {

@@ -466,10 +466,29 @@ fn list_shows_an_altered_vault_with_check_and_still_prints_the_list() {
     fs::write(&bad, &bytes).unwrap();
     let mut after = listing(&d.root, Meta::Full);
     let mut before = before;
-    // (The vault rewritten by this test is compared by content only.)
+    // (Left out: the vault this test rewrote.)
     after.remove("backups/bad.kura");
     before.remove("backups/bad.kura");
     assert_eq!(after, before);
+
+    // Sub-folders only with --recursive; a link to a vault is not followed.
+    fs::create_dir_all(d.path("backups/older")).unwrap();
+    for f in ["good.kura", "good.kura.custody"] {
+        fs::copy(d.path(&format!("backups/{f}")), d.path(&format!("backups/older/{f}"))).unwrap();
+    }
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(d.path("backups/good.kura"), d.path("backups/linked.kura")).unwrap();
+    let count = |args: &[&str]| {
+        let out = d
+            .kura()
+            .args(["list", "backups", "--json"])
+            .args(args)
+            .output()
+            .unwrap();
+        json(&out)["vaults"].as_array().unwrap().len()
+    };
+    assert_eq!(count(&[]), 2);
+    assert_eq!(count(&["--recursive"]), 3);
 }
 
 /// Columns a line takes in a terminal (CJK and full-width forms two).

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde_json::{json, Value};
 
-use super::{bytes, t, Report};
+use super::{bytes, t, IdentityArgs, Report};
 use kura::custodian::{self, Decision, PruneRequest, Verdict};
 use kura::error::{Error, Kind, Result};
 use kura::retention::Policy;
@@ -35,12 +35,9 @@ pub struct PruneArgs {
     /// Say what would be kept and deleted and why; delete nothing, write nothing
     #[arg(long)]
     pub dry_run: bool,
-    /// My OpenSSH Ed25519 key (signs the custody records and the certificate)
-    #[arg(short = 'i', long = "identity", value_name = "KEY", required = true)]
-    pub identity: PathBuf,
-    /// File holding the key's passphrase
-    #[arg(long, value_name = "FILE")]
-    pub passphrase_file: Option<PathBuf>,
+    /// My OpenSSH Ed25519 key (signs the custody records and the certificate), and its passphrase
+    #[command(flatten)]
+    pub id: IdentityArgs,
     /// The run's certificate (its signature goes to CERT.json.sig)
     #[arg(short = 'o', long = "output", value_name = "CERT.json", required = true)]
     pub output: PathBuf,
@@ -121,8 +118,7 @@ fn line(d: &Decision, dry_run: bool) -> String {
 
 pub fn run(a: PruneArgs) -> Result<Report> {
     super::given("DIR", [&a.dir])?;
-    super::given("-i", [&a.identity])?;
-    super::given("--passphrase-file", &a.passphrase_file)?;
+    a.id.check()?;
     super::given("--signers", [&a.signers])?;
     let policy = Policy {
         last: a.keep_last,
@@ -135,8 +131,8 @@ pub fn run(a: PruneArgs) -> Result<Report> {
         return Err(Error::new(Kind::Usage, "err-prune-keep-last"));
     }
     let signers = kura::keys::AllowedSigners::load(&a.signers)?;
-    let pass = kura::keys::PassphraseSource::new(a.passphrase_file.clone());
-    let signer = kura::keys::identity::load_signing_key(&a.identity, &pass)?;
+    let pass = a.id.passphrase();
+    let signer = a.id.keys(&pass).signer()?;
     let req = PruneRequest {
         dir: &a.dir,
         policy,

@@ -585,7 +585,6 @@ help-prune-arg-keep-monthly = Keep the newest vault of each of the last M months
 help-prune-arg-signers = OpenSSH allowed_signers file: who may have packed and recorded the vaults (any other vault is refused)
 help-prune-arg-dry-run = Say what would be kept and deleted and why; delete nothing, write nothing
 help-prune-arg-identity = My OpenSSH Ed25519 key (signs the custody records and the certificate)
-help-prune-arg-passphrase-file = File holding the key's passphrase
 help-prune-arg-output = The run's certificate (its signature goes to CERT.json.sig)
 help-prune-arg-issuer-name = Issuer's name on the certificate (default: the key's comment)
 help-prune-arg-organisation = Issuer's organisation (left empty when not given)

@@ -573,7 +573,6 @@ help-prune-arg-keep-monthly = 保管庫のある直近 M か月について、�
 help-prune-arg-signers = OpenSSH の allowed_signers ファイル: 保管庫を作成し記録してよい鍵（それ以外の鍵による保管庫は消去を拒否）
 help-prune-arg-dry-run = 何を残し何を消去するか、その理由を表示するだけで、何も消去せず何も書き込まない
 help-prune-arg-identity = 自分の OpenSSH Ed25519 鍵（管理記録と証明書に署名）
-help-prune-arg-passphrase-file = 鍵のパスフレーズを書いたファイル
 help-prune-arg-output = この実行の証明書（署名は CERT.json.sig に書き出す）
 help-prune-arg-issuer-name = 証明書に記載する発行者名（既定: 鍵のコメント）
 help-prune-arg-organisation = 発行者の所属（指定しなければ空欄）

@@ -278,6 +278,16 @@ fn prune_never_deletes_the_newest_vault_that_passes_every_check() {
     // A policy that keeps nothing is refused before anything is read.
     let out = prune(&d, late, &["--keep-last", "0"], &["-o", "third.json"]);
     assert_refused(&out, 2);
+    // Without a key to sign with, nothing is read or deleted either.
+    let out = d
+        .kura()
+        .args(["prune", "backups", "--keep-last", "1", "--signers"])
+        .arg(&d.signers)
+        .args(["-o", "fourth.json"])
+        .output()
+        .unwrap();
+    assert_refused(&out, 2);
+    assert_eq!(vaults_left(&d), ["c"].iter().map(|s| s.to_string()).collect());
 }
 
 #[test]

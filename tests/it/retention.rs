@@ -291,6 +291,29 @@ fn prune_never_deletes_the_newest_vault_that_passes_every_check() {
 }
 
 #[test]
+fn a_vault_whose_plaintext_copy_remains_is_not_deleted_and_the_others_are() {
+    let d = desk();
+    let a = pack_night(&d, "a", "2026-03-01T01:00:00+09:00", "2026-03-05");
+    pack_night(&d, "b", "2026-03-02T01:00:00+09:00", "2026-03-05");
+    pack_night(&d, "c", "2026-03-03T01:00:00+09:00", "2026-04-30");
+    let signers = d.signers.to_str().unwrap().to_string();
+    ok(&d.extract(&a, &d.engineer.private, &d.path("restored"), &["--signers", &signers]));
+    let out = prune(&d, "2026-03-06T03:00:00+09:00", &["--keep-last", "1"], &["--json"]);
+    assert_eq!(out.status.code(), Some(3), "{}", describe(&out));
+    let j = json(&out);
+    let a_json = j["vaults"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| stem(v) == "a")
+        .unwrap()
+        .clone();
+    assert_eq!(a_json["error"], "err-certify-copy-remains");
+    assert_eq!(vaults_left(&d), ["a", "c"].iter().map(|s| s.to_string()).collect());
+    assert!(d.path("restored").exists(), "prune never touches a plaintext copy");
+}
+
+#[test]
 fn a_vault_planted_by_an_unknown_key_is_refused_and_pushes_no_backup_out() {
     let d = desk();
     for (name, day) in [("a", "2026-03-01"), ("b", "2026-03-02")] {

@@ -414,6 +414,28 @@ mod tests {
     }
 
     #[test]
+    fn a_run_certificate_is_the_join_of_its_parts_and_an_old_one_is_its_only_part() {
+        let bytes = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/vectors/v1/export.cert.json"
+        ))
+        .expect("the v1 certificate vector");
+        let one = Certificate::parse(&bytes).unwrap();
+        assert!(one.other_vaults.is_empty());
+        assert_eq!(one.parts(), vec![one.clone()]);
+        // The same bytes come back: no field appears in an old certificate.
+        assert_eq!(one.to_bytes().unwrap(), bytes);
+        let mut second = one.clone();
+        second.vault.vault_id = "second".into();
+        second.delete_by = "2030-01-01".into();
+        let run = Certificate::joined(vec![one.clone(), second.clone()]).unwrap();
+        assert_eq!(run.other_vaults.len(), 1);
+        assert_eq!(run.parts(), vec![one, second]);
+        assert_eq!(Certificate::parse(&run.to_bytes().unwrap()).unwrap(), run);
+        assert_eq!(Certificate::joined(vec![]), None);
+    }
+
+    #[test]
     fn only_times_that_are_evidence_meet_a_deadline() {
         let t = |on_time, lost, flags| Timeliness::of(on_time, lost, flags).timing;
         assert_eq!(t(true, false, vec![]), Timing::OnTime);

@@ -18,10 +18,12 @@
 mod certify;
 mod open;
 mod pack;
+mod received;
 
 pub use certify::{certify, dry_run as certify_dry_run, CertifyRequest, DryRun, Issued};
 pub use open::{extract, extraction_destinations, sweep, verify, ExtractRequest, KeySource, OpenRequest, Opened};
 pub use pack::{pack, PackRequest, Packed};
+pub use received::{ReceivedLog, EVENT as CERTIFICATE_RECEIVED};
 
 use std::path::PathBuf;
 

@@ -335,6 +335,36 @@ msg-ledger-closed-already = Vault { $id } was already closed by this certificate
 help-ledger-close-about = Verify a deletion or return certificate against the ledger's copy of the custody log and close the export
 help-ledger-close-arg-certificate = The certificate (CERT.json, with CERT.json.sig beside it)
 help-ledger-close-arg-signers = OpenSSH allowed_signers file: who may sign certificates
+help-ledger-close-arg-identity = The clinic's OpenSSH key: sign a record that the clinic received and checked the certificate, kept in the ledger
+help-ledger-close-arg-passphrase-file = File holding the key's passphrase
+help-ledger-close-arg-append-to = Also record the receipt in this copy of the custody log (X.kura.custody): a "certificate-received" event signed with the clinic's key
+help-ledger-close-arg-receipt-out = Write the signed receipt to FILE and its signature to FILE.sig (checkable with ssh-keygen -Y verify -n kura-ledger-close)
+help-ledger-close-arg-force = Replace an existing --receipt-out file and its .sig
+
+## ledger close: the clinic's signed receipt of a certificate
+err-ledger-receipt-needs-key = A receipt is signed with the clinic's key: give -i CLINIC_KEY with --append-to or --receipt-out
+msg-ledger-receipt-signed = Receipt signed by { $who }: the certificate was received and checked on { $time }; it is kept in the ledger.
+msg-ledger-receipt-kept = The ledger already keeps the receipt signed by { $who } on { $time }: that one is kept.
+msg-ledger-receipt-late = ! Received after the delete-by day.
+msg-ledger-receipt-hand-set = ! Its time was set by hand (KURA_NOW): not evidence.
+msg-ledger-receipt-written = Signed receipt written to { $path } (signature { $sig })
+msg-ledger-receipt-appended = Recorded in the custody log { $path } as record #{ $n } (certificate received)
+msg-ledger-receipt-in-log = The custody log { $path } already records this receipt (#{ $n }); nothing appended
+msg-ledger-summary-short = { $today }: { $total } exports — { $overdue } overdue, { $outstanding } outstanding, { $closed } closed
+msg-ledger-col-received = certificate received
+msg-ledger-flag-received-late = ! certificate received { $date }, after the delete-by day
+msg-ledger-flag-receipt-invalid = ! the clinic's receipt kept in the ledger no longer matches its signature: the ledger was altered
+msg-ledger-f-approved-by = approved by
+msg-ledger-f-created = packed
+msg-ledger-f-registered = registered
+msg-ledger-f-custody = custody log
+msg-ledger-custody-copy = the ledger's copy, { $n } records (from { $source })
+msg-ledger-f-certificate = certificate
+msg-ledger-f-issued = issued
+msg-ledger-f-issuer = signed by
+msg-ledger-f-closed = closed in the ledger
+msg-ledger-no-receipt = The clinic has not signed a receipt of this certificate (kura ledger close CERT.json --signers FILE -i CLINIC_KEY).
+
 help-ledger-close-arg-sig = The signature (default: CERT.json.sig)
 
 ## language, scripts, terminal: usage errors, progress, manual pages
@@ -470,6 +500,9 @@ help-ledger-add-about = Register an export at hand-over, from its custody log (t
 help-ledger-add-arg-custody = The custody log (X.kura.custody) or the vault beside it
 help-ledger-add-arg-signers = OpenSSH allowed_signers file: every signer of the log must be listed
 help-ledger-list-about = Every export with its status: outstanding, overdue, or closed (deleted or returned, on time or late)
+help-ledger-show-about = Everything the ledger holds about one export: approval, engineer, custody copy, certificate, receipt
+help-ledger-show-arg-id = The vault id (as kura ledger list shows it)
+help-ledger-list-arg-wide = One line per export with every column, wider than 80 columns
 
 ## custody log
 msg-custody-why-no-signature = it has no signature
@@ -672,6 +705,7 @@ msg-event-returned = returned
 msg-event-deleted = deleted
 msg-event-note = note
 msg-event-lost = lost
+msg-event-certificate-received = certificate received
 
 ## first use: messages that say what to do next
 err-key-is-public = { $path } is a public key: give -i your private key, { $private } (the same name without .pub)

@@ -329,6 +329,36 @@ msg-ledger-closed-already = 保管庫 { $id } はこの証明書で完了済み�
 help-ledger-close-about = 消去証明書または返却証明書を台帳の管理記録の控えと照合して検証し、その持ち出しを完了にします
 help-ledger-close-arg-certificate = 証明書（CERT.json。同じ場所に CERT.json.sig が必要）
 help-ledger-close-arg-signers = OpenSSH の allowed_signers ファイル: 証明書に署名してよい人の一覧
+help-ledger-close-arg-identity = 医療機関の OpenSSH 鍵: 証明書を受け取り確認したことの記録に署名し、台帳に保存します
+help-ledger-close-arg-passphrase-file = 鍵のパスフレーズを書いたファイル
+help-ledger-close-arg-append-to = 受領を管理記録の写し（X.kura.custody）にも記録します: 医療機関の鍵で署名した「証明書受領」の記録
+help-ledger-close-arg-receipt-out = 署名済みの受領記録を FILE に、署名を FILE.sig に書き出します（ssh-keygen -Y verify -n kura-ledger-close で確認できます）
+help-ledger-close-arg-force = 既にある --receipt-out のファイルとその .sig を置き換えます
+
+## 台帳の完了: 医療機関による証明書の受領記録
+err-ledger-receipt-needs-key = 受領記録には医療機関の鍵で署名します: --append-to や --receipt-out には -i 医療機関の鍵 を指定してください
+msg-ledger-receipt-signed = { $who } が受領記録に署名しました: { $time } に証明書を受け取り、確認しました。台帳に保存しました。
+msg-ledger-receipt-kept = 台帳には { $who } が { $time } に署名した受領記録がすでにあります。そちらを残します。
+msg-ledger-receipt-late = ! 消去・返却の期限を過ぎてから受け取りました。
+msg-ledger-receipt-hand-set = ! この日時は手で設定されたもので（KURA_NOW）、証拠になりません。
+msg-ledger-receipt-written = 署名済みの受領記録を { $path } に書き出しました（署名は { $sig }）
+msg-ledger-receipt-appended = 管理記録 { $path } に記録 #{ $n }（証明書受領）として記録しました
+msg-ledger-receipt-in-log = 管理記録 { $path } にはこの受領がすでに記録されています（#{ $n }）。追記はしません
+msg-ledger-summary-short = { $today }: { $total } 件 — 期限超過 { $overdue } 件、未完了 { $outstanding } 件、完了 { $closed } 件
+msg-ledger-col-received = 証明書の受領
+msg-ledger-flag-received-late = ! 証明書の受領は { $date }、消去・返却の期限の後です
+msg-ledger-flag-receipt-invalid = ! 台帳にある医療機関の受領記録が署名と一致しません: 台帳が書き換えられています
+msg-ledger-f-approved-by = 承認者
+msg-ledger-f-created = 作成
+msg-ledger-f-registered = 登録
+msg-ledger-f-custody = 管理記録
+msg-ledger-custody-copy = 台帳の写し、{ $n } 件（{ $source } から）
+msg-ledger-f-certificate = 証明書
+msg-ledger-f-issued = 発行
+msg-ledger-f-issuer = 署名者
+msg-ledger-f-closed = 台帳で完了
+msg-ledger-no-receipt = この証明書の受領記録には、まだ医療機関の署名がありません（kura ledger close 証明書.json --signers ファイル -i 医療機関の鍵）。
+
 help-ledger-close-arg-sig = 署名ファイル（省略時は CERT.json.sig）
 
 ## language, scripts, terminal: usage errors, progress, manual pages
@@ -464,6 +494,9 @@ help-ledger-add-about = 引き渡しのときに、管理記録から持ち出�
 help-ledger-add-arg-custody = 管理記録（X.kura.custody）またはその横にある保管庫
 help-ledger-add-arg-signers = OpenSSH の allowed_signers ファイル: 管理記録に署名したすべての人の鍵が載っている必要がある
 help-ledger-list-about = すべての持ち出しと状態を表示する: 未完了、期限超過、完了（消去または返却、期限内または期限後）
+help-ledger-show-about = 台帳にある1件の持ち出しのすべて: 承認、技術者、管理記録の写し、証明書、受領記録
+help-ledger-show-arg-id = 保管庫 ID（kura ledger list に表示されるもの）
+help-ledger-list-arg-wide = 1件を1行に、すべての列を表示します（80桁を超えます）
 
 ## custody log
 msg-custody-why-no-signature = 署名がありません
@@ -660,6 +693,7 @@ msg-event-returned = 返却
 msg-event-deleted = 消去
 msg-event-note = メモ
 msg-event-lost = 紛失
+msg-event-certificate-received = 証明書受領
 
 ## first use: messages that say what to do next
 err-key-is-public = { $path } は公開鍵です。-i には秘密鍵 { $private }（.pub を除いた名前のファイル）を指定してください

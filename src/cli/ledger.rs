@@ -167,6 +167,13 @@ fn close(a: CloseArgs) -> Result<Report> {
         .ok_or_else(|| Error::new(Kind::Refused, "err-ledger-unknown").arg("id", &vault_id))?;
     let copy = custody::verify_text(&text)?;
     let v = kura::certificate::verify(&bytes, &sig, &copy, &signers)?;
+    // The receipt is the clinic's word, not the issuer's: the key that
+    // signed the certificate cannot sign its receipt.
+    if let Some(k) = &signer {
+        if k.info().fingerprint == v.certificate.issuer.key.fingerprint {
+            return Err(Error::new(Kind::Refused, "err-ledger-receipt-by-issuer").arg("key", k.info().display()));
+        }
+    }
     // The log to record in is opened, locked and checked before the
     // ledger changes: a refusal there leaves everything as it was.
     let held = match &a.append_to {

@@ -343,6 +343,7 @@ help-ledger-close-arg-force = Replace an existing --receipt-out file and its .si
 
 ## ledger close: the clinic's signed receipt of a certificate
 err-ledger-receipt-needs-key = A receipt is signed with the clinic's key: give -i CLINIC_KEY with --append-to or --receipt-out
+err-ledger-receipt-by-issuer = { $key } signed the certificate itself and cannot sign the clinic's receipt of it: give the clinic's key with -i
 msg-ledger-receipt-signed = Receipt signed by { $who }: the certificate was received and checked on { $time }; it is kept in the ledger.
 msg-ledger-receipt-kept = The ledger already keeps the receipt signed by { $who } on { $time }: that one is kept.
 msg-ledger-receipt-late = ! Received after the delete-by day.

@@ -361,6 +361,14 @@ fn without_the_clinics_key_nothing_is_signed_written_or_closed() {
         assert_eq!(err.trim().lines().count(), 1, "{err}");
         assert!(err.contains("-i"), "{err}");
     }
+    // The engineer's key cannot sign the clinic's receipt of its own certificate.
+    let (code, _, err) = run(&mut close_cmd(
+        &d,
+        "2026-06-02T09:00:00+09:00",
+        &cert,
+        &["-i", "engineer.key"],
+    ));
+    assert_eq!(code, 3, "{err}");
     let v = json(&ok(ledger(&d).args(["ledger", "list", "--json"])));
     assert_eq!(v["counts"]["closed"], 0);
     assert_eq!(std::fs::read(d.path("a.kura.custody")).unwrap(), before);

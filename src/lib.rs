@@ -22,6 +22,7 @@
 //! binary (`src/main.rs`, `src/cli/`), which the library cannot see.
 //! docs/ARCHITECTURE.md draws the layers and which way they depend.
 
+pub mod approval;
 pub mod certificate;
 pub mod clock;
 pub mod custodian;

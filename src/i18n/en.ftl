@@ -48,6 +48,15 @@ err-signature-invalid = the { $what } signature is not valid
 err-bad-public-key = a public key in the record is unreadable
 err-signer-not-allowed = the { $what } was signed by { $key }, which is not in the allowed signers file
 err-signers-syntax = { $path } line { $line } is not a valid allowed_signers entry
+
+## The clinic's signed approval (kura approve, pack --approval)
+err-approval-invalid = the approval file is not a valid kura approval ({ $reason }); ask the clinic for the file kura approve wrote
+err-approval-mismatch = the vault's approval fields do not match the clinic's signed approval { $id }: the vault or its log was altered
+err-approval-untrusted = approval { $id } is not signed by a key in the clinic signers file; ask the clinic for its signers file (--clinic-signers) or a new approval
+err-approval-not-engineer = approval { $id } does not let { $key } pack; ask the clinic to add this key to the approval
+err-approval-recipient-missing = approval { $id } requires the vault to be encrypted to { $recipients }; add them with -r
+err-approval-expired = approval { $id } ran out on { $date }; ask the clinic for a new approval
+err-approval-over-limit = approval { $id } allows at most { $limit } { $what }, this export has { $got }; pack less or ask the clinic for a new approval
 err-unsafe-path = the archive tries to write "{ $path }" ({ $why }); refused, nothing was extracted
 err-dest-link = { $path } in the destination is a symbolic link; kura will not write through it
 err-dest-exists = { $path } already exists in the destination (use --force to replace files)

@@ -48,6 +48,15 @@ err-signature-invalid = { $what } の署名が正しくありません
 err-bad-public-key = 記録の中の公開鍵が読み取れません
 err-signer-not-allowed = { $what } は { $key } によって署名されていますが、この鍵は許可された署名者のファイルにありません
 err-signers-syntax = { $path } の { $line } 行目は allowed_signers の形式として正しくありません
+
+## 医療機関が署名した承認 (kura approve, pack --approval)
+err-approval-invalid = 承認ファイルが kura の承認として正しくありません ({ $reason })。kura approve が書き出したファイルを医療機関から受け取ってください
+err-approval-mismatch = 保管庫の承認項目が医療機関の署名した承認 { $id } と一致しません。保管庫か管理記録が改変されています
+err-approval-untrusted = 承認 { $id } は医療機関の署名者ファイルにある鍵で署名されていません。医療機関の署名者ファイル (--clinic-signers) か新しい承認を受け取ってください
+err-approval-not-engineer = 承認 { $id } では { $key } は梱包できません。医療機関にこの鍵を承認に加えてもらってください
+err-approval-recipient-missing = 承認 { $id } では保管庫を { $recipients } 宛てに暗号化する必要があります。-r で加えてください
+err-approval-expired = 承認 { $id } は { $date } で期限が切れています。医療機関から新しい承認を受け取ってください
+err-approval-over-limit = 承認 { $id } で許されるのは { $what } { $limit } までですが、この持ち出しは { $got } です。減らすか、医療機関から新しい承認を受け取ってください
 err-unsafe-path = アーカイブが「{ $path }」に書き込もうとしています（{ $why }）。拒否しました。何も展開していません
 err-dest-link = 展開先の { $path } はシンボリックリンクです。kura はリンク越しに書き込みません
 err-dest-exists = 展開先に { $path } が既にあります（ファイルを置き換える場合は --force）

@@ -342,6 +342,39 @@ pub struct Protection {
     pub ciphertext_blake3: String,
 }
 
+/// How the vault's approval stands, for the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApprovalStanding {
+    /// `declared` (typed by the packer, nobody at the clinic signed),
+    /// `signed-unchecked` (the clinic's signed approval, its signature
+    /// verified; whose key it is was not checked) or `invalid` (a signed
+    /// approval whose signature or terms do not check: not to be relied on).
+    pub consent: String,
+    /// The signed approval, when it checks.
+    pub signed: Option<crate::approval::Approval>,
+}
+
+impl ApprovalStanding {
+    fn of(approval: &Approval, created: &str) -> ApprovalStanding {
+        let packed = chrono::DateTime::parse_from_rfc3339(created)
+            .map(|t| t.date_naive())
+            .unwrap_or_default();
+        match crate::approval::Consent::of(approval, packed, None) {
+            Ok(c) => ApprovalStanding {
+                consent: c.name().to_string(),
+                signed: match c {
+                    crate::approval::Consent::Signed { approval, .. } => Some(*approval),
+                    crate::approval::Consent::Declared => None,
+                },
+            },
+            Err(_) => ApprovalStanding {
+                consent: "invalid".into(),
+                signed: None,
+            },
+        }
+    }
+}
+
 /// Everything the report states.
 #[derive(Debug, Clone, Serialize)]
 pub struct Facts {
@@ -360,6 +393,8 @@ pub struct Facts {
     pub calendar: Calendar,
     /// The Personal Information Protection Commission's dates.
     pub ppc: PpcDates,
+    /// Whether the clinic signed the approval, and what it says.
+    pub approval: ApprovalStanding,
     pub contents: Contents,
     pub protection: Protection,
     pub events: Vec<Event>,
@@ -396,6 +431,7 @@ impl Facts {
             days_off: calendar.days_off(discovered, deadline),
             calendar: calendar.clone(),
             ppc: PpcDates::of(discovered, improper_purpose),
+            approval: ApprovalStanding::of(&r.approval, &r.created),
             contents: Contents {
                 vault_id: r.vault_id.clone(),
                 created: r.created.clone(),
@@ -533,5 +569,44 @@ mod tests {
             (d("2026-05-02"), d("2026-05-04"), d("2026-05-29"))
         );
         assert_eq!(PpcDates::of(d("2026-04-30"), true).final_by, d("2026-06-28"));
+    }
+
+    #[test]
+    fn a_signed_approval_gives_the_report_its_scope_and_a_forged_one_is_flagged() {
+        let clinic = crate::keys::SigningKey::generate("clinic@kura.test").unwrap();
+        let doc = serde_json::json!({
+            "format": "kura-approval", "version": 1, "approval_id": "A-7",
+            "issued_at": "2026-04-01T09:00:00+09:00",
+            "clinic": { "name": "ダミー医院", "code": "0000000000" },
+            "approver": { "name": "院長（ダミー）", "role": "院長" },
+            "engineers": [clinic.info()],
+            "recipients": [RecipientInfo {
+                kind: "ssh-ed25519".into(),
+                fingerprint: clinic.info().fingerprint.clone(),
+                comment: String::new(),
+            }],
+            "purpose": "調査", "scope": "レセプト 2026年3月分（約120名）", "disposal": "delete",
+            "delete_by": "2026-06-30", "loss_plan": "直ちに院長へ連絡"
+        });
+        let a = crate::approval::Approval::parse(&doc.to_string()).unwrap();
+        let signed = a.sign(&clinic).unwrap();
+        let declared = a.declared_for(&signed, d("2026-04-01"));
+        let s = ApprovalStanding::of(&declared, "2026-04-01T10:00:00+09:00");
+        assert_eq!(s.consent, "signed-unchecked");
+        assert_eq!(
+            s.signed.as_ref().map(|a| a.scope.as_str()),
+            Some("レセプト 2026年3月分（約120名）")
+        );
+        // The packer's fields changed after the clinic signed: not relied on.
+        let mut forged = declared.clone();
+        forged.purpose = "別の目的".into();
+        let s = ApprovalStanding::of(&forged, "2026-04-01T10:00:00+09:00");
+        assert_eq!((s.consent.as_str(), s.signed.is_none()), ("invalid", true));
+        let mut plain = declared;
+        plain.signed = None;
+        assert_eq!(
+            ApprovalStanding::of(&plain, "2026-04-01T10:00:00+09:00").consent,
+            "declared"
+        );
     }
 }

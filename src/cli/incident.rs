@@ -242,6 +242,12 @@ fn deadline(out: &mut Vec<String>, f: &Facts) {
 /// fill it in.
 fn ppc_items(f: &Facts) -> Vec<(&'static str, Option<String>)> {
     let c = &f.contents;
+    let signed = f.approval.signed.as_ref();
+    let mut other = t("msg-incident-ppc-other-text", &[]);
+    if let Some(plan) = signed.and_then(|a| a.loss_plan.as_deref()) {
+        other.push(' ');
+        other.push_str(&t("msg-incident-ppc-loss-plan", &[("plan", plan)]));
+    }
     vec![
         (
             "summary",
@@ -257,15 +263,21 @@ fn ppc_items(f: &Facts) -> Vec<(&'static str, Option<String>)> {
         ),
         (
             "items",
-            Some(t("msg-incident-ppc-items-text", &[("purpose", &c.approval.purpose)])),
+            Some(match signed {
+                Some(a) => t("msg-incident-ppc-items-scope", &[("scope", &a.scope)]),
+                None => t("msg-incident-ppc-items-text", &[("purpose", &c.approval.purpose)]),
+            }),
         ),
-        ("persons", None),
+        (
+            "persons",
+            signed.map(|a| t("msg-incident-ppc-persons-scope", &[("scope", &a.scope)])),
+        ),
         ("cause", None),
         ("secondary-damage", None),
         ("response-to-persons", None),
         ("publication", None),
         ("prevention", None),
-        ("other", Some(t("msg-incident-ppc-other-text", &[]))),
+        ("other", Some(other)),
     ]
 }
 
@@ -303,7 +315,25 @@ fn ppc(out: &mut Vec<String>, f: &Facts) {
 fn clinic_notice(out: &mut Vec<String>, f: &Facts) {
     let c = &f.contents;
     section(out, "msg-incident-h-clinic");
-    out.push(item(t("msg-incident-clinic-to", &[("by", &c.approval.approved_by)])));
+    let to = match &f.approval.signed {
+        Some(a) => {
+            let clinic = match &a.clinic.code {
+                Some(code) => format!("{} ({code})", a.clinic.name),
+                None => a.clinic.name.clone(),
+            };
+            format!("{clinic} {} {}", a.approver.role, a.approver.name)
+        }
+        None => c.approval.approved_by.clone(),
+    };
+    out.push(item(t("msg-incident-clinic-to", &[("by", &to)])));
+    out.push(item(t(
+        match f.approval.consent.as_str() {
+            "declared" => "msg-incident-approval-declared",
+            "invalid" => "msg-incident-approval-invalid",
+            _ => "msg-incident-approval-signed",
+        },
+        &[("id", &c.approval.id)],
+    )));
     out.push(item(t(
         "msg-incident-clinic-body",
         &[

@@ -145,7 +145,9 @@ fn the_commission_items_and_dates_are_drafted_and_the_exemption_is_not_claimed()
             "other"
         ]
     );
-    // What kura cannot know is left to people, never guessed.
+    // What kura cannot know is left to people, never guessed: this
+    // approval was typed by the engineer, so it says nothing of the persons.
+    assert_eq!(v["facts"]["approval"]["consent"], "declared");
     assert!(v["ppc_items"][2]["text"].is_null());
     assert!(v["ppc_items"][3]["text"].is_null());
 
@@ -162,6 +164,7 @@ fn the_commission_items_and_dates_are_drafted_and_the_exemption_is_not_claimed()
                 "電子政府推奨暗号リストに掲載されていません",
                 "kura は判断しません",
                 "医療機関（委託元）への通知",
+                "医療機関の署名はありません",
             ],
         ),
         (
@@ -172,6 +175,7 @@ fn the_commission_items_and_dates_are_drafted_and_the_exemption_is_not_claimed()
                 "not on CRYPTREC's e-Government Recommended Ciphers List",
                 "kura does not decide",
                 "Notice to the clinic",
+                "nobody at the clinic signed it",
             ],
         ),
     ] {

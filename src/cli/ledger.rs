@@ -15,7 +15,7 @@ use kura::error::{Error, Kind, Result};
 use kura::i18n::escape_controls;
 use kura::keys::AllowedSigners;
 use kura::keys::PassphraseSource;
-use kura::ledger::receipt::{CertificateReceipt, CheckedAgainst, FORMAT as RECEIPT_FORMAT};
+use kura::ledger::receipt::CertificateReceipt;
 use kura::ledger::{self, Closed, Closure, Entry, Ledger, Receipt, Registered, Status};
 
 #[derive(Subcommand, Debug)]
@@ -167,19 +167,6 @@ fn close(a: CloseArgs) -> Result<Report> {
         .ok_or_else(|| Error::new(Kind::Refused, "err-ledger-unknown").arg("id", &vault_id))?;
     let copy = custody::verify_text(&text)?;
     let v = kura::certificate::verify(&bytes, &sig, &copy, &signers)?;
-    // The receipt is the clinic's word, not the issuer's: the key that
-    // signed the certificate cannot sign its receipt.
-    if let Some(k) = &signer {
-        if k.info().fingerprint == v.certificate.issuer.key.fingerprint {
-            return Err(Error::new(Kind::Refused, "err-ledger-receipt-by-issuer").arg("key", k.info().display()));
-        }
-    }
-    // The log to record in is opened, locked and checked before the
-    // ledger changes: a refusal there leaves everything as it was.
-    let held = match &a.append_to {
-        Some(p) => Some(ReceivedLog::open(&custody::log_path(p), &bytes, &sig, &signers)?),
-        None => None,
-    };
     let c = &v.certificate;
     let issuer = if c.issuer.key.comment.is_empty() {
         c.issuer.key.fingerprint.clone()
@@ -202,31 +189,18 @@ fn close(a: CloseArgs) -> Result<Report> {
     };
     let signed = match &signer {
         Some(k) => {
-            let stored = db.get(&vault_id)?;
-            Some(
-                CertificateReceipt {
-                    format: RECEIPT_FORMAT.into(),
-                    version: 1,
-                    vault_id: vault_id.clone(),
-                    approval_id: stored.as_ref().map(|e| e.approval_id.clone()).unwrap_or_default(),
-                    delete_by: stored.as_ref().map(|e| e.delete_by.clone()).unwrap_or_default(),
-                    certificate_id: c.certificate_id.clone(),
-                    certificate_blake3,
-                    action: c.action.clone(),
-                    issued_at: c.issued_at.clone(),
-                    issuer: c.issuer.key.clone(),
-                    timing: v.timeliness.timing.name().into(),
-                    checked_against: CheckedAgainst {
-                        custody_records: copy.records.len() as u64,
-                        custody_head: copy.head(),
-                    },
-                    received_at: clock::rfc3339(&now),
-                    clock: clock::overridden().then(|| clock::ENV_NOW.to_string()),
-                    clinic: k.info().clone(),
-                }
-                .sign(k)?,
-            )
+            let e = db
+                .get(&vault_id)?
+                .ok_or_else(|| Error::internal("registered entry vanished"))?;
+            let r = CertificateReceipt::of(&v, &certificate_blake3, (&e.approval_id, &e.delete_by), &copy, k, now)?;
+            Some(r.sign(k)?)
         }
+        None => None,
+    };
+    // The log to record in is opened, locked and checked before the
+    // ledger changes: a refusal there leaves everything as it was.
+    let held = match &a.append_to {
+        Some(p) => Some(ReceivedLog::open(&custody::log_path(p), &bytes, &sig, &signers)?),
         None => None,
     };
     let (outcome, entry) = db.close_with_receipt(&vault_id, &copy.head(), &closure, signed.as_ref())?;

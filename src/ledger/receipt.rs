@@ -9,6 +9,8 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::certificate::verify::Verified;
+use crate::custody::Chain;
 use crate::error::{Error, Kind, Result};
 use crate::keys::signature;
 use crate::keys::{KeyInfo, SigningKey};
@@ -60,6 +62,46 @@ pub struct CertificateReceipt {
 }
 
 impl CertificateReceipt {
+    /// The clinic's receipt of the certificate `v` (whose exact bytes hash
+    /// to `certificate_blake3`), checked against `copy` — the ledger's copy of
+    /// the log of the export approved as `approval_id`, due `delete_by` — by
+    /// the holder of `clinic` at `received_at`. The key that signed the
+    /// certificate cannot sign its receipt: the receipt is the clinic's
+    /// word, not the issuer's.
+    pub fn of(
+        v: &Verified,
+        certificate_blake3: &str,
+        (approval_id, delete_by): (&str, &str),
+        copy: &Chain,
+        clinic: &SigningKey,
+        received_at: chrono::DateTime<chrono::FixedOffset>,
+    ) -> Result<CertificateReceipt> {
+        let c = &v.certificate;
+        if clinic.info().fingerprint == c.issuer.key.fingerprint {
+            return Err(Error::new(Kind::Refused, "err-ledger-receipt-by-issuer").arg("key", clinic.info().display()));
+        }
+        Ok(CertificateReceipt {
+            format: FORMAT.into(),
+            version: 1,
+            vault_id: c.vault.vault_id.clone(),
+            approval_id: approval_id.into(),
+            delete_by: delete_by.into(),
+            certificate_id: c.certificate_id.clone(),
+            certificate_blake3: certificate_blake3.into(),
+            action: c.action.clone(),
+            issued_at: c.issued_at.clone(),
+            issuer: c.issuer.key.clone(),
+            timing: v.timeliness.timing.name().into(),
+            checked_against: CheckedAgainst {
+                custody_records: copy.records.len() as u64,
+                custody_head: copy.head(),
+            },
+            received_at: crate::clock::rfc3339(&received_at),
+            clock: crate::clock::overridden().then(|| crate::clock::ENV_NOW.to_string()),
+            clinic: clinic.info().clone(),
+        })
+    }
+
     /// Whether the clinic received the certificate after the delete-by day
     /// (both days as the records state them).
     pub fn received_late(&self) -> bool {

@@ -81,7 +81,9 @@ impl ReceivedLog {
         if self.existing.is_some() {
             return Ok(None);
         }
+        crate::fault::point("receipt-kept");
         self.log.append_lines(&self.missing)?;
+        crate::fault::point("receipt-records-copied");
         self.log.check(EVENT)?;
         let ev = NewEvent::new(EVENT)
             .detail("certificate_id", self.certificate_id.clone())

@@ -298,6 +298,42 @@ fn the_clinic_signs_its_receipt_and_ssh_keygen_verifies_it() {
 }
 
 #[test]
+fn a_close_killed_half_way_is_completed_by_running_it_again() {
+    let d = Desk::new();
+    let cert = certified(&d, "a", "2026-06-30", "2026-06-01T10:00:00+09:00");
+    let handed_over = d.read("a.clinic.custody");
+    let args = ["-i", "clinic.key", "--append-to", "a.clinic.custody"];
+    // Killed once the ledger keeps the receipt, before the log changed.
+    let out = close_cmd(&d, "2026-06-02T09:00:00+09:00", &cert, &args)
+        .env("KURA_TEST_ABORT_AT", "receipt-kept")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert_eq!(d.read("a.clinic.custody"), handed_over);
+    // Killed again after the log took the certificate's records: what is
+    // there is whole and verifies.
+    let out = close_cmd(&d, "2026-06-03T09:00:00+09:00", &cert, &args)
+        .env("KURA_TEST_ABORT_AT", "receipt-records-copied")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert_eq!(d.read("a.clinic.custody"), d.read("a.kura.custody"));
+    ok(d.kura().args(["custody", "verify", "a.clinic.custody"]));
+    // Run to the end: the first receipt, recorded once.
+    let mut json_args = args.to_vec();
+    json_args.push("--json");
+    let v = json(&ok(&mut close_cmd(&d, "2026-06-04T09:00:00+09:00", &cert, &json_args)));
+    assert_eq!(v["receipt"]["outcome"], "kept");
+    assert_eq!(v["receipt"]["receipt"]["received_at"], "2026-06-02T09:00:00+09:00");
+    assert_eq!(v["custody_record"]["seq"], 3);
+    let copy = d.read("a.clinic.custody");
+    assert_eq!(copy.lines().count(), 4);
+    assert_eq!(copy.matches("certificate-received").count(), 1);
+    ok(d.kura()
+        .args(["custody", "verify", "a.clinic.custody", "--signers", "allowed_signers"]));
+}
+
+#[test]
 fn a_receipt_altered_in_the_ledger_is_detected() {
     let d = Desk::new();
     let cert = certified(&d, "a", "2026-06-30", "2026-06-01T10:00:00+09:00");

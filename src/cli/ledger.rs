@@ -534,11 +534,16 @@ fn flags(e: &Entry) -> Vec<String> {
     if let Some(r) = &e.receipt {
         if !r.signature_valid {
             v.push(t("msg-ledger-flag-receipt-invalid", &[]));
-        } else if r.received_late {
-            v.push(t(
-                "msg-ledger-flag-received-late",
-                &[("date", r.received_at.get(..10).unwrap_or(""))],
-            ));
+        } else {
+            if r.received_late {
+                v.push(t(
+                    "msg-ledger-flag-received-late",
+                    &[("date", r.received_at.get(..10).unwrap_or(""))],
+                ));
+            }
+            if r.time_set_by_hand {
+                v.push(t("msg-ledger-receipt-hand-set", &[]));
+            }
         }
     }
     v
@@ -627,12 +632,13 @@ fn show(a: ShowArgs) -> Result<Report> {
     }
     match &e.receipt {
         Some(r) if r.signature_valid => rep.push(receipt_line(r, true)),
-        Some(_) => {}
+        Some(_) => {
+            for f in flags(&e) {
+                rep.push(f);
+            }
+        }
         None if e.closed.is_some() => rep.push(t("msg-ledger-no-receipt", &[])),
         None => {}
-    }
-    for f in flags(&e) {
-        rep.push(f);
     }
     Ok(rep)
 }

@@ -356,7 +356,7 @@ fn a_receipt_altered_in_the_ledger_is_detected() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("Receipt signed by clinic@kura.test"), "{out}");
     assert!(
-        out.contains("! certificate received 2026-07-02, after the delete-by day"),
+        out.contains("received and checked on 2026-07-02") && out.contains("! Received after the delete-by day."),
         "{out}"
     );
 

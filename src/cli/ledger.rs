@@ -149,6 +149,15 @@ fn close(a: CloseArgs) -> Result<Report> {
     for p in a.receipt_out.iter().chain(&receipt_sig_path) {
         kura::fsutil::check_clobber(p, a.force)?;
     }
+    // Its folder must be there before the ledger changes.
+    if let Some(p) = &a.receipt_out {
+        let dir = kura::fsutil::parent_dir(p);
+        if !dir.is_dir() {
+            return Err(Error::new(Kind::Io, "err-option-not-found")
+                .arg("option", "--receipt-out")
+                .arg("path", dir.display()));
+        }
+    }
     // The key first: a key problem stops everything before any check or write.
     let signer = match &a.identity {
         Some(k) => Some(kura::keys::identity::load_signing_key(

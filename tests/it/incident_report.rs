@@ -401,6 +401,14 @@ fn without_the_clinics_key_nothing_is_signed_written_or_closed() {
         assert_eq!(err.trim().lines().count(), 1, "{err}");
         assert!(err.contains("-i"), "{err}");
     }
+    // A receipt file in a folder that is not there: refused up front.
+    let (code, _, err) = run(&mut close_cmd(
+        &d,
+        "2026-06-02T09:00:00+09:00",
+        &cert,
+        &["-i", "clinic.key", "--receipt-out", "nodir/r.json"],
+    ));
+    assert_eq!(code, 10, "{err}");
     // The engineer's key cannot sign the clinic's receipt of its own certificate.
     let (code, _, err) = run(&mut close_cmd(
         &d,

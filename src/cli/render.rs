@@ -64,11 +64,16 @@ pub fn run(a: RenderArgs) -> Result<Report> {
     let cert = Certificate::parse(&bytes)?;
     let checked = check(&a, &bytes)?;
     let verified = checked.is_some();
+    // Every countersignature is checked whatever else is: an altered one
+    // is refused, and its signer is trusted only by --signers.
+    let signers = a.signers.as_deref().map(AllowedSigners::load).transpose()?;
+    let witnesses = kura::certificate::witness::check_all(&a.certificate, &bytes, signers.as_ref())?;
     let page = Page {
         certificate: &cert,
         bytes: &bytes,
         checked,
         printed_at: kura::clock::rfc3339(&kura::clock::now()),
+        witnesses: &witnesses,
     };
     let html = render::html(&page);
     kura::fsutil::write_atomic(&a.output, html.as_bytes(), a.force)?;
@@ -80,6 +85,7 @@ pub fn run(a: RenderArgs) -> Result<Report> {
         "verified": verified,
         "fingerprint": fp.short,
         "blake3": fp.blake3,
+        "witnesses": witnesses.len(),
     }))
     .line(t(
         "msg-render-done",

@@ -233,30 +233,37 @@ fn qr_svg(text: &str) -> String {
 fn status(page: &Page) -> String {
     let c = page.certificate;
     match &page.checked {
-        Some(v) => {
-            let details = both(
-                "msg-html-verified-detail",
-                &[
-                    ("principal", &v.principal),
-                    ("k", &v.clinic_records.to_string()),
-                    ("n", &v.chain_records.to_string()),
-                ],
-            );
-            format!(
-                "<div class=\"status verified\"><div class=\"badge\">{}</div>\
-                 <p class=\"verdict\"><span class=\"ja\">{}</span><span class=\"en\">{}</span></p>\
-                 <p class=\"small\">{details}</p></div>",
-                both("msg-html-verified", &[]),
-                esc(&v.verdict_ja),
-                esc(&v.verdict_en)
-            )
-        }
+        Some(v) => format!(
+            "<div class=\"status verified\"><div class=\"badge\">{}</div>\
+             <p class=\"verdict\"><span class=\"ja\">{}</span><span class=\"en\">{}</span></p></div>",
+            both("msg-html-verified", &[]),
+            esc(&v.verdict_ja),
+            esc(&v.verdict_en)
+        ),
         None => format!(
             "<div class=\"status unverified\"><div class=\"badge\">{}</div><p>{}</p>\
              <p class=\"mono small\">kura certificate verify CERT.json --custody CLINIC_COPY --signers ALLOWED_SIGNERS</p></div>",
             both("msg-html-unverified", &[]),
             both("msg-html-unverified-detail", &[("id", &c.certificate_id)])
         ),
+    }
+}
+
+/// What was checked when the page was made, at the head of the annex.
+fn check_details(page: &Page) -> String {
+    match &page.checked {
+        Some(v) => format!(
+            "<p class=\"small\">{}</p>",
+            both(
+                "msg-html-verified-detail",
+                &[
+                    ("principal", &v.principal),
+                    ("k", &v.clinic_records.to_string()),
+                    ("n", &v.chain_records.to_string()),
+                ],
+            )
+        ),
+        None => String::new(),
     }
 }
 
@@ -371,7 +378,8 @@ table.summary td .line { display: block; }
 table.cover-items th:nth-child(1) { width: 30mm; }
 table.cover-items th:nth-child(3) { width: 26mm; }
 table.cover-items th:nth-child(4) { width: 30mm; }
-table.cover-items td .en { display: inline; margin-left: 1.5mm; }
+table.cover-items td .ja, table.cover-items td .en { display: inline; }
+table.cover-items td .en { margin-left: 1.5mm; }
 table.items th:nth-child(1) { width: 17mm; }
 table.items th:nth-child(3) { width: 15mm; }
 table.items th:nth-child(4) { width: 19mm; }
@@ -388,7 +396,9 @@ table.extractions th:nth-child(1) { width: 14mm; }
 table.extractions th:nth-child(2) { width: 30mm; }
 table.extractions th:nth-child(4) { width: 30mm; }
 table.witnesses th:nth-child(1) { width: 7mm; }
+table.witnesses th:nth-child(2) { width: 34mm; }
 table.witnesses th:nth-child(4) { width: 26mm; }
+table.witnesses th:nth-child(6) { width: 46mm; }
 table.witnesses th:nth-child(5) { width: 40mm; }
 .boxes { display: flex; gap: 3mm; margin-top: 3mm; break-inside: avoid; }
 .boxes > div { flex: 1; border: 0.8pt solid #111; padding: 1.2mm 2mm; }
@@ -504,6 +514,7 @@ pub fn html(page: &Page) -> String {
     body.push_str(&signature_boxes());
     body.push_str("</div>\n<div class=\"annex\">");
     body.push_str(&format!("<h1>{}</h1>", both("msg-html-annex", &[])));
+    body.push_str(&check_details(page));
     body.push_str(&certificate_section(c, deleted));
     body.push_str(&approval_section(page));
     body.push_str(&vault_section(c));
@@ -643,7 +654,7 @@ fn witnesses_value(page: &Page) -> String {
                 "<span class=\"line\"><b>{}</b>（{}） {}{hand} — {}</span>",
                 esc(&s.name),
                 esc(&s.role),
-                esc(&crate::clock::local_display(&s.signed_at)),
+                esc(crate::clock::local_display(&s.signed_at).get(..10).unwrap_or_default()),
                 trust_short(w)
             )
         })

@@ -51,6 +51,18 @@ fn countersign(d: &Desk, cert: &Path, key: &Path, name: &str, role: &str, extra:
         .expect("kura runs")
 }
 
+/// The clinic's director countersigns with the clinic's key.
+fn director_countersigns(d: &Desk, cert: &Path) {
+    ok(&countersign(
+        d,
+        cert,
+        &d.clinic.private,
+        "院長 山田（ダミー）",
+        "院長",
+        &[],
+    ));
+}
+
 fn verify_json(d: &Desk, cert: &Path) -> serde_json::Value {
     json(&ok(&d.verify_certificate(
         cert,
@@ -89,14 +101,7 @@ fn several_witnesses_countersign_and_each_is_verified_and_shown() {
     ));
     let v = json(&out);
     assert_eq!(v["statement"], d.path("a.cert.json.witness-1.json").to_str().unwrap());
-    ok(&countersign(
-        &d,
-        &cert,
-        &d.clinic.private,
-        "院長 山田（ダミー）",
-        "院長",
-        &[],
-    ));
+    director_countersigns(&d, &cert);
     // The certificate and its own signature are untouched.
     assert_eq!(fs::read(&cert).unwrap(), before);
     assert_eq!(fs::read(d.path("a.cert.json.sig")).unwrap(), sig_before);
@@ -186,14 +191,7 @@ fn an_altered_or_moved_countersignature_is_refused() {
     let cert = certified(&d);
     let nurse = witness_key(&d, "nurse@clinic.test", true);
     ok(&countersign(&d, &cert, &nurse, "佐藤 花子（ダミー）", "職員", &[]));
-    ok(&countersign(
-        &d,
-        &cert,
-        &d.clinic.private,
-        "院長 山田（ダミー）",
-        "院長",
-        &[],
-    ));
+    director_countersigns(&d, &cert);
     let statement = d.path("a.cert.json.witness-1.json");
     let original = fs::read_to_string(&statement).unwrap();
     let refused = |what: &str| {
@@ -291,14 +289,7 @@ fn countersign_refuses_the_issuer_a_second_signature_and_empty_names_writing_not
     assert!(err.contains("--role を空にはできません"), "{err}");
     assert_eq!(beside(&cert), alone, "a refusal wrote something");
 
-    ok(&countersign(
-        &d,
-        &cert,
-        &d.clinic.private,
-        "院長 山田（ダミー）",
-        "院長",
-        &[],
-    ));
+    director_countersigns(&d, &cert);
     let (code, _, err) = run(&countersign(
         &d,
         &cert,

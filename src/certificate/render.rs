@@ -1121,6 +1121,67 @@ mod tests {
         assert_eq!(f.short.replace('-', ""), f.blake3[..16]);
     }
 
+    /// The test vector's certificate under `approval`, packed on 2 March.
+    fn under(approval: crate::vault::Approval) -> Certificate {
+        let mut c = Certificate::parse(include_bytes!("../../tests/vectors/v1/export.cert.json")).unwrap();
+        c.vault.created = "2026-03-02T10:00:00+09:00".into();
+        c.approval = approval;
+        c
+    }
+
+    #[test]
+    fn only_an_approval_the_clinic_signed_names_the_clinic() {
+        let key = crate::keys::SigningKey::generate("clinic").unwrap();
+        let info = serde_json::to_string(key.info()).unwrap();
+        let fingerprint = &key.info().fingerprint;
+        let doc = format!(
+            r#"{{"format":"kura-approval","version":1,"approval_id":"APP-R-1",
+            "issued_at":"2026-03-01T10:00:00+09:00",
+            "clinic":{{"name":"さくら内科（ダミー）","code":"1312345678"}},
+            "approver":{{"name":"山田（ダミー）","role":"院長"}},"engineers":[{info}],
+            "recipients":[{{"type":"ssh-ed25519","fingerprint":"{fingerprint}","comment":""}}],
+            "purpose":"調査","scope":"ダミーの受付表","disposal":"delete","delete_by":"2026-03-16"}}"#
+        );
+        let approval = crate::approval::Approval::parse(&doc).unwrap();
+        let signed = approval.sign(&key).unwrap();
+        let packed = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+        let declared = approval.declared_for(&signed, packed);
+
+        let named = clinic_value(&under(declared.clone()));
+        assert!(
+            named.contains("さくら内科（ダミー）") && named.contains("1312345678"),
+            "{named}"
+        );
+        assert!(!named.contains("warn"), "{named}");
+
+        // The same fields, typed by the engineer: no name, and why.
+        let typed = clinic_value(&under(crate::vault::Approval {
+            signed: None,
+            ..declared.clone()
+        }));
+        assert!(typed.contains("記載なし") && !typed.contains("さくら内科"), "{typed}");
+
+        // Fields that disagree with the signed document: nothing is shown.
+        let changed = clinic_value(&under(crate::vault::Approval {
+            purpose: "別の目的".into(),
+            ..declared
+        }));
+        assert!(
+            changed.contains("表示できません") && !changed.contains("さくら内科"),
+            "{changed}"
+        );
+    }
+
+    #[test]
+    fn a_css_string_cannot_end_the_rule() {
+        let s = css_string("a\"}</style><script>\n");
+        assert!(s.starts_with('"') && s.ends_with('"'));
+        let inner = &s[1..s.len() - 1];
+        for bad in ['"', '}', '<', '>', '\n'] {
+            assert!(!inner.contains(bad), "{s}");
+        }
+    }
+
     #[test]
     fn the_qr_code_is_inline_svg() {
         let s = qr_svg("kura-certificate x blake3:00");

@@ -106,31 +106,30 @@ pub fn sig_path(statement: &Path) -> PathBuf {
 /// countersignature and is ignored.
 fn numbers(cert: &Path) -> Result<Vec<u32>> {
     let dir = crate::fsutil::parent_dir(cert);
-    let Some(name) = cert.file_name().and_then(|n| n.to_str()) else {
+    let Some(name) = cert.file_name() else {
         return Ok(Vec::new());
     };
-    let prefix = format!("{name}.witness-");
+    // Compared as bytes: a certificate's name need not be UTF-8.
+    let mut prefix = name.as_encoded_bytes().to_vec();
+    prefix.extend_from_slice(b".witness-");
     let mut found = Vec::new();
-    let entries = match std::fs::read_dir(&dir) {
-        Ok(e) => e,
-        Err(e) => return Err(Error::io(e, dir.display())),
-    };
+    let entries = std::fs::read_dir(&dir).map_err(|e| Error::io(e, dir.display()))?;
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(e, dir.display()))?;
         let file = entry.file_name();
         let Some(n) = file
-            .to_str()
-            .and_then(|f| f.strip_prefix(&prefix))
-            .and_then(|f| f.strip_suffix(".json"))
+            .as_encoded_bytes()
+            .strip_prefix(prefix.as_slice())
+            .and_then(|f| f.strip_suffix(b".json"))
         else {
             continue;
         };
         // Only the names kura writes: decimal, no sign, no leading zero.
-        if n.is_empty() || n.starts_with('0') || !n.bytes().all(|b| b.is_ascii_digit()) {
+        if n.is_empty() || n[0] == b'0' || !n.iter().all(u8::is_ascii_digit) {
             continue;
         }
-        match n.parse::<u32>() {
-            Ok(n) if n <= MAX_WITNESSES => found.push(n),
+        match std::str::from_utf8(n).ok().and_then(|n| n.parse::<u32>().ok()) {
+            Some(n) if n <= MAX_WITNESSES => found.push(n),
             _ => {
                 return Err(Error::new(Kind::Integrity, "err-witness-too-many").arg("max", MAX_WITNESSES));
             }

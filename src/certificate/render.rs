@@ -115,6 +115,16 @@ fn both_word(kind: &str, value: &str) -> String {
     }
 }
 
+/// The name of a custody record's detail, `日本語 / English`, or the name
+/// itself when the catalogs have none (a detail from a newer kura).
+fn detail_label(key: &str) -> String {
+    let id = format!("msg-detail-{key}");
+    match i18n::lookup(Lang::En, &id) {
+        Some(_) => both_inline(&id),
+        None => esc(key),
+    }
+}
+
 fn both_text(t: &Text) -> String {
     format!(
         "<span class=\"ja\">{}</span><span class=\"en\">{}</span>",
@@ -284,7 +294,11 @@ fn custody_rows(lines: &[String]) -> Vec<Vec<String>> {
                     if !note.is_empty() {
                         note.push_str("<br>");
                     }
-                    note.push_str(&format!("<span class=\"small\">{}: {}</span>", esc(k), esc(&v)));
+                    note.push_str(&format!(
+                        "<span class=\"small\">{}: {}</span>",
+                        detail_label(k),
+                        esc(&v)
+                    ));
                 }
                 vec![
                     r.seq.to_string(),

@@ -5,7 +5,8 @@
 //!
 //! The points: `extracting` (the intent record is written, nothing
 //! decrypted yet), `staged` (every file is decrypted and checked in the
-//! stage, nothing moved into DEST yet).
+//! stage, nothing moved into DEST yet), `countersign-signed` (a witness's
+//! signature file is written, its statement not yet).
 
 /// Aborts here when the test asked for it (debug builds only).
 #[inline]

@@ -267,6 +267,7 @@ fn place(cert: &Path, body: &[u8], armored: &str) -> Result<PathBuf> {
         // From here the signature is ours: removed again unless its
         // statement lands beside it.
         crate::interrupt::register(&sig);
+        crate::fault::point("countersign-signed");
         let placed = crate::fsutil::write_atomic(&path, body, false);
         if placed.is_err() {
             let _ = std::fs::remove_file(&sig);

@@ -310,6 +310,38 @@ fn countersign_refuses_the_issuer_a_second_signature_and_empty_names_writing_not
     assert_eq!(beside(&cert).len(), alone.len() + 2);
 }
 
+#[test]
+fn a_countersign_killed_between_its_two_files_leaves_no_witness() {
+    let d = Desk::new();
+    let cert = certified(&d);
+    let nurse = witness_key(&d, "nurse@clinic.test", true);
+    let out = d
+        .kura()
+        .env("KURA_TEST_ABORT_AT", "countersign-signed")
+        .args(["certificate", "countersign"])
+        .arg(&cert)
+        .arg("-i")
+        .arg(&nurse)
+        .args(["--name", "佐藤 花子（ダミー）", "--role", "職員"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "the abort point was not reached");
+    // Only the signature was written: no statement, so no witness.
+    assert_eq!(
+        beside(&cert),
+        ["a.cert.json", "a.cert.json.sig", "a.cert.json.witness-1.json.sig"]
+    );
+    assert_eq!(verify_json(&d, &cert)["witnesses"], serde_json::json!([]));
+    // Signing again takes the next number; the stray signature stays unread.
+    ok(&countersign(&d, &cert, &nurse, "佐藤 花子（ダミー）", "職員", &[]));
+    let v = verify_json(&d, &cert);
+    assert_eq!(v["witnesses"].as_array().unwrap().len(), 1, "{v:#}");
+    assert!(v["witnesses"][0]["statement"]
+        .as_str()
+        .unwrap()
+        .ends_with("a.cert.json.witness-2.json"));
+}
+
 /// The text of page `n` of `pdf`, as laid out.
 fn page_text(pdf: &Path, n: usize) -> String {
     let n = n.to_string();

@@ -636,6 +636,18 @@ fn trust_value(w: &Witness) -> String {
     }
 }
 
+/// Why a witness's time is not evidence, if it is not.
+fn time_warnings(w: &Witness) -> Vec<&'static str> {
+    let mut ids = Vec::new();
+    if w.hand_set() {
+        ids.push("msg-html-hand-set");
+    }
+    if w.dated_before_certificate {
+        ids.push("msg-html-before-certificate");
+    }
+    ids
+}
+
 /// What the witness's trust says in a few words, for the first page.
 fn trust_short(w: &Witness) -> String {
     match &w.trust {
@@ -659,11 +671,10 @@ fn witnesses_value(page: &Page) -> String {
         .take(COVER_WITNESSES)
         .map(|w| {
             let s = &w.statement;
-            let hand = if w.hand_set() {
-                format!(" <span class=\"warn\">{}</span>", both_inline("msg-html-hand-set"))
-            } else {
-                String::new()
-            };
+            let hand = time_warnings(w)
+                .iter()
+                .map(|id| format!(" <span class=\"warn\">{}</span>", both_inline(id)))
+                .collect::<String>();
             format!(
                 "<span class=\"line\"><b>{}</b>（{}） {}{hand} — {}</span>",
                 esc(&s.name),
@@ -810,11 +821,8 @@ fn witnesses_section(page: &Page) -> String {
         .map(|(n, w)| {
             let s = &w.statement;
             let mut time = when(&s.signed_at);
-            if w.hand_set() {
-                time.push_str(&format!(
-                    "<br><span class=\"warn\">{}</span>",
-                    both_inline("msg-html-hand-set")
-                ));
+            for id in time_warnings(w) {
+                time.push_str(&format!("<br><span class=\"warn\">{}</span>", both_inline(id)));
             }
             vec![
                 (n + 1).to_string(),

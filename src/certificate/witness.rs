@@ -80,6 +80,10 @@ pub struct Witness {
     /// Whether the signer is in the reader's allowed signers file for
     /// `kura-countersign` (`Unchecked` when none was given).
     pub trust: Trust,
+    /// The statement is dated before the certificate was issued: the
+    /// witness's clock (or the issuer's) was wrong, and the time is not
+    /// evidence.
+    pub dated_before_certificate: bool,
 }
 
 impl Witness {
@@ -164,7 +168,11 @@ pub fn check(path: &Path, statement: &[u8], sig: &str, cert: &[u8], certificate_
 /// checked; any that fails is refused (exit 6). Trust is judged against
 /// `signers` for `kura-countersign`.
 pub fn check_all(cert: &Path, bytes: &[u8], signers: Option<&AllowedSigners>) -> Result<Vec<Witness>> {
-    let id = Certificate::parse(bytes)?.certificate_id;
+    let c = Certificate::parse(bytes)?;
+    let (id, issued) = (
+        c.certificate_id,
+        chrono::DateTime::parse_from_rfc3339(&c.issued_at).ok(),
+    );
     let mut out = Vec::new();
     for n in numbers(cert)? {
         let path = statement_path(cert, n);
@@ -184,7 +192,14 @@ pub fn check_all(cert: &Path, bytes: &[u8], signers: Option<&AllowedSigners>) ->
                 .principal_for(&statement.signer, NS_COUNTERSIGN)
                 .map_or(Trust::Untrusted, Trust::Trusted),
         };
-        out.push(Witness { path, statement, trust });
+        let signed = chrono::DateTime::parse_from_rfc3339(&statement.signed_at).ok();
+        let dated_before_certificate = matches!((signed, issued), (Some(s), Some(i)) if s < i);
+        out.push(Witness {
+            path,
+            statement,
+            trust,
+            dated_before_certificate,
+        });
     }
     Ok(out)
 }

@@ -76,6 +76,7 @@ pub fn witness_json(w: &Witness) -> Value {
         "note": s.note,
         "signed_at": s.signed_at,
         "time_hand_set": w.hand_set(),
+        "time_before_certificate": w.dated_before_certificate,
         "signature_valid": true,
         "trusted": trusted,
         "principal": principal,
@@ -99,7 +100,10 @@ pub fn witness_lines(witnesses: &[Witness]) -> Vec<String> {
             let s = &w.statement;
             let mut when = kura::clock::local_display(&s.signed_at);
             if w.hand_set() {
-                when.push_str(" !");
+                when.push_str(&format!(" ! {}", t("msg-witness-hand-set", &[])));
+            }
+            if w.dated_before_certificate {
+                when.push_str(&format!(" ! {}", t("msg-witness-before-certificate", &[])));
             }
             let trust = match &w.trust {
                 Trust::Trusted(p) => t("msg-witness-trusted", &[("principal", p)]),

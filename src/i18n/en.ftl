@@ -318,6 +318,7 @@ msg-html-witness-short-trusted = verified, signer listed
 msg-html-witness-short-untrusted = signer NOT listed: not established
 msg-html-witness-short-unchecked = signer not checked
 msg-html-hand-set = time set by hand: not evidence
+msg-html-before-certificate = dated before the certificate: a clock was wrong
 msg-html-h-cover-items = What was deleted or returned
 msg-html-more-items = and { $n } more: see annex 4
 msg-html-col-files-size = Files · size
@@ -641,6 +642,8 @@ msg-witness-none = none
 msg-witness-trusted = signature valid; signer "{ $principal }" is in your allowed signers
 msg-witness-untrusted = signature valid, but the signer { $key } is NOT in your allowed signers: who signed is not established
 msg-witness-unchecked = signature valid; signer { $key } (not checked against an allowed signers file)
+msg-witness-hand-set = time set by hand: not evidence
+msg-witness-before-certificate = dated before the certificate was issued: a clock was wrong, the time is not evidence
 help-certificate-countersign-about = Sign, as a witness, that you watched what a certificate states (the certificate and its signature are not changed)
 help-certificate-countersign-after-help =
     The countersignature can be checked with OpenSSH alone:

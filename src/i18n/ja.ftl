@@ -312,6 +312,7 @@ msg-html-witness-short-trusted = 署名確認済み（登録済み）
 msg-html-witness-short-untrusted = 署名者が未登録（誰の署名か未確認）
 msg-html-witness-short-unchecked = 署名者は未照合
 msg-html-hand-set = 日時は手で設定されたもので、証拠になりません
+msg-html-before-certificate = 証明書より前の日時（時計が不正確）
 msg-html-h-cover-items = 消去・返却したもの
 msg-html-more-items = ほか { $n } 件（別紙 4 を参照）
 msg-html-col-files-size = ファイル数・容量
@@ -629,6 +630,8 @@ msg-witness-none = なし
 msg-witness-trusted = 署名は有効。署名者「{ $principal }」は許可された署名者に載っています
 msg-witness-untrusted = 署名は有効ですが、署名者 { $key } は許可された署名者に載っていません: 誰が署名したかは確認できていません
 msg-witness-unchecked = 署名は有効。署名者 { $key }（許可された署名者のファイルとは照合していません）
+msg-witness-hand-set = 日時は手で設定されたもので、証拠になりません
+msg-witness-before-certificate = 証明書の発行より前の日時です。時計が正しくなく、日時は証拠になりません
 help-certificate-countersign-about = 証明書の内容に立ち会ったことを、立会人として署名します（証明書とその署名は変わりません）
 help-certificate-countersign-after-help =
     立会人の署名は OpenSSH だけでも確認できます:

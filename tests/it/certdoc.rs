@@ -268,6 +268,39 @@ fn a_witness_not_in_the_signers_is_shown_as_not_established() {
 }
 
 #[test]
+fn a_witness_time_that_is_not_evidence_is_flagged() {
+    let d = Desk::new();
+    let cert = certified(&d);
+    // A clock set by hand to before the certificate was issued.
+    ok(d.kura()
+        .env("KURA_NOW", "2026-03-09T09:00:00+09:00")
+        .args(["certificate", "countersign"])
+        .arg(&cert)
+        .arg("-i")
+        .arg(&d.clinic.private)
+        .args(["--name", "院長 山田（ダミー）", "--role", "院長"]));
+    let w = &verify_json(&d, &cert)["witnesses"][0];
+    assert_eq!(
+        (&w["time_hand_set"], &w["time_before_certificate"]),
+        (&serde_json::json!(true), &serde_json::json!(true)),
+        "{w:#}"
+    );
+    let out = ok(&d.verify_certificate(&cert, "a.clinic.custody", "allowed_signers", &["--lang", "ja"]));
+    let text = stdout_of(&out);
+    assert!(text.contains("日時は手で設定されたもので、証拠になりません"), "{text}");
+    assert!(text.contains("証明書の発行より前の日時です"), "{text}");
+    // One signed by the computer's clock, after the certificate, is not.
+    let nurse = witness_key(&d, "nurse@clinic.test", true);
+    ok(&countersign(&d, &cert, &nurse, "佐藤 花子（ダミー）", "職員", &[]));
+    let w = &verify_json(&d, &cert)["witnesses"][1];
+    assert_eq!(
+        (&w["time_hand_set"], &w["time_before_certificate"]),
+        (&serde_json::json!(false), &serde_json::json!(false)),
+        "{w:#}"
+    );
+}
+
+#[test]
 fn countersign_refuses_the_issuer_a_second_signature_and_empty_names_writing_nothing() {
     let d = Desk::new();
     let cert = certified(&d);

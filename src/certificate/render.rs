@@ -206,19 +206,33 @@ fn section(title: &str, body: &str) -> String {
 
 /// A table with bilingual headers; cells are already HTML.
 fn table(class: &str, headers: &[&str], rows: &[Vec<String>]) -> String {
+    let groups: Vec<Vec<Vec<String>>> = rows.iter().map(|r| vec![r.clone()]).collect();
+    grouped_table(class, headers, &groups)
+}
+
+/// A table whose rows come in groups kept together on one page (an item
+/// and the line beneath it); a row of one cell spans the whole table.
+fn grouped_table(class: &str, headers: &[&str], groups: &[Vec<Vec<String>>]) -> String {
     let mut s = format!("<table class=\"list {class}\"><thead><tr>");
     for h in headers {
         s.push_str(&format!("<th>{}</th>", both(h, &[])));
     }
-    s.push_str("</tr></thead><tbody>");
-    for r in rows {
-        s.push_str("<tr>");
-        for c in r {
-            s.push_str(&format!("<td>{c}</td>"));
+    s.push_str("</tr></thead>");
+    for group in groups {
+        s.push_str("<tbody>");
+        for r in group {
+            s.push_str("<tr>");
+            match r.as_slice() {
+                [only] if headers.len() > 1 => {
+                    s.push_str(&format!("<td class=\"sub\" colspan=\"{}\">{only}</td>", headers.len()))
+                }
+                cells => cells.iter().for_each(|c| s.push_str(&format!("<td>{c}</td>"))),
+            }
+            s.push_str("</tr>");
         }
-        s.push_str("</tr>");
+        s.push_str("</tbody>");
     }
-    s.push_str("</tbody></table>");
+    s.push_str("</table>");
     s
 }
 
@@ -375,7 +389,8 @@ th { background: #f6f6f6; font-weight: normal; }
 table.fields th { width: 34mm; }
 table.custody, table.items { font-size: 0.92em; }
 table.list thead { display: table-header-group; }
-table.list tr { break-inside: avoid; }
+table.list tr, table.list tbody { break-inside: avoid; }
+td.sub { background: #fafafa; font-size: 0.9em; }
 table.list th { font-size: 0.9em; }
 .two { display: flex; gap: 3mm; }
 .two > * { flex: 1; }
@@ -765,12 +780,7 @@ fn cover_items(c: &Certificate) -> String {
         .collect();
     if c.items.len() > COVER_ITEMS {
         let more = (c.items.len() - COVER_ITEMS).to_string();
-        rows.push(vec![
-            String::new(),
-            both("msg-html-more-items", &[("n", &more)]),
-            String::new(),
-            String::new(),
-        ]);
+        rows.push(vec![both("msg-html-more-items", &[("n", &more)])]);
     }
     section(
         "msg-html-h-cover-items",
@@ -913,11 +923,11 @@ fn vault_section(c: &Certificate) -> String {
 
 /// What was deleted or returned, item by item.
 fn items_section(c: &Certificate) -> String {
-    let items: Vec<Vec<String>> = c
+    let items: Vec<Vec<Vec<String>>> = c
         .items
         .iter()
         .map(|i| {
-            vec![
+            let mut rows = vec![vec![
                 both_word("role", &i.role),
                 mono(&i.path),
                 both_word("type", &i.kind),
@@ -925,12 +935,14 @@ fn items_section(c: &Certificate) -> String {
                 nw(&i.files.to_string()),
                 hash(&i.blake3),
                 format!("<b>{}</b>", both_word("outcome", &i.outcome)),
-            ]
+            ]];
+            rows.extend(item_medium_line(i).map(|line| vec![line]));
+            rows
         })
         .collect();
     section(
         "msg-html-h-items",
-        &table(
+        &grouped_table(
             "items",
             &[
                 "msg-html-col-role",
@@ -944,6 +956,15 @@ fn items_section(c: &Certificate) -> String {
             &items,
         ),
     )
+}
+
+/// The line printed beneath an item, across the whole table, kept on the
+/// same page as it: where what is recorded about the medium the item was on
+/// goes (kind, maker, model, serial number, file system, encryption, and
+/// the item's sanitization category). The table has no room for more
+/// columns. This certificate format records none of it, so there is none.
+fn item_medium_line(_item: &Item) -> Option<String> {
+    None
 }
 
 /// The method of deletion, with its reference.

@@ -8,7 +8,9 @@
 //! stage, nothing moved into DEST yet), `receipt-kept` (`ledger close -i
 //! --append-to`: the ledger is closed and keeps the clinic's receipt, the
 //! log is untouched), `receipt-records-copied` (the log has taken the
-//! certificate's records it lacked, not yet the receipt's).
+//! certificate's records it lacked, not yet the receipt's),
+//! `countersign-signed` (a witness's signature file is written, its
+//! statement not yet).
 
 /// Aborts here when the test asked for it (debug builds only).
 #[inline]

@@ -32,6 +32,9 @@ pub struct Verified {
     /// Records in the clinic's copy, and in the certificate's chain.
     pub clinic_records: usize,
     pub chain_records: usize,
+    /// The countersignatures beside the certificate, each checked (only
+    /// [`verify_files`] looks for them; [`verify`] sees bytes, no files).
+    pub witnesses: Vec<super::witness::Witness>,
     /// Vaults the certificate covers (more than one for a prune run; each
     /// checked against the chain it carries, the clinic's against its log).
     pub vaults: usize,
@@ -218,16 +221,22 @@ pub fn verify(cert: &[u8], sig: &str, clinic: &Chain, signers: &AllowedSigners) 
         on_time,
         days_late,
         clinic_records: clinic.lines.len(),
+        witnesses: Vec::new(),
     })
 }
 
 /// [`verify`] on files: the certificate, its signature (default
-/// `CERT.json.sig`), the clinic's custody log and the allowed signers file.
+/// `CERT.json.sig`), the clinic's custody log and the allowed signers file;
+/// then every countersignature beside the certificate (any altered one is
+/// refused; each signer is looked up in the same allowed signers file).
 pub fn verify_files(cert: &Path, sig: Option<&Path>, clinic_log: &Path, signers: &Path) -> Result<Verified> {
     let signers = AllowedSigners::load(signers)?;
     let clinic = custody::read(clinic_log)?;
     let (bytes, sig) = read_signed(cert, sig)?;
-    verify(&bytes, &sig, &clinic, &signers)
+    let mut v = verify(&bytes, &sig, &clinic, &signers)?;
+    // The very bytes verified are the ones each witness must name.
+    v.witnesses = super::witness::check_all(cert, &bytes, Some(&signers))?;
+    Ok(v)
 }
 
 /// Reads a certificate's exact bytes and its armored signature (default

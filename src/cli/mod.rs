@@ -14,6 +14,7 @@ pub use kura::units::bytes;
 pub mod certificate;
 pub mod certify;
 pub mod contents;
+pub mod countersign;
 pub mod custody;
 pub mod demo;
 pub mod extract;

@@ -70,6 +70,10 @@ pub fn run(a: RenderArgs) -> Result<Report> {
     let whole = Certificate::parse(&bytes)?;
     let (checked, part) = check(&a, &bytes)?.unzip();
     let verified = checked.is_some();
+    // Every countersignature is checked whatever else is: an altered one
+    // is refused, and its signer is trusted only by --signers.
+    let signers = a.signers.as_deref().map(AllowedSigners::load).transpose()?;
+    let witnesses = kura::certificate::witness::check_all(&a.certificate, &bytes, signers.as_ref())?;
     let vaults = whole.parts().len();
     let cert = part.unwrap_or_else(|| whole.parts().swap_remove(0));
     let page = Page {
@@ -77,6 +81,7 @@ pub fn run(a: RenderArgs) -> Result<Report> {
         bytes: &bytes,
         checked,
         printed_at: kura::clock::rfc3339(&kura::clock::now()),
+        witnesses: &witnesses,
     };
     let html = render::html(&page);
     kura::fsutil::write_atomic(&a.output, html.as_bytes(), a.force)?;
@@ -88,6 +93,7 @@ pub fn run(a: RenderArgs) -> Result<Report> {
         "verified": verified,
         "fingerprint": fp.short,
         "blake3": fp.blake3,
+        "witnesses": witnesses.len(),
     }))
     .line(t(
         "msg-render-done",

@@ -15,6 +15,8 @@ pub const NS_RECEIPT: &str = "kura-receipt";
 pub const NS_CUSTODY: &str = "kura-custody";
 pub const NS_CERTIFICATE: &str = "kura-certificate";
 pub const NS_APPROVAL: &str = "kura-approval";
+/// A witness's countersignature of a certificate (`certificate::witness`).
+pub const NS_COUNTERSIGN: &str = "kura-countersign";
 
 /// The public facts about a signing key.
 ///

@@ -16,6 +16,7 @@ mod corpus;
 
 #[cfg(unix)]
 mod bounded;
+mod certdoc;
 mod certificate;
 mod cli_lang;
 mod custody;

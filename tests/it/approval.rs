@@ -429,3 +429,37 @@ fn a_scan_the_approval_names_must_be_the_one_packed() {
     assert_eq!(a["document_blake3"].as_str().unwrap().len(), 64);
     ok(&desk.verify(&desk.path("out/x.kura"), &desk.clinic.private, &[]));
 }
+
+#[test]
+fn a_refused_approval_never_asks_for_the_passphrase_first() {
+    // The engineer's key has a passphrase and there is no terminal (nor a
+    // passphrase file): the expired approval is what the engineer hears of.
+    let desk = desk_with_approval(&[]);
+    desk.write("pass", "a long dummy passphrase\n");
+    let locked = desk.path("keys/locked");
+    ok(&desk.run(osargs!["keygen", "-o", locked, "--passphrase-file", desk.path("pass")]));
+    let public = desk.path("keys/locked.pub");
+    let public = public.to_str().unwrap();
+    ok(&desk.run(approve_args(&desk, APPROVAL, &["--force", "--engineer", public])));
+    let mut args = pack_under_args(&desk, &[]);
+    args = with(args, "-i", &locked);
+    desk.mkdir("out");
+    let before = listing(&desk.root, Meta::Content);
+    let out = desk
+        .kura()
+        .env("KURA_NOW", AFTER_DELETE_BY)
+        .env("KURA_PASSPHRASE_FILE", "")
+        .args(&args)
+        .output()
+        .unwrap();
+    assert_refused(&out, 3);
+    assert_eq!(listing(&desk.root, Meta::Content), before);
+    // On time, the same pack reaches the key, and needs its passphrase.
+    let out = desk
+        .kura()
+        .env("KURA_PASSPHRASE_FILE", "")
+        .args(&args)
+        .output()
+        .unwrap();
+    assert_refused(&out, 4);
+}

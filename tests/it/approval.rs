@@ -390,9 +390,21 @@ fn approve_refuses_what_it_cannot_sign_and_never_overwrites() {
     let again = desk.run(approve_args(&desk, APPROVAL, &[]));
     assert_refused(&again, 9);
     assert_eq!(listing(&desk.root, Meta::Content), before);
+    for (option, value, id) in [
+        ("--scope", "line one\nline two", "err-approve-control"),
+        ("--purpose", "bell\u{7}", "err-approve-control"),
+        ("--clinic", "ダミー医院\u{202e}", "err-approve-control"),
+        ("--approval-id", " APP-1", "err-approve-padded"),
+        ("--role", "", "err-approve-empty"),
+    ] {
+        let mut args = approve_args(&desk, "approval/other.json", &[option, value]);
+        args.insert(0, "--json".into());
+        let out = desk.run(&args);
+        assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+        assert_eq!(json(&out)["error"]["id"], id, "{option} {value:?}");
+        assert_eq!(listing(&desk.root, Meta::Content), before);
+    }
     for (extra, code) in [
-        (vec!["--scope", "line one\nline two"], 2),
-        (vec!["--purpose", "bell\u{7}"], 2),
         (vec!["--delete-by", "2026-13-01"], 2),
         (vec!["--delete-by", "2026-03-01"], 3),
         (vec!["--max-size", "lots"], 2),

@@ -56,9 +56,9 @@ err-approval-untrusted = approval { $id } is not signed by a key in the clinic s
 err-approval-not-engineer = approval { $id } does not let { $key } pack; ask the clinic to add this key to the approval
 err-approval-recipient-missing = approval { $id } requires the vault to be encrypted to { $recipients }; add them with -r
 err-approval-expired = approval { $id } ran out on { $date }; ask the clinic for a new approval
-err-approval-over-limit = approval { $id } allows at most { $limit } { $what ->
-    [files] files
-   *[bytes] bytes
+err-approval-over-limit = approval { $id } allows at most { $what ->
+    [files] { $limit } files
+   *[bytes] { $limit } of data
 }, this export has { $got }; pack less or ask the clinic for a new approval
 err-unsafe-path = the archive tries to write "{ $path }" ({ $why }); refused, nothing was extracted
 err-dest-link = { $path } in the destination is a symbolic link; kura will not write through it

@@ -58,7 +58,7 @@ err-approval-recipient-missing = 承認 { $id } では保管庫を { $recipients
 err-approval-expired = 承認 { $id } は { $date } で期限が切れています。医療機関から新しい承認を受け取ってください
 err-approval-over-limit = 承認 { $id } で許される{ $what ->
     [files] ファイル数
-   *[bytes] データ量（バイト）
+   *[bytes] データ量
 }は { $limit } までですが、この持ち出しは { $got } です。減らすか、医療機関から新しい承認を受け取ってください
 err-unsafe-path = アーカイブが「{ $path }」に書き込もうとしています（{ $why }）。拒否しました。何も展開していません
 err-dest-link = 展開先の { $path } はシンボリックリンクです。kura はリンク越しに書き込みません

@@ -175,6 +175,13 @@ fn every_term_the_approval_sets_is_refused_before_anything_is_written() {
             "err-approval-over-limit",
         ),
         (
+            "over a max-size in bytes",
+            vec!["--max-size", "10"],
+            vec![],
+            3,
+            "err-approval-over-limit",
+        ),
+        (
             "typed approval too",
             vec![],
             vec!["--purpose", "x"],

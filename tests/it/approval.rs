@@ -482,3 +482,20 @@ fn a_refused_approval_never_asks_for_the_passphrase_first() {
         .unwrap();
     assert_refused(&out, 4);
 }
+
+#[test]
+fn the_signature_may_lie_elsewhere_but_must_be_there() {
+    let desk = desk_with_approval(&[]);
+    let moved = desk.path("approval/signature.txt");
+    std::fs::rename(desk.path("approval/APPROVAL.json.sig"), &moved).unwrap();
+    // Not beside the approval: the option that names it is said.
+    let line = {
+        desk.mkdir("out");
+        let before = listing(&desk.root, Meta::Content);
+        let out = desk.run(pack_under_args(&desk, &[]));
+        assert_eq!(listing(&desk.root, Meta::Content), before);
+        assert_refused(&out, 10)
+    };
+    assert!(line.contains("--approval-sig"), "{line}");
+    ok(&desk.run(pack_under_args(&desk, &["--approval-sig", moved.to_str().unwrap()])));
+}

@@ -113,8 +113,13 @@ fn verify(a: VerifyCertArgs) -> Result<Report> {
         "signer": { "principal": v.principal, "key": c.issuer.key },
         "custody_records": v.chain_records,
         "clinic_records": v.clinic_records,
+        "vaults": v.vaults,
     }))
     .line(verdict(&v));
+    if v.vaults > 1 {
+        let n = v.vaults.to_string();
+        rep.push(t("msg-cert-run-vaults", &[("n", &n), ("id", &c.vault.vault_id)]));
+    }
     for l in super::custody::time_flag_lines(&v.timeliness.time_flags) {
         rep.push(l);
     }

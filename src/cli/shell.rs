@@ -105,6 +105,10 @@ const EXAMPLES: &[Example] = &[
     ex(&["ledger", "close", "certificate.json", "--signers", "allowed_signers"], "msg-man-ex-ledger-close", false),
     ex(&["ledger", "list"], "msg-man-ex-ledger-list", false),
     ex(&["incident", "export.kura.custody", "-i", "kura_engineer"], "msg-man-ex-incident", false),
+    ex(&["list", "/srv/backups", "--check"], "msg-man-ex-list", false),
+    ex(&["prune", "/srv/backups", "--keep-last", "7", "--keep-weekly", "4", "--keep-monthly", "6",
+         "--signers", "allowed_signers", "-i", "kura_engineer", "-o", "prune.json"],
+       "msg-man-ex-prune", false),
     ex(&["completions", "bash"], "msg-man-ex-completions", false),
     ex(&["man", "-o", "man1"], "msg-man-ex-man", false),
 ];

@@ -13,6 +13,8 @@
 //! so it must never name a patient: `scope` says what kind of data, not
 //! whose.
 
+use std::path::{Path, PathBuf};
+
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +22,7 @@ use crate::error::{Error, Kind, Result};
 use crate::keys::signature::{self, NS_APPROVAL};
 use crate::keys::{AllowedSigners, KeyInfo, RecipientInfo, SigningKey};
 use crate::vault::manifest::{Approval as Declared, SignedApproval};
+use crate::vault::pack::{ApprovalInput, Terms};
 
 /// `format` of every approval document.
 pub const FORMAT: &str = "kura-approval";
@@ -27,6 +30,9 @@ pub const FORMAT: &str = "kura-approval";
 pub const VERSION: u32 = 1;
 /// Largest approval document kura reads (it also travels in every receipt).
 pub const MAX_DOCUMENT: u64 = 64 << 10;
+/// Largest approval signature file kura reads (an Ed25519 SSHSIG is about
+/// 300 bytes).
+pub const MAX_SIGNATURE: u64 = 16 << 10;
 
 /// The medical institution giving the approval.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -163,6 +169,23 @@ impl Approval {
         if !empty.is_empty() {
             return Err(format!("empty: {}", empty.join(", ")));
         }
+        // The vault records these trimmed: a space at either end would make
+        // its copy differ from the signed one.
+        let padded: Vec<&str> = required
+            .iter()
+            .filter(|(_, v)| v.trim() != v.as_str())
+            .map(|(k, _)| *k)
+            .collect();
+        if !padded.is_empty() {
+            return Err(format!("space at the start or end of: {}", padded.join(", ")));
+        }
+        if let Some(field) = self
+            .text_fields()
+            .into_iter()
+            .find(|(_, v)| v.chars().any(crate::i18n::is_control))
+        {
+            return Err(format!("control character in {}", field.0));
+        }
         if self.engineers.is_empty() {
             return Err("no engineer may pack under it".into());
         }
@@ -179,6 +202,33 @@ impl Approval {
             _ => return Err("needs a delete_by day or a standing keep_days".into()),
         }
         Ok(())
+    }
+
+    /// Every free-text field, by name: none may hold a control character
+    /// (a line break included), so what is shown is what was signed.
+    pub fn text_fields(&self) -> Vec<(&'static str, &str)> {
+        let mut v = vec![
+            ("approval_id", self.approval_id.as_str()),
+            ("issued_at", &self.issued_at),
+            ("clinic.name", &self.clinic.name),
+            ("approver.name", &self.approver.name),
+            ("approver.role", &self.approver.role),
+            ("purpose", &self.purpose),
+            ("scope", &self.scope),
+        ];
+        let optional = [
+            ("clinic.code", &self.clinic.code),
+            ("delete_by", &self.delete_by),
+            ("medium", &self.medium),
+            ("destination", &self.destination),
+            ("storage", &self.storage),
+            ("loss_plan", &self.loss_plan),
+            ("document_blake3", &self.document_blake3),
+        ];
+        v.extend(optional.into_iter().filter_map(|(k, o)| o.as_deref().map(|x| (k, x))));
+        v.extend(self.engineers.iter().map(|e| ("engineers", e.comment.as_str())));
+        v.extend(self.recipients.iter().map(|r| ("recipients", r.comment.as_str())));
+        v
     }
 
     /// The document's bytes as `kura approve` writes them: pretty JSON with
@@ -232,8 +282,74 @@ pub fn open(signed: &SignedApproval) -> Result<(Approval, KeyInfo)> {
     if signed.document.len() as u64 > MAX_DOCUMENT {
         return Err(invalid("larger than 64 KiB"));
     }
-    let signer = signature::verify_any(NS_APPROVAL, signed.document.as_bytes(), &signed.signature, "approval")?;
+    // Whatever is wrong with it (changed bytes, another namespace, not a
+    // signature), the clinic's signature does not cover this document.
+    let signer = signature::verify_any(NS_APPROVAL, signed.document.as_bytes(), &signed.signature, "approval")
+        .map_err(|_| Error::new(Kind::Integrity, "err-approval-signature"))?;
     Ok((Approval::parse(&signed.document)?, signer))
+}
+
+/// The signature file beside an approval document: `APPROVAL.json.sig`.
+pub fn signature_path(document: &Path) -> PathBuf {
+    let mut s = document.as_os_str().to_owned();
+    s.push(".sig");
+    PathBuf::from(s)
+}
+
+/// Writes a signed approval as `document` and its signature beside it
+/// ([`signature_path`]). Neither replaces an existing file unless `force`;
+/// both are written under temporary names and put in place together, so a
+/// failure leaves neither (a forced write that fails between the two
+/// renames leaves the new document with the old signature, which does not
+/// verify).
+pub fn write_files(signed: &SignedApproval, document: &Path, force: bool) -> Result<PathBuf> {
+    use crate::error::IoContext;
+    use std::io::Write;
+    let signature = signature_path(document);
+    crate::fsutil::check_not_folder(document, "APPROVAL.json")?;
+    crate::fsutil::check_clobber(document, force)?;
+    crate::fsutil::check_clobber(&signature, force)?;
+    let mut doc = crate::fsutil::AtomicFile::create(document, force)?;
+    doc.file()
+        .write_all(signed.document.as_bytes())
+        .at(document.display())?;
+    let mut sig = crate::fsutil::AtomicFile::create(&signature, force)?;
+    sig.file()
+        .write_all(signed.signature.as_bytes())
+        .at(signature.display())?;
+    let _critical = crate::interrupt::Critical::enter()?;
+    doc.commit()?;
+    if let Err(e) = sig.commit() {
+        if !force {
+            let _ = std::fs::remove_file(document);
+        }
+        return Err(e);
+    }
+    Ok(signature)
+}
+
+/// An engineer's key as `kura approve --engineer` takes it: an OpenSSH
+/// Ed25519 public key line, or a `.pub` file holding one.
+pub fn engineer_key(value: &str, origin: &str) -> Result<KeyInfo> {
+    let bad = || Error::new(Kind::Usage, "err-approval-engineer-invalid").arg("origin", origin);
+    let line = if value.trim_start().starts_with("ssh-") {
+        value.trim().to_string()
+    } else if std::fs::symlink_metadata(value).is_err() {
+        // Neither a key line nor a file: say what is expected.
+        return Err(bad());
+    } else {
+        let text = crate::fsutil::read_bounded_text(Path::new(value), 16 << 10)?;
+        text.lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !l.starts_with('#'))
+            .ok_or_else(bad)?
+            .to_string()
+    };
+    let pk = ssh_key::PublicKey::from_openssh(&line).map_err(|_| bad())?;
+    if pk.algorithm() != ssh_key::Algorithm::Ed25519 {
+        return Err(bad());
+    }
+    Ok(KeyInfo::of(&pk))
 }
 
 /// Whether the key that signed an approval is one the reader trusts to
@@ -342,19 +458,33 @@ pub fn check_pack(
     recipients: &[RecipientInfo],
     today: NaiveDate,
 ) -> Result<NaiveDate> {
+    check_trust(approval, trust)?;
+    check_engineer(approval, packer)?;
+    check_terms(approval, recipients, today)
+}
+
+/// pack always needs the clinic's signers: an approval nobody vouched for
+/// is the packer's word again.
+fn check_trust(approval: &Approval, trust: &Trust) -> Result<()> {
     match trust {
-        Trust::Trusted(_) => {}
-        // pack always needs the clinic's signers: an approval nobody vouched
-        // for is the packer's word again.
+        Trust::Trusted(_) => Ok(()),
         Trust::Unchecked | Trust::Untrusted => {
-            return Err(Error::new(Kind::Untrusted, "err-approval-untrusted").arg("id", &approval.approval_id));
+            Err(Error::new(Kind::Untrusted, "err-approval-untrusted").arg("id", &approval.approval_id))
         }
     }
-    if !approval.engineers.iter().any(|e| e.key == packer.key) {
-        return Err(Error::new(Kind::Refused, "err-approval-not-engineer")
-            .arg("id", &approval.approval_id)
-            .arg("key", packer.display()));
+}
+
+fn check_engineer(approval: &Approval, packer: &KeyInfo) -> Result<()> {
+    if approval.engineers.iter().any(|e| e.key == packer.key) {
+        return Ok(());
     }
+    Err(Error::new(Kind::Refused, "err-approval-not-engineer")
+        .arg("id", &approval.approval_id)
+        .arg("key", packer.display()))
+}
+
+/// The recipients and the days; returns the vault's delete-by day.
+fn check_terms(approval: &Approval, recipients: &[RecipientInfo], today: NaiveDate) -> Result<NaiveDate> {
     let missing: Vec<String> = approval
         .recipients
         .iter()
@@ -392,20 +522,100 @@ pub fn check_pack(
 impl Approval {
     /// Refuses a vault larger than the approval allows.
     pub fn check_totals(&self, files: u64, bytes: u64) -> Result<()> {
-        let over = |what: &str, limit: u64, got: u64| {
-            Error::new(Kind::Refused, "err-approval-over-limit")
-                .arg("id", &self.approval_id)
-                .arg("what", what)
-                .arg("limit", limit)
-                .arg("got", got)
+        self.terms().check_totals(files, bytes)
+    }
+
+    /// What the pack checks of the vault itself: its size and files, and
+    /// the scan.
+    pub fn terms(&self) -> Terms {
+        Terms {
+            id: self.approval_id.clone(),
+            max_files: self.max_files,
+            max_size: self.max_size,
+            document_blake3: self.document_blake3.clone(),
+        }
+    }
+}
+
+/// A pack under the clinic's signed approval: the document and signature
+/// as the clinic handed them over, and the clinic's signers file that says
+/// whose key speaks for the clinic.
+#[derive(Debug, Clone)]
+pub struct PackUnder {
+    pub signed: SignedApproval,
+    pub clinic_signers: AllowedSigners,
+    /// A delete-by day the packer chose, earlier than a standing
+    /// approval's `keep_days` allow (a one-off approval's day is fixed).
+    pub delete_by: Option<NaiveDate>,
+}
+
+impl PackUnder {
+    /// Reads `APPROVAL.json`, its signature and the clinic's signers file.
+    pub fn read(document: &Path, signature: &Path, clinic_signers: &Path) -> Result<PackUnder> {
+        let document_text = crate::fsutil::read_bounded_text(document, MAX_DOCUMENT)?;
+        let signature = crate::fsutil::read_bounded_text(signature, MAX_SIGNATURE)?;
+        Ok(PackUnder {
+            signed: SignedApproval {
+                document: document_text,
+                signature,
+            },
+            clinic_signers: AllowedSigners::load(clinic_signers)?,
+            delete_by: None,
+        })
+    }
+
+    /// Checks what needs no key of the packer's: the signature, the
+    /// clinic's key, the recipients, the days (run before the packer's key
+    /// is read, so that a refusal never asks for its passphrase). Returns
+    /// the approval and the vault's delete-by day.
+    pub fn precheck(&self, recipients: &[RecipientInfo], today: NaiveDate) -> Result<(Approval, NaiveDate)> {
+        let (approval, signer) = open(&self.signed)?;
+        check_trust(&approval, &Trust::of(&signer, Some(&self.clinic_signers)))?;
+        let latest = check_terms(&approval, recipients, today)?;
+        let Some(chosen) = self.delete_by else {
+            return Ok((approval, latest));
         };
-        if let Some(max) = self.max_files.filter(|m| files > *m) {
-            return Err(over("files", max, files));
+        if approval.standing.is_none() {
+            return Err(Error::new(Kind::Usage, "err-approval-delete-by-fixed").arg("id", &approval.approval_id));
         }
-        if let Some(max) = self.max_size.filter(|m| bytes > *m) {
-            return Err(over("bytes", max, bytes));
+        if chosen < today {
+            return Err(Error::new(Kind::Refused, "err-delete-by-past")
+                .arg("date", chosen)
+                .arg("today", today));
         }
-        Ok(())
+        if chosen > latest {
+            return Err(Error::new(Kind::Refused, "err-approval-delete-by-late")
+                .arg("id", &approval.approval_id)
+                .arg("date", chosen)
+                .arg("latest", latest));
+        }
+        Ok((approval, chosen))
+    }
+
+    /// Checks every term a pack by `packer` on `today`, to `recipients`,
+    /// must meet (those of [`PackUnder::precheck`], and that the packer is
+    /// one of the approval's engineers; the sizes and the scan are the
+    /// pack's to check, see [`Terms`]) and returns the approval as the
+    /// vault records it.
+    pub fn input(
+        &self,
+        packer: &KeyInfo,
+        recipients: &[RecipientInfo],
+        today: NaiveDate,
+        document: Option<PathBuf>,
+    ) -> Result<ApprovalInput> {
+        let (approval, delete_by) = self.precheck(recipients, today)?;
+        check_engineer(&approval, packer)?;
+        let declared = approval.declared_for(&self.signed, today);
+        Ok(ApprovalInput {
+            id: declared.id,
+            approved_by: declared.approved_by,
+            purpose: declared.purpose,
+            delete_by: delete_by.format("%Y-%m-%d").to_string(),
+            document,
+            signed: declared.signed,
+            terms: approval.terms(),
+        })
     }
 }
 
@@ -536,6 +746,47 @@ mod tests {
         );
         assert!(a.check_totals(10, 1 << 30).is_ok());
         assert_eq!(a.check_totals(10, (1 << 30) + 1).unwrap_err().kind, Kind::Refused);
+    }
+
+    #[test]
+    fn text_that_would_show_otherwise_than_signed_is_refused() {
+        let (eng, clinic) = (key(), key());
+        let mut a = approval(&eng, &clinic);
+        a.loss_plan = Some("call the director\nthen nobody".into());
+        assert!(a.check_fields().unwrap_err().contains("loss_plan"));
+        let mut a = approval(&eng, &clinic);
+        a.purpose = " ORCA".into();
+        assert!(a.check_fields().unwrap_err().contains("purpose"));
+        // Read back from a document too, whoever signed it.
+        let mut a = approval(&eng, &clinic);
+        a.scope = "tables\u{202e}".into();
+        let signed = SignedApproval {
+            document: a.to_document(),
+            signature: clinic.sign(NS_APPROVAL, a.to_document().as_bytes()).unwrap(),
+        };
+        assert_eq!(open(&signed).unwrap_err().id, "err-approval-invalid");
+    }
+
+    #[test]
+    fn both_files_are_written_and_never_replaced_without_force() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (eng, clinic) = (key(), key());
+        let signed = approval(&eng, &clinic).sign(&clinic).unwrap();
+        let doc = tmp.path().join("APPROVAL.json");
+        let sig = write_files(&signed, &doc, false).unwrap();
+        assert_eq!(sig, tmp.path().join("APPROVAL.json.sig"));
+        assert_eq!(std::fs::read_to_string(&doc).unwrap(), signed.document);
+        assert_eq!(std::fs::read_to_string(&sig).unwrap(), signed.signature);
+        // Only the signature there: still refused, and nothing written.
+        std::fs::remove_file(&doc).unwrap();
+        assert_eq!(write_files(&signed, &doc, false).unwrap_err().kind, Kind::Exists);
+        assert!(!doc.exists());
+        assert!(write_files(&signed, &doc, true).is_ok());
+        let names: Vec<_> = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "no temporary file left: {names:?}");
     }
 
     #[test]

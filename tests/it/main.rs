@@ -14,6 +14,7 @@
 mod common;
 mod corpus;
 
+mod approval;
 #[cfg(unix)]
 mod bounded;
 mod certdoc;

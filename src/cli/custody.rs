@@ -45,6 +45,9 @@ pub struct AddArgs {
     /// File holding the key's passphrase
     #[arg(long, value_name = "FILE")]
     pub passphrase_file: Option<PathBuf>,
+    /// Command that prints the key's passphrase, run by the shell (else $KURA_PASSPHRASE_COMMAND)
+    #[arg(long, value_name = "CMD", conflicts_with = "passphrase_file")]
+    pub passphrase_command: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -74,7 +77,7 @@ fn add(a: AddArgs) -> Result<Report> {
     super::given("-i", [&a.identity])?;
     super::given("--passphrase-file", &a.passphrase_file)?;
     let path = custody::log_path(&a.vault);
-    let pass = kura::keys::PassphraseSource::new(a.passphrase_file.clone());
+    let pass = kura::keys::PassphraseSource::with_command(a.passphrase_file.clone(), a.passphrase_command.clone());
     let signer = kura::keys::identity::load_signing_key(&a.identity, &pass)?;
     let ev = NewEvent {
         event: a.event.clone(),

@@ -44,7 +44,7 @@ macro_rules! osargs {
 // ---------------------------------------------------------------------------
 
 /// `program` in the environment kura runs in during the tests: English (the
-/// C locale), no passphrase file, no ledger and the computer's own clock
+/// C locale), no passphrase file or command, no ledger and the computer's own clock
 /// unless a test sets them, stdin null. `program` is kura ([`kura`]), a
 /// wrapper that starts it (sh, strace, script), or a tool whose output a
 /// test reads in that locale.
@@ -53,6 +53,7 @@ pub fn command(program: impl AsRef<OsStr>) -> Command {
     c.env_remove("KURA_NOW")
         .env_remove("KURA_LEDGER")
         .env("KURA_PASSPHRASE_FILE", "")
+        .env("KURA_PASSPHRASE_COMMAND", "")
         .env("LC_ALL", "C")
         .stdin(Stdio::null());
     c

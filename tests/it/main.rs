@@ -32,6 +32,8 @@ mod incident;
 mod json;
 mod ledger;
 mod media;
+#[cfg(unix)]
+mod readonly;
 mod render;
 mod secrets;
 mod setup;

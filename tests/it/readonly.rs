@@ -1,0 +1,130 @@
+//! Backups on write-protected disks, lost custody logs and keys used by
+//! scripts: verify on a read-only medium, `--custody FILE`,
+//! `--without-receipt`, `--passphrase-command` (and systemd credentials
+//! through the passphrase file), stale temporary files of a killed run,
+//! and the allowed signer whose line has expired.
+
+use std::path::PathBuf;
+
+use crate::common::*;
+
+/// A copy of the engineer's key under `passphrase` (ssh-keygen -p), at
+/// `keys/NAME`.
+fn encrypted_engineer_key(desk: &Desk, name: &str, passphrase: &str) -> PathBuf {
+    let key = desk.path(&format!("keys/{name}"));
+    std::fs::copy(&desk.engineer.private, &key).unwrap();
+    set_mode(&key, 0o600);
+    tool_ok("ssh-keygen", osargs!["-q", "-p", "-N", passphrase, "-P", "", "-f", key]);
+    key
+}
+
+#[test]
+fn a_passphrase_command_unlocks_the_key_and_its_failure_is_one_key_line() {
+    let desk = Desk::with_export();
+    let vault = desk.packed("x.kura");
+    let key = encrypted_engineer_key(&desk, "enc.key", "two words here");
+    // `kura verify` with the options and environment of `o()`.
+    let o = || std::process::Command::new("-");
+    let verify = |cmd: &mut std::process::Command| {
+        let mut c = desk.kura();
+        for (k, v) in cmd.get_envs() {
+            match v {
+                Some(v) => c.env(k, v),
+                None => c.env_remove(k),
+            };
+        }
+        c.arg("verify").arg(&vault).arg("-i").arg(&key).args(cmd.get_args());
+        c.output().expect("kura runs")
+    };
+    // The option, and the environment variable, each run through the shell.
+    ok(&verify(
+        o().args(["--passphrase-command", "printf '%s\\n' 'two words here'"]),
+    ));
+    ok(&verify(o().env("KURA_PASSPHRASE_COMMAND", "echo 'two words here'")));
+    // A file, given or from the environment, wins over the command in the
+    // environment; both options at once are a usage error.
+    desk.write("pass", "two words here\n");
+    ok(&verify(
+        desk.kura()
+            .env("KURA_PASSPHRASE_COMMAND", "exit 9")
+            .env("KURA_PASSPHRASE_FILE", desk.path("pass")),
+    ));
+    let out = verify(
+        o().args(["--passphrase-command", "true", "--passphrase-file"])
+            .arg(desk.path("pass")),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+    assert!(
+        stderr_of(&out).contains("cannot be used together"),
+        "{}",
+        describe(&out)
+    );
+    // A command that fails: exit 4, one line naming it and its exit code,
+    // and no terminal prompt (there is none, and kura does not wait).
+    let out = verify(o().args(["--passphrase-command", "echo oops >&2; exit 3"]));
+    assert_eq!(out.status.code(), Some(4), "{}", describe(&out));
+    let err = stderr_of(&out);
+    assert!(err.starts_with("oops\n"), "the command's own error shows first: {err}");
+    let line = err.lines().nth(1).unwrap();
+    assert!(
+        line.contains("echo oops >&2; exit 3") && line.contains("exit code 3"),
+        "{line}"
+    );
+    assert_eq!(err.lines().count(), 2, "{err}");
+    // A wrong passphrase is tried once: exit 4, the wrong-passphrase line.
+    let line = assert_refused(&verify(o().args(["--passphrase-command", "echo wrong"])), 4);
+    assert!(line.contains("wrong passphrase"), "{line}");
+    // In Japanese too.
+    let out = verify(
+        o().env("LC_ALL", "ja_JP.UTF-8")
+            .args(["--passphrase-command", "exit 5"]),
+    );
+    let line = assert_refused(&out, 4);
+    assert!(
+        line.contains("パスフレーズコマンド") && line.contains("終了コード 5"),
+        "{line}"
+    );
+    // Nothing was recorded by the runs that failed.
+    let verified = custody_records(&vault)
+        .iter()
+        .filter(|r| r["event"] == "verified")
+        .count();
+    assert_eq!(verified, 3);
+}
+
+#[test]
+fn a_systemd_credential_is_read_through_the_passphrase_file() {
+    // systemd's LoadCredential=kura-passphrase:/etc/kura/pass puts the file
+    // at $CREDENTIALS_DIRECTORY/kura-passphrase, readable by the service
+    // only; the unit names it with KURA_PASSPHRASE_FILE=%d/kura-passphrase.
+    let desk = Desk::with_export();
+    let vault = desk.packed("x.kura");
+    let key = encrypted_engineer_key(&desk, "enc.key", "credential pass");
+    let creds = desk.mkdir("run/credentials/kura-verify.service");
+    let file = creds.join("kura-passphrase");
+    std::fs::write(&file, "credential pass").unwrap();
+    set_mode(&file, 0o400);
+    set_mode(&creds, 0o500);
+    let out = desk
+        .kura()
+        .env("CREDENTIALS_DIRECTORY", &creds)
+        .env("KURA_PASSPHRASE_FILE", &file)
+        .arg("verify")
+        .arg(&vault)
+        .arg("-i")
+        .arg(&key)
+        .output()
+        .unwrap();
+    ok(&out);
+    // The same through the command line, as ExecStart= writes it.
+    ok(desk
+        .command("sh")
+        .env("CREDENTIALS_DIRECTORY", &creds)
+        .arg("-c")
+        .arg(format!(
+            "exec {} verify {} -i {} --passphrase-file \"$CREDENTIALS_DIRECTORY/kura-passphrase\"",
+            KURA,
+            vault.display(),
+            key.display()
+        )));
+}

@@ -9,7 +9,6 @@ use super::verify::{describe, expected_size, json_of};
 use super::{t, IdentityArgs, Report};
 use kura::custodian::{self, ExtractRequest, KeySource, OpenRequest};
 use kura::error::Result;
-use kura::naming::custody_path;
 
 #[derive(Args, Debug)]
 pub struct ExtractArgs {
@@ -41,8 +40,7 @@ pub fn run(a: ExtractArgs) -> Result<Report> {
     custodian::require_vault(&a.vault)?;
     a.id.check()?;
     super::given("--signers", &a.signers)?;
-    super::given("--custody", &a.custody)?;
-    let custody = a.custody.clone().unwrap_or_else(|| custody_path(&a.vault));
+    let custody = super::verify::custody_given(&a.vault, &a.custody)?;
     let allow = kura::guard::Allow {
         removable: a.allow_removable,
         network: a.allow_network,

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::progress::Progress;
 use super::{bytes, t, IdentityArgs, Report};
-use kura::custodian::{self, KeySource, OpenRequest, Opened};
+use kura::custodian::{self, KeySource, OpenRequest, Opened, Unrecorded};
 use kura::error::Result;
 use kura::naming::custody_path;
 use kura::vault::open::Trust;
@@ -44,8 +44,17 @@ pub fn describe(o: &Opened, rep: &mut Report) {
         )),
         Trust::Unchecked => rep.push(t("msg-signer-unchecked", &[("key", &m.packer.display())])),
     }
-    if !o.recorded {
-        rep.push(t("warn-not-recorded", &[]));
+    let log = o.log.display().to_string();
+    if let Some(from) = &o.copied_from {
+        rep.push(t(
+            "msg-custody-copy-started",
+            &[("path", &log), ("from", &from.display().to_string())],
+        ));
+    }
+    match o.unrecorded {
+        Some(Unrecorded::ReadOnly) => rep.push(t("warn-not-recorded-read-only", &[("path", &log)])),
+        _ if !o.recorded => rep.push(t("warn-not-recorded", &[])),
+        _ => {}
     }
     for s in &o.swept {
         rep.push(t("warn-stage-swept", &[("path", &s.display().to_string())]));
@@ -63,6 +72,9 @@ pub fn json_of(o: &Opened) -> serde_json::Value {
         "signer_trusted": matches!(o.trust, Trust::Allowed(_)),
         "signer_principal": match &o.trust { Trust::Allowed(p) => json!(p), Trust::Unchecked => json!(null) },
         "custody_recorded": o.recorded,
+        "custody_not_recorded": o.unrecorded.map(Unrecorded::name),
+        "custody_log": o.log.display().to_string(),
+        "custody_copied_from": o.copied_from.as_ref().map(|p| p.display().to_string()),
         "destination": o.destination.as_ref().map(|d| d.display().to_string()),
         "stages_removed": o.swept.iter().map(|s| s.display().to_string()).collect::<Vec<_>>(),
     })
@@ -75,6 +87,17 @@ pub fn expected_size(custody: &std::path::Path) -> Option<u64> {
         return None;
     }
     kura::custody::read(custody).ok().map(|c| c.receipt.total_size)
+}
+
+/// The custody log of `--custody FILE`, else the one beside the vault.
+/// FILE may be new when the vault's own log is there: kura may start it as
+/// a copy (`custodian::verify`, `custodian::extract`).
+pub fn custody_given(vault: &std::path::Path, custody: &Option<PathBuf>) -> Result<PathBuf> {
+    let beside = custody_path(vault);
+    if !beside.exists() {
+        super::given("--custody", custody)?;
+    }
+    Ok(custody.clone().unwrap_or(beside))
 }
 
 pub fn run(a: VerifyArgs) -> Result<Report> {
@@ -91,8 +114,7 @@ pub fn checked(a: &VerifyArgs) -> Result<Opened> {
     custodian::require_vault(&a.vault)?;
     a.id.check()?;
     super::given("--signers", &a.signers)?;
-    super::given("--custody", &a.custody)?;
-    let custody = a.custody.clone().unwrap_or_else(|| custody_path(&a.vault));
+    let custody = custody_given(&a.vault, &a.custody)?;
     let passphrase = a.id.passphrase();
     let req = OpenRequest {
         vault: &a.vault,

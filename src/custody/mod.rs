@@ -614,6 +614,26 @@ impl Log {
     }
 }
 
+/// Whether the log at `path` can be opened for writing (a log on a
+/// write-protected medium or a read-only mount cannot). A log that is not
+/// there counts as writable: reading it says it is missing.
+pub fn writable(path: &Path) -> bool {
+    match OpenOptions::new().write(true).open(path) {
+        Ok(_) => true,
+        Err(e) => !is_read_only(&e),
+    }
+}
+
+/// Starts a new log at `path` (which must not exist) holding exactly the
+/// records of `chain`: the continuation copy of a log that cannot be
+/// written (docs/FORMAT.md, "A copy that continues the log"). Written
+/// under a temporary name and moved into place whole.
+pub fn start_copy(chain: &Chain, path: &Path) -> Result<()> {
+    let mut text = chain.lines.join("\n");
+    text.push('\n');
+    crate::fsutil::write_atomic(path, text.as_bytes(), false)
+}
+
 /// Whether opening for writing failed because the medium or the file does
 /// not allow writing (as opposed to a missing file or a lock).
 fn is_read_only(e: &std::io::Error) -> bool {

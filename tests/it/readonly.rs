@@ -128,3 +128,144 @@ fn a_systemd_credential_is_read_through_the_passphrase_file() {
             key.display()
         )));
 }
+
+/// A vault packed onto a tmpfs "backup disk" at `ROOT/backup`, which is
+/// then write-protected (remounted read-only). The mount goes when the
+/// returned value does.
+fn vault_on_write_protected_disk(desk: &Desk) -> (Tmpfs, PathBuf) {
+    let disk = Tmpfs::mount(&desk.path("backup"), "size=64m");
+    let vault = disk.dir.join("x.kura");
+    ok(&desk.pack(&vault, &[], &[desk.export()]));
+    tool_ok("mount", osargs!["-o", "remount,ro", disk.dir]);
+    (disk, vault)
+}
+
+#[test]
+fn a_vault_on_a_write_protected_disk_verifies_and_says_it_was_not_recorded() {
+    let desk = Desk::with_export();
+    let (_disk, vault) = vault_on_write_protected_disk(&desk);
+    let log = std::fs::read(custody_of(&vault)).unwrap();
+    let out = ok(desk
+        .kura()
+        .arg("--json")
+        .arg("verify")
+        .arg(&vault)
+        .arg("-i")
+        .arg(&desk.engineer.private));
+    let j = json(&out);
+    assert_eq!(j["ok"], true, "{j}");
+    let r = &j;
+    assert_eq!(r["custody_recorded"], false, "{j}");
+    assert_eq!(r["custody_not_recorded"], "log-read-only", "{j}");
+    assert_eq!(r["custody_log"], custody_of(&vault).display().to_string(), "{j}");
+    let out = ok(&desk.verify(&vault, &desk.engineer.private, &[]));
+    let text = format!("{}{}", stdout_of(&out), stderr_of(&out));
+    let line = text
+        .lines()
+        .find(|l| l.contains("not recorded"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        line.contains("cannot be written") && line.contains("--custody FILE"),
+        "{line}"
+    );
+    let out = ok(desk
+        .kura()
+        .env("LC_ALL", "ja_JP.UTF-8")
+        .arg("verify")
+        .arg(&vault)
+        .arg("-i")
+        .arg(&desk.engineer.private));
+    let text = format!("{}{}", stdout_of(&out), stderr_of(&out));
+    assert!(text.contains("この検証は記録していません"), "{text}");
+    assert_eq!(std::fs::read(custody_of(&vault)).unwrap(), log);
+}
+
+#[test]
+fn extract_from_a_write_protected_disk_records_in_a_copy_named_with_custody() {
+    let desk = Desk::with_export();
+    let (_disk, vault) = vault_on_write_protected_disk(&desk);
+    let original = std::fs::read(custody_of(&vault)).unwrap();
+    let key = &desk.engineer.private;
+    // Without --custody: refused before any plaintext, pointing at it.
+    let dest = desk.path("restore");
+    let line = assert_refused(&desk.extract(&vault, key, &dest, &[]), 10);
+    assert!(
+        line.contains("cannot be written") && line.contains("--custody FILE"),
+        "{line}"
+    );
+    assert_absent(&dest);
+    let out = desk
+        .kura()
+        .env("LC_ALL", "ja_JP.UTF-8")
+        .arg("extract")
+        .arg(&vault)
+        .arg("-i")
+        .arg(key)
+        .arg("-C")
+        .arg(&dest)
+        .output()
+        .unwrap();
+    assert!(assert_refused(&out, 10).contains("--custody ファイル"));
+    assert_absent(&dest);
+    // With --custody NEW: NEW starts as a copy of the log, and takes the records.
+    let copy = desk.path("records/x.kura.custody");
+    std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+    let c = copy.to_str().unwrap();
+    let out = ok(&desk.extract(&vault, key, &dest, &["--custody", c]));
+    assert!(
+        stdout_of(&out).contains("as a copy of the custody log"),
+        "{}",
+        describe(&out)
+    );
+    let copied = std::fs::read(&copy).unwrap();
+    assert!(
+        copied.starts_with(&original),
+        "the copy begins with every record of the original"
+    );
+    let events = |p: &std::path::Path| -> Vec<String> {
+        std::fs::read_to_string(p)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["event"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    assert_eq!(events(&copy), ["packed", "extracting", "extracted"]);
+    assert_eq!(
+        std::fs::read(custody_of(&vault)).unwrap(),
+        original,
+        "the original is untouched"
+    );
+    assert!(dest.join("export").exists());
+    // The copy checks as a log of its own, and verify records in it too.
+    ok(desk.kura().args(["custody", "verify"]).arg(&copy));
+    let j = json(&ok(desk
+        .kura()
+        .arg("--json")
+        .arg("verify")
+        .arg(&vault)
+        .arg("-i")
+        .arg(key)
+        .args(["--custody", c])));
+    assert_eq!(j["custody_recorded"], true, "{j}");
+    assert_eq!(j["custody_copied_from"], serde_json::Value::Null, "{j}");
+    assert_eq!(events(&copy), ["packed", "extracting", "extracted", "verified"]);
+    // A file that does not continue this vault's log is refused, untouched.
+    let other = desk.packed("other.kura");
+    let stranger = desk.path("records/stranger.custody");
+    std::fs::copy(custody_of(&other), &stranger).unwrap();
+    let before = std::fs::read(&stranger).unwrap();
+    let line = assert_refused(&desk.verify(&vault, key, &["--custody", stranger.to_str().unwrap()]), 3);
+    assert!(line.contains("does not continue") && line.contains("#0"), "{line}");
+    let dest2 = desk.path("restore2");
+    assert_refused(
+        &desk.extract(&vault, key, &dest2, &["--custody", stranger.to_str().unwrap()]),
+        3,
+    );
+    assert_absent(&dest2);
+    assert_eq!(std::fs::read(&stranger).unwrap(), before);
+}

@@ -24,6 +24,9 @@ pub struct VerifyArgs {
     /// Its custody log (default: VAULT.custody)
     #[arg(long, value_name = "FILE")]
     pub custody: Option<PathBuf>,
+    /// The custody log is lost: check the vault on its own (needs --signers) and start a new log
+    #[arg(long)]
+    pub without_receipt: bool,
 }
 
 /// The lines and JSON both verify and extract report.
@@ -51,6 +54,12 @@ pub fn describe(o: &Opened, rep: &mut Report) {
             &[("path", &log), ("from", &from.display().to_string())],
         ));
     }
+    if o.restarted {
+        rep.push(t("msg-custody-restarted", &[("path", &log)]));
+    }
+    if o.chain.reconstructed() {
+        rep.push(t("warn-receipt-unproven", &[("path", &log)]));
+    }
     match o.unrecorded {
         Some(Unrecorded::ReadOnly) => rep.push(t("warn-not-recorded-read-only", &[("path", &log)])),
         _ if !o.recorded => rep.push(t("warn-not-recorded", &[])),
@@ -75,6 +84,8 @@ pub fn json_of(o: &Opened) -> serde_json::Value {
         "custody_not_recorded": o.unrecorded.map(Unrecorded::name),
         "custody_log": o.log.display().to_string(),
         "custody_copied_from": o.copied_from.as_ref().map(|p| p.display().to_string()),
+        "receipt_reconstructed": o.chain.reconstructed(),
+        "custody_restarted": o.restarted,
         "destination": o.destination.as_ref().map(|d| d.display().to_string()),
         "stages_removed": o.swept.iter().map(|s| s.display().to_string()).collect::<Vec<_>>(),
     })
@@ -90,14 +101,28 @@ pub fn expected_size(custody: &std::path::Path) -> Option<u64> {
 }
 
 /// The custody log of `--custody FILE`, else the one beside the vault.
-/// FILE may be new when the vault's own log is there: kura may start it as
-/// a copy (`custodian::verify`, `custodian::extract`).
-pub fn custody_given(vault: &std::path::Path, custody: &Option<PathBuf>) -> Result<PathBuf> {
+/// FILE may be new when the vault's own log is there (kura may start it as
+/// a copy: `custodian::verify`, `custodian::extract`) or `--without-receipt`
+/// is given (kura starts the new log there).
+pub fn custody_given(vault: &std::path::Path, custody: &Option<PathBuf>, without_receipt: bool) -> Result<PathBuf> {
     let beside = custody_path(vault);
-    if !beside.exists() {
+    if !beside.exists() && !without_receipt {
         super::given("--custody", custody)?;
     }
     Ok(custody.clone().unwrap_or(beside))
+}
+
+/// With `--without-receipt`: checks the vault on its own and starts its
+/// new custody log (`custodian::restart`), with a progress bar of its own;
+/// whether it did.
+pub fn restart_if_asked(without_receipt: bool, req: &OpenRequest) -> Result<bool> {
+    if !without_receipt {
+        return Ok(false);
+    }
+    // Without a receipt, how much the vault holds is known only at its end.
+    let progress = Progress::new("msg-progress-restart", None);
+    custodian::restart(req, &|n| progress.set(n))?;
+    Ok(true)
 }
 
 pub fn run(a: VerifyArgs) -> Result<Report> {
@@ -114,7 +139,7 @@ pub fn checked(a: &VerifyArgs) -> Result<Opened> {
     custodian::require_vault(&a.vault)?;
     a.id.check()?;
     super::given("--signers", &a.signers)?;
-    let custody = custody_given(&a.vault, &a.custody)?;
+    let custody = custody_given(&a.vault, &a.custody, a.without_receipt)?;
     let passphrase = a.id.passphrase();
     let req = OpenRequest {
         vault: &a.vault,
@@ -122,8 +147,10 @@ pub fn checked(a: &VerifyArgs) -> Result<Opened> {
         keys: KeySource::Files(a.id.keys(&passphrase)),
         signers: a.signers.as_deref(),
     };
+    let restarted = restart_if_asked(a.without_receipt, &req)?;
     let progress = Progress::new("msg-progress-verify", expected_size(&custody));
-    let opened = custodian::verify(&req, &|n| progress.set(n))?;
+    let mut opened = custodian::verify(&req, &|n| progress.set(n))?;
     drop(progress);
+    opened.restarted = restarted;
     Ok(opened)
 }

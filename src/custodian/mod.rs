@@ -18,12 +18,14 @@
 mod certify;
 mod open;
 mod pack;
+mod restart;
 
 pub use certify::{certify, dry_run as certify_dry_run, CertifyRequest, DryRun, Issued};
 pub use open::{
     extract, extraction_destinations, sweep, verify, ExtractRequest, KeySource, OpenRequest, Opened, Unrecorded,
 };
 pub use pack::{pack, PackRequest, Packed};
+pub use restart::{restart, Restarted};
 
 use std::path::PathBuf;
 

@@ -67,6 +67,9 @@ pub struct Opened {
     /// The log `log` was started as a copy of, in this run (`--custody FILE`
     /// beside a log that cannot be written).
     pub copied_from: Option<PathBuf>,
+    /// The log was started in this run, for a vault whose log was lost
+    /// ([`super::restart`]; set by the caller that ran it).
+    pub restarted: bool,
     /// Stages left by killed extractions, found and removed.
     pub swept: Vec<PathBuf>,
 }
@@ -92,7 +95,7 @@ impl Unrecorded {
 }
 
 /// Identities read from files, or lent by the caller.
-enum Held<'a> {
+pub(super) enum Held<'a> {
     Read(Box<Identities>),
     Lent(&'a Identities),
 }
@@ -108,7 +111,7 @@ impl std::ops::Deref for Held<'_> {
 }
 
 /// The identities and trust list, loaded in that order.
-fn load<'a>(req: &OpenRequest<'a>) -> Result<(Held<'a>, Option<AllowedSigners>)> {
+pub(super) fn load<'a>(req: &OpenRequest<'a>) -> Result<(Held<'a>, Option<AllowedSigners>)> {
     let ids = match req.keys {
         KeySource::Files(k) => Held::Read(Box::new(k.load()?)),
         KeySource::Loaded(ids) => Held::Lent(ids),
@@ -142,6 +145,7 @@ fn open_with(
         unrecorded: None,
         log: req.custody.to_path_buf(),
         copied_from: None,
+        restarted: false,
         swept: vec![],
     })
 }

@@ -55,7 +55,7 @@ err-dest-link = { $path } in the destination is a symbolic link; kura will not w
 err-dest-exists = { $path } already exists in the destination (use --force to replace files)
 err-custody-missing = { $vault_missing ->
     [yes] there is no vault { $vault } (nor its custody log { $path }): check the vault's name and folder
-   *[other] the custody log { $path } is missing: keep it beside the vault, under the vault's name with .custody added (verify, extract, inspect and certify also take --custody FILE)
+   *[other] the custody log { $path } is missing: keep it beside the vault, under the vault's name with .custody added (verify, extract, inspect and certify also take --custody FILE). If it is lost, verify or extract with --without-receipt --signers ALLOWED_SIGNERS checks the vault on its own and starts a new log
 }
 err-custody-empty = the custody log is empty
 err-custody-bad-record = the custody log is broken at record #{ $n }: { $why }
@@ -619,6 +619,16 @@ err-export-limit = { $what ->
 err-approval-doc-too-large = the approval document { $path } is larger than a vault holds ({ $max }): give a smaller scan of it
 err-not-regular-file = { $path } is not a regular file (it is a folder, device, FIFO or socket): give the path of a file
 err-passphrase-file = the passphrase file { $path } cannot be used: { $reason }
+
+# Lost custody logs (--without-receipt)
+err-without-receipt-log-present = the custody log { $path } is there: check the vault against it and leave out --without-receipt (it is only for a vault whose log is lost)
+err-without-receipt-needs-signers = --without-receipt needs --signers ALLOWED_SIGNERS: without the custody log, the manifest's signature is all that says who packed the vault, so its packer must be one you trust
+err-without-receipt-needs-signer = --without-receipt needs an OpenSSH key that can sign (-i): it starts a new custody log, whose first record you sign
+msg-custody-restarted = The custody log was lost: started a new one, { $path }. Keep it beside the vault; tell the clinic, whose copy of the old log holds what was recorded before
+warn-receipt-unproven = Note: the receipt could not be checked. The vault's files, its manifest and its signer were checked, but not that this is the vault that was packed and handed over: its receipt was lost with the custody log, and the one in { $path } was rebuilt from the vault itself
+msg-progress-restart = Checking (no receipt)
+msg-event-restarted = log restarted
+help-arg-without-receipt = The custody log is lost: check the vault on its own (needs --signers) and start a new log
 
 # Passphrase commands (--passphrase-command, KURA_PASSPHRASE_COMMAND)
 err-passphrase-command = the passphrase command "{ $command }" did not give a passphrase: { $reason }. Run it by hand to see what it prints

@@ -55,7 +55,7 @@ err-dest-link = 展開先の { $path } はシンボリックリンクです。ku
 err-dest-exists = 展開先に { $path } が既にあります（ファイルを置き換える場合は --force）
 err-custody-missing = { $vault_missing ->
     [yes] 保管庫 { $vault } がありません（管理記録 { $path } もありません）。保管庫の名前と場所を確かめてください
-   *[other] 管理記録 { $path } がありません。保管庫と同じ場所に、保管庫の名前に .custody を付けた名前で置いてください（verify・extract・inspect・certify では --custody ファイル でも指定できます）
+   *[other] 管理記録 { $path } がありません。保管庫と同じ場所に、保管庫の名前に .custody を付けた名前で置いてください（verify・extract・inspect・certify では --custody ファイル でも指定できます）。なくした場合は、verify か extract に --without-receipt --signers 署名者一覧 を付けると、保管庫だけで確認して新しい管理記録を作ります
 }
 err-custody-empty = 管理記録が空です
 err-custody-bad-record = 管理記録の #{ $n } 番目の記録が不正です: { $why }
@@ -607,6 +607,16 @@ err-export-limit = { $what ->
 err-approval-doc-too-large = 承認書 { $path } が保管庫に入れられる大きさ（{ $max }）を超えています。小さくスキャンし直したものを指定してください
 err-not-regular-file = { $path } は通常のファイルではありません（フォルダー・デバイス・FIFO・ソケットなど）。ファイルのパスを指定してください
 err-passphrase-file = パスフレーズファイル { $path } を使えません: { $reason }
+
+# 管理記録の紛失（--without-receipt）
+err-without-receipt-log-present = 管理記録 { $path } があります。--without-receipt を外して、その管理記録と照合してください（--without-receipt は管理記録をなくした保管庫のためのものです）
+err-without-receipt-needs-signers = --without-receipt には --signers 署名者一覧 が必要です。管理記録がなければ、保管庫を誰が作ったかを示すのは目録の署名だけなので、信頼できる作成者であることを確かめる必要があります
+err-without-receipt-needs-signer = --without-receipt には署名できる OpenSSH 鍵（-i）が必要です。新しい管理記録を作り、その最初の記録に署名するためです
+msg-custody-restarted = 管理記録がなかったため、新しい管理記録 { $path } を作りました。保管庫と同じ場所に保管し、医療機関に知らせてください（それまでの記録は医療機関の控えにあります）
+warn-receipt-unproven = 注意: 受領記録を確認できませんでした。保管庫のファイル・目録・署名者は確認しましたが、これが作成され引き渡された保管庫そのものであることは確認できていません。受領記録は管理記録とともに失われ、{ $path } の受領記録は保管庫自体から作り直したものです
+msg-progress-restart = 確認中（受領記録なし）
+msg-event-restarted = 管理記録の再開
+help-arg-without-receipt = 管理記録をなくした場合: 保管庫だけで確認し（--signers が必要）、新しい管理記録を作る
 
 # パスフレーズコマンド（--passphrase-command、KURA_PASSPHRASE_COMMAND）
 err-passphrase-command = パスフレーズコマンド「{ $command }」からパスフレーズを得られませんでした: { $reason }。コマンドを手で実行して出力を確かめてください

@@ -129,6 +129,19 @@ fn a_systemd_credential_is_read_through_the_passphrase_file() {
         )));
 }
 
+/// `kura --json verify VAULT -i KEY [extra…]`, succeeding: its JSON.
+fn verify_json(desk: &Desk, vault: &std::path::Path, key: &std::path::Path, extra: &[&str]) -> serde_json::Value {
+    let out = ok(desk
+        .kura()
+        .arg("--json")
+        .arg("verify")
+        .arg(vault)
+        .arg("-i")
+        .arg(key)
+        .args(extra));
+    json(&out)
+}
+
 /// A vault packed onto a tmpfs "backup disk" at `ROOT/backup`, which is
 /// then write-protected (remounted read-only). The mount goes when the
 /// returned value does.
@@ -145,19 +158,11 @@ fn a_vault_on_a_write_protected_disk_verifies_and_says_it_was_not_recorded() {
     let desk = Desk::with_export();
     let (_disk, vault) = vault_on_write_protected_disk(&desk);
     let log = std::fs::read(custody_of(&vault)).unwrap();
-    let out = ok(desk
-        .kura()
-        .arg("--json")
-        .arg("verify")
-        .arg(&vault)
-        .arg("-i")
-        .arg(&desk.engineer.private));
-    let j = json(&out);
+    let j = verify_json(&desk, &vault, &desk.engineer.private, &[]);
     assert_eq!(j["ok"], true, "{j}");
-    let r = &j;
-    assert_eq!(r["custody_recorded"], false, "{j}");
-    assert_eq!(r["custody_not_recorded"], "log-read-only", "{j}");
-    assert_eq!(r["custody_log"], custody_of(&vault).display().to_string(), "{j}");
+    assert_eq!(j["custody_recorded"], false, "{j}");
+    assert_eq!(j["custody_not_recorded"], "log-read-only", "{j}");
+    assert_eq!(j["custody_log"], custody_of(&vault).display().to_string(), "{j}");
     let out = ok(&desk.verify(&vault, &desk.engineer.private, &[]));
     let text = format!("{}{}", stdout_of(&out), stderr_of(&out));
     let line = text
@@ -222,19 +227,7 @@ fn extract_from_a_write_protected_disk_records_in_a_copy_named_with_custody() {
         copied.starts_with(&original),
         "the copy begins with every record of the original"
     );
-    let events = |p: &std::path::Path| -> Vec<String> {
-        std::fs::read_to_string(p)
-            .unwrap()
-            .lines()
-            .map(|l| {
-                serde_json::from_str::<serde_json::Value>(l).unwrap()["event"]
-                    .as_str()
-                    .unwrap()
-                    .to_string()
-            })
-            .collect()
-    };
-    assert_eq!(events(&copy), ["packed", "extracting", "extracted"]);
+    assert_eq!(events_of(&copy), ["packed", "extracting", "extracted"]);
     assert_eq!(
         std::fs::read(custody_of(&vault)).unwrap(),
         original,
@@ -243,17 +236,10 @@ fn extract_from_a_write_protected_disk_records_in_a_copy_named_with_custody() {
     assert!(dest.join("export").exists());
     // The copy checks as a log of its own, and verify records in it too.
     ok(desk.kura().args(["custody", "verify"]).arg(&copy));
-    let j = json(&ok(desk
-        .kura()
-        .arg("--json")
-        .arg("verify")
-        .arg(&vault)
-        .arg("-i")
-        .arg(key)
-        .args(["--custody", c])));
+    let j = verify_json(&desk, &vault, key, &["--custody", c]);
     assert_eq!(j["custody_recorded"], true, "{j}");
     assert_eq!(j["custody_copied_from"], serde_json::Value::Null, "{j}");
-    assert_eq!(events(&copy), ["packed", "extracting", "extracted", "verified"]);
+    assert_eq!(events_of(&copy), ["packed", "extracting", "extracted", "verified"]);
     // A file that does not continue this vault's log is refused, untouched.
     let other = desk.packed("other.kura");
     let stranger = desk.path("records/stranger.custody");
@@ -268,4 +254,155 @@ fn extract_from_a_write_protected_disk_records_in_a_copy_named_with_custody() {
     );
     assert_absent(&dest2);
     assert_eq!(std::fs::read(&stranger).unwrap(), before);
+}
+
+/// The events of the log at `path`, in order.
+fn events_of(path: &std::path::Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["event"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+/// The first record of the log at `path`.
+fn first_record(path: &std::path::Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap();
+    serde_json::from_str(text.lines().next().unwrap()).unwrap()
+}
+
+#[test]
+fn a_vault_whose_log_is_lost_opens_without_receipt_and_starts_a_new_log() {
+    let desk = Desk::with_export();
+    let vault = desk.packed("x.kura");
+    let log = custody_of(&vault);
+    let original = first_record(&log);
+    std::fs::remove_file(&log).unwrap();
+    let key = &desk.engineer.private;
+    let signers = desk.signers.to_str().unwrap();
+    // Without the flag: inspect, verify and extract say the log is missing
+    // and how to go on.
+    let line = assert_refused(&desk.run(osargs!["inspect", vault]), 10);
+    assert!(
+        line.contains("is missing") && line.contains("--without-receipt --signers"),
+        "{line}"
+    );
+    let line = assert_refused(&desk.verify(&vault, key, &[]), 10);
+    assert!(line.contains("--without-receipt"), "{line}");
+    let out = desk
+        .kura()
+        .env("LC_ALL", "ja_JP.UTF-8")
+        .arg("verify")
+        .arg(&vault)
+        .arg("-i")
+        .arg(key)
+        .output()
+        .unwrap();
+    assert!(assert_refused(&out, 10).contains("--without-receipt"));
+    // The flag needs a trust list (usage), and a packer it lists (7): no
+    // log is started by a refusal.
+    let line = assert_refused(&desk.verify(&vault, key, &["--without-receipt"]), 2);
+    assert!(line.contains("--signers"), "{line}");
+    desk.write(
+        "clinic_only",
+        &format!("{} {}\n", desk.clinic.principal, bare_key(&desk.clinic.line)),
+    );
+    let clinic_only = desk.path("clinic_only");
+    let line = assert_refused(
+        &desk.verify(
+            &vault,
+            key,
+            &["--without-receipt", "--signers", clinic_only.to_str().unwrap()],
+        ),
+        7,
+    );
+    assert!(line.contains("not in the allowed signers"), "{line}");
+    assert_absent(&log);
+    // With it: checked, a new log whose first record holds the rebuilt
+    // receipt, marked, then the "verified" record.
+    let j = verify_json(&desk, &vault, key, &["--without-receipt", "--signers", signers]);
+    assert_eq!(j["receipt_reconstructed"], true, "{j}");
+    assert_eq!(j["custody_restarted"], true, "{j}");
+    assert_eq!(j["custody_recorded"], true, "{j}");
+    assert_eq!(j["signer_principal"], ENGINEER, "{j}");
+    assert_eq!(events_of(&log), ["restarted", "verified"]);
+    let first = first_record(&log);
+    assert_eq!(first["details"]["receipt"], "reconstructed", "{first}");
+    assert_eq!(first["details"]["packer_principal"], ENGINEER, "{first}");
+    // Rebuilt from what was checked, the receipt says what the lost one said.
+    assert_eq!(first["receipt"], original["receipt"]);
+    // The new log checks, its receipt signed by whoever restarted it.
+    ok(desk.kura().args(["custody", "verify", "--signers", signers]).arg(&log));
+    // The flag is refused now that a log is there; later runs check
+    // against the new log and still say the receipt is unproven.
+    let line = assert_refused(
+        &desk.verify(&vault, key, &["--without-receipt", "--signers", signers]),
+        2,
+    );
+    assert!(line.contains("leave out --without-receipt"), "{line}");
+    let out = ok(&desk.verify(&vault, key, &["--signers", signers]));
+    assert!(
+        stdout_of(&out).contains("the receipt could not be checked"),
+        "{}",
+        describe(&out)
+    );
+    let out = ok(&desk.run(osargs!["inspect", vault]));
+    assert!(
+        stdout_of(&out).contains("the receipt could not be checked"),
+        "{}",
+        describe(&out)
+    );
+    assert_eq!(
+        json(&ok(&desk.run(osargs!["--json", "inspect", vault])))["receipt_reconstructed"],
+        true
+    );
+}
+
+#[test]
+fn extract_without_receipt_records_the_copy_in_the_new_log_and_an_altered_vault_starts_none() {
+    let desk = Desk::with_export();
+    let key = &desk.engineer.private;
+    let signers = desk.signers.to_str().unwrap();
+    let vault = desk.packed("x.kura");
+    std::fs::remove_file(custody_of(&vault)).unwrap();
+    // An altered vault: refused, and no log started.
+    let bad = desk.path("bad.kura");
+    let mut bytes = std::fs::read(&vault).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0x40;
+    std::fs::write(&bad, &bytes).unwrap();
+    let dest = desk.path("dest");
+    let out = desk.extract(&bad, key, &dest, &["--without-receipt", "--signers", signers]);
+    assert_refused(&out, 6);
+    assert_absent(&custody_of(&bad));
+    assert_absent(&dest);
+    // The intact one: extracted, and recorded in the new log, at --custody
+    // FILE when given.
+    let elsewhere = desk.path("records/x.kura.custody");
+    std::fs::create_dir_all(elsewhere.parent().unwrap()).unwrap();
+    let out = ok(&desk.extract(
+        &vault,
+        key,
+        &dest,
+        &[
+            "--without-receipt",
+            "--signers",
+            signers,
+            "--custody",
+            elsewhere.to_str().unwrap(),
+        ],
+    ));
+    let text = stdout_of(&out);
+    assert!(
+        text.contains("started a new one") && text.contains("the receipt could not be checked"),
+        "{text}"
+    );
+    assert_eq!(events_of(&elsewhere), ["restarted", "extracting", "extracted"]);
+    assert_absent(&custody_of(&vault));
+    assert!(dest.join("export").exists());
 }

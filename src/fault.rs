@@ -5,7 +5,8 @@
 //!
 //! The points: `extracting` (the intent record is written, nothing
 //! decrypted yet), `staged` (every file is decrypted and checked in the
-//! stage, nothing moved into DEST yet).
+//! stage, nothing moved into DEST yet), `sealed` (pack has written the
+//! whole vault under its temporary name, nothing is in place yet).
 
 /// Aborts here when the test asked for it (debug builds only).
 #[inline]

@@ -121,6 +121,7 @@ msg-demo-intro-kept = kura demo on dummy data (no real patient data) in { $dir }
 msg-demo-removed = The demo's folder { $dir } has been removed (to keep it: kura demo --keep DIR).
 msg-demo-kept = The demo's files stay in { $dir }.
 warn-stage-swept = removed { $path }, left by an extraction that was stopped before it finished
+warn-temp-swept = removed { $path }, a temporary file left by a kura run that was stopped before it finished
 warn-not-recorded = Note: no custody record was written (an age identity cannot sign; add your OpenSSH key with -i)
 warn-not-recorded-read-only = Note: this verification was not recorded: the custody log { $path } cannot be written (a write-protected or read-only medium). To record it, give --custody FILE on a writable disk: kura starts FILE as a copy of the log
 msg-custody-copy-started = started { $path } as a copy of the custody log { $from }, which cannot be written: keep it with the vault, it continues that log

@@ -121,6 +121,7 @@ msg-demo-intro-kept = ダミーデータ（実在の患者データなし）で 
 msg-demo-removed = デモのフォルダー { $dir } を削除しました（残すには kura demo --keep フォルダー）。
 msg-demo-kept = デモのファイルは { $dir } に残っています。
 warn-stage-swept = 途中で止まった展開が残した { $path } を削除しました
+warn-temp-swept = 途中で止まった kura が残した一時ファイル { $path } を削除しました
 warn-not-recorded = 注意: 管理記録を書き込んでいません（age の鍵では署名できません。OpenSSH 鍵を -i で追加してください）
 warn-not-recorded-read-only = 注意: この検証は記録していません。管理記録 { $path } に書き込めません（書き込み禁止または読み取り専用の媒体）。記録するには、書き込めるディスク上の --custody ファイル を指定してください。kura はそのファイルを管理記録の複製として作ります
 msg-custody-copy-started = 書き込めない管理記録 { $from } の複製として { $path } を作りました。これはその管理記録の続きです。保管庫と一緒に保管してください

@@ -406,3 +406,99 @@ fn extract_without_receipt_records_the_copy_in_the_new_log_and_an_altered_vault_
     assert_absent(&custody_of(&vault));
     assert!(dest.join("export").exists());
 }
+
+/// The names in `dir` that are kura's temporary files.
+fn temporary_files(dir: &std::path::Path) -> Vec<String> {
+    names_in(dir).into_iter().filter(|n| n.ends_with(".kura-tmp")).collect()
+}
+
+#[test]
+fn a_killed_pack_leaves_a_temporary_file_the_next_pack_there_removes() {
+    let desk = Desk::with_export();
+    let out_dir = desk.mkdir("usb");
+    // Killed with the whole vault written under its temporary name.
+    let killed = desk
+        .kura()
+        .env("KURA_TEST_ABORT_AT", "sealed")
+        .args(desk.pack_args(out_dir.join("x.kura")))
+        .arg(desk.export())
+        .output()
+        .unwrap();
+    assert!(!killed.status.success(), "{}", describe(&killed));
+    let left = temporary_files(&out_dir);
+    assert_eq!(left.len(), 1, "{:?}", names_in(&out_dir));
+    assert!(left[0].starts_with(".x.kura."), "{left:?}");
+    let stale = out_dir.join(&left[0]);
+    assert!(
+        std::fs::metadata(&stale).unwrap().len() > 1000,
+        "the partly written vault"
+    );
+    // A live run's temporary file (its writer holds the lock) is never taken.
+    let live = out_dir.join(".z.kura.Live42.kura-tmp");
+    std::fs::write(&live, b"being written").unwrap();
+    let held = std::fs::File::open(&live).unwrap();
+    held.lock().unwrap();
+    // The next pack into that folder removes the stale one and says so.
+    let out = ok(desk
+        .kura()
+        .arg("--json")
+        .args(desk.pack_args(out_dir.join("y.kura")))
+        .arg(desk.export()));
+    let j = json(&out);
+    assert_eq!(
+        j["temporary_files_removed"],
+        serde_json::json!([stale.display().to_string()]),
+        "{j}"
+    );
+    assert_absent(&stale);
+    assert!(live.exists(), "a live run's file stays");
+    // Said in one line to people too.
+    std::fs::write(&stale, vec![7u8; 4096]).unwrap();
+    let out = ok(desk
+        .kura()
+        .args(desk.pack_args(out_dir.join("w.kura")))
+        .arg(desk.export()));
+    let text = stdout_of(&out);
+    let line = text
+        .lines()
+        .find(|l| l.contains(&left[0]))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(line.contains("temporary file") && line.contains("stopped"), "{line}");
+    assert_absent(&stale);
+    assert!(live.exists());
+    assert!(
+        names_in(&out_dir).iter().all(|n| !n.starts_with(".x.kura.")),
+        "{:?}",
+        names_in(&out_dir)
+    );
+}
+
+#[test]
+fn a_stale_stage_is_removed_without_following_its_links() {
+    let desk = Desk::with_export();
+    let vault = desk.packed("x.kura");
+    let key = &desk.engineer.private;
+    // A stage a killed extraction left, holding what a hostile archive
+    // could have put there: a link to a folder outside, a read-only folder.
+    let outside = desk.mkdir("outside");
+    std::fs::write(outside.join("keep.txt"), "keep\n").unwrap();
+    let dest = desk.mkdir("dest");
+    set_mode(&dest, 0o700);
+    let stage = dest.join(".kura-stage-killed");
+    std::fs::create_dir_all(stage.join("a/b")).unwrap();
+    std::fs::write(stage.join("a/b/f.csv"), "1\n").unwrap();
+    std::os::unix::fs::symlink(&outside, stage.join("a/link")).unwrap();
+    set_mode(&stage.join("a/b"), 0o500);
+    let j = json(&ok(desk
+        .kura()
+        .arg("--json")
+        .args(osargs!["extract", vault, "-i", key, "-C", dest])));
+    assert_eq!(
+        j["stages_removed"],
+        serde_json::json!([stage.display().to_string()]),
+        "{j}"
+    );
+    assert_absent(&stage);
+    assert_eq!(names_in(&outside), ["keep.txt"]);
+    assert!(dest.join("export").exists());
+}

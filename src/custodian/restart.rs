@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 
 use super::open::OpenRequest;
 use crate::custody;
-use crate::error::{Error, Kind, Result};
+use crate::error::{Error, IoContext, Kind, Result};
 use crate::keys::AllowedSigners;
 use crate::vault::open as vault_open;
 
@@ -60,11 +60,20 @@ pub fn restart(req: &OpenRequest, progress: &dyn Fn(u64)) -> Result<Restarted> {
         .signer
         .as_ref()
         .ok_or_else(|| Error::new(Kind::Key, "err-without-receipt-needs-signer"))?;
+    // Where the new log goes must take it (a write-protected disk does
+    // not), found before the vault is read through.
+    let mut out = crate::fsutil::AtomicFile::create(req.custody, false).map_err(|e| match e.kind {
+        Kind::Io => Error::new(Kind::Io, "err-restart-unwritable")
+            .arg("path", req.custody.display())
+            .arg_error("reason", e),
+        _ => e,
+    })?;
     let (opened, principal) = vault_open::rebuild_receipt(req.vault, &ids, &signers, progress)?;
     let mut details = Map::new();
     details.insert("packer_principal".into(), Value::String(principal.clone()));
     let bytes = custody::restarted_log_bytes(&opened.receipt, signer, crate::clock::now(), details)?;
-    crate::fsutil::write_atomic(req.custody, &bytes, false)?;
+    std::io::Write::write_all(out.file(), &bytes).at(req.custody.display())?;
+    out.commit()?;
     Ok(Restarted {
         log: req.custody.to_path_buf(),
         principal,

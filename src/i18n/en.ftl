@@ -625,6 +625,7 @@ err-passphrase-file = the passphrase file { $path } cannot be used: { $reason }
 err-without-receipt-log-present = the custody log { $path } is there: check the vault against it and leave out --without-receipt (it is only for a vault whose log is lost)
 err-without-receipt-needs-signers = --without-receipt needs --signers ALLOWED_SIGNERS: without the custody log, the manifest's signature is all that says who packed the vault, so its packer must be one you trust
 err-without-receipt-needs-signer = --without-receipt needs an OpenSSH key that can sign (-i): it starts a new custody log, whose first record you sign
+err-restart-unwritable = the new custody log { $path } cannot be written ({ $reason }): give --custody FILE on a writable disk for it; nothing was checked or extracted
 msg-custody-restarted = The custody log was lost: started a new one, { $path }. Keep it beside the vault; tell the clinic, whose copy of the old log holds what was recorded before
 warn-receipt-unproven = Note: the receipt could not be checked. The vault's files, its manifest and its signer were checked, but not that this is the vault that was packed and handed over: its receipt was lost with the custody log, and the one in { $path } was rebuilt from the vault itself
 msg-progress-restart = Checking (no receipt)

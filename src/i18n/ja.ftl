@@ -613,6 +613,7 @@ err-passphrase-file = パスフレーズファイル { $path } を使えませ�
 err-without-receipt-log-present = 管理記録 { $path } があります。--without-receipt を外して、その管理記録と照合してください（--without-receipt は管理記録をなくした保管庫のためのものです）
 err-without-receipt-needs-signers = --without-receipt には --signers 署名者一覧 が必要です。管理記録がなければ、保管庫を誰が作ったかを示すのは目録の署名だけなので、信頼できる作成者であることを確かめる必要があります
 err-without-receipt-needs-signer = --without-receipt には署名できる OpenSSH 鍵（-i）が必要です。新しい管理記録を作り、その最初の記録に署名するためです
+err-restart-unwritable = 新しい管理記録 { $path } を書き込めません（{ $reason }）。書き込めるディスク上の --custody ファイル を指定してください。確認も展開もしていません
 msg-custody-restarted = 管理記録がなかったため、新しい管理記録 { $path } を作りました。保管庫と同じ場所に保管し、医療機関に知らせてください（それまでの記録は医療機関の控えにあります）
 warn-receipt-unproven = 注意: 受領記録を確認できませんでした。保管庫のファイル・目録・署名者は確認しましたが、これが作成され引き渡された保管庫そのものであることは確認できていません。受領記録は管理記録とともに失われ、{ $path } の受領記録は保管庫自体から作り直したものです
 msg-progress-restart = 確認中（受領記録なし）

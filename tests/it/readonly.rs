@@ -143,14 +143,23 @@ fn verify_json(desk: &Desk, vault: &std::path::Path, key: &std::path::Path, extr
 }
 
 /// A vault packed onto a tmpfs "backup disk" at `ROOT/backup`, which is
-/// then write-protected (remounted read-only). The mount goes when the
-/// returned value does.
-fn vault_on_write_protected_disk(desk: &Desk) -> (Tmpfs, PathBuf) {
+/// then write-protected (remounted read-only), with its custody log or
+/// (`lost_log`) without. The mount goes when the returned value does.
+fn vault_on_write_protected_disk_with(desk: &Desk, lost_log: bool) -> (Tmpfs, PathBuf) {
     let disk = Tmpfs::mount(&desk.path("backup"), "size=64m");
     let vault = disk.dir.join("x.kura");
     ok(&desk.pack(&vault, &[], &[desk.export()]));
+    if lost_log {
+        std::fs::remove_file(custody_of(&vault)).unwrap();
+    }
     tool_ok("mount", osargs!["-o", "remount,ro", disk.dir]);
     (disk, vault)
+}
+
+/// A vault with its log on a write-protected disk (see
+/// [`vault_on_write_protected_disk_with`]).
+fn vault_on_write_protected_disk(desk: &Desk) -> (Tmpfs, PathBuf) {
+    vault_on_write_protected_disk_with(desk, false)
 }
 
 #[test]
@@ -501,4 +510,28 @@ fn a_stale_stage_is_removed_without_following_its_links() {
     assert_absent(&stage);
     assert_eq!(names_in(&outside), ["keep.txt"]);
     assert!(dest.join("export").exists());
+}
+
+#[test]
+fn a_lost_log_on_a_write_protected_disk_is_started_again_elsewhere() {
+    let desk = Desk::with_export();
+    let (_disk, vault) = vault_on_write_protected_disk_with(&desk, true);
+    let key = &desk.engineer.private;
+    let signers = desk.signers.to_str().unwrap();
+    let line = assert_refused(
+        &desk.verify(&vault, key, &["--without-receipt", "--signers", signers]),
+        10,
+    );
+    assert!(
+        line.contains("cannot be written") && line.contains("--custody FILE"),
+        "{line}"
+    );
+    let log = desk.path("x.kura.custody");
+    let l = log.to_str().unwrap();
+    ok(&desk.verify(
+        &vault,
+        key,
+        &["--without-receipt", "--signers", signers, "--custody", l],
+    ));
+    assert_eq!(events_of(&log), ["restarted", "verified"]);
 }

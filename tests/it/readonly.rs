@@ -249,6 +249,29 @@ fn extract_from_a_write_protected_disk_records_in_a_copy_named_with_custody() {
     assert_eq!(j["custody_recorded"], true, "{j}");
     assert_eq!(j["custody_copied_from"], serde_json::Value::Null, "{j}");
     assert_eq!(events_of(&copy), ["packed", "extracting", "extracted", "verified"]);
+    // The return is certified against the copy too: the restored files
+    // destroyed, the "returned" record in the copy.
+    let cert = desk.path("cert.json");
+    ok(desk.kura().args(osargs![
+        "certify",
+        vault,
+        "--returned",
+        "--destroy",
+        dest,
+        "-i",
+        key,
+        "-o",
+        cert,
+        "--custody",
+        c
+    ]));
+    assert_absent(&dest);
+    assert_eq!(events_of(&copy).last().map(String::as_str), Some("returned"));
+    assert_eq!(
+        std::fs::read(custody_of(&vault)).unwrap(),
+        original,
+        "the original is untouched"
+    );
     // A file that does not continue this vault's log is refused, untouched.
     let other = desk.packed("other.kura");
     let stranger = desk.path("records/stranger.custody");

@@ -558,3 +558,38 @@ fn a_lost_log_on_a_write_protected_disk_is_started_again_elsewhere() {
     ));
     assert_eq!(events_of(&log), ["restarted", "verified"]);
 }
+
+#[test]
+fn a_signer_whose_line_expired_is_told_so_not_called_unlisted() {
+    let desk = Desk::with_export();
+    let vault = desk.packed("x.kura");
+    let key = &desk.engineer.private;
+    desk.write_signers("expired_signers", "valid-before=\"20200101Z\"");
+    desk.write_signers("future_signers", "valid-after=\"29990101Z\"");
+    let expired = desk.path("expired_signers");
+    let expired = expired.to_str().unwrap();
+    let future = desk.path("future_signers");
+    let future = future.to_str().unwrap();
+    let line = assert_refused(&desk.verify(&vault, key, &["--signers", expired]), 7);
+    assert!(
+        line.contains("expired on 2020-01-01 00:00:00 UTC") && line.contains("valid-before"),
+        "{line}"
+    );
+    assert!(!line.contains("not in the allowed signers"), "{line}");
+    let line = assert_refused(&desk.verify(&vault, key, &["--signers", future]), 7);
+    assert!(line.contains("valid only from 2999-01-01 00:00:00 UTC"), "{line}");
+    let out = desk
+        .kura()
+        .env("LC_ALL", "ja_JP.UTF-8")
+        .args(osargs!["verify", vault, "-i", key, "--signers", expired])
+        .output()
+        .unwrap();
+    assert!(assert_refused(&out, 7).contains("有効期限は 2020-01-01"));
+    // With --json, the id says which.
+    let out = desk
+        .kura()
+        .args(osargs!["--json", "verify", vault, "-i", key, "--signers", expired])
+        .output()
+        .unwrap();
+    assert_eq!(json(&out)["error"]["id"], "err-signer-expired");
+}

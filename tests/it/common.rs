@@ -886,6 +886,31 @@ fn make_export(export: &Path) {
     set_mtime(export, 1_650_000_000);
 }
 
+/// Runs kura as `nobody`, whose files these then are.
+#[cfg(unix)]
+pub fn as_nobody(c: Command) -> Output {
+    let args: Vec<_> = std::iter::once(c.get_program().to_owned())
+        .chain(c.get_args().map(|a| a.to_owned()))
+        .collect();
+    let mut s = Command::new("setpriv");
+    s.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .args(args);
+    s.current_dir(c.get_current_dir().unwrap()).stdin(Stdio::null());
+    for (k, v) in c.get_envs() {
+        match v {
+            Some(v) => s.env(k, v),
+            None => s.env_remove(k),
+        };
+    }
+    let out = s.output().expect("setpriv must be installed for these tests");
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("setpriv:"),
+        "{}",
+        describe(&out)
+    );
+    out
+}
+
 /// A tmpfs mounted for one test (tests run as root), unmounted when
 /// dropped. `options` are mount options such as `size=2m,nr_inodes=64`.
 /// A mount that fails is a test failure, never a skip.

@@ -63,10 +63,17 @@ pub fn run(a: ExtractArgs) -> Result<Report> {
         probe: probe.as_ref(),
     };
     let restarted = super::verify::restart_if_asked(a.without_receipt, &req.open)?;
+    let req = ExtractRequest {
+        open: OpenRequest {
+            keys: super::verify::keys_after(&restarted, req.open.keys),
+            ..req.open
+        },
+        ..req
+    };
     let progress = Progress::new("msg-progress-extract", expected_size(&custody));
     let mut opened = custodian::extract(&req, &|n| progress.set(n))?;
     drop(progress);
-    opened.restarted = restarted;
+    opened.restarted = restarted.is_some();
     let mut rep = Report::new(json_of(&opened));
     describe(&opened, &mut rep);
     let dest = opened

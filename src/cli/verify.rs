@@ -113,16 +113,23 @@ pub fn custody_given(vault: &std::path::Path, custody: &Option<PathBuf>, without
 }
 
 /// With `--without-receipt`: checks the vault on its own and starts its
-/// new custody log (`custodian::restart`), with a progress bar of its own;
-/// whether it did.
-pub fn restart_if_asked(without_receipt: bool, req: &OpenRequest) -> Result<bool> {
+/// new custody log (`custodian::restart`), with a progress bar of its own.
+pub fn restart_if_asked(without_receipt: bool, req: &OpenRequest) -> Result<Option<custodian::Restarted>> {
     if !without_receipt {
-        return Ok(false);
+        return Ok(None);
     }
     // Without a receipt, how much the vault holds is known only at its end.
     let progress = Progress::new("msg-progress-restart", None);
-    custodian::restart(req, &|n| progress.set(n))?;
-    Ok(true)
+    custodian::restart(req, &|n| progress.set(n)).map(Some)
+}
+
+/// The keys for the operation after a restart: the identities the restart
+/// read (so that a key is unlocked once), else those of `keys`.
+pub fn keys_after<'a>(restarted: &'a Option<custodian::Restarted>, keys: KeySource<'a>) -> KeySource<'a> {
+    match restarted.as_ref().and_then(|r| r.identities.as_deref()) {
+        Some(ids) => KeySource::Loaded(ids),
+        None => keys,
+    }
 }
 
 pub fn run(a: VerifyArgs) -> Result<Report> {
@@ -148,9 +155,13 @@ pub fn checked(a: &VerifyArgs) -> Result<Opened> {
         signers: a.signers.as_deref(),
     };
     let restarted = restart_if_asked(a.without_receipt, &req)?;
+    let req = OpenRequest {
+        keys: keys_after(&restarted, req.keys),
+        ..req
+    };
     let progress = Progress::new("msg-progress-verify", expected_size(&custody));
     let mut opened = custodian::verify(&req, &|n| progress.set(n))?;
     drop(progress);
-    opened.restarted = restarted;
+    opened.restarted = restarted.is_some();
     Ok(opened)
 }

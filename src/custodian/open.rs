@@ -100,6 +100,17 @@ pub(super) enum Held<'a> {
     Lent(&'a Identities),
 }
 
+impl Held<'_> {
+    /// The identities read from files, for the caller to lend to the next
+    /// step (`None` when they were lent in the first place).
+    pub(super) fn into_read(self) -> Option<Box<Identities>> {
+        match self {
+            Held::Read(ids) => Some(ids),
+            Held::Lent(_) => None,
+        }
+    }
+}
+
 impl std::ops::Deref for Held<'_> {
     type Target = Identities;
     fn deref(&self) -> &Identities {

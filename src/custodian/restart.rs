@@ -18,16 +18,18 @@ use serde_json::{Map, Value};
 use super::open::OpenRequest;
 use crate::custody;
 use crate::error::{Error, IoContext, Kind, Result};
-use crate::keys::AllowedSigners;
+use crate::keys::{AllowedSigners, Identities};
 use crate::vault::open as vault_open;
 
 /// What [`restart`] did.
-#[derive(Debug, Clone)]
 pub struct Restarted {
     /// The new log.
     pub log: PathBuf,
     /// The name the allowed signers give the packer.
     pub principal: String,
+    /// The identities read from the key files, to lend to the operation
+    /// that follows (its key is then not unlocked a second time).
+    pub identities: Option<Box<Identities>>,
 }
 
 /// Refuses `--without-receipt` while a log is there to check against:
@@ -77,5 +79,6 @@ pub fn restart(req: &OpenRequest, progress: &dyn Fn(u64)) -> Result<Restarted> {
     Ok(Restarted {
         log: req.custody.to_path_buf(),
         principal,
+        identities: ids.into_read(),
     })
 }

@@ -624,3 +624,27 @@ fn a_log_its_user_may_not_write_counts_as_write_protected() {
     assert_absent(&home.join("restore"));
     assert_eq!(std::fs::read(&log).unwrap(), before);
 }
+
+#[test]
+fn without_receipt_unlocks_the_key_once() {
+    let desk = Desk::with_export();
+    let vault = desk.packed("x.kura");
+    std::fs::remove_file(custody_of(&vault)).unwrap();
+    let key = encrypted_engineer_key(&desk, "enc.key", "once only");
+    let count = desk.path("asked");
+    let cmd = format!("echo asked >> '{}'; echo 'once only'", count.display());
+    let signers = desk.signers.to_str().unwrap();
+    for (i, dest) in [None, Some(desk.path("dest"))].into_iter().enumerate() {
+        let _ = std::fs::remove_file(custody_of(&vault));
+        let _ = std::fs::remove_file(&count);
+        let mut c = desk.kura();
+        match &dest {
+            None => c.arg("verify").arg(&vault),
+            Some(d) => c.arg("extract").arg(&vault).arg("-C").arg(d),
+        };
+        ok(c.arg("-i")
+            .arg(&key)
+            .args(["--passphrase-command", &cmd, "--without-receipt", "--signers", signers]));
+        assert_eq!(std::fs::read_to_string(&count).unwrap().lines().count(), 1, "run {i}");
+    }
+}

@@ -62,6 +62,9 @@ pub fn run(a: ExtractArgs) -> Result<Report> {
         allow,
         probe: probe.as_ref(),
     };
+    if a.without_receipt {
+        custodian::check_destination(&req)?;
+    }
     let restarted = super::verify::restart_if_asked(a.without_receipt, &req.open)?;
     let req = ExtractRequest {
         open: OpenRequest {

@@ -22,7 +22,8 @@ mod restart;
 
 pub use certify::{certify, dry_run as certify_dry_run, CertifyRequest, DryRun, Issued};
 pub use open::{
-    extract, extraction_destinations, sweep, verify, ExtractRequest, KeySource, OpenRequest, Opened, Unrecorded,
+    check_destination, extract, extraction_destinations, sweep, verify, ExtractRequest, KeySource, OpenRequest, Opened,
+    Unrecorded,
 };
 pub use pack::{pack, PackRequest, Packed};
 pub use restart::{restart, Restarted};

@@ -383,6 +383,30 @@ pub fn check_custody_beside(vault: &Path, custody: &Path) -> Result<()> {
     Ok(())
 }
 
+fn not_empty(dest: &Path) -> Error {
+    Error::new(Kind::Exists, "err-extract-dest-not-empty").arg("path", dest.display())
+}
+
+/// The refusals of [`extract`] that need neither the log nor a key: the
+/// medium rules, and a destination that is unsafe or not empty. Run
+/// before a long step that precedes the extraction (`--without-receipt`
+/// reads the whole vault first), so that a destination that would be
+/// refused is refused before it; [`extract`] checks them all again.
+pub fn check_destination(req: &ExtractRequest) -> Result<()> {
+    let open = &req.open;
+    guard::extract_rules(req.probe, open.vault, req.dest, open.keys.paths(), req.allow, None)?;
+    check_dest(req.dest)?;
+    if !crate::vault::stage::stages_in(req.dest).is_empty() {
+        // Left by a killed extraction: extract removes it (and then
+        // decides whether DEST is empty).
+        return Ok(());
+    }
+    if !crate::vault::stage::is_empty_dir(req.dest)? {
+        return Err(not_empty(req.dest));
+    }
+    Ok(())
+}
+
 /// Extracts under the custody log's lock, so that every plaintext copy is
 /// recorded or none is made:
 /// 1. the log is opened for writing and locked (a log that cannot be
@@ -422,7 +446,7 @@ pub fn extract(req: &ExtractRequest, progress: &dyn Fn(u64)) -> Result<Opened> {
     check_dest(req.dest)?;
     let swept = sweep(log.chain(), Some(req.dest));
     if !crate::vault::stage::is_empty_dir(req.dest)? {
-        return Err(Error::new(Kind::Exists, "err-extract-dest-not-empty").arg("path", req.dest.display()));
+        return Err(not_empty(req.dest));
     }
     let created = !req.dest.exists();
     make_dest(req.dest)?;

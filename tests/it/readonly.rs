@@ -413,6 +413,14 @@ fn extract_without_receipt_records_the_copy_in_the_new_log_and_an_altered_vault_
     assert_refused(&out, 6);
     assert_absent(&custody_of(&bad));
     assert_absent(&dest);
+    // A destination that would be refused is refused before the vault is
+    // read, and no log is started.
+    let busy = desk.mkdir("busy");
+    set_mode(&busy, 0o700);
+    std::fs::write(busy.join("work.txt"), "mine\n").unwrap();
+    let out = desk.extract(&vault, key, &busy, &["--without-receipt", "--signers", signers]);
+    assert!(assert_refused(&out, 9).contains("not empty"));
+    assert_absent(&custody_of(&vault));
     // The intact one: extracted, and recorded in the new log, at --custody
     // FILE when given.
     let elsewhere = desk.path("records/x.kura.custody");

@@ -23,8 +23,9 @@ fn a_passphrase_command_unlocks_the_key_and_its_failure_is_one_key_line() {
     let desk = Desk::with_export();
     let vault = desk.packed("x.kura");
     let key = encrypted_engineer_key(&desk, "enc.key", "two words here");
-    // `kura verify` with the options and environment of `o()`.
-    let o = || std::process::Command::new("-");
+    // `kura verify VAULT -i KEY` with the options and environment set on
+    // `o()` (a command only read, never run).
+    let o = || desk.kura();
     let verify = |cmd: &mut std::process::Command| {
         let mut c = desk.kura();
         for (k, v) in cmd.get_envs() {

@@ -84,7 +84,16 @@ fn add(a: AddArgs) -> Result<Report> {
         note: a.note.clone(),
         ..Default::default()
     };
-    let rec = custody::attest(&path, ev, &signer, clock::now())?;
+    let rec = custody::attest(&path, ev, &signer, clock::now()).map_err(|e| match e.id {
+        // Said for a person's record, not an extraction's.
+        "err-custody-unwritable" => {
+            let detail = e.args.iter().find(|(k, _)| *k == "detail").map(|(_, v)| v.clone());
+            kura::error::Error::new(kura::error::Kind::Io, "err-custody-add-unwritable")
+                .arg("path", path.display())
+                .arg("detail", detail.unwrap_or_default())
+        }
+        _ => e,
+    })?;
     let seq = rec.seq.to_string();
     Ok(
         Report::new(json!({ "custody": path.display().to_string(), "record": rec })).line(t(

@@ -63,6 +63,7 @@ err-custody-event = unknown event "{ $event }"; use one of: { $events }
 err-custody-event-by-kura = "{ $event }" is recorded by kura itself, by the operation it names, never by hand; custody add takes what a person attests: { $events }
 err-custody-after-certified = the custody log records a certified deletion or return (record #{ $n }), so it takes no "{ $event }" record after it (after a deletion only notes; after a return only the medium going back, the clinic checking it, a loss or notes). { $path }
 err-custody-unwritable = the custody log { $path } cannot be written ({ $detail }): kura records every plaintext copy, so nothing was extracted. Give --custody FILE on a writable disk (kura starts FILE as a copy of the log and records there), or copy the vault and its log to a writable folder
+err-custody-add-unwritable = the custody log { $path } cannot be written ({ $detail }): nothing was recorded. Copy it to a writable disk and give the copy's path: the copy continues the log (docs/FORMAT.md 4.4)
 err-custody-busy = another kura command is working with the custody log { $path } (an extraction or a certification is under way); try again when it has finished
 err-extract-needs-signer = extracting needs an OpenSSH key that can sign the custody record (-i): an age identity alone can decrypt but not record the copy, and kura makes no plaintext copy it cannot record
 err-extract-dest-not-empty = the destination { $path } is not empty: extract into a new or empty folder, so that the copy can later be destroyed whole and nothing else with it

@@ -192,7 +192,21 @@ fn a_vault_on_a_write_protected_disk_verifies_and_says_it_was_not_recorded() {
         .arg(&desk.engineer.private));
     let text = format!("{}{}", stdout_of(&out), stderr_of(&out));
     assert!(text.contains("この検証は記録していません"), "{text}");
+    // A person's record cannot go there either; the refusal says how.
+    let key = desk.engineer.private.to_str().unwrap();
+    let out = desk
+        .custody_add(custody_of(&vault), "note", key, &["--note", "checked"])
+        .output()
+        .unwrap();
+    let line = assert_refused(&out, 10);
+    assert!(line.contains("nothing was recorded") && line.contains("copy"), "{line}");
+    assert!(!line.contains("extracted"), "{line}");
     assert_eq!(std::fs::read(custody_of(&vault)).unwrap(), log);
+    // A copy on a writable disk continues the log and takes the record.
+    let copy = desk.path("x.kura.custody");
+    std::fs::copy(custody_of(&vault), &copy).unwrap();
+    ok(&mut desk.custody_add(&copy, "note", key, &["--note", "checked"]));
+    assert_eq!(events_of(&copy), ["packed", "note"]);
 }
 
 #[test]

@@ -117,6 +117,7 @@ fn show(a: ShowArgs) -> Result<Report> {
         "torn_tail": chain.torn_tail,
         "time_reliable": flags.is_empty(),
         "time_flags": flags,
+        "receipt_reconstructed": chain.reconstructed(),
     }));
     // A record whose time is flagged is marked `!` after its number; the
     // lines under the table say why.
@@ -171,7 +172,15 @@ fn show(a: ShowArgs) -> Result<Report> {
     if chain.torn_tail {
         rep.push(t("warn-custody-torn", &[]));
     }
+    unproven_line(&chain, &path, &mut rep);
     Ok(rep)
+}
+
+/// The line saying a restarted log's receipt is unproven (FORMAT.md 4.5).
+fn unproven_line(chain: &custody::Chain, path: &std::path::Path, rep: &mut Report) {
+    if chain.reconstructed() {
+        rep.push(t("warn-receipt-unproven", &[("path", &path.display().to_string())]));
+    }
 }
 
 fn verify(a: VerifyLogArgs) -> Result<Report> {
@@ -191,6 +200,7 @@ fn verify(a: VerifyLogArgs) -> Result<Report> {
         "torn_tail": chain.torn_tail,
         "time_reliable": flags.is_empty(),
         "time_flags": flags,
+        "receipt_reconstructed": chain.reconstructed(),
     }))
     .line(t("msg-custody-ok", &[("n", &n), ("id", chain.vault_id())]));
     for l in time_flag_lines(&flags) {
@@ -202,6 +212,7 @@ fn verify(a: VerifyLogArgs) -> Result<Report> {
     if chain.torn_tail {
         rep.push(t("warn-custody-torn", &[]));
     }
+    unproven_line(&chain, &path, &mut rep);
     Ok(rep)
 }
 

@@ -383,8 +383,16 @@ fn a_vault_whose_log_is_lost_opens_without_receipt_and_starts_a_new_log() {
     assert_eq!(first["details"]["packer_principal"], ENGINEER, "{first}");
     // Rebuilt from what was checked, the receipt says what the lost one said.
     assert_eq!(first["receipt"], original["receipt"]);
-    // The new log checks, its receipt signed by whoever restarted it.
-    ok(desk.kura().args(["custody", "verify", "--signers", signers]).arg(&log));
+    // The new log checks, its receipt signed by whoever restarted it, and
+    // says what it is.
+    let out = ok(desk.kura().args(["custody", "verify", "--signers", signers]).arg(&log));
+    assert!(
+        stdout_of(&out).contains("the receipt could not be checked"),
+        "{}",
+        describe(&out)
+    );
+    let out = ok(desk.kura().args(["--json", "custody", "show"]).arg(&log));
+    assert_eq!(json(&out)["receipt_reconstructed"], true);
     // The flag is refused now that a log is there; later runs check
     // against the new log and still say the receipt is unproven.
     let line = assert_refused(

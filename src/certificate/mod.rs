@@ -6,12 +6,14 @@
 //! including that record, plus `CERT.json.sig` (SSHSIG, namespace
 //! `kura-certificate`). Here: its [`model`], how [`destroy`] overwrites and
 //! removes, [`verify`] (what a clinic runs against its own copy of the
-//! custody log) and [`render`] (the printable page).
+//! custody log), [`render`] (the printable page) and [`witness`] (the
+//! countersignatures of people who watched).
 
 pub mod destroy;
 pub mod model;
 pub mod render;
 pub mod verify;
+pub mod witness;
 
 use std::path::{Path, PathBuf};
 

@@ -11,6 +11,8 @@ use qrcode::render::svg;
 use qrcode::{EcLevel, QrCode};
 
 use super::model::*;
+use super::witness::Witness;
+use crate::approval::{Consent, Trust};
 use crate::custody::Record;
 use crate::i18n::{self, Lang};
 use crate::keys::KeyInfo;
@@ -61,6 +63,9 @@ pub struct Page<'a> {
     pub checked: Option<Checked>,
     /// When the page was made (RFC 3339).
     pub printed_at: String,
+    /// The countersignatures beside the certificate, each checked
+    /// (`witness::check_all`).
+    pub witnesses: &'a [Witness],
 }
 
 /// Escapes text for HTML content and attribute values. Control characters
@@ -110,12 +115,33 @@ fn both_word(kind: &str, value: &str) -> String {
     }
 }
 
+/// The name of a custody record's detail, `日本語 / English`, or the name
+/// itself when the catalogs have none (a detail from a newer kura).
+fn detail_label(key: &str) -> String {
+    let id = format!("msg-detail-{key}");
+    match i18n::lookup(Lang::En, &id) {
+        Some(_) => both_inline(&id),
+        None => esc(key),
+    }
+}
+
 fn both_text(t: &Text) -> String {
     format!(
         "<span class=\"ja\">{}</span><span class=\"en\">{}</span>",
         esc(&t.ja),
         esc(&t.en)
     )
+}
+
+/// A hash in a narrow cell: groups of 16 hex digits, broken only between
+/// groups, never one digit to a line.
+fn hash(s: &str) -> String {
+    let groups: Vec<String> = s
+        .as_bytes()
+        .chunks(16)
+        .map(|g| esc(&String::from_utf8_lossy(g)))
+        .collect();
+    format!("<span class=\"hash\">{}</span>", groups.join("<wbr>"))
 }
 
 fn nw(s: &str) -> String {
@@ -180,19 +206,33 @@ fn section(title: &str, body: &str) -> String {
 
 /// A table with bilingual headers; cells are already HTML.
 fn table(class: &str, headers: &[&str], rows: &[Vec<String>]) -> String {
+    let groups: Vec<Vec<Vec<String>>> = rows.iter().map(|r| vec![r.clone()]).collect();
+    grouped_table(class, headers, &groups)
+}
+
+/// A table whose rows come in groups kept together on one page (an item
+/// and the line beneath it); a row of one cell spans the whole table.
+fn grouped_table(class: &str, headers: &[&str], groups: &[Vec<Vec<String>>]) -> String {
     let mut s = format!("<table class=\"list {class}\"><thead><tr>");
     for h in headers {
         s.push_str(&format!("<th>{}</th>", both(h, &[])));
     }
-    s.push_str("</tr></thead><tbody>");
-    for r in rows {
-        s.push_str("<tr>");
-        for c in r {
-            s.push_str(&format!("<td>{c}</td>"));
+    s.push_str("</tr></thead>");
+    for group in groups {
+        s.push_str("<tbody>");
+        for r in group {
+            s.push_str("<tr>");
+            match r.as_slice() {
+                [only] if headers.len() > 1 => {
+                    s.push_str(&format!("<td class=\"sub\" colspan=\"{}\">{only}</td>", headers.len()))
+                }
+                cells => cells.iter().for_each(|c| s.push_str(&format!("<td>{c}</td>"))),
+            }
+            s.push_str("</tr>");
         }
-        s.push_str("</tr>");
+        s.push_str("</tbody>");
     }
-    s.push_str("</tbody></table>");
+    s.push_str("</table>");
     s
 }
 
@@ -217,30 +257,37 @@ fn qr_svg(text: &str) -> String {
 fn status(page: &Page) -> String {
     let c = page.certificate;
     match &page.checked {
-        Some(v) => {
-            let details = both(
-                "msg-html-verified-detail",
-                &[
-                    ("principal", &v.principal),
-                    ("k", &v.clinic_records.to_string()),
-                    ("n", &v.chain_records.to_string()),
-                ],
-            );
-            format!(
-                "<div class=\"status verified\"><div class=\"badge\">{}</div>\
-                 <p class=\"verdict\"><span class=\"ja\">{}</span><span class=\"en\">{}</span></p>\
-                 <p class=\"small\">{details}</p></div>",
-                both("msg-html-verified", &[]),
-                esc(&v.verdict_ja),
-                esc(&v.verdict_en)
-            )
-        }
+        Some(v) => format!(
+            "<div class=\"status verified\"><div class=\"badge\">{}</div>\
+             <p class=\"verdict\"><span class=\"ja\">{}</span><span class=\"en\">{}</span></p></div>",
+            both("msg-html-verified", &[]),
+            esc(&v.verdict_ja),
+            esc(&v.verdict_en)
+        ),
         None => format!(
             "<div class=\"status unverified\"><div class=\"badge\">{}</div><p>{}</p>\
              <p class=\"mono small\">kura certificate verify CERT.json --custody CLINIC_COPY --signers ALLOWED_SIGNERS</p></div>",
             both("msg-html-unverified", &[]),
             both("msg-html-unverified-detail", &[("id", &c.certificate_id)])
         ),
+    }
+}
+
+/// What was checked when the page was made, at the head of the annex.
+fn check_details(page: &Page) -> String {
+    match &page.checked {
+        Some(v) => format!(
+            "<p class=\"small\">{}</p>",
+            both(
+                "msg-html-verified-detail",
+                &[
+                    ("principal", &v.principal),
+                    ("k", &v.clinic_records.to_string()),
+                    ("n", &v.chain_records.to_string()),
+                ],
+            )
+        ),
+        None => String::new(),
     }
 }
 
@@ -261,7 +308,11 @@ fn custody_rows(lines: &[String]) -> Vec<Vec<String>> {
                     if !note.is_empty() {
                         note.push_str("<br>");
                     }
-                    note.push_str(&format!("<span class=\"small\">{}: {}</span>", esc(k), esc(&v)));
+                    note.push_str(&format!(
+                        "<span class=\"small\">{}: {}</span>",
+                        detail_label(k),
+                        esc(&v)
+                    ));
                 }
                 vec![
                     r.seq.to_string(),
@@ -274,10 +325,7 @@ fn custody_rows(lines: &[String]) -> Vec<Vec<String>> {
                     ),
                     esc(&r.host),
                     note,
-                    format!(
-                        "<span class=\"mono small\">{}</span>",
-                        esc(&blake3::hash(line.as_bytes()).to_hex()[..16])
-                    ),
+                    hash(&blake3::hash(line.as_bytes()).to_hex()[..16]),
                 ]
             }
             Err(_) => vec![
@@ -335,17 +383,67 @@ table + table { margin-top: 1.5mm; }
 th, td { border: 0.6pt solid #999; padding: 0.5mm 1.5mm; vertical-align: top; text-align: left; }
 tr { break-inside: avoid; }
 .nw { white-space: nowrap; }
+.hash { font-family: "DejaVu Sans Mono", "Consolas", "Menlo", monospace; font-size: 7pt;
+  word-break: keep-all; overflow-wrap: normal; }
 th { background: #f6f6f6; font-weight: normal; }
 table.fields th { width: 34mm; }
 table.custody, table.items { font-size: 0.92em; }
 table.list thead { display: table-header-group; }
-table.list tr { break-inside: avoid; }
+table.list tr, table.list tbody { break-inside: avoid; }
+td.sub { background: #fafafa; font-size: 0.9em; }
 table.list th { font-size: 0.9em; }
 .two { display: flex; gap: 3mm; }
 .two > * { flex: 1; }
-.sign { display: flex; gap: 3mm; margin-top: 2mm; break-inside: avoid; }
-.sign div { flex: 1; border: 0.6pt solid #999; height: 17mm; padding: 1mm 2mm; }
 footer { border-top: 0.6pt solid #999; padding-top: 1.5mm; color: #444; font-size: 0.8em; }
+.annex { break-before: page; }
+.annex > h1 { font-size: 13pt; margin: 0 0 2mm 0; border-bottom: 2px solid #111; }
+.annex > h1 .ja, .annex > h1 .en { display: inline; }
+.annex > h1 .en { margin-left: 3mm; font-size: 10pt; }
+table.list { table-layout: fixed; }
+table.summary th { width: 36mm; }
+table.summary td .en { display: inline; margin-left: 2mm; }
+table.summary td .ja { display: inline; }
+table.summary td .line { display: block; }
+table.cover-items th:nth-child(1) { width: 30mm; }
+table.cover-items th:nth-child(3) { width: 26mm; }
+table.cover-items th:nth-child(4) { width: 30mm; }
+table.cover-items td .ja, table.cover-items td .en { display: inline; }
+table.cover-items td .en { margin-left: 1.5mm; }
+table.items th:nth-child(1) { width: 17mm; }
+table.items th:nth-child(3) { width: 15mm; }
+table.items th:nth-child(4) { width: 19mm; }
+table.items th:nth-child(5) { width: 15mm; }
+table.items th:nth-child(6) { width: 30mm; }
+table.items th:nth-child(7) { width: 18mm; }
+table.custody th:nth-child(1) { width: 7mm; }
+table.custody th:nth-child(2) { width: 24mm; }
+table.custody th:nth-child(3) { width: 18mm; }
+table.custody th:nth-child(4) { width: 34mm; }
+table.custody th:nth-child(5) { width: 24mm; }
+table.custody th:nth-child(7) { width: 28mm; }
+table.extractions th:nth-child(1) { width: 14mm; }
+table.extractions th:nth-child(2) { width: 30mm; }
+table.extractions th:nth-child(4) { width: 30mm; }
+table.witnesses th:nth-child(1) { width: 7mm; }
+table.witnesses th:nth-child(2) { width: 34mm; }
+table.witnesses th:nth-child(4) { width: 26mm; }
+table.witnesses th:nth-child(6) { width: 46mm; }
+table.witnesses th:nth-child(5) { width: 40mm; }
+.boxes { display: flex; gap: 3mm; margin-top: 3mm; break-inside: avoid; }
+.boxes > div { flex: 1; border: 0.8pt solid #111; padding: 1.2mm 2mm; }
+.boxes h3 { font-size: 9.5pt; margin: 0 0 1mm 0; }
+.boxes h3 .en { display: inline; margin-left: 1.5mm; }
+.boxes .blank { border-bottom: 0.6pt solid #999; height: 6mm; font-size: 0.8em; color: #444; }
+.boxes .blank .ja, .boxes .blank .en { display: inline; margin-right: 1.5mm; }
+.boxes .seal { height: 12mm; border-bottom: none; }
+.cover { font-size: 8.5pt; }
+.cover header { padding-bottom: 2mm; margin-bottom: 2mm; }
+.cover .print svg { width: 24mm; height: 24mm; }
+.cover .status { padding: 1.5mm 3mm; margin-bottom: 2mm; }
+.cover .status .small { font-size: 0.75em; }
+.cover section { margin-bottom: 1.5mm; }
+.cover th, .cover td { padding: 0.3mm 1.5mm; }
+.warn { color: #a11; font-weight: bold; }
 "#;
 
 /// The page's heading: the title, the certificate's id and time, and the
@@ -365,16 +463,20 @@ fn header(c: &Certificate, fp: &Fingerprint, title: &str) -> String {
     )
 }
 
-/// Who issued the certificate, when, and with which tool.
-fn certificate_section(c: &Certificate, deleted: bool) -> String {
-    // A lost vault reads as lost (model::Timeliness).
-    let action = if c.timeliness().vault_lost {
+/// What was done, in words: a lost vault reads as lost (model::Timeliness).
+fn action_id(c: &Certificate, deleted: bool) -> &'static str {
+    if c.timeliness().vault_lost {
         "msg-html-action-lost"
     } else if deleted {
         "msg-html-action-deleted"
     } else {
         "msg-html-action-returned"
-    };
+    }
+}
+
+/// Who issued the certificate, when, and with which tool.
+fn certificate_section(c: &Certificate, deleted: bool) -> String {
+    let action = action_id(c, deleted);
     let org = if c.issuer.organisation.is_empty() {
         "—".to_string()
     } else {
@@ -407,18 +509,7 @@ fn approval_section(page: &Page) -> String {
         .as_deref()
         .map(mono)
         .unwrap_or_else(|| both("msg-html-none", &[]));
-    // A deadline is met only by times that are evidence (model::Timeliness).
-    let timing = c.timeliness().timing;
-    let on_time = match (&page.checked, c.on_time) {
-        _ if timing == Timing::VaultLost => both("msg-html-timing-vault-lost", &[]),
-        _ if timing == Timing::TimeNotReliable => both("msg-html-time-not-reliable", &[]),
-        (Some(v), false) => format!(
-            "{} {}",
-            yes_no(false),
-            both("msg-html-days-late", &[("days", &v.days_late.to_string())])
-        ),
-        (_, b) => yes_no(b),
-    };
+    let on_time = on_time_value(page);
     section(
         "msg-html-h-approval",
         &fields(&[
@@ -432,7 +523,9 @@ fn approval_section(page: &Page) -> String {
     )
 }
 
-/// The whole page.
+/// The whole page: a first page a clinic files (what, for whom, when, by
+/// whom, witnessed by whom, signature boxes), then the annex with every
+/// field, hash and record of the certificate.
 pub fn html(page: &Page) -> String {
     let c = page.certificate;
     let fp = Fingerprint::of(page.bytes);
@@ -442,11 +535,351 @@ pub fn html(page: &Page) -> String {
     } else {
         "msg-html-title-returned"
     };
-    let mut body = header(c, &fp, title);
+    let mut body = String::from("<div class=\"cover\">");
+    body.push_str(&header(c, &fp, title));
     body.push_str(&status(page));
+    body.push_str(&summary_section(page, deleted));
+    body.push_str(&cover_items(c));
+    body.push_str(&signature_boxes());
+    body.push_str("</div>\n<div class=\"annex\">");
+    body.push_str(&format!("<h1>{}</h1>", both("msg-html-annex", &[])));
+    body.push_str(&check_details(page));
     body.push_str(&certificate_section(c, deleted));
     body.push_str(&approval_section(page));
+    body.push_str(&vault_section(c));
+    body.push_str(&items_section(c));
+    body.push_str(&method_section(c));
+    body.push_str(&verification_section(c));
+    body.push_str(&witnesses_section(page));
+    body.push_str(&custody_section(c));
+    body.push_str(&check_section(&fp));
+    body.push_str(&footer(page));
+    body.push_str("</div>");
+    document(c, title, &body)
+}
 
+/// The clinic's name as the signed approval gives it, or why there is
+/// none: only an approval the clinic signed names it.
+fn clinic_value(c: &Certificate) -> String {
+    let packed = chrono::DateTime::parse_from_rfc3339(&c.vault.created).map(|t| t.date_naive());
+    let consent = packed.ok().map(|day| Consent::of(&c.approval, day, None));
+    match consent {
+        Some(Ok(consent)) => match consent.clinic() {
+            Some(clinic) => match &clinic.code {
+                Some(code) => format!(
+                    "<b>{}</b> {}",
+                    esc(&clinic.name),
+                    both_inline_args("msg-html-clinic-code", &[("code", code)])
+                ),
+                None => format!("<b>{}</b>", esc(&clinic.name)),
+            },
+            None => format!(
+                "<span class=\"warn\">{}</span>",
+                both("msg-html-clinic-not-signed", &[])
+            ),
+        },
+        _ => format!(
+            "<span class=\"warn\">{}</span>",
+            both("msg-html-clinic-unreadable", &[])
+        ),
+    }
+}
+
+/// The line saying whether the clinic signed the approval, and whose key
+/// that was.
+// The wording of the approval's standing is decided with every other place
+// that shows an approval: this is its one slot on the page.
+fn consent_line(_c: &Certificate) -> Option<String> {
+    None
+}
+
+/// Who did it: the issuer's name and organisation.
+fn performed_by(c: &Certificate) -> String {
+    if c.issuer.organisation.is_empty() {
+        esc(&c.issuer.name)
+    } else {
+        format!("{} / {}", esc(&c.issuer.name), esc(&c.issuer.organisation))
+    }
+}
+
+/// What the deadline row says (model::Timeliness: only times that are
+/// evidence meet a deadline).
+fn on_time_value(page: &Page) -> String {
+    let c = page.certificate;
+    let timing = c.timeliness().timing;
+    match (&page.checked, c.on_time) {
+        _ if timing == Timing::VaultLost => both("msg-html-timing-vault-lost", &[]),
+        _ if timing == Timing::TimeNotReliable => both("msg-html-time-not-reliable", &[]),
+        (Some(v), false) => format!(
+            "{} {}",
+            yes_no(false),
+            both("msg-html-days-late", &[("days", &v.days_late.to_string())])
+        ),
+        (_, b) => yes_no(b),
+    }
+}
+
+/// The method in NIST SP 800-88 words, localised.
+fn method_value(c: &Certificate) -> String {
+    format!(
+        "{} — {}",
+        esc(&c.method.reference),
+        both_word("category", &c.method.category)
+    )
+}
+
+/// The result of the checks afterwards, localised.
+fn result_value(c: &Certificate) -> String {
+    let id = match c.verification.result.as_str() {
+        "nothing remains" => "msg-html-result-nothing-remains",
+        "vault intact" => "msg-html-result-vault-intact",
+        "vault intact; nothing remains of the copies" => "msg-html-result-vault-intact-copies-gone",
+        other => return esc(other),
+    };
+    both(id, &[])
+}
+
+/// What the witness's trust says, in both languages.
+fn trust_value(w: &Witness) -> String {
+    match &w.trust {
+        Trust::Trusted(p) => both("msg-html-witness-trusted", &[("principal", p)]),
+        Trust::Untrusted => format!(
+            "<span class=\"warn\">{}</span>",
+            both("msg-html-witness-untrusted", &[])
+        ),
+        Trust::Unchecked => both("msg-html-witness-unchecked", &[]),
+    }
+}
+
+/// Why a witness's time is not evidence, if it is not.
+fn time_warnings(w: &Witness) -> Vec<&'static str> {
+    let mut ids = Vec::new();
+    if w.hand_set() {
+        ids.push("msg-html-hand-set");
+    }
+    if w.dated_before_certificate {
+        ids.push("msg-html-before-certificate");
+    }
+    ids
+}
+
+/// What the witness's trust says in a few words, for the first page.
+fn trust_short(w: &Witness) -> String {
+    match &w.trust {
+        Trust::Trusted(_) => both_inline("msg-html-witness-short-trusted"),
+        Trust::Untrusted => format!(
+            "<span class=\"warn\">{}</span>",
+            both_inline("msg-html-witness-short-untrusted")
+        ),
+        Trust::Unchecked => both_inline("msg-html-witness-short-unchecked"),
+    }
+}
+
+/// The witnesses, one line each, for the first page.
+fn witnesses_value(page: &Page) -> String {
+    if page.witnesses.is_empty() {
+        return both("msg-html-witness-none", &[]);
+    }
+    let mut lines: String = page
+        .witnesses
+        .iter()
+        .take(COVER_WITNESSES)
+        .map(|w| {
+            let s = &w.statement;
+            let hand = time_warnings(w)
+                .iter()
+                .map(|id| format!(" <span class=\"warn\">{}</span>", both_inline(id)))
+                .collect::<String>();
+            format!(
+                "<span class=\"line\"><b>{}</b>（{}） {}{hand} — {}</span>",
+                esc(&s.name),
+                esc(&s.role),
+                esc(crate::clock::local_display(&s.signed_at).get(..10).unwrap_or_default()),
+                trust_short(w)
+            )
+        })
+        .collect();
+    if page.witnesses.len() > COVER_WITNESSES {
+        let more = (page.witnesses.len() - COVER_WITNESSES).to_string();
+        lines.push_str(&format!(
+            "<span class=\"line\">{}</span>",
+            both("msg-html-more-witnesses", &[("n", &more)])
+        ));
+    }
+    lines
+}
+
+/// The first page's table: everything a clinic needs to file it.
+fn summary_section(page: &Page, deleted: bool) -> String {
+    let c = page.certificate;
+    let action = action_id(c, deleted);
+    let mut rows = vec![("msg-html-clinic", clinic_value(c))];
+    if let Some(line) = consent_line(c) {
+        rows.push(("msg-html-consent", line));
+    }
+    rows.extend([
+        (
+            "msg-html-approval-id",
+            format!(
+                "<b>{}</b><span class=\"line\">{}: {}</span><span class=\"line\">{}: {}</span>",
+                esc(&c.approval.id),
+                both_inline("msg-html-approved-by"),
+                esc(&c.approval.approved_by),
+                both_inline("msg-html-purpose"),
+                esc(&c.approval.purpose)
+            ),
+        ),
+        ("msg-html-action", format!("<b>{}</b>", both(action, &[]))),
+        (
+            "msg-html-what",
+            format!(
+                "{} {}<br>{}",
+                both_inline("msg-html-vault-id"),
+                mono(&c.vault.vault_id),
+                bytes_and_files(c.vault.total_size, c.vault.file_count)
+            ),
+        ),
+        ("msg-html-when", when(&c.issued_at)),
+        (
+            "msg-html-delete-by",
+            format!("{} — {}", esc(&c.delete_by), on_time_value(page)),
+        ),
+        ("msg-html-performed-by", performed_by(c)),
+        ("msg-html-method", method_value(c)),
+        ("msg-html-check-result", result_value(c)),
+        ("msg-html-witnesses", witnesses_value(page)),
+    ]);
+    let mut table = String::from("<table class=\"fields summary\">");
+    for (label, value) in &rows {
+        table.push_str(&format!("<tr><th>{}</th><td>{value}</td></tr>", both(label, &[])));
+    }
+    table.push_str("</table>");
+    section("msg-html-h-summary", &table)
+}
+
+/// Items shown on the first page; the rest are in the annex.
+const COVER_ITEMS: usize = 4;
+/// Witnesses named on the first page; all are in the annex.
+const COVER_WITNESSES: usize = 3;
+
+/// What was destroyed or kept, without hashes (they are in the annex).
+// Room for the medium each item was on: a column here and in the annex.
+fn cover_items(c: &Certificate) -> String {
+    let mut rows: Vec<Vec<String>> = c
+        .items
+        .iter()
+        .take(COVER_ITEMS)
+        .map(|i| {
+            vec![
+                both_word("role", &i.role),
+                mono(&i.path),
+                nw(&format!("{} · {}", i.files, crate::units::bytes(i.size))),
+                format!("<b>{}</b>", both_word("outcome", &i.outcome)),
+            ]
+        })
+        .collect();
+    if c.items.len() > COVER_ITEMS {
+        let more = (c.items.len() - COVER_ITEMS).to_string();
+        rows.push(vec![both("msg-html-more-items", &[("n", &more)])]);
+    }
+    section(
+        "msg-html-h-cover-items",
+        &table(
+            "cover-items",
+            &[
+                "msg-html-col-role",
+                "msg-html-col-path",
+                "msg-html-col-files-size",
+                "msg-html-col-outcome",
+            ],
+            &rows,
+        ),
+    )
+}
+
+/// Boxes to sign and seal on paper: who did it, who watched, and the
+/// clinic's confirmation.
+fn signature_boxes() -> String {
+    let blank = |id: &str, class: &str| format!("<div class=\"blank {class}\">{}</div>", both(id, &[]));
+    let boxes: String = ["msg-html-box-performer", "msg-html-box-witness", "msg-html-box-clinic"]
+        .iter()
+        .map(|title| {
+            format!(
+                "<div><h3>{}</h3>{}{}{}</div>",
+                both(title, &[]),
+                blank("msg-html-box-name", ""),
+                blank("msg-html-box-date", ""),
+                blank("msg-html-sign-seal", "seal"),
+            )
+        })
+        .collect();
+    format!("<div class=\"boxes\">{boxes}</div>")
+}
+
+/// Every countersignature, with its key and what it was checked against.
+fn witnesses_section(page: &Page) -> String {
+    if page.witnesses.is_empty() {
+        return section(
+            "msg-html-h-witnesses",
+            &format!("<p>{}</p>", both("msg-html-witness-none", &[])),
+        );
+    }
+    let rows: Vec<Vec<String>> = page
+        .witnesses
+        .iter()
+        .enumerate()
+        .map(|(n, w)| {
+            let s = &w.statement;
+            let mut time = when(&s.signed_at);
+            for id in time_warnings(w) {
+                time.push_str(&format!("<br><span class=\"warn\">{}</span>", both_inline(id)));
+            }
+            vec![
+                (n + 1).to_string(),
+                format!("{}<br><span class=\"small\">{}</span>", esc(&s.name), esc(&s.role)),
+                s.note.as_deref().map(esc).unwrap_or_default(),
+                time,
+                key(&s.signer),
+                trust_value(w),
+            ]
+        })
+        .collect();
+    let files: Vec<String> = page
+        .witnesses
+        .iter()
+        .map(|w| {
+            let f = w
+                .path
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            esc(&format!(
+                "ssh-keygen -Y verify -f ALLOWED_SIGNERS -I PRINCIPAL -n kura-countersign -s {f}.sig < {f}"
+            ))
+        })
+        .collect();
+    let mut body = table(
+        "witnesses",
+        &[
+            "msg-html-col-seq",
+            "msg-html-col-witness",
+            "msg-html-col-note",
+            "msg-html-col-time",
+            "msg-html-col-key",
+            "msg-html-col-trust",
+        ],
+        &rows,
+    );
+    body.push_str(&format!(
+        "<p class=\"small\">{}</p><p class=\"mono small\">{}</p>",
+        both("msg-html-witness-how", &[]),
+        files.join("<br>")
+    ));
+    section("msg-html-h-witnesses", &body)
+}
+
+/// The vault's public facts.
+fn vault_section(c: &Certificate) -> String {
     let recipients: Vec<String> = c
         .vault
         .recipients
@@ -460,7 +893,7 @@ pub fn html(page: &Page) -> String {
             format!("{} {}{comment}", esc(&r.kind), mono(&r.fingerprint))
         })
         .collect();
-    body.push_str(&section(
+    section(
         "msg-html-h-vault",
         &fields(&[
             ("msg-html-vault-id", mono(&c.vault.vault_id)),
@@ -485,37 +918,31 @@ pub fn html(page: &Page) -> String {
             ),
             ("msg-html-recipients", recipients.join("<br>")),
         ]),
-    ));
-
-    body.push_str(&items_section(c));
-    body.push_str(&method_section(c));
-    body.push_str(&verification_section(c));
-    body.push_str(&custody_section(c));
-    body.push_str(&check_section(&fp));
-    body.push_str(&footer(page));
-    document(c, title, &body)
+    )
 }
 
 /// What was deleted or returned, item by item.
 fn items_section(c: &Certificate) -> String {
-    let items: Vec<Vec<String>> = c
+    let items: Vec<Vec<Vec<String>>> = c
         .items
         .iter()
         .map(|i| {
-            vec![
+            let mut rows = vec![vec![
                 both_word("role", &i.role),
                 mono(&i.path),
-                nw(&i.kind),
+                both_word("type", &i.kind),
                 nw(&format!("{} B", i.size)),
                 nw(&i.files.to_string()),
-                mono(&i.blake3),
+                hash(&i.blake3),
                 format!("<b>{}</b>", both_word("outcome", &i.outcome)),
-            ]
+            ]];
+            rows.extend(item_medium_line(i).map(|line| vec![line]));
+            rows
         })
         .collect();
     section(
         "msg-html-h-items",
-        &table(
+        &grouped_table(
             "items",
             &[
                 "msg-html-col-role",
@@ -531,15 +958,21 @@ fn items_section(c: &Certificate) -> String {
     )
 }
 
+/// The line printed beneath an item, across the whole table, kept on the
+/// same page as it: where what is recorded about the medium the item was on
+/// goes (kind, maker, model, serial number, file system, encryption, and
+/// the item's sanitization category). The table has no room for more
+/// columns. This certificate format records none of it, so there is none.
+fn item_medium_line(_item: &Item) -> Option<String> {
+    None
+}
+
 /// The method of deletion, with its reference.
 fn method_section(c: &Certificate) -> String {
     section(
         "msg-html-h-method",
         &fields(&[
-            (
-                "msg-html-reference",
-                esc(&format!("{} — {}", c.method.reference, c.method.category)),
-            ),
+            ("msg-html-reference", method_value(c)),
             ("msg-html-technique", both_text(&c.method.technique)),
             ("msg-html-caveat", both_text(&c.method.caveat)),
             ("msg-html-protection", both_text(&c.method.protection)),
@@ -564,7 +997,7 @@ fn verification_section(c: &Certificate) -> String {
         .collect();
     let mut checked = fields(&[
         ("msg-html-check-method", both_text(&c.verification.method)),
-        ("msg-html-check-result", esc(&c.verification.result)),
+        ("msg-html-check-result", result_value(c)),
     ]);
     if extractions.is_empty() {
         checked.push_str(&format!(
@@ -608,21 +1041,17 @@ fn custody_section(c: &Certificate) -> String {
     section("msg-html-h-custody", &chain)
 }
 
-/// How to check the certificate, and room to sign for it on paper.
+/// How to check the certificate.
 fn check_section(fp: &Fingerprint) -> String {
     section(
         "msg-html-h-check",
         &format!(
             "<p>{}</p><p class=\"mono small\">kura certificate verify CERT.json --custody CLINIC_COPY --signers ALLOWED_SIGNERS<br>\
              ssh-keygen -Y verify -f ALLOWED_SIGNERS -I PRINCIPAL -n kura-certificate -s CERT.json.sig &lt; CERT.json</p>\
-             <p>{}<br>{}</p>\
-             <div class=\"sign\"><div>{}</div><div>{}</div><div>{}</div></div>",
+             <p>{}<br>{}</p>",
             both("msg-html-how-to-check", &[]),
             both_inline("msg-html-blake3"),
             mono(&fp.blake3),
-            both("msg-html-sign-checked-by", &[]),
-            both("msg-html-sign-date", &[]),
-            both("msg-html-sign-seal", &[]),
         ),
     )
 }
@@ -653,9 +1082,48 @@ fn document(c: &Certificate, title: &str, body: &str) -> String {
         "<!DOCTYPE html>\n<html lang=\"ja\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n",
-        esc(&title_text)
+         <title>{}</title>\n<style>{CSS}{}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n",
+        esc(&title_text),
+        page_boxes(c)
     )
+}
+
+/// The certificate id and the page number at the foot of every printed
+/// page (CSS page margin boxes, which Chromium prints).
+fn page_boxes(c: &Certificate) -> String {
+    let id = format!(
+        "{} / {}: {}",
+        i18n::text(Lang::Ja, "msg-html-certificate-id", &[]),
+        i18n::text(Lang::En, "msg-html-certificate-id", &[]),
+        c.certificate_id
+    );
+    let page = format!(
+        "{} / {}",
+        i18n::text(Lang::Ja, "msg-html-page", &[]),
+        i18n::text(Lang::En, "msg-html-page", &[])
+    );
+    format!(
+        "\n@page {{ @bottom-left {{ content: {}; font-size: 7.5pt; color: #444; }}\n  \
+         @bottom-right {{ content: {} counter(page) \" / \" counter(pages); font-size: 7.5pt; color: #444; }} }}\n",
+        css_string(&id),
+        css_string(&format!("{page} "))
+    )
+}
+
+/// A CSS string literal: every character but letters, digits and a few
+/// harmless marks is written as a CSS escape, so no value can end the
+/// string, the rule or the style element.
+fn css_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for ch in crate::i18n::escape_controls(s).chars() {
+        if ch.is_alphanumeric() && !ch.is_control() || matches!(ch, ' ' | '-' | ':' | '/' | '.') {
+            out.push(ch);
+        } else {
+            out.push_str(&format!("\\{:x} ", ch as u32));
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// A label on one line: `日本語 / English`.
@@ -694,6 +1162,67 @@ mod tests {
         assert_eq!(f.blake3, blake3::hash(b"abc").to_hex().to_string());
         assert_eq!(f.short.len(), 19);
         assert_eq!(f.short.replace('-', ""), f.blake3[..16]);
+    }
+
+    /// The test vector's certificate under `approval`, packed on 2 March.
+    fn under(approval: crate::vault::Approval) -> Certificate {
+        let mut c = Certificate::parse(include_bytes!("../../tests/vectors/v1/export.cert.json")).unwrap();
+        c.vault.created = "2026-03-02T10:00:00+09:00".into();
+        c.approval = approval;
+        c
+    }
+
+    #[test]
+    fn only_an_approval_the_clinic_signed_names_the_clinic() {
+        let key = crate::keys::SigningKey::generate("clinic").unwrap();
+        let info = serde_json::to_string(key.info()).unwrap();
+        let fingerprint = &key.info().fingerprint;
+        let doc = format!(
+            r#"{{"format":"kura-approval","version":1,"approval_id":"APP-R-1",
+            "issued_at":"2026-03-01T10:00:00+09:00",
+            "clinic":{{"name":"さくら内科（ダミー）","code":"1312345678"}},
+            "approver":{{"name":"山田（ダミー）","role":"院長"}},"engineers":[{info}],
+            "recipients":[{{"type":"ssh-ed25519","fingerprint":"{fingerprint}","comment":""}}],
+            "purpose":"調査","scope":"ダミーの受付表","disposal":"delete","delete_by":"2026-03-16"}}"#
+        );
+        let approval = crate::approval::Approval::parse(&doc).unwrap();
+        let signed = approval.sign(&key).unwrap();
+        let packed = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+        let declared = approval.declared_for(&signed, packed);
+
+        let named = clinic_value(&under(declared.clone()));
+        assert!(
+            named.contains("さくら内科（ダミー）") && named.contains("1312345678"),
+            "{named}"
+        );
+        assert!(!named.contains("warn"), "{named}");
+
+        // The same fields, typed by the engineer: no name, and why.
+        let typed = clinic_value(&under(crate::vault::Approval {
+            signed: None,
+            ..declared.clone()
+        }));
+        assert!(typed.contains("記載なし") && !typed.contains("さくら内科"), "{typed}");
+
+        // Fields that disagree with the signed document: nothing is shown.
+        let changed = clinic_value(&under(crate::vault::Approval {
+            purpose: "別の目的".into(),
+            ..declared
+        }));
+        assert!(
+            changed.contains("表示できません") && !changed.contains("さくら内科"),
+            "{changed}"
+        );
+    }
+
+    #[test]
+    fn a_css_string_cannot_end_the_rule() {
+        let s = css_string("a\"}</style><script>\n");
+        assert!(s.starts_with('"') && s.ends_with('"'));
+        let inner = &s[1..s.len() - 1];
+        for bad in ['"', '}', '<', '>', '\n'] {
+            assert!(!inner.contains(bad), "{s}");
+        }
     }
 
     #[test]

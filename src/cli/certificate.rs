@@ -18,6 +18,8 @@ pub enum CertificateCommand {
     Verify(VerifyCertArgs),
     /// Write a printable page (HTML, A4, Japanese and English) of a certificate, with its verification status and fingerprint
     Render(super::render::RenderArgs),
+    /// Sign, as a witness, that you watched what a certificate states (the certificate and its signature are not changed)
+    Countersign(super::countersign::CountersignArgs),
 }
 
 #[derive(Args, Debug)]
@@ -43,6 +45,7 @@ pub fn run(c: CertificateCommand) -> Result<Report> {
     match c {
         CertificateCommand::Verify(a) => verify(a),
         CertificateCommand::Render(a) => super::render::run(a),
+        CertificateCommand::Countersign(a) => super::countersign::run(a),
     }
 }
 
@@ -113,8 +116,14 @@ fn verify(a: VerifyCertArgs) -> Result<Report> {
         "signer": { "principal": v.principal, "key": c.issuer.key },
         "custody_records": v.chain_records,
         "clinic_records": v.clinic_records,
+        "witnesses": v.witnesses.iter().map(super::countersign::witness_json).collect::<Vec<_>>(),
+        "vaults": v.vaults,
     }))
     .line(verdict(&v));
+    if v.vaults > 1 {
+        let n = v.vaults.to_string();
+        rep.push(t("msg-cert-run-vaults", &[("n", &n), ("id", &c.vault.vault_id)]));
+    }
     for l in super::custody::time_flag_lines(&v.timeliness.time_flags) {
         rep.push(l);
     }
@@ -176,6 +185,9 @@ fn verify(a: VerifyCertArgs) -> Result<Report> {
             ],
         ),
     );
+    for l in super::countersign::witness_lines(&v.witnesses) {
+        rep.push(l);
+    }
     for i in &c.items {
         rep.push(format!(
             "    - {} [{}] {} ({}, {} {}) BLAKE3 {}",

@@ -176,7 +176,7 @@ fn show(a: ShowArgs) -> Result<Report> {
     Ok(rep)
 }
 
-/// The line saying a restarted log's receipt is unproven (FORMAT.md 4.5).
+/// The line saying a restarted log's receipt is unproven (FORMAT.md 4.6).
 fn unproven_line(chain: &custody::Chain, path: &std::path::Path, rep: &mut Report) {
     if chain.reconstructed() {
         rep.push(t("warn-receipt-unproven", &[("path", &path.display().to_string())]));

@@ -18,6 +18,8 @@
 mod certify;
 mod open;
 mod pack;
+mod prune;
+mod received;
 mod restart;
 
 pub use certify::{certify, dry_run as certify_dry_run, CertifyRequest, DryRun, Issued};
@@ -26,6 +28,8 @@ pub use open::{
     Unrecorded,
 };
 pub use pack::{pack, PackRequest, Packed};
+pub use prune::{decide as prune_decide, dry_run as prune_dry_run, prune, Decision, PruneRequest, Pruned, Verdict};
+pub use received::{ReceivedLog, EVENT as CERTIFICATE_RECEIVED};
 pub use restart::{restart, Restarted};
 
 use std::path::PathBuf;

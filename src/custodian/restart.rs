@@ -3,7 +3,7 @@
 //! the signed manifest, the manifest's signature, the packer against the
 //! allowed signers the user names — and a new log is started whose first
 //! record, `restarted`, holds the receipt rebuilt from what was checked
-//! (docs/FORMAT.md 4.5). The operation itself then runs against that log
+//! (docs/FORMAT.md 4.6). The operation itself then runs against that log
 //! as against any other.
 //!
 //! What is lost with the old log stays lost: nothing proves that this

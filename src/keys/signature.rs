@@ -14,6 +14,9 @@ pub const NS_MANIFEST: &str = "kura-manifest";
 pub const NS_RECEIPT: &str = "kura-receipt";
 pub const NS_CUSTODY: &str = "kura-custody";
 pub const NS_CERTIFICATE: &str = "kura-certificate";
+pub const NS_APPROVAL: &str = "kura-approval";
+/// A witness's countersignature of a certificate (`certificate::witness`).
+pub const NS_COUNTERSIGN: &str = "kura-countersign";
 
 /// The public facts about a signing key.
 ///
@@ -126,6 +129,21 @@ pub fn sign_digest(key: &PrivateKey, namespace: &str, digest: &[u8; 64]) -> Resu
     .map_err(|e| Error::internal(format!("signing failed: {e}")))?;
     sig.to_pem(LineEnding::LF)
         .map_err(|e| Error::internal(format!("encoding signature failed: {e}")))
+}
+
+/// Checks an armored SSHSIG over `msg` in `namespace`, whoever made it,
+/// and returns the signer's key (read from the signature itself). Whether
+/// that signer is trusted is the caller's question (an allowed_signers
+/// file); `what` names the object for the error message.
+pub fn verify_any(namespace: &str, msg: &[u8], armored: &str, what: &str) -> Result<KeyInfo> {
+    let bad = || Error::new(Kind::Integrity, "err-signature-invalid").arg("what", what);
+    let sig = SshSig::from_pem(armored.trim().as_bytes()).map_err(|_| bad())?;
+    if sig.namespace() != namespace || sig.algorithm() != ssh_key::Algorithm::Ed25519 {
+        return Err(bad());
+    }
+    let pk = PublicKey::new(sig.public_key().clone(), "");
+    pk.verify(namespace, msg, &sig).map_err(|_| bad())?;
+    Ok(KeyInfo::of(&pk))
 }
 
 /// Checks an armored SSHSIG over `msg` in `namespace`, made by `expected`.

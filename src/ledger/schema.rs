@@ -46,6 +46,12 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX exports_delete_by ON exports (delete_by);
     "#,
+    // 2: the clinic's signed receipt of the certificate that closed the
+    // export (ledger::receipt): its exact JSON and its SSHSIG.
+    r#"
+    ALTER TABLE exports ADD COLUMN receipt_json TEXT;
+    ALTER TABLE exports ADD COLUMN receipt_sig TEXT;
+    "#,
 ];
 
 /// Brings the database to the current schema. Refuses a database written by

@@ -63,6 +63,24 @@ pub struct Approval {
     /// BLAKE3 of the scanned approval document, if one was packed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub document_blake3: Option<String>,
+    /// The clinic's signed approval this export was packed under, if any
+    /// (`kura approve`). Absent: the fields above were declared by the
+    /// packer and nobody at the clinic signed them. Read by
+    /// `kura::approval`; the vault only carries it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed: Option<SignedApproval>,
+}
+
+/// A signed approval as it travels in the manifest and the receipt: the
+/// exact bytes of `APPROVAL.json` and of its SSHSIG (namespace
+/// `kura-approval`), so that anyone can check them with `ssh-keygen -Y
+/// verify` long after kura is gone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedApproval {
+    /// The approval document, byte for byte as the clinic signed it.
+    pub document: String,
+    /// Its armored SSHSIG (`-----BEGIN SSH SIGNATURE-----` …).
+    pub signature: String,
 }
 
 /// The approval document packed as the first member.
@@ -157,6 +175,7 @@ mod tests {
                 purpose: "\"entries\":[]}".into(),
                 delete_by: "2099-12-31".into(),
                 document_blake3: None,
+                signed: None,
             },
             approval_document: None,
             recipients: vec![],

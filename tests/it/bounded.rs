@@ -282,6 +282,7 @@ fn approval() -> Approval {
         purpose: "調査".into(),
         delete_by: "2099-12-31".into(),
         document_blake3: None,
+        signed: None,
     }
 }
 

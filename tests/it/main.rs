@@ -16,6 +16,7 @@ mod corpus;
 
 #[cfg(unix)]
 mod bounded;
+mod certdoc;
 mod certificate;
 mod cli_lang;
 mod custody;
@@ -29,12 +30,14 @@ mod first_hour;
 mod hostile_input;
 mod house;
 mod incident;
+mod incident_report;
 mod json;
 mod ledger;
 mod media;
 #[cfg(unix)]
 mod readonly;
 mod render;
+mod retention;
 mod secrets;
 mod setup;
 mod shown_is_checked;

@@ -35,6 +35,7 @@ fn approval() -> Approval {
         purpose: "調査".into(),
         delete_by: DELETE_BY.into(),
         document_blake3: None,
+        signed: None,
     }
 }
 

@@ -5,7 +5,9 @@
 //!
 //! The points: `extracting` (the intent record is written, nothing
 //! decrypted yet), `staged` (every file is decrypted and checked in the
-//! stage, nothing moved into DEST yet), `receipt-kept` (`ledger close -i
+//! stage, nothing moved into DEST yet), `sealed` (pack has written the
+//! whole vault under its temporary name, nothing is in place yet),
+//! `receipt-kept` (`ledger close -i
 //! --append-to`: the ledger is closed and keeps the clinic's receipt, the
 //! log is untouched), `receipt-records-copied` (the log has taken the
 //! certificate's records it lacked, not yet the receipt's),

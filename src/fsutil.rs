@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, IoContext, Kind, Result};
 
+pub mod stale;
 #[cfg(windows)]
 pub mod windows;
 
@@ -110,7 +111,9 @@ pub fn check_clobber(path: &Path, force: bool) -> Result<()> {
 
 /// An output file written under a temporary name beside its destination
 /// and moved into place only by [`AtomicFile::commit`]; dropped uncommitted,
-/// it disappears.
+/// it disappears. Killed, it stays: the name (`.NAME.XXXXXX.kura-tmp`) and
+/// a lock held while it is written let the next run in that folder remove
+/// it ([`stale::sweep_temps`]).
 pub struct AtomicFile {
     tmp: Option<tempfile::NamedTempFile>,
     dest: PathBuf,
@@ -127,9 +130,16 @@ impl AtomicFile {
             .unwrap_or_default();
         let tmp = tempfile::Builder::new()
             .prefix(&format!(".{name}."))
-            .suffix(".tmp")
+            .suffix(stale::TEMP_SUFFIX)
+            .rand_bytes(stale::TEMP_RANDOM)
             .tempfile_in(&dir)
             .at(dir.display())?;
+        // Held until the file is committed or dropped: a live writer's file
+        // is never taken for a killed one's. Where the file system takes no
+        // locks, the sweeper cannot take one either and leaves the file.
+        // (Windows locks are mandatory; temporary files are not swept there.)
+        #[cfg(unix)]
+        let _ = tmp.as_file().try_lock();
         crate::interrupt::register(tmp.path());
         Ok(AtomicFile {
             tmp: Some(tmp),

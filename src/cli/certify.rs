@@ -33,6 +33,9 @@ pub struct CertifyArgs {
     /// File holding the key's passphrase
     #[arg(long, value_name = "FILE")]
     pub passphrase_file: Option<PathBuf>,
+    /// Command that prints the key's passphrase, run by the shell (else $KURA_PASSPHRASE_COMMAND)
+    #[arg(long, value_name = "CMD", conflicts_with = "passphrase_file")]
+    pub passphrase_command: Option<String>,
     /// The certificate to write (its signature goes to CERT.json.sig)
     #[arg(short = 'o', long = "output", value_name = "CERT.json")]
     pub output: PathBuf,
@@ -66,7 +69,7 @@ pub fn run(a: CertifyArgs) -> Result<Report> {
     super::given("--passphrase-file", &a.passphrase_file)?;
     super::given("--custody", &a.custody)?;
     super::given("--deleted", &paths)?;
-    let pass = kura::keys::PassphraseSource::new(a.passphrase_file.clone());
+    let pass = kura::keys::PassphraseSource::with_command(a.passphrase_file.clone(), a.passphrase_command.clone());
     let signer = kura::keys::identity::load_signing_key(&a.identity, &pass)?;
     let custody = a.custody.clone().unwrap_or_else(|| custody_path(&a.vault));
     let req = CertifyRequest {

@@ -45,6 +45,9 @@ pub struct AddArgs {
     /// File holding the key's passphrase
     #[arg(long, value_name = "FILE")]
     pub passphrase_file: Option<PathBuf>,
+    /// Command that prints the key's passphrase, run by the shell (else $KURA_PASSPHRASE_COMMAND)
+    #[arg(long, value_name = "CMD", conflicts_with = "passphrase_file")]
+    pub passphrase_command: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -74,14 +77,23 @@ fn add(a: AddArgs) -> Result<Report> {
     super::given("-i", [&a.identity])?;
     super::given("--passphrase-file", &a.passphrase_file)?;
     let path = custody::log_path(&a.vault);
-    let pass = kura::keys::PassphraseSource::new(a.passphrase_file.clone());
+    let pass = kura::keys::PassphraseSource::with_command(a.passphrase_file.clone(), a.passphrase_command.clone());
     let signer = kura::keys::identity::load_signing_key(&a.identity, &pass)?;
     let ev = NewEvent {
         event: a.event.clone(),
         note: a.note.clone(),
         ..Default::default()
     };
-    let rec = custody::attest(&path, ev, &signer, clock::now())?;
+    let rec = custody::attest(&path, ev, &signer, clock::now()).map_err(|e| match e.id {
+        // Said for a person's record, not an extraction's.
+        "err-custody-unwritable" => {
+            let detail = e.args.iter().find(|(k, _)| *k == "detail").map(|(_, v)| v.clone());
+            kura::error::Error::new(kura::error::Kind::Io, "err-custody-add-unwritable")
+                .arg("path", path.display())
+                .arg("detail", detail.unwrap_or_default())
+        }
+        _ => e,
+    })?;
     let seq = rec.seq.to_string();
     Ok(
         Report::new(json!({ "custody": path.display().to_string(), "record": rec })).line(t(
@@ -105,6 +117,7 @@ fn show(a: ShowArgs) -> Result<Report> {
         "torn_tail": chain.torn_tail,
         "time_reliable": flags.is_empty(),
         "time_flags": flags,
+        "receipt_reconstructed": chain.reconstructed(),
     }));
     // A record whose time is flagged is marked `!` after its number; the
     // lines under the table say why.
@@ -159,7 +172,15 @@ fn show(a: ShowArgs) -> Result<Report> {
     if chain.torn_tail {
         rep.push(t("warn-custody-torn", &[]));
     }
+    unproven_line(&chain, &path, &mut rep);
     Ok(rep)
+}
+
+/// The line saying a restarted log's receipt is unproven (FORMAT.md 4.6).
+fn unproven_line(chain: &custody::Chain, path: &std::path::Path, rep: &mut Report) {
+    if chain.reconstructed() {
+        rep.push(t("warn-receipt-unproven", &[("path", &path.display().to_string())]));
+    }
 }
 
 fn verify(a: VerifyLogArgs) -> Result<Report> {
@@ -179,6 +200,7 @@ fn verify(a: VerifyLogArgs) -> Result<Report> {
         "torn_tail": chain.torn_tail,
         "time_reliable": flags.is_empty(),
         "time_flags": flags,
+        "receipt_reconstructed": chain.reconstructed(),
     }))
     .line(t("msg-custody-ok", &[("n", &n), ("id", chain.vault_id())]));
     for l in time_flag_lines(&flags) {
@@ -190,6 +212,7 @@ fn verify(a: VerifyLogArgs) -> Result<Report> {
     if chain.torn_tail {
         rep.push(t("warn-custody-torn", &[]));
     }
+    unproven_line(&chain, &path, &mut rep);
     Ok(rep)
 }
 

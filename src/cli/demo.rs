@@ -87,6 +87,7 @@ impl Demo {
             .args(args)
             .current_dir(&self.dir)
             .env("KURA_PASSPHRASE_FILE", "")
+            .env("KURA_PASSPHRASE_COMMAND", "")
             .stdin(std::process::Stdio::null())
             .output()
             .map_err(|e| Error::io(e, self.exe.display()))?;

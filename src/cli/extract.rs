@@ -9,7 +9,6 @@ use super::verify::{describe, expected_size, json_of};
 use super::{t, IdentityArgs, Report};
 use kura::custodian::{self, ExtractRequest, KeySource, OpenRequest};
 use kura::error::Result;
-use kura::naming::custody_path;
 
 #[derive(Args, Debug)]
 pub struct ExtractArgs {
@@ -35,14 +34,16 @@ pub struct ExtractArgs {
     /// Let the key (-i) sit on the same removable medium as the vault
     #[arg(long)]
     pub allow_key_with_vault: bool,
+    /// The custody log is lost: check the vault on its own (needs --signers) and start a new log
+    #[arg(long)]
+    pub without_receipt: bool,
 }
 
 pub fn run(a: ExtractArgs) -> Result<Report> {
     custodian::require_vault(&a.vault)?;
     a.id.check()?;
     super::given("--signers", &a.signers)?;
-    super::given("--custody", &a.custody)?;
-    let custody = a.custody.clone().unwrap_or_else(|| custody_path(&a.vault));
+    let custody = super::verify::custody_given(&a.vault, &a.custody, a.without_receipt)?;
     let allow = kura::guard::Allow {
         removable: a.allow_removable,
         network: a.allow_network,
@@ -61,9 +62,21 @@ pub fn run(a: ExtractArgs) -> Result<Report> {
         allow,
         probe: probe.as_ref(),
     };
+    if a.without_receipt {
+        custodian::check_destination(&req)?;
+    }
+    let restarted = super::verify::restart_if_asked(a.without_receipt, &req.open)?;
+    let req = ExtractRequest {
+        open: OpenRequest {
+            keys: super::verify::keys_after(&restarted, req.open.keys),
+            ..req.open
+        },
+        ..req
+    };
     let progress = Progress::new("msg-progress-extract", expected_size(&custody));
-    let opened = custodian::extract(&req, &|n| progress.set(n))?;
+    let mut opened = custodian::extract(&req, &|n| progress.set(n))?;
     drop(progress);
+    opened.restarted = restarted.is_some();
     let mut rep = Report::new(json_of(&opened));
     describe(&opened, &mut rep);
     let dest = opened

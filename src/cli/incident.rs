@@ -36,6 +36,9 @@ pub struct IncidentArgs {
     /// File holding the key's passphrase
     #[arg(long, value_name = "FILE", requires = "identity")]
     pub passphrase_file: Option<PathBuf>,
+    /// Command that prints the key's passphrase, run by the shell (else $KURA_PASSPHRASE_COMMAND)
+    #[arg(long, value_name = "CMD", conflicts_with = "passphrase_file", requires = "identity")]
+    pub passphrase_command: Option<String>,
     /// Note for the "lost" record, e.g. where it was last seen (never patient information)
     #[arg(long, value_name = "TEXT", requires = "identity")]
     pub note: Option<String>,
@@ -143,7 +146,10 @@ pub fn run(a: IncidentArgs) -> Result<Report> {
     }
     let mut recorded = None;
     if let (Some(key), Some(path)) = (&a.identity, &path) {
-        let signer = kura::keys::identity::load_signing_key(key, &PassphraseSource::new(a.passphrase_file.clone()))?;
+        let signer = kura::keys::identity::load_signing_key(
+            key,
+            &PassphraseSource::with_command(a.passphrase_file.clone(), a.passphrase_command.clone()),
+        )?;
         let mut ev = NewEvent::new("lost").detail("discovered", discovered.format("%Y-%m-%d").to_string());
         ev.note = a.note.clone();
         let rec = custody::attest(path, ev, &signer, clock::now())?;

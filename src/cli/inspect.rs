@@ -84,6 +84,7 @@ pub fn run(a: InspectArgs) -> Result<Report> {
         "manifest_blake3": r.manifest_blake3,
         "custody_records": chain.records.len(),
         "last_event": last,
+        "receipt_reconstructed": chain.reconstructed(),
     }));
     let yes_no = |b: bool| t(if b { "msg-yes" } else { "msg-no" }, &[]);
     let rows: Vec<(String, String)> = vec![
@@ -139,6 +140,9 @@ pub fn run(a: InspectArgs) -> Result<Report> {
         let listed = named.iter().filter(|n| n.is_some()).count();
         let (n, k) = (r.recipients.len().to_string(), listed.to_string());
         rep.push(t("msg-recipients-listed", &[("n", &n), ("listed", &k)]));
+    }
+    if chain.reconstructed() {
+        rep.push(t("warn-receipt-unproven", &[("path", &custody.display().to_string())]));
     }
     Ok(rep)
 }

@@ -24,6 +24,9 @@ pub struct KeygenArgs {
     /// File holding the new passphrase (else $KURA_PASSPHRASE_FILE, else asked twice)
     #[arg(long, value_name = "FILE")]
     pub passphrase_file: Option<PathBuf>,
+    /// Command that prints the new passphrase, run by the shell (else $KURA_PASSPHRASE_COMMAND)
+    #[arg(long, value_name = "CMD", conflicts_with_all = ["passphrase_file", "no_passphrase"])]
+    pub passphrase_command: Option<String>,
 }
 
 fn default_comment() -> String {
@@ -69,7 +72,7 @@ pub fn run(a: KeygenArgs) -> Result<Report> {
     let passphrase = if a.no_passphrase {
         None
     } else {
-        let src = PassphraseSource::new(a.passphrase_file.clone());
+        let src = PassphraseSource::with_command(a.passphrase_file.clone(), a.passphrase_command.clone());
         Some(src.get_new(&t("msg-new-passphrase", &[]), &t("msg-new-passphrase-again", &[]))?)
     };
     let key = SigningKey::generate(&comment)?;

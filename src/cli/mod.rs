@@ -110,6 +110,9 @@ pub struct IdentityArgs {
     /// File holding the key's passphrase (else $KURA_PASSPHRASE_FILE, else asked on the terminal)
     #[arg(long, value_name = "FILE")]
     pub passphrase_file: Option<PathBuf>,
+    /// Command that prints the key's passphrase, run by the shell (else $KURA_PASSPHRASE_COMMAND)
+    #[arg(long, value_name = "CMD", conflicts_with = "passphrase_file")]
+    pub passphrase_command: Option<String>,
 }
 
 impl IdentityArgs {
@@ -121,7 +124,7 @@ impl IdentityArgs {
     }
 
     pub fn passphrase(&self) -> kura::keys::PassphraseSource {
-        kura::keys::PassphraseSource::new(self.passphrase_file.clone())
+        kura::keys::PassphraseSource::with_command(self.passphrase_file.clone(), self.passphrase_command.clone())
     }
 
     /// The key files, read by the operation once its checks have passed.

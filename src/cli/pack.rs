@@ -213,7 +213,11 @@ pub fn run(a: PackArgs) -> Result<Report> {
         "packer": r.packer,
         "approval": r.approval,
         "packer_is_recipient": packer_is_recipient,
+        "temporary_files_removed": packed.swept.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
     }));
+    for s in &packed.swept {
+        report.push(t("warn-temp-swept", &[("path", &s.display().to_string())]));
+    }
     report.push(t(
         "msg-pack-done",
         &[

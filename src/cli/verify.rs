@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::progress::Progress;
 use super::{bytes, t, IdentityArgs, Report};
-use kura::custodian::{self, KeySource, OpenRequest, Opened};
+use kura::custodian::{self, KeySource, OpenRequest, Opened, Unrecorded};
 use kura::error::Result;
 use kura::naming::custody_path;
 use kura::vault::open::Trust;
@@ -24,6 +24,9 @@ pub struct VerifyArgs {
     /// Its custody log (default: VAULT.custody)
     #[arg(long, value_name = "FILE")]
     pub custody: Option<PathBuf>,
+    /// The custody log is lost: check the vault on its own (needs --signers) and start a new log
+    #[arg(long)]
+    pub without_receipt: bool,
 }
 
 /// The lines and JSON both verify and extract report.
@@ -44,8 +47,23 @@ pub fn describe(o: &Opened, rep: &mut Report) {
         )),
         Trust::Unchecked => rep.push(t("msg-signer-unchecked", &[("key", &m.packer.display())])),
     }
-    if !o.recorded {
-        rep.push(t("warn-not-recorded", &[]));
+    let log = o.log.display().to_string();
+    if let Some(from) = &o.copied_from {
+        rep.push(t(
+            "msg-custody-copy-started",
+            &[("path", &log), ("from", &from.display().to_string())],
+        ));
+    }
+    if o.restarted {
+        rep.push(t("msg-custody-restarted", &[("path", &log)]));
+    }
+    if o.chain.reconstructed() {
+        rep.push(t("warn-receipt-unproven", &[("path", &log)]));
+    }
+    match o.unrecorded {
+        Some(Unrecorded::ReadOnly) => rep.push(t("warn-not-recorded-read-only", &[("path", &log)])),
+        _ if !o.recorded => rep.push(t("warn-not-recorded", &[])),
+        _ => {}
     }
     for s in &o.swept {
         rep.push(t("warn-stage-swept", &[("path", &s.display().to_string())]));
@@ -63,6 +81,11 @@ pub fn json_of(o: &Opened) -> serde_json::Value {
         "signer_trusted": matches!(o.trust, Trust::Allowed(_)),
         "signer_principal": match &o.trust { Trust::Allowed(p) => json!(p), Trust::Unchecked => json!(null) },
         "custody_recorded": o.recorded,
+        "custody_not_recorded": o.unrecorded.map(Unrecorded::name),
+        "custody_log": o.log.display().to_string(),
+        "custody_copied_from": o.copied_from.as_ref().map(|p| p.display().to_string()),
+        "receipt_reconstructed": o.chain.reconstructed(),
+        "custody_restarted": o.restarted,
         "destination": o.destination.as_ref().map(|d| d.display().to_string()),
         "stages_removed": o.swept.iter().map(|s| s.display().to_string()).collect::<Vec<_>>(),
     })
@@ -75,6 +98,38 @@ pub fn expected_size(custody: &std::path::Path) -> Option<u64> {
         return None;
     }
     kura::custody::read(custody).ok().map(|c| c.receipt.total_size)
+}
+
+/// The custody log of `--custody FILE`, else the one beside the vault.
+/// FILE may be new when the vault's own log is there (kura may start it as
+/// a copy: `custodian::verify`, `custodian::extract`) or `--without-receipt`
+/// is given (kura starts the new log there).
+pub fn custody_given(vault: &std::path::Path, custody: &Option<PathBuf>, without_receipt: bool) -> Result<PathBuf> {
+    let beside = custody_path(vault);
+    if !beside.exists() && !without_receipt {
+        super::given("--custody", custody)?;
+    }
+    Ok(custody.clone().unwrap_or(beside))
+}
+
+/// With `--without-receipt`: checks the vault on its own and starts its
+/// new custody log (`custodian::restart`), with a progress bar of its own.
+pub fn restart_if_asked(without_receipt: bool, req: &OpenRequest) -> Result<Option<custodian::Restarted>> {
+    if !without_receipt {
+        return Ok(None);
+    }
+    // Without a receipt, how much the vault holds is known only at its end.
+    let progress = Progress::new("msg-progress-restart", None);
+    custodian::restart(req, &|n| progress.set(n)).map(Some)
+}
+
+/// The keys for the operation after a restart: the identities the restart
+/// read (so that a key is unlocked once), else those of `keys`.
+pub fn keys_after<'a>(restarted: &'a Option<custodian::Restarted>, keys: KeySource<'a>) -> KeySource<'a> {
+    match restarted.as_ref().and_then(|r| r.identities.as_deref()) {
+        Some(ids) => KeySource::Loaded(ids),
+        None => keys,
+    }
 }
 
 pub fn run(a: VerifyArgs) -> Result<Report> {
@@ -91,8 +146,7 @@ pub fn checked(a: &VerifyArgs) -> Result<Opened> {
     custodian::require_vault(&a.vault)?;
     a.id.check()?;
     super::given("--signers", &a.signers)?;
-    super::given("--custody", &a.custody)?;
-    let custody = a.custody.clone().unwrap_or_else(|| custody_path(&a.vault));
+    let custody = custody_given(&a.vault, &a.custody, a.without_receipt)?;
     let passphrase = a.id.passphrase();
     let req = OpenRequest {
         vault: &a.vault,
@@ -100,8 +154,14 @@ pub fn checked(a: &VerifyArgs) -> Result<Opened> {
         keys: KeySource::Files(a.id.keys(&passphrase)),
         signers: a.signers.as_deref(),
     };
+    let restarted = restart_if_asked(a.without_receipt, &req)?;
+    let req = OpenRequest {
+        keys: keys_after(&restarted, req.keys),
+        ..req
+    };
     let progress = Progress::new("msg-progress-verify", expected_size(&custody));
-    let opened = custodian::verify(&req, &|n| progress.set(n))?;
+    let mut opened = custodian::verify(&req, &|n| progress.set(n))?;
     drop(progress);
+    opened.restarted = restarted.is_some();
     Ok(opened)
 }

@@ -60,14 +60,55 @@ pub struct Opened {
     pub destination: Option<PathBuf>,
     /// Whether a custody record was appended (needs an SSH signing key).
     pub recorded: bool,
+    /// Why no record was appended, when none was.
+    pub unrecorded: Option<Unrecorded>,
+    /// The log the record went to (or would have gone to).
+    pub log: PathBuf,
+    /// The log `log` was started as a copy of, in this run (`--custody FILE`
+    /// beside a log that cannot be written).
+    pub copied_from: Option<PathBuf>,
+    /// The log was started in this run, for a vault whose log was lost
+    /// ([`super::restart`]; set by the caller that ran it).
+    pub restarted: bool,
     /// Stages left by killed extractions, found and removed.
     pub swept: Vec<PathBuf>,
 }
 
+/// Why verify appended no custody record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unrecorded {
+    /// Only age identities were given: none can sign.
+    NoSigningKey,
+    /// The log is on a medium that cannot be written (`--custody FILE`
+    /// records in a copy instead).
+    ReadOnly,
+}
+
+impl Unrecorded {
+    /// The name scripts see (`--json`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Unrecorded::NoSigningKey => "no-signing-key",
+            Unrecorded::ReadOnly => "log-read-only",
+        }
+    }
+}
+
 /// Identities read from files, or lent by the caller.
-enum Held<'a> {
+pub(super) enum Held<'a> {
     Read(Box<Identities>),
     Lent(&'a Identities),
+}
+
+impl Held<'_> {
+    /// The identities read from files, for the caller to lend to the next
+    /// step (`None` when they were lent in the first place).
+    pub(super) fn into_read(self) -> Option<Box<Identities>> {
+        match self {
+            Held::Read(ids) => Some(ids),
+            Held::Lent(_) => None,
+        }
+    }
 }
 
 impl std::ops::Deref for Held<'_> {
@@ -81,7 +122,7 @@ impl std::ops::Deref for Held<'_> {
 }
 
 /// The identities and trust list, loaded in that order.
-fn load<'a>(req: &OpenRequest<'a>) -> Result<(Held<'a>, Option<AllowedSigners>)> {
+pub(super) fn load<'a>(req: &OpenRequest<'a>) -> Result<(Held<'a>, Option<AllowedSigners>)> {
     let ids = match req.keys {
         KeySource::Files(k) => Held::Read(Box::new(k.load()?)),
         KeySource::Loaded(ids) => Held::Lent(ids),
@@ -112,6 +153,10 @@ fn open_with(
         trust: opened.trust,
         destination: None,
         recorded: false,
+        unrecorded: None,
+        log: req.custody.to_path_buf(),
+        copied_from: None,
+        restarted: false,
         swept: vec![],
     })
 }
@@ -120,12 +165,29 @@ fn open_with(
 /// in the custody log (when an SSH key is among the identities). With a
 /// signing key the log stays locked from the start, so no other kura
 /// records in between.
+///
+/// A log that cannot be written (a write-protected backup disk) does not
+/// stop a verification: it is read, the vault checked, and the result says
+/// that nothing was recorded and why. `--custody FILE` beside such a log
+/// records in a continuation copy instead ([`continue_elsewhere`]).
 pub fn verify(req: &OpenRequest, progress: &dyn Fn(u64)) -> Result<Opened> {
     super::require_vault(req.vault)?;
+    let copied_from = continue_elsewhere(req.vault, req.custody)?;
     let (ids, signers) = load(req)?;
+    let mut unrecorded = None;
     let mut log = match ids.signer {
-        Some(_) => Some(Log::open(req.custody)?),
-        None => None,
+        Some(_) => match Log::open(req.custody) {
+            Ok(l) => Some(l),
+            Err(e) if e.id == "err-custody-unwritable" => {
+                unrecorded = Some(Unrecorded::ReadOnly);
+                None
+            }
+            Err(e) => return Err(e),
+        },
+        None => {
+            unrecorded = Some(Unrecorded::NoSigningKey);
+            None
+        }
     };
     let chain = match &log {
         Some(l) => l.chain().clone(),
@@ -134,12 +196,30 @@ pub fn verify(req: &OpenRequest, progress: &dyn Fn(u64)) -> Result<Opened> {
     super::consent(&chain.receipt, None)?;
     let mut opened = open_with(req, &ids, signers.as_ref(), chain, |r| vault_open::verify(r, progress))?;
     opened.swept = sweep(&opened.chain, None);
+    opened.unrecorded = unrecorded;
+    opened.copied_from = copied_from;
     if let (Some(signer), Some(log)) = (&ids.signer, &mut log) {
         let ev = NewEvent::new("verified").detail("result", "ok");
         log.append(ev, signer, crate::clock::now())?;
         opened.recorded = true;
+        opened.chain = log.chain().clone();
     }
     Ok(opened)
+}
+
+/// Lets `--custody FILE` stand in for the vault's own log when that log
+/// cannot be written: checks FILE as [`check_custody_beside`] does, first
+/// starting it as a copy of the vault's log when it is not there yet.
+/// Returns the log copied, if FILE was started now.
+fn continue_elsewhere(vault: &Path, custody: &Path) -> Result<Option<PathBuf>> {
+    let beside = crate::naming::custody_path(vault);
+    let mut copied = None;
+    if !custody.exists() && !same_file(&beside, custody) && beside.exists() && !custody::writable(&beside) {
+        custody::start_copy(&custody::read(&beside)?, custody)?;
+        copied = Some(beside);
+    }
+    check_custody_beside(vault, custody)?;
+    Ok(copied)
 }
 
 /// Removes the stages that killed extractions left in the destinations
@@ -258,19 +338,72 @@ fn check_dest(dest: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Refuses a custody log given with `--custody` when the vault has its own
-/// log beside it: the records of what is done with the vault go there,
-/// not into a copy that certify or the clinic would not read.
-pub fn check_custody_beside(vault: &Path, custody: &Path) -> Result<()> {
-    let beside = crate::naming::custody_path(vault);
-    let same = |a: &Path, b: &Path| match (crate::fsutil::canonicalize(a), crate::fsutil::canonicalize(b)) {
+/// Whether two paths name the same existing file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (crate::fsutil::canonicalize(a), crate::fsutil::canonicalize(b)) {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
-    };
-    if beside.exists() && !same(&beside, custody) {
+    }
+}
+
+/// Refuses a custody log given with `--custody` when the vault has its own
+/// log beside it: the records of what is done with the vault go there,
+/// not into a copy that certify or the clinic would not read. The one
+/// exception is a vault's log that cannot be written (a write-protected
+/// medium): then FILE may be its continuation, a log that begins with
+/// every record of the vault's log (docs/FORMAT.md, "A copy that continues
+/// the log").
+pub fn check_custody_beside(vault: &Path, custody: &Path) -> Result<()> {
+    let beside = crate::naming::custody_path(vault);
+    if !beside.exists() || same_file(&beside, custody) {
+        return Ok(());
+    }
+    // A FIFO or device given as the log is refused as such, never read.
+    if std::fs::metadata(custody).is_ok_and(|m| !m.is_file()) {
+        return Err(Error::new(Kind::Refused, "err-not-regular-file").arg("path", custody.display()));
+    }
+    if custody::writable(&beside) {
         return Err(Error::new(Kind::Refused, "err-custody-not-beside")
             .arg("path", custody.display())
             .arg("beside", beside.display()));
+    }
+    let original = custody::read(&beside)?;
+    let copy = custody::read(custody)?;
+    if !copy.lines.starts_with(&original.lines) {
+        let n = copy
+            .lines
+            .iter()
+            .zip(&original.lines)
+            .take_while(|(a, b)| a == b)
+            .count();
+        return Err(Error::new(Kind::Refused, "err-custody-copy-diverged")
+            .arg("path", custody.display())
+            .arg("beside", beside.display())
+            .arg("n", n));
+    }
+    Ok(())
+}
+
+fn not_empty(dest: &Path) -> Error {
+    Error::new(Kind::Exists, "err-extract-dest-not-empty").arg("path", dest.display())
+}
+
+/// The refusals of [`extract`] that need neither the log nor a key: the
+/// medium rules, and a destination that is unsafe or not empty. Run
+/// before a long step that precedes the extraction (`--without-receipt`
+/// reads the whole vault first), so that a destination that would be
+/// refused is refused before it; [`extract`] checks them all again.
+pub fn check_destination(req: &ExtractRequest) -> Result<()> {
+    let open = &req.open;
+    guard::extract_rules(req.probe, open.vault, req.dest, open.keys.paths(), req.allow, None)?;
+    check_dest(req.dest)?;
+    if !crate::vault::stage::stages_in(req.dest).is_empty() {
+        // Left by a killed extraction: extract removes it (and then
+        // decides whether DEST is empty).
+        return Ok(());
+    }
+    if !crate::vault::stage::is_empty_dir(req.dest)? {
+        return Err(not_empty(req.dest));
     }
     Ok(())
 }
@@ -297,7 +430,7 @@ pub fn check_custody_beside(vault: &Path, custody: &Path) -> Result<()> {
 pub fn extract(req: &ExtractRequest, progress: &dyn Fn(u64)) -> Result<Opened> {
     let open = &req.open;
     super::require_vault(open.vault)?;
-    check_custody_beside(open.vault, open.custody)?;
+    let copied_from = continue_elsewhere(open.vault, open.custody)?;
     let mut log = Log::open(open.custody)?;
     let receipt = log.chain().receipt.clone();
     // What the receipt says is coming (a receipt declaring a bomb is refused
@@ -315,7 +448,7 @@ pub fn extract(req: &ExtractRequest, progress: &dyn Fn(u64)) -> Result<Opened> {
     check_dest(req.dest)?;
     let swept = sweep(log.chain(), Some(req.dest));
     if !crate::vault::stage::is_empty_dir(req.dest)? {
-        return Err(Error::new(Kind::Exists, "err-extract-dest-not-empty").arg("path", req.dest.display()));
+        return Err(not_empty(req.dest));
     }
     let created = !req.dest.exists();
     make_dest(req.dest)?;
@@ -362,6 +495,7 @@ pub fn extract(req: &ExtractRequest, progress: &dyn Fn(u64)) -> Result<Opened> {
     dest_made.keep();
     opened.destination = Some(abs);
     opened.swept = swept;
+    opened.copied_from = copied_from;
     // The files are in place: the result is recorded even if an
     // interruption comes now (the intent already names DEST).
     let _critical = crate::interrupt::Critical::hold();

@@ -42,6 +42,9 @@ pub struct Packed {
     /// What the custody log's first record says of the vault (counts,
     /// approval, the manifest's and the ciphertext's hashes).
     pub receipt: Receipt,
+    /// Temporary files that killed kura runs had left in the output's
+    /// folder, found and removed now.
+    pub swept: Vec<PathBuf>,
 }
 
 /// Packs the inputs into a vault and writes its custody log with the first
@@ -85,6 +88,7 @@ pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Packed
     };
     crate::vault::volumes::check_vault_clobber(output, opts.force)?;
     check_clobber(&custody, opts.force)?;
+    let swept = crate::fsutil::stale::sweep_temps(&crate::fsutil::parent_dir(output));
 
     let sealed = crate::vault::pack::pack(
         &crate::vault::pack::PackRequest {
@@ -98,6 +102,7 @@ pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Packed
         },
         progress,
     )?;
+    crate::fault::point("sealed");
     let mut details = serde_json::Map::new();
     let overrides = req.allow.overrides();
     if !overrides.is_empty() {
@@ -118,6 +123,7 @@ pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Packed
         vault,
         custody,
         receipt,
+        swept,
     })
 }
 

@@ -46,11 +46,21 @@ pub const EVENTS: &[&str] = &[
     "note",
     "lost",
     "certificate-received",
+    "restarted",
 ];
+
+/// The first event of a log started again for a vault whose log was lost
+/// (`verify`/`extract --without-receipt`): its receipt was rebuilt from
+/// the vault and is signed by whoever started the new log, not the packer.
+pub const RESTARTED: &str = "restarted";
+
+/// The `details` member that marks a rebuilt receipt, and its value.
+pub const RECEIPT_DETAIL: (&str, &str) = ("receipt", "reconstructed");
 
 /// The events a person attests with `kura custody add`. The others are
 /// recorded by kura itself, by the operation they describe (`packed` by
-/// pack, `verified` by verify, `extracting`/`extracted`/`abandoned` by extract,
+/// pack, `restarted` by verify or extract starting a new log for a vault
+/// whose log is lost, `verified` by verify, `extracting`/`extracted`/`abandoned` by extract,
 /// `deleted`/`returned` by certify, `certificate-received` by `ledger close`),
 /// so that a record of them means the operation was done.
 pub const PEOPLE_EVENTS: &[&str] = &["handover", "received", "note", "lost"];
@@ -209,12 +219,26 @@ impl Chain {
         time::flags(&self.records)
     }
 
+    /// Whether the receipt was rebuilt from the vault by whoever restarted
+    /// a lost log (first record `restarted`), not signed by the packer.
+    pub fn reconstructed(&self) -> bool {
+        self.records.first().is_some_and(|r| r.event == RESTARTED)
+    }
+
+    /// Who signed the receipt: the packer, or whoever restarted the log.
+    pub fn receipt_signer(&self) -> &KeyInfo {
+        match self.records.first() {
+            Some(r) if r.event == RESTARTED => &r.actor,
+            _ => &self.receipt.packer,
+        }
+    }
+
     /// Checks that every actor may sign custody records.
     pub fn require_signers(&self, signers: &AllowedSigners) -> Result<()> {
         for (i, r) in self.records.iter().enumerate() {
             signers.require(&r.actor, NS_CUSTODY, &format!("custody record #{i}"))?;
         }
-        signers.require(&self.receipt.packer, NS_RECEIPT, "receipt")?;
+        signers.require(self.receipt_signer(), NS_RECEIPT, "receipt")?;
         Ok(())
     }
 }
@@ -358,21 +382,27 @@ fn verify_lines(lines: &[&str]) -> Result<Chain> {
         signature::verify(&record.actor, NS_CUSTODY, body.as_bytes(), &sig, "custody record")
             .map_err(|_| bad(n, "msg-custody-why-signature"))?;
         if n == 0 {
-            if record.event != "packed" {
+            // A packer's log starts "packed", its receipt signed by the
+            // packer; a restarted one (FORMAT.md 4.6) with a receipt rebuilt and
+            // signed by whoever restarted it, and marked so.
+            let restarted = record.event == RESTARTED;
+            if record.event != "packed" && !restarted {
                 return Err(bad(0, "msg-custody-why-first"));
             }
             let (Some(text), Some(rsig)) = (&record.receipt, &record.receipt_sig) else {
                 return Err(bad(0, "msg-custody-why-no-receipt"));
             };
             let r = Receipt::parse(text)?;
-            signature::verify(&r.packer, NS_RECEIPT, text.as_bytes(), rsig, "receipt")
+            let signer = if restarted { &record.actor } else { &r.packer };
+            signature::verify(signer, NS_RECEIPT, text.as_bytes(), rsig, "receipt")
                 .map_err(|_| bad(0, "msg-custody-why-receipt-signature"))?;
-            if r.vault_id != record.vault_id || r.packer != record.actor {
+            let marked = record.details.get(RECEIPT_DETAIL.0).and_then(Value::as_str) == Some(RECEIPT_DETAIL.1);
+            if r.vault_id != record.vault_id || (!restarted && r.packer != record.actor) || restarted != marked {
                 return Err(bad(0, "msg-custody-why-receipt-record"));
             }
             receipt = Some(r);
         } else {
-            if record.receipt.is_some() || record.event == "packed" {
+            if record.receipt.is_some() || record.event == "packed" || record.event == RESTARTED {
                 return Err(bad(n, "msg-custody-why-second-receipt"));
             }
             let id = &receipt.as_ref().expect("set by record 0").vault_id;
@@ -443,6 +473,31 @@ pub fn new_log_bytes_with(
     now: DateTime<FixedOffset>,
     details: Map<String, Value>,
 ) -> Result<Vec<u8>> {
+    first_line(receipt, signer, now, "packed", details)
+}
+
+/// The bytes of a log started again for a vault whose log is lost: its
+/// first record, `restarted`, holds the receipt rebuilt from the vault
+/// (marked [`RECEIPT_DETAIL`]), signed by `signer`, with `details` (what
+/// was checked, say).
+pub fn restarted_log_bytes(
+    receipt: &Receipt,
+    signer: &SigningKey,
+    now: DateTime<FixedOffset>,
+    mut details: Map<String, Value>,
+) -> Result<Vec<u8>> {
+    details.insert(RECEIPT_DETAIL.0.into(), Value::String(RECEIPT_DETAIL.1.into()));
+    first_line(receipt, signer, now, RESTARTED, details)
+}
+
+/// A log's first line: `event` with the receipt, which `signer` signs.
+fn first_line(
+    receipt: &Receipt,
+    signer: &SigningKey,
+    now: DateTime<FixedOffset>,
+    event: &str,
+    details: Map<String, Value>,
+) -> Result<Vec<u8>> {
     let text = receipt.to_json();
     let receipt_sig = signer.sign(NS_RECEIPT, text.as_bytes())?;
     let record = Record {
@@ -450,7 +505,7 @@ pub fn new_log_bytes_with(
         seq: 0,
         prev: GENESIS.into(),
         vault_id: receipt.vault_id.clone(),
-        event: "packed".into(),
+        event: event.into(),
         actor: signer.info().clone(),
         time: crate::clock::rfc3339(&now),
         host: host(),
@@ -562,7 +617,7 @@ impl Log {
     /// second `packed`, or opening or certifying the vault again after a
     /// certifying record.
     pub fn check(&self, event: &str) -> Result<()> {
-        if !EVENTS.contains(&event) || event == "packed" {
+        if !EVENTS.contains(&event) || event == "packed" || event == RESTARTED {
             return Err(Error::new(Kind::Usage, "err-custody-event")
                 .arg("event", event)
                 .arg("events", PEOPLE_EVENTS.join(", ")));
@@ -657,6 +712,26 @@ impl Log {
     }
 }
 
+/// Whether the log at `path` can be opened for writing (a log on a
+/// write-protected medium or a read-only mount cannot). A log that is not
+/// there counts as writable: reading it says it is missing.
+pub fn writable(path: &Path) -> bool {
+    match OpenOptions::new().write(true).open(path) {
+        Ok(_) => true,
+        Err(e) => !is_read_only(&e),
+    }
+}
+
+/// Starts a new log at `path` (which must not exist) holding exactly the
+/// records of `chain`: the continuation copy of a log that cannot be
+/// written (docs/FORMAT.md, "A copy that continues the log"). Written
+/// under a temporary name and moved into place whole.
+pub fn start_copy(chain: &Chain, path: &Path) -> Result<()> {
+    let mut text = chain.lines.join("\n");
+    text.push('\n');
+    crate::fsutil::write_atomic(path, text.as_bytes(), false)
+}
+
 /// Whether opening for writing failed because the medium or the file does
 /// not allow writing (as opposed to a missing file or a lock).
 fn is_read_only(e: &std::io::Error) -> bool {
@@ -687,7 +762,7 @@ fn lock(file: &File, path: &Path) -> Result<()> {
 /// received, note, lost); the events kura records itself are refused.
 pub fn attest(path: &Path, ev: NewEvent, signer: &SigningKey, now: DateTime<FixedOffset>) -> Result<Record> {
     if !PEOPLE_EVENTS.contains(&ev.event.as_str()) {
-        let id = if EVENTS.contains(&ev.event.as_str()) && ev.event != "packed" {
+        let id = if EVENTS.contains(&ev.event.as_str()) && ev.event != "packed" && ev.event != RESTARTED {
             "err-custody-event-by-kura"
         } else {
             "err-custody-event"
@@ -707,4 +782,73 @@ pub fn append(path: &Path, ev: NewEvent, signer: &SigningKey, now: DateTime<Fixe
     let mut log = Log::open(path)?;
     log.check(&ev.event)?;
     log.append(ev, signer, now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn receipt(packer: &SigningKey) -> Receipt {
+        serde_json::from_value(serde_json::json!({
+            "format": "kura-receipt", "version": 1, "vault_id": "v", "created": "c",
+            "packer": packer.info(),
+            "approval": {"id": "a", "approved_by": "b", "purpose": "p", "delete_by": "2099-01-01"},
+            "recipients": [], "file_count": 0, "total_size": 0, "manifest_blake3": "m",
+            "ciphertext": {"size": 100, "blake3": "h"}
+        }))
+        .unwrap()
+    }
+
+    /// The message of the log's refusal, and whether it gives reason `id`.
+    fn why(text: &str, id: &str) -> (String, bool) {
+        let en = verify_text(text).unwrap_err().message(crate::i18n::Lang::En);
+        let reason = crate::i18n::text(crate::i18n::Lang::En, id, &[]);
+        let has = en.contains(&reason);
+        (en, has)
+    }
+
+    #[test]
+    fn a_restarted_log_holds_a_receipt_signed_by_whoever_restarted_it_and_marked() {
+        let packer = SigningKey::generate("packer@kura.test").unwrap();
+        let restarter = SigningKey::generate("engineer@kura.test").unwrap();
+        let now = crate::clock::now();
+        let r = receipt(&packer);
+        let text = String::from_utf8(restarted_log_bytes(&r, &restarter, now, Map::new()).unwrap()).unwrap();
+        let chain = verify_text(&text).unwrap();
+        assert!(chain.reconstructed());
+        assert_eq!(chain.receipt_signer(), restarter.info());
+        assert_eq!(chain.receipt.packer, *packer.info());
+        // A packer's log is not reconstructed, its receipt signer the packer.
+        let packed = String::from_utf8(new_log_bytes(&r, &packer, now).unwrap()).unwrap();
+        let c = verify_text(&packed).unwrap();
+        assert!(!c.reconstructed());
+        assert_eq!(c.receipt_signer(), packer.info());
+        // Unmarked, or marked on a "packed" record, or signed by the packer
+        // while another restarted it: broken at record #0.
+        let mut rec = chain.records[0].clone();
+        rec.details.remove(RECEIPT_DETAIL.0);
+        let unmarked = sign_record(&rec, &restarter).unwrap() + "\n";
+        let (en, has) = why(&unmarked, "msg-custody-why-receipt-record");
+        assert!(has && en.contains("#0"), "{en}");
+        let mut marked_packed = verify_text(&packed).unwrap().records[0].clone();
+        marked_packed
+            .details
+            .insert(RECEIPT_DETAIL.0.into(), Value::String(RECEIPT_DETAIL.1.into()));
+        let bad = sign_record(&marked_packed, &packer).unwrap() + "\n";
+        let (en, has) = why(&bad, "msg-custody-why-receipt-record");
+        assert!(has && en.contains("#0"), "{en}");
+        // A second receipt later in a log, under "restarted": refused.
+        let mut later = chain.records[0].clone();
+        later.seq = 1;
+        later.prev = chain.head();
+        let two = format!("{text}{}\n", sign_record(&later, &restarter).unwrap());
+        let (en, has) = why(&two, "msg-custody-why-second-receipt");
+        assert!(has && en.contains("#1"), "{en}");
+        // And kura never appends one.
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.kura.custody");
+        std::fs::write(&p, &text).unwrap();
+        let e = append(&p, NewEvent::new(RESTARTED), &restarter, now).unwrap_err();
+        assert_eq!(e.id, "err-custody-event");
+    }
 }

@@ -24,7 +24,7 @@ err-need-ssh-key = this needs an OpenSSH Ed25519 private key with -i (age identi
 err-key-unreadable = { $path } is not an OpenSSH private key or age identity file
 err-key-not-ed25519 = { $path } is a { $algorithm } key; kura uses Ed25519 keys only
 err-key-permissions = the private key { $path } can be read by others (mode { $mode }); fix it with: chmod 600 { $path }
-err-passphrase-unavailable = the key needs a passphrase and there is no terminal to ask on: use --passphrase-file FILE or set KURA_PASSPHRASE_FILE
+err-passphrase-unavailable = the key needs a passphrase and there is no terminal to ask on: use --passphrase-file FILE or --passphrase-command CMD, or set KURA_PASSPHRASE_FILE or KURA_PASSPHRASE_COMMAND
 err-passphrase-empty = the passphrase is empty
 err-passphrase-mismatch = the two passphrases differ
 err-passphrase-not-utf8 = the passphrase file { $path } is not UTF-8 text
@@ -47,6 +47,8 @@ err-format-version = this vault uses format version { $version }, which this kur
 err-signature-invalid = the { $what } signature is not valid
 err-bad-public-key = a public key in the record is unreadable
 err-signer-not-allowed = the { $what } was signed by { $key }, which is not in the allowed signers file
+err-signer-expired = the { $what } was signed by { $key }, whose line in the allowed signers file expired on { $until } (valid-before): if the signature is older, ask whoever keeps the file to extend the line
+err-signer-not-yet-valid = the { $what } was signed by { $key }, whose line in the allowed signers file is valid only from { $from } (valid-after): check the computer's clock, or ask whoever keeps the file
 err-signers-syntax = { $path } line { $line } is not a valid allowed_signers entry
 
 ## The clinic's signed approval (kura approve, pack --approval)
@@ -65,14 +67,15 @@ err-dest-link = { $path } in the destination is a symbolic link; kura will not w
 err-dest-exists = { $path } already exists in the destination (use --force to replace files)
 err-custody-missing = { $vault_missing ->
     [yes] there is no vault { $vault } (nor its custody log { $path }): check the vault's name and folder
-   *[other] the custody log { $path } is missing: keep it beside the vault, under the vault's name with .custody added (verify, extract, inspect and certify also take --custody FILE)
+   *[other] the custody log { $path } is missing: keep it beside the vault, under the vault's name with .custody added (verify, extract, inspect and certify also take --custody FILE). If it is lost, verify or extract with --without-receipt --signers ALLOWED_SIGNERS checks the vault on its own and starts a new log
 }
 err-custody-empty = the custody log is empty
 err-custody-bad-record = the custody log is broken at record #{ $n }: { $why }
 err-custody-event = unknown event "{ $event }"; use one of: { $events }
 err-custody-event-by-kura = "{ $event }" is recorded by kura itself, by the operation it names, never by hand; custody add takes what a person attests: { $events }
 err-custody-after-certified = the custody log records a certified deletion or return (record #{ $n }), so it takes no "{ $event }" record after it (after a deletion only notes; after a return only the medium going back, the clinic checking it, a loss or notes). { $path }
-err-custody-unwritable = the custody log { $path } cannot be written ({ $detail }): kura records every plaintext copy, so nothing was extracted. Copy the vault and its log to a writable folder and extract from there
+err-custody-unwritable = the custody log { $path } cannot be written ({ $detail }): kura records every plaintext copy, so nothing was extracted. Give --custody FILE on a writable disk (kura starts FILE as a copy of the log and records there), or copy the vault and its log to a writable folder
+err-custody-add-unwritable = the custody log { $path } cannot be written ({ $detail }): nothing was recorded. Copy it to a writable disk and give the copy's path: the copy continues the log (docs/FORMAT.md 4.5)
 err-custody-busy = another kura command is working with the custody log { $path } (an extraction or a certification is under way); try again when it has finished
 err-extract-needs-signer = extracting needs an OpenSSH key that can sign the custody record (-i): an age identity alone can decrypt but not record the copy, and kura makes no plaintext copy it cannot record
 err-extract-dest-not-empty = the destination { $path } is not empty: extract into a new or empty folder, so that the copy can later be destroyed whole and nothing else with it
@@ -131,7 +134,11 @@ msg-demo-intro-kept = kura demo on dummy data (no real patient data) in { $dir }
 msg-demo-removed = The demo's folder { $dir } has been removed (to keep it: kura demo --keep DIR).
 msg-demo-kept = The demo's files stay in { $dir }.
 warn-stage-swept = removed { $path }, left by an extraction that was stopped before it finished
+warn-temp-swept = removed { $path }, a temporary file left by a kura run that was stopped before it finished
 warn-not-recorded = Note: no custody record was written (an age identity cannot sign; add your OpenSSH key with -i)
+warn-not-recorded-read-only = Note: this verification was not recorded: the custody log { $path } cannot be written (a write-protected or read-only medium). To record it, give --custody FILE on a writable disk: kura starts FILE as a copy of the log
+msg-custody-copy-started = started { $path } as a copy of the custody log { $from }, which cannot be written: keep it with the vault, it continues that log
+err-custody-copy-diverged = { $path } does not continue the custody log { $beside }: it differs from record #{ $n } on. Give --custody a new file (kura starts it as a copy) or the copy kura started before
 warn-custody-torn = Note: the last line of the custody log was incomplete (an interrupted write) and was ignored
 warn-time-hand-set = ! Not dated by the computer's clock but by hand (KURA_NOW, a setting of test builds only): { $records }. These times are not evidence of when anything happened.
 warn-time-backwards = ! Record #{ $n } is dated before record #{ $before }, which comes earlier in the log: a computer's clock was wrong, so the times in this log are not reliable.
@@ -490,6 +497,8 @@ msg-man-ex-ledger-add = The clinic registers the export in its ledger, from its 
 msg-man-ex-contents = List the files a vault holds, after checking everything, writing no plaintext:
 msg-man-ex-verify = Back at the office: decrypt and check everything, writing no plaintext:
 msg-man-ex-extract = Check everything, then put the files into the new folder case-041:
+msg-man-ex-extract-read-only = Restore from a write-protected backup disk, recording in a copy of its custody log on this computer (kura starts the copy):
+msg-man-ex-verify-without-receipt = The custody log is lost: check the vault on its own and start a new log beside it:
 msg-man-ex-custody-show = Show the custody log:
 msg-man-ex-custody-verify = Check the custody log's chain and that every actor is trusted:
 msg-man-ex-certify = When done: destroy the extracted copy and the vault, and issue a signed certificate:
@@ -520,11 +529,13 @@ help-arg-json = Print machine-readable JSON on stdout (errors too)
 help-arg-quiet = Print nothing but errors
 help-arg-identity = My key: an OpenSSH Ed25519 private key (signs and decrypts) or an age identity file (decrypts)
 help-arg-passphrase-file = File holding the key's passphrase (else $KURA_PASSPHRASE_FILE, else asked on the terminal)
+help-arg-passphrase-command = Command that prints the key's passphrase, run by the shell (else $KURA_PASSPHRASE_COMMAND; a file wins over a command)
 help-keygen-about = Make an OpenSSH Ed25519 key pair (KEY and KEY.pub)
 help-keygen-arg-output = Where to write the private key (PATH.pub gets the public key)
 help-keygen-arg-comment = Comment stored in the key (your name or address; default user@host)
 help-keygen-arg-no-passphrase = Leave the private key unencrypted (for unattended use)
 help-keygen-arg-passphrase-file = File holding the new passphrase (else $KURA_PASSPHRASE_FILE, else asked twice)
+help-keygen-arg-passphrase-command = Command that prints the new passphrase, run by the shell (else $KURA_PASSPHRASE_COMMAND)
 help-pack-about = Pack files and folders into an encrypted, signed vault
 help-pack-arg-output = The vault to write (its custody log goes to OUT.custody)
 help-pack-arg-recipient = Recipient: an "ssh-ed25519 …" public key line or an "age1…" key (repeatable)
@@ -909,6 +920,27 @@ err-export-limit = { $what ->
 err-approval-doc-too-large = the approval document { $path } is larger than a vault holds ({ $max }): give a smaller scan of it
 err-not-regular-file = { $path } is not a regular file (it is a folder, device, FIFO or socket): give the path of a file
 err-passphrase-file = the passphrase file { $path } cannot be used: { $reason }
+
+# Lost custody logs (--without-receipt)
+err-without-receipt-log-present = the custody log { $path } is there: check the vault against it and leave out --without-receipt (it is only for a vault whose log is lost)
+err-without-receipt-needs-signers = --without-receipt needs --signers ALLOWED_SIGNERS: without the custody log, the manifest's signature is all that says who packed the vault, so its packer must be one you trust
+err-without-receipt-needs-signer = --without-receipt needs an OpenSSH key that can sign (-i): it starts a new custody log, whose first record you sign
+err-restart-unwritable = the new custody log { $path } cannot be written ({ $reason }): give --custody FILE on a writable disk for it; nothing was checked or extracted
+msg-custody-restarted = The custody log was lost: started a new one, { $path }. Keep it beside the vault; tell the clinic, whose copy of the old log holds what was recorded before
+warn-receipt-unproven = Note: the receipt could not be checked. The vault's files, its manifest and its signer were checked, but not that this is the vault that was packed and handed over: its receipt was lost with the custody log, and the one in { $path } was rebuilt from the vault itself
+msg-progress-restart = Checking (no receipt)
+msg-event-restarted = log restarted
+help-arg-without-receipt = The custody log is lost: check the vault on its own (needs --signers) and start a new log
+
+# Passphrase commands (--passphrase-command, KURA_PASSPHRASE_COMMAND)
+err-passphrase-command = the passphrase command "{ $command }" did not give a passphrase: { $reason }. Run it by hand to see what it prints
+msg-passphrase-command-why-start = it could not be run ({ $detail })
+msg-passphrase-command-why-exit = it ended with exit code { $code }
+msg-passphrase-command-why-timeout = it was still running after { $secs } seconds and was stopped
+msg-passphrase-command-why-large = it printed more than { $max } bytes
+msg-passphrase-command-why-utf8 = what it printed is not UTF-8 text
+msg-passphrase-command-why-empty = it printed nothing
+
 err-output-inside-input = the vault { $output } would be written inside { $input }, which is being packed: give -o a place outside what is packed
 msg-demo-step-keys-engineer = keys: the engineer's
 msg-demo-step-keys-clinic = keys: the clinic's

@@ -24,7 +24,7 @@ err-need-ssh-key = この操作には OpenSSH Ed25519 秘密鍵（-i）が必要
 err-key-unreadable = { $path } は OpenSSH 秘密鍵でも age の鍵ファイルでもありません
 err-key-not-ed25519 = { $path } は { $algorithm } 鍵です。kura は Ed25519 鍵だけを使います
 err-key-permissions = 秘密鍵 { $path } が他人から読める状態です（モード { $mode }）。次のコマンドで直してください: chmod 600 { $path }
-err-passphrase-unavailable = 鍵にパスフレーズが必要ですが、入力できる端末がありません。--passphrase-file ファイル を使うか KURA_PASSPHRASE_FILE を設定してください
+err-passphrase-unavailable = 鍵にパスフレーズが必要ですが、入力できる端末がありません。--passphrase-file ファイル か --passphrase-command コマンド を使うか、KURA_PASSPHRASE_FILE か KURA_PASSPHRASE_COMMAND を設定してください
 err-passphrase-empty = パスフレーズが空です
 err-passphrase-mismatch = 2 回入力したパスフレーズが一致しません
 err-passphrase-not-utf8 = パスフレーズファイル { $path } は UTF-8 のテキストではありません
@@ -47,6 +47,8 @@ err-format-version = この保管庫の形式バージョン { $version } には
 err-signature-invalid = { $what } の署名が正しくありません
 err-bad-public-key = 記録の中の公開鍵が読み取れません
 err-signer-not-allowed = { $what } は { $key } によって署名されていますが、この鍵は許可された署名者のファイルにありません
+err-signer-expired = { $what } は { $key } によって署名されていますが、許可された署名者のファイルでのこの鍵の有効期限は { $until } に切れています（valid-before）。署名がそれより前のものであれば、ファイルの管理者に期限の延長を依頼してください
+err-signer-not-yet-valid = { $what } は { $key } によって署名されていますが、許可された署名者のファイルではこの鍵は { $from } から有効です（valid-after）。コンピューターの時計を確かめるか、ファイルの管理者に確認してください
 err-signers-syntax = { $path } の { $line } 行目は allowed_signers の形式として正しくありません
 
 ## 医療機関が署名した承認 (kura approve, pack --approval)
@@ -65,14 +67,15 @@ err-dest-link = 展開先の { $path } はシンボリックリンクです。ku
 err-dest-exists = 展開先に { $path } が既にあります（ファイルを置き換える場合は --force）
 err-custody-missing = { $vault_missing ->
     [yes] 保管庫 { $vault } がありません（管理記録 { $path } もありません）。保管庫の名前と場所を確かめてください
-   *[other] 管理記録 { $path } がありません。保管庫と同じ場所に、保管庫の名前に .custody を付けた名前で置いてください（verify・extract・inspect・certify では --custody ファイル でも指定できます）
+   *[other] 管理記録 { $path } がありません。保管庫と同じ場所に、保管庫の名前に .custody を付けた名前で置いてください（verify・extract・inspect・certify では --custody ファイル でも指定できます）。なくした場合は、verify か extract に --without-receipt --signers 署名者一覧 を付けると、保管庫だけで確認して新しい管理記録を作ります
 }
 err-custody-empty = 管理記録が空です
 err-custody-bad-record = 管理記録の #{ $n } 番目の記録が不正です: { $why }
 err-custody-event = 「{ $event }」という事象はありません。次のいずれかを使ってください: { $events }
 err-custody-event-by-kura = 「{ $event }」は kura がその操作をしたときに自動で記録するもので、手で追加することはできません。custody add で追加できるのは人が確認した事象だけです: { $events }
 err-custody-after-certified = この管理記録には消去または返却の証明（#{ $n } 番目の記録）があるため、その後に「{ $event }」の記録は追加できません（消去の後はメモだけ、返却の後は媒体の引き渡し・受け取り・医療機関での検証・紛失・メモだけです）。{ $path }
-err-custody-unwritable = 管理記録 { $path } に書き込めません（{ $detail }）。kura は平文の複製を必ず記録するため、展開しませんでした。保管庫と管理記録を書き込めるフォルダーにコピーしてから展開してください
+err-custody-unwritable = 管理記録 { $path } に書き込めません（{ $detail }）。kura は平文の複製を必ず記録するため、展開しませんでした。書き込めるディスク上の --custody ファイル を指定するか（kura がそのファイルを管理記録の複製として作り、そこに記録します）、保管庫と管理記録を書き込めるフォルダーにコピーしてから展開してください
+err-custody-add-unwritable = 管理記録 { $path } に書き込めません（{ $detail }）。何も記録していません。書き込めるディスクにコピーし、そのコピーを指定してください。コピーは元の管理記録の続きになります（docs/FORMAT.md 4.5）
 err-custody-busy = 別の kura が管理記録 { $path } を使用中です（展開または証明の途中です）。終わってからもう一度実行してください
 err-extract-needs-signer = 展開には管理記録に署名できる OpenSSH の鍵（-i）が必要です。age の鍵だけでは復号はできても複製を記録できず、kura は記録できない平文の複製を作りません
 err-extract-dest-not-empty = 展開先 { $path } が空ではありません。新しいフォルダーか空のフォルダーに展開してください（後で複製をまるごと消去でき、ほかのファイルを巻き込まないため）
@@ -131,7 +134,11 @@ msg-demo-intro-kept = ダミーデータ（実在の患者データなし）で 
 msg-demo-removed = デモのフォルダー { $dir } を削除しました（残すには kura demo --keep フォルダー）。
 msg-demo-kept = デモのファイルは { $dir } に残っています。
 warn-stage-swept = 途中で止まった展開が残した { $path } を取り除きました
+warn-temp-swept = 途中で止まった kura が残した一時ファイル { $path } を取り除きました
 warn-not-recorded = 注意: 管理記録を書き込んでいません（age の鍵では署名できません。OpenSSH 鍵を -i で追加してください）
+warn-not-recorded-read-only = 注意: この検証は記録していません。管理記録 { $path } に書き込めません（書き込み禁止または読み取り専用の媒体）。記録するには、書き込めるディスク上の --custody ファイル を指定してください。kura はそのファイルを管理記録の複製として作ります
+msg-custody-copy-started = 書き込めない管理記録 { $from } の複製として { $path } を作りました。これはその管理記録の続きです。保管庫と一緒に保管してください
+err-custody-copy-diverged = { $path } は管理記録 { $beside } の続きではありません（#{ $n } 番目の記録から異なります）。--custody には新しいファイル（kura が複製として作ります）か、以前 kura が作った複製を指定してください
 warn-custody-torn = 注意: 管理記録の最終行が不完全でした（書き込み中断）。その行は無視しました
 warn-time-hand-set = ! 次の記録の日時はコンピューターの時計ではなく、手で設定されたものです（KURA_NOW。テスト用のビルドだけの設定）: { $records }。これらの日時は、いつ何があったかの証拠になりません。
 warn-time-backwards = ! 記録 #{ $n } の日時が、それより前にある記録 #{ $before } の日時より前になっています。どこかのコンピューターの時計が狂っていたため、この管理記録の日時は信頼できません。
@@ -484,6 +491,8 @@ msg-man-ex-ledger-add = 医療機関が管理記録の控えから持ち出し�
 msg-man-ex-contents = すべてを確認したうえで、保管庫の中のファイルを一覧する（平文は書き出さない）:
 msg-man-ex-verify = 事務所に戻って: 復号してすべてを確認する（平文は書き出さない）:
 msg-man-ex-extract = すべてを確認してから、新しいフォルダー case-041 に展開する:
+msg-man-ex-extract-read-only = 書き込み禁止のバックアップディスクから復元し、このコンピューター上の管理記録の複製に記録する（複製は kura が作る）:
+msg-man-ex-verify-without-receipt = 管理記録をなくした: 保管庫だけで確認し、横に新しい管理記録を作る:
 msg-man-ex-custody-show = 管理記録を表示する:
 msg-man-ex-custody-verify = 管理記録の連鎖と、記録した全員が信頼リストにあることを確認する:
 msg-man-ex-certify = 作業が終わったら: 展開したコピーと保管庫を消去し、署名つきの証明書を発行する:
@@ -514,11 +523,13 @@ help-arg-json = 結果をプログラム向けの JSON で標準出力に出す�
 help-arg-quiet = エラー以外は何も表示しない
 help-arg-identity = 自分の鍵: OpenSSH Ed25519 秘密鍵（署名と復号）または age の鍵ファイル（復号のみ）
 help-arg-passphrase-file = 鍵のパスフレーズを書いたファイル（省略時は $KURA_PASSPHRASE_FILE、それもなければ端末で入力）
+help-arg-passphrase-command = 鍵のパスフレーズを出力するコマンド。シェルで実行します（省略時は $KURA_PASSPHRASE_COMMAND。ファイルの指定があればそちらを使います）
 help-keygen-about = OpenSSH Ed25519 の鍵ペア（KEY と KEY.pub）を作る
 help-keygen-arg-output = 秘密鍵の書き出し先（公開鍵は PATH.pub に書き出す）
 help-keygen-arg-comment = 鍵に入れるコメント（氏名やメールアドレス。省略時は ユーザー名@ホスト名）
 help-keygen-arg-no-passphrase = 秘密鍵をパスフレーズなしで保存する（無人運用向け）
 help-keygen-arg-passphrase-file = 新しいパスフレーズを書いたファイル（省略時は $KURA_PASSPHRASE_FILE、それもなければ端末で 2 回入力）
+help-keygen-arg-passphrase-command = 新しいパスフレーズを出力するコマンド。シェルで実行します（省略時は $KURA_PASSPHRASE_COMMAND）
 help-pack-about = ファイルやフォルダを暗号化・署名付きの保管庫に格納する
 help-pack-arg-output = 書き出す保管庫（管理記録は OUT.custody に作る）
 help-pack-arg-recipient = 受取人:「ssh-ed25519 …」の公開鍵行か「age1…」の鍵（複数指定可）
@@ -894,6 +905,27 @@ err-export-limit = { $what ->
 err-approval-doc-too-large = 承認書 { $path } が保管庫に入れられる大きさ（{ $max }）を超えています。小さくスキャンし直したものを指定してください
 err-not-regular-file = { $path } は通常のファイルではありません（フォルダー・デバイス・FIFO・ソケットなど）。ファイルのパスを指定してください
 err-passphrase-file = パスフレーズファイル { $path } を使えません: { $reason }
+
+# 管理記録の紛失（--without-receipt）
+err-without-receipt-log-present = 管理記録 { $path } があります。--without-receipt を外して、その管理記録と照合してください（--without-receipt は管理記録をなくした保管庫のためのものです）
+err-without-receipt-needs-signers = --without-receipt には --signers 署名者一覧 が必要です。管理記録がなければ、保管庫を誰が作ったかを示すのは目録の署名だけなので、信頼できる作成者であることを確かめる必要があります
+err-without-receipt-needs-signer = --without-receipt には署名できる OpenSSH 鍵（-i）が必要です。新しい管理記録を作り、その最初の記録に署名するためです
+err-restart-unwritable = 新しい管理記録 { $path } を書き込めません（{ $reason }）。書き込めるディスク上の --custody ファイル を指定してください。確認も展開もしていません
+msg-custody-restarted = 管理記録がなかったため、新しい管理記録 { $path } を作りました。保管庫と同じ場所に保管し、医療機関に知らせてください（それまでの記録は医療機関の控えにあります）
+warn-receipt-unproven = 注意: 受領記録を確認できませんでした。保管庫のファイル・目録・署名者は確認しましたが、これが作成され引き渡された保管庫そのものであることは確認できていません。受領記録は管理記録とともに失われ、{ $path } の受領記録は保管庫自体から作り直したものです
+msg-progress-restart = 確認中（受領記録なし）
+msg-event-restarted = 管理記録の再開
+help-arg-without-receipt = 管理記録をなくした場合: 保管庫だけで確認し（--signers が必要）、新しい管理記録を作る
+
+# パスフレーズコマンド（--passphrase-command、KURA_PASSPHRASE_COMMAND）
+err-passphrase-command = パスフレーズコマンド「{ $command }」からパスフレーズを得られませんでした: { $reason }。コマンドを手で実行して出力を確かめてください
+msg-passphrase-command-why-start = 実行できませんでした（{ $detail }）
+msg-passphrase-command-why-exit = 終了コード { $code } で終了しました
+msg-passphrase-command-why-timeout = { $secs } 秒たっても終わらなかったため停止しました
+msg-passphrase-command-why-large = { $max } バイトを超えて出力しました
+msg-passphrase-command-why-utf8 = 出力が UTF-8 のテキストではありません
+msg-passphrase-command-why-empty = 何も出力しませんでした
+
 err-output-inside-input = 保管庫 { $output } の書き出し先が、格納する { $input } の中にあります。-o には格納するものの外の場所を指定してください
 msg-demo-step-keys-engineer = 鍵の作成: 技術者
 msg-demo-step-keys-clinic = 鍵の作成: 医療機関

@@ -476,14 +476,22 @@ impl AllowedSigner {
     }
 
     fn admits(&self, key: &PublicKey, namespace: &str, now: chrono::DateTime<chrono::Utc>) -> bool {
+        self.admits_any_time(key, namespace) && self.in_window(now)
+    }
+
+    /// Whether the line admits the key in the namespace, its time window
+    /// aside.
+    fn admits_any_time(&self, key: &PublicKey, namespace: &str) -> bool {
         !self.cert_authority
             && self.key.key_data() == key.key_data()
             && self
                 .namespaces
                 .as_deref()
                 .is_none_or(|ns| match_list(namespace, ns) == ListMatch::Allowed)
-            && self.valid_after.is_none_or(|t| now >= t)
-            && self.valid_before.is_none_or(|t| now <= t)
+    }
+
+    fn in_window(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
+        self.valid_after.is_none_or(|t| now >= t) && self.valid_before.is_none_or(|t| now <= t)
     }
 }
 
@@ -540,12 +548,38 @@ impl AllowedSigners {
     }
 
     /// Fails unless `key` may sign in `namespace`; `what` names the object.
+    /// A key listed only on lines whose window is over (`valid-before`) or
+    /// not yet open (`valid-after`) is refused with that time, not as
+    /// unlisted: the user then renews the line rather than hunting for the
+    /// key.
     pub fn require(&self, key: &KeyInfo, namespace: &str, what: &str) -> Result<String> {
-        self.principal_for(key, namespace).ok_or_else(|| {
-            Error::new(Kind::Untrusted, "err-signer-not-allowed")
+        if let Some(p) = self.principal_for(key, namespace) {
+            return Ok(p);
+        }
+        let err = |id| {
+            Error::new(Kind::Untrusted, id)
                 .arg("what", what)
                 .arg("key", key.display())
-        })
+        };
+        let now = crate::clock::now().with_timezone(&chrono::Utc);
+        let listed: Vec<&AllowedSigner> = match key.public_key() {
+            Ok(pk) => self
+                .entries
+                .iter()
+                .filter(|e| e.admits_any_time(&pk, namespace) && e.principal().is_some())
+                .collect(),
+            Err(_) => vec![],
+        };
+        let shown = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S UTC").to_string();
+        // The latest expiry, else the earliest opening: the line the user
+        // most likely meant.
+        if let Some(t) = listed.iter().filter_map(|e| e.valid_before.filter(|t| now > *t)).max() {
+            return Err(err("err-signer-expired").arg("until", shown(t)));
+        }
+        if let Some(t) = listed.iter().filter_map(|e| e.valid_after.filter(|t| now < *t)).min() {
+            return Err(err("err-signer-not-yet-valid").arg("from", shown(t)));
+        }
+        Err(err("err-signer-not-allowed"))
     }
 }
 
@@ -563,6 +597,43 @@ mod tests {
             assert_eq!(from_digest, sign(&key, NS_MANIFEST, msg).unwrap());
             verify(&KeyInfo::of(key.public_key()), NS_MANIFEST, msg, &from_digest, "test").unwrap();
         }
+    }
+
+    #[test]
+    fn a_signer_outside_its_window_is_told_the_time_not_called_unlisted() {
+        let key = PrivateKey::random(&mut ssh_key::rand_core::OsRng, ssh_key::Algorithm::Ed25519).unwrap();
+        let info = KeyInfo::of(key.public_key());
+        let other = PrivateKey::random(&mut ssh_key::rand_core::OsRng, ssh_key::Algorithm::Ed25519).unwrap();
+        let require = |text: String| {
+            AllowedSigners::parse(&text)
+                .unwrap()
+                .require(&info, NS_MANIFEST, "vault")
+        };
+        let e = require(format!("bob@example valid-before=\"20200101Z\" {}\n", info.key)).unwrap_err();
+        assert_eq!((e.kind, e.id), (Kind::Untrusted, "err-signer-expired"));
+        let en = e.message(crate::i18n::Lang::En);
+        assert!(
+            en.contains("2020-01-01 00:00:00 UTC") && en.contains("valid-before"),
+            "{en}"
+        );
+        assert!(!en.contains("not in the allowed signers"), "{en}");
+        assert!(e.message(crate::i18n::Lang::Ja).contains("2020-01-01"));
+        let e = require(format!("bob@example valid-after=\"29990101Z\" {}\n", info.key)).unwrap_err();
+        assert_eq!((e.kind, e.id), (Kind::Untrusted, "err-signer-not-yet-valid"));
+        assert!(e.message(crate::i18n::Lang::En).contains("2999-01-01 00:00:00 UTC"));
+        // Expired for another namespace only, or another key expired: unlisted.
+        let e = require(format!(
+            "bob@example namespaces=\"kura-custody\",valid-before=\"20200101Z\" {}\n",
+            info.key
+        ))
+        .unwrap_err();
+        assert_eq!(e.id, "err-signer-not-allowed");
+        let other_key = KeyInfo::of(other.public_key()).key;
+        let e = require(format!("bob@example valid-before=\"20200101Z\" {other_key}\n")).unwrap_err();
+        assert_eq!(e.id, "err-signer-not-allowed");
+        // A current line besides the expired one: trusted.
+        let both = format!("old valid-before=\"20200101Z\" {k}\nnew {k}\n", k = info.key);
+        assert_eq!(require(both).unwrap(), "new");
     }
 
     #[test]

@@ -152,8 +152,7 @@ impl Shape {
 /// Refuses a receipt that declares a decompression bomb or more members
 /// than kura handles, before anything is decrypted.
 pub fn check_receipt(r: &Receipt) -> Result<()> {
-    let allowed = r.ciphertext.size.saturating_mul(MAX_RATIO).saturating_add(RATIO_GRACE);
-    if r.total_size > allowed {
+    if r.total_size > most_data(r.ciphertext.size) {
         return Err(Error::new(Kind::Integrity, "err-vault-bomb")
             .arg("size", crate::units::bytes(r.total_size))
             .arg("csize", crate::units::bytes(r.ciphertext.size)));
@@ -162,6 +161,12 @@ pub fn check_receipt(r: &Receipt) -> Result<()> {
         return Err(oversize("files"));
     }
     Ok(())
+}
+
+/// The most file data a vault of `ciphertext` bytes may declare: more is
+/// a decompression bomb.
+pub fn most_data(ciphertext: u64) -> u64 {
+    ciphertext.saturating_mul(MAX_RATIO).saturating_add(RATIO_GRACE)
 }
 
 #[derive(Debug, Default)]
@@ -215,6 +220,12 @@ pub struct Limits {
 
 /// Wraps the decompressed stream of a vault described by `receipt`.
 pub fn meter<R: Read>(inner: R, receipt: &Receipt) -> (Metered<R>, Limits) {
+    meter_within(inner, receipt.file_count, receipt.total_size)
+}
+
+/// Wraps the decompressed stream of a vault of at most `max_files` files
+/// holding `max_data` bytes of file data.
+pub fn meter_within<R: Read>(inner: R, max_files: u64, max_data: u64) -> (Metered<R>, Limits) {
     let meter = Arc::new(Meter::default());
     meter.limit.store(SLACK, Relaxed);
     (
@@ -227,8 +238,8 @@ pub fn meter<R: Read>(inner: R, receipt: &Receipt) -> (Metered<R>, Limits) {
             members: 0,
             files: 0,
             data: 0,
-            max_files: receipt.file_count,
-            max_data: receipt.total_size,
+            max_files,
+            max_data,
             member_data: 0,
             headers: HEADER_BYTES_BASE,
         },

@@ -191,6 +191,98 @@ pub fn open_into(req: &OpenRequest, sink: &mut dyn Sink, progress: &dyn Fn(u64))
     if size != receipt.ciphertext.size {
         return Err(Error::new(Kind::Integrity, "err-receipt-mismatch").arg("what", "size"));
     }
+    let within = Within {
+        files: receipt.file_count,
+        data: receipt.total_size,
+        manifest_head: MemberReader::head_for(&receipt),
+    };
+    let read = read_vault(file, req.identities, within, sink, progress)
+        .map_err(|e| no_key_or_altered(e, req.vault, &receipt))?;
+    if read.ct_len != receipt.ciphertext.size {
+        return Err(Error::new(Kind::Integrity, "err-receipt-mismatch").arg("what", "size"));
+    }
+    if read.ct_hash != receipt.ciphertext.blake3 {
+        return Err(Error::new(Kind::Integrity, "err-receipt-mismatch").arg("what", "ciphertext BLAKE3"));
+    }
+    let m = &read.members;
+    let manifest = check_manifest(&m.manifest_bytes, &m.sig_text, &receipt, m.seen.len())?;
+    check_members(&manifest, m)?;
+    Ok(Opened {
+        manifest,
+        receipt,
+        trust,
+    })
+}
+
+/// Reads a vault whose custody log (and so its receipt) is lost: decrypts
+/// it, checks every member against the manifest and the manifest's
+/// signature, and the packer against `signers`, and returns the receipt
+/// rebuilt from what was checked (the ciphertext as read now, the manifest
+/// as signed). Nothing says this ciphertext is the one that was packed
+/// and handed over: that is what the lost receipt proved.
+pub fn rebuild_receipt(
+    vault: &Path,
+    identities: &Identities,
+    signers: &AllowedSigners,
+    progress: &dyn Fn(u64),
+) -> Result<(Opened, String)> {
+    let (file, size) = super::volumes::open(vault)?;
+    // What the format allows a vault of this size (the checks a receipt
+    // would have passed, section 2.1 of docs/FORMAT.md).
+    let within = Within {
+        files: super::format::MAX_ENTRIES as u64,
+        data: super::bounds::most_data(size),
+        manifest_head: 4 * MANIFEST_SLACK,
+    };
+    let read = read_vault(file, identities, within, &mut NullSink::default(), progress)?;
+    if read.ct_len != size {
+        return Err(damaged("the vault changed while it was read"));
+    }
+    let m = &read.members;
+    let manifest = parse_manifest(&m.manifest_bytes, &m.sig_text, m.seen.len())?;
+    check_members(&manifest, m)?;
+    let principal = signers.require(&manifest.packer, NS_MANIFEST, "vault")?;
+    let receipt = Receipt::of(
+        &manifest,
+        blake3::hash(&m.manifest_bytes).to_hex().to_string(),
+        super::receipt::Ciphertext {
+            size: read.ct_len,
+            blake3: read.ct_hash.clone(),
+        },
+    );
+    super::bounds::check_receipt(&receipt)?;
+    let opened = Opened {
+        manifest,
+        receipt,
+        trust: Trust::Allowed(principal.clone()),
+    };
+    Ok((opened, principal))
+}
+
+/// How much a vault being read may hold: its members, their data, and
+/// the part of its manifest before the entries.
+struct Within {
+    files: u64,
+    data: u64,
+    manifest_head: u64,
+}
+
+/// A vault read through: its members, and its ciphertext's BLAKE3 and size.
+struct ReadVault {
+    members: Members,
+    ct_hash: String,
+    ct_len: u64,
+}
+
+/// Decrypts the vault `file` and reads its members into `sink`, within
+/// `within`, hashing the ciphertext as it goes.
+fn read_vault(
+    file: impl Read + Send,
+    identities: &Identities,
+    within: Within,
+    sink: &mut dyn Sink,
+    progress: &dyn Fn(u64),
+) -> Result<ReadVault> {
     let state = Arc::new(Mutex::new((blake3::Hasher::new(), 0u64)));
     let tap = Tap {
         inner: file,
@@ -198,34 +290,30 @@ pub fn open_into(req: &OpenRequest, sink: &mut dyn Sink, progress: &dyn Fn(u64))
     };
     let armored = age::armor::ArmoredReader::new(BufReader::with_capacity(1 << 20, tap));
     let decryptor = age::Decryptor::new_buffered(armored).map_err(decrypt_error)?;
-    let plain = decryptor
-        .decrypt(req.identities.age_identities())
-        .map_err(|e| no_key_or_altered(decrypt_error(e), req.vault, &receipt))?;
+    let plain = decryptor.decrypt(identities.age_identities()).map_err(decrypt_error)?;
     // The decrypt stage runs on a thread of its own; decompressing and
     // reading the tar run here. The decrypt stage has read the whole
     // ciphertext (and hashed it) once the tar reader saw the clean end.
     let (plain_out, plain_in) = pipe::block_queue(QUEUE, PLAIN_BLOCK);
-    let Members {
-        manifest_bytes,
-        sig_text,
-        seen,
-        approval_seen,
-    } = std::thread::scope(|s| {
+    let members = std::thread::scope(|s| {
         s.spawn(move || decrypt_stage(plain, plain_out));
-        read_members(plain_in, &receipt, sink, progress)
+        read_members(plain_in, &within, sink, progress)
     })?;
     let (ct_hash, ct_len) = {
         let s = state.lock().map_err(|_| Error::internal("hash state poisoned"))?;
         (s.0.finalize().to_hex().to_string(), s.1)
     };
-    if ct_len != receipt.ciphertext.size {
-        return Err(Error::new(Kind::Integrity, "err-receipt-mismatch").arg("what", "size"));
-    }
-    if ct_hash != receipt.ciphertext.blake3 {
-        return Err(Error::new(Kind::Integrity, "err-receipt-mismatch").arg("what", "ciphertext BLAKE3"));
-    }
-    let manifest = check_manifest(&manifest_bytes, &sig_text, &receipt, seen.len())?;
-    drop(manifest_bytes);
+    Ok(ReadVault {
+        members,
+        ct_hash,
+        ct_len,
+    })
+}
+
+/// Checks the members read against the verified manifest: every entry in
+/// order, and the approval document.
+fn check_members(manifest: &Manifest, m: &Members) -> Result<()> {
+    let seen = &m.seen;
     let first = seen
         .iter()
         .zip(&manifest.entries)
@@ -237,7 +325,7 @@ pub fn open_into(req: &OpenRequest, sink: &mut dyn Sink, progress: &dyn Fn(u64))
         let what = manifest.entries.get(first).map_or("entries", |e| e.path.as_str());
         return Err(mismatch(what));
     }
-    match (&manifest.approval_document, &approval_seen) {
+    match (&manifest.approval_document, &m.approval_seen) {
         (None, None) => {}
         (Some(d), Some((p, size, h))) if &d.path == p && d.size == *size && &d.blake3 == h => {}
         _ => return Err(mismatch("approval document")),
@@ -248,11 +336,7 @@ pub fn open_into(req: &OpenRequest, sink: &mut dyn Sink, progress: &dyn Fn(u64))
     if manifest.approval.document_blake3.as_deref() != manifest.approval_document.as_ref().map(|d| d.blake3.as_str()) {
         return Err(mismatch("approval document"));
     }
-    Ok(Opened {
-        manifest,
-        receipt,
-        trust,
-    })
+    Ok(())
 }
 
 /// The decrypt stage: age's STREAM, read block by block into the queue.
@@ -300,15 +384,15 @@ struct Members {
 
 /// zstd → tar → members to the sink; after the tar, nothing but zero
 /// padding up to the end of the stream.
-fn read_members(plain: BlockReader, receipt: &Receipt, sink: &mut dyn Sink, progress: &dyn Fn(u64)) -> Result<Members> {
+fn read_members(plain: BlockReader, within: &Within, sink: &mut dyn Sink, progress: &dyn Fn(u64)) -> Result<Members> {
     let decoder = zstd::stream::read::Decoder::with_buffer(plain).map_err(damaged)?;
     // Metered against the receipt: a hostile archive ends in an error, not
     // in an exhausted machine (see `bounds`).
-    let (decoder, mut limits) = super::bounds::meter(decoder, receipt);
+    let (decoder, mut limits) = super::bounds::meter_within(decoder, within.files, within.data);
     let mut archive = tar::Archive::new(decoder);
     let mut seen: Vec<Seen> = Vec::new();
     let mut approval_seen: Option<(String, u64, String)> = None;
-    let mut reader = MemberReader::new(receipt);
+    let mut reader = MemberReader::with_head(within.manifest_head);
     for entry in archive.entries().map_err(damaged)? {
         let mut entry = entry.map_err(|e| limits.explain(stream_error(e)))?;
         limits.member(&entry)?;
@@ -394,21 +478,8 @@ fn count_entries(bytes: &[u8]) -> Option<usize> {
 }
 
 /// Parses the manifest, checks its signature and binds it to the receipt.
-/// A manifest listing more entries than the `members` read (and one more,
-/// to name it) is refused before they are parsed: its entries never cost
-/// more memory than the archive's own members.
 fn check_manifest(bytes: &[u8], sig: &str, receipt: &Receipt, members: usize) -> Result<Manifest> {
-    if count_entries(bytes).is_some_and(|n| n > members + 1) {
-        return Err(mismatch("entries"));
-    }
-    let manifest: Manifest = serde_json::from_slice(bytes).map_err(|_| damaged("manifest unreadable"))?;
-    if manifest.format != "kura-manifest" {
-        return Err(damaged("not a kura manifest"));
-    }
-    if manifest.version != super::format::FORMAT_VERSION {
-        return Err(Error::new(Kind::Integrity, "err-format-version").arg("version", manifest.version));
-    }
-    signature::verify(&manifest.packer, NS_MANIFEST, bytes, sig, "manifest")?;
+    let manifest = parse_manifest(bytes, sig, members)?;
     if manifest.packer != receipt.packer {
         return Err(Error::new(Kind::Integrity, "err-receipt-mismatch").arg("what", "packer"));
     }
@@ -423,6 +494,25 @@ fn check_manifest(bytes: &[u8], sig: &str, receipt: &Receipt, members: usize) ->
     {
         return Err(Error::new(Kind::Integrity, "err-receipt-mismatch").arg("what", "manifest"));
     }
+    Ok(manifest)
+}
+
+/// Parses the manifest and checks its signature and totals. A manifest
+/// listing more entries than the `members` read (and one more, to name
+/// it) is refused before they are parsed: its entries never cost more
+/// memory than the archive's own members.
+fn parse_manifest(bytes: &[u8], sig: &str, members: usize) -> Result<Manifest> {
+    if count_entries(bytes).is_some_and(|n| n > members + 1) {
+        return Err(mismatch("entries"));
+    }
+    let manifest: Manifest = serde_json::from_slice(bytes).map_err(|_| damaged("manifest unreadable"))?;
+    if manifest.format != "kura-manifest" {
+        return Err(damaged("not a kura manifest"));
+    }
+    if manifest.version != super::format::FORMAT_VERSION {
+        return Err(Error::new(Kind::Integrity, "err-format-version").arg("version", manifest.version));
+    }
+    signature::verify(&manifest.packer, NS_MANIFEST, bytes, sig, "manifest")?;
     let files = manifest.entries.iter().filter(|e| e.kind == EntryKind::File);
     if files.clone().count() as u64 != manifest.file_count || files.map(|e| e.size).sum::<u64>() != manifest.total_size
     {
@@ -492,15 +582,26 @@ fn read_small(data: &mut dyn Read, max: u64) -> Result<Vec<u8>> {
 }
 
 impl MemberReader {
+    #[cfg(test)]
     fn new(receipt: &Receipt) -> MemberReader {
+        MemberReader::with_head(MemberReader::head_for(receipt))
+    }
+
+    /// The most the manifest may hold besides its entries, for a vault
+    /// described by `receipt`: twice the receipt, and some slack.
+    fn head_for(receipt: &Receipt) -> u64 {
         let receipt_json = serde_json::to_vec(receipt).map_or(0, |v| v.len() as u64);
+        MANIFEST_SLACK + 2 * receipt_json
+    }
+
+    fn with_head(manifest_head: u64) -> MemberReader {
         MemberReader {
             manifest: None,
             signature: None,
             tree: HashMap::new(),
             shape: Shape::default(),
             entries_json: 0,
-            manifest_head: MANIFEST_SLACK + 2 * receipt_json,
+            manifest_head,
             done: 0,
         }
     }

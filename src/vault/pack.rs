@@ -1089,22 +1089,14 @@ pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Sealed
                 .unwrap_or_else(|| Error::internal("pack failed")));
         }
     };
-    let receipt = Receipt {
-        format: "kura-receipt".into(),
-        version: FORMAT_VERSION,
-        vault_id: manifest.vault_id.clone(),
-        created: manifest.created.clone(),
-        packer: manifest.packer.clone(),
-        approval: manifest.approval.clone(),
-        recipients: manifest.recipients.clone(),
-        file_count: manifest.file_count,
-        total_size: manifest.total_size,
+    let receipt = Receipt::of(
+        &manifest,
         manifest_blake3,
-        ciphertext: Ciphertext {
+        Ciphertext {
             size: ct_size,
             blake3: ct_hash,
         },
-    };
+    );
     Ok(Sealed {
         vault: opts.output.clone(),
         receipt,

@@ -33,6 +33,24 @@ pub struct Receipt {
 }
 
 impl Receipt {
+    /// The receipt of a vault with `manifest` (whose exact bytes have the
+    /// BLAKE3 `manifest_blake3`) sealed as `ciphertext`.
+    pub fn of(manifest: &super::Manifest, manifest_blake3: String, ciphertext: Ciphertext) -> Receipt {
+        Receipt {
+            format: "kura-receipt".into(),
+            version: super::format::FORMAT_VERSION,
+            vault_id: manifest.vault_id.clone(),
+            created: manifest.created.clone(),
+            packer: manifest.packer.clone(),
+            approval: manifest.approval.clone(),
+            recipients: manifest.recipients.clone(),
+            file_count: manifest.file_count,
+            total_size: manifest.total_size,
+            manifest_blake3,
+            ciphertext,
+        }
+    }
+
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("receipt serializes")
     }

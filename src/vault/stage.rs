@@ -667,29 +667,7 @@ pub(super) fn extract_staged(
 
 /// Removes a tree even where modes forbid it (a failed stage).
 fn make_writable_and_remove(p: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        for entry in walk_dirs(p) {
-            let _ = fs::set_permissions(&entry, fs::Permissions::from_mode(0o700));
-        }
-    }
-    fs::remove_dir_all(p)
-}
-
-#[cfg(unix)]
-fn walk_dirs(p: &Path) -> Vec<PathBuf> {
-    let mut out = vec![p.to_path_buf()];
-    let mut i = 0;
-    while i < out.len() {
-        if let Ok(rd) = fs::read_dir(&out[i]) {
-            for e in rd.flatten() {
-                if e.file_type().is_ok_and(|t| t.is_dir()) {
-                    out.push(e.path());
-                }
-            }
-        }
-        i += 1;
-    }
-    out
+    // A stage may hold anything a hostile archive put there before it was
+    // refused: no link in it is followed.
+    crate::fsutil::stale::remove_tree(p)
 }

@@ -44,7 +44,7 @@ macro_rules! osargs {
 // ---------------------------------------------------------------------------
 
 /// `program` in the environment kura runs in during the tests: English (the
-/// C locale), no passphrase file, no ledger and the computer's own clock
+/// C locale), no passphrase file or command, no ledger and the computer's own clock
 /// unless a test sets them, stdin null. `program` is kura ([`kura`]), a
 /// wrapper that starts it (sh, strace, script), or a tool whose output a
 /// test reads in that locale.
@@ -53,6 +53,7 @@ pub fn command(program: impl AsRef<OsStr>) -> Command {
     c.env_remove("KURA_NOW")
         .env_remove("KURA_LEDGER")
         .env("KURA_PASSPHRASE_FILE", "")
+        .env("KURA_PASSPHRASE_COMMAND", "")
         .env("LC_ALL", "C")
         .stdin(Stdio::null());
     c
@@ -883,6 +884,31 @@ fn make_export(export: &Path) {
         }
     }
     set_mtime(export, 1_650_000_000);
+}
+
+/// Runs kura as `nobody`, whose files these then are.
+#[cfg(unix)]
+pub fn as_nobody(c: Command) -> Output {
+    let args: Vec<_> = std::iter::once(c.get_program().to_owned())
+        .chain(c.get_args().map(|a| a.to_owned()))
+        .collect();
+    let mut s = Command::new("setpriv");
+    s.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .args(args);
+    s.current_dir(c.get_current_dir().unwrap()).stdin(Stdio::null());
+    for (k, v) in c.get_envs() {
+        match v {
+            Some(v) => s.env(k, v),
+            None => s.env_remove(k),
+        };
+    }
+    let out = s.output().expect("setpriv must be installed for these tests");
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("setpriv:"),
+        "{}",
+        describe(&out)
+    );
+    out
 }
 
 /// A tmpfs mounted for one test (tests run as root), unmounted when

@@ -18,6 +18,8 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
+use crate::common::as_nobody;
+
 const KURA: &str = env!("CARGO_BIN_EXE_kura");
 const NOBODY: u32 = 65534;
 
@@ -429,30 +431,6 @@ fn a_read_only_file_system_is_refused_before_anything_is_overwritten() {
     let line = refused(&case.certify(&[&mnt.0.join("work")]), 3);
     assert!(line.contains("read-only file system"), "{line}");
     case.assert_nothing_certified(&log);
-}
-
-/// Runs kura as `nobody`, whose files these then are.
-fn as_nobody(c: Command) -> Output {
-    let args: Vec<_> = std::iter::once(c.get_program().to_owned())
-        .chain(c.get_args().map(|a| a.to_owned()))
-        .collect();
-    let mut s = Command::new("setpriv");
-    s.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-        .args(args);
-    s.current_dir(c.get_current_dir().unwrap()).stdin(Stdio::null());
-    for (k, v) in c.get_envs() {
-        match v {
-            Some(v) => s.env(k, v),
-            None => s.env_remove(k),
-        };
-    }
-    let out = s.output().expect("setpriv must be installed for these tests");
-    assert!(
-        !String::from_utf8_lossy(&out.stderr).contains("setpriv:"),
-        "{}",
-        describe(&out)
-    );
-    out
 }
 
 fn chown(path: &Path, uid: u32) {

@@ -35,6 +35,8 @@ mod incident_report;
 mod json;
 mod ledger;
 mod media;
+#[cfg(unix)]
+mod readonly;
 mod render;
 mod retention;
 mod secrets;

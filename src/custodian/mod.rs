@@ -20,7 +20,9 @@ mod open;
 mod pack;
 
 pub use certify::{certify, dry_run as certify_dry_run, CertifyRequest, DryRun, Issued};
-pub use open::{extract, extraction_destinations, sweep, verify, ExtractRequest, KeySource, OpenRequest, Opened};
+pub use open::{
+    extract, extract_to_stdout, extraction_destinations, sweep, verify, ExtractRequest, KeySource, OpenRequest, Opened,
+};
 pub use pack::{pack, PackRequest, Packed};
 
 use std::path::PathBuf;

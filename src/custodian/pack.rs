@@ -26,6 +26,10 @@ pub struct PackRequest<'a> {
     pub allow: Allow,
     /// Tells what medium a path is on (`guard::system()`, or a fake).
     pub probe: &'a dyn Probe,
+    /// Where the custody log goes instead of beside the vault: required
+    /// when the vault goes to standard output (`-o -`), which has no
+    /// "beside".
+    pub custody: Option<&'a Path>,
 }
 
 /// What a finished pack produced.
@@ -46,8 +50,11 @@ pub struct Packed {
 pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Packed> {
     let opts = req.opts;
     let output = &opts.output;
-    crate::fsutil::check_not_folder(output, "export.kura")?;
-    check_output_apart(req.inputs, output)?;
+    let to_stdout = crate::naming::is_stdout(output);
+    if !to_stdout {
+        crate::fsutil::check_not_folder(output, "export.kura")?;
+        check_output_apart(req.inputs, output)?;
+    }
     if let Some(doc) = &req.approval.document {
         let max = crate::vault::format::MAX_APPROVAL_BYTES;
         if std::fs::metadata(doc).is_ok_and(|m| m.len() > max) {
@@ -56,14 +63,28 @@ pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Packed
                 .arg("max", crate::units::bytes(max)));
         }
     }
-    let medium = guard::check_pack_output(req.probe, output, req.allow)?;
-    guard::check_key_apart(req.probe, req.keys.paths, output, &medium, req.allow)?;
-    let signer = req.keys.signer()?;
-    let custody = match opts.split {
-        None => crate::naming::custody_path_single(output),
-        Some(_) => crate::naming::split_custody_path(output),
+    let custody = match (to_stdout, req.custody) {
+        (true, None) => return Err(Error::new(Kind::Usage, "err-stdout-needs-custody")),
+        (true, Some(_)) if opts.split.is_some() => return Err(Error::new(Kind::Usage, "err-stdout-split")),
+        (false, Some(_)) => return Err(Error::new(Kind::Usage, "err-custody-only-stdout")),
+        (true, Some(c)) => {
+            crate::fsutil::check_not_folder(c, "export.kura.custody")?;
+            check_output_apart(req.inputs, c)?;
+            c.to_path_buf()
+        }
+        (false, None) => match opts.split {
+            None => crate::naming::custody_path_single(output),
+            Some(_) => crate::naming::split_custody_path(output),
+        },
     };
-    crate::vault::volumes::check_vault_clobber(output, opts.force)?;
+    // Standard output has no medium kura can see; the log's has.
+    let placed = if to_stdout { &custody } else { output };
+    let medium = guard::check_pack_output(req.probe, placed, req.allow)?;
+    guard::check_key_apart(req.probe, req.keys.paths, placed, &medium, req.allow)?;
+    let signer = req.keys.signer()?;
+    if !to_stdout {
+        crate::vault::volumes::check_vault_clobber(output, opts.force)?;
+    }
     check_clobber(&custody, opts.force)?;
 
     let sealed = crate::vault::pack::pack(
@@ -89,7 +110,11 @@ pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Packed
     let _critical = crate::interrupt::Critical::enter()?;
     sealed.commit()?;
     if let Err(e) = crate::fsutil::write_atomic(&custody, &log, opts.force) {
-        for f in crate::vault::volumes::files(output).unwrap_or_default() {
+        for f in crate::vault::volumes::files(output)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|_| !to_stdout)
+        {
             let _ = std::fs::remove_file(f);
         }
         return Err(e);

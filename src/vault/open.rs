@@ -71,13 +71,13 @@ fn damaged(detail: impl std::fmt::Display) -> Error {
     Error::new(Kind::Integrity, "err-vault-damaged").arg("detail", detail)
 }
 
-fn mismatch(what: &str) -> Error {
+pub(super) fn mismatch(what: &str) -> Error {
     Error::new(Kind::Integrity, "err-manifest-mismatch").arg("what", what)
 }
 
 /// Reads `data` to the end through `buf`, hashing it; returns the BLAKE3
 /// (hex) and the length.
-fn hash_all(data: &mut dyn Read, buf: &mut [u8]) -> Result<(String, u64)> {
+pub(super) fn hash_all(data: &mut dyn Read, buf: &mut [u8]) -> Result<(String, u64)> {
     let mut h = blake3::Hasher::new();
     let mut n_total = 0u64;
     loop {
@@ -106,7 +106,7 @@ pub(super) fn read_full(data: &mut dyn Read, buf: &mut [u8]) -> Result<usize> {
 }
 
 /// Errors from inside the decrypting/decompressing stream.
-fn stream_error(e: io::Error) -> Error {
+pub(super) fn stream_error(e: io::Error) -> Error {
     if e.get_ref().is_some_and(|r| r.is::<Error>()) {
         return io_or_inner(e, "vault");
     }
@@ -205,6 +205,8 @@ pub fn open_into(req: &OpenRequest, sink: &mut dyn Sink, progress: &dyn Fn(u64))
     // reading the tar run here. The decrypt stage has read the whole
     // ciphertext (and hashed it) once the tar reader saw the clean end.
     let (plain_out, plain_in) = pipe::block_queue(QUEUE, PLAIN_BLOCK);
+    // Streams packed in parts are hashed whole on the way (see `streamed`).
+    let mut tee = super::streamed::StreamTee::new(sink);
     let Members {
         manifest_bytes,
         sig_text,
@@ -212,7 +214,7 @@ pub fn open_into(req: &OpenRequest, sink: &mut dyn Sink, progress: &dyn Fn(u64))
         approval_seen,
     } = std::thread::scope(|s| {
         s.spawn(move || decrypt_stage(plain, plain_out));
-        read_members(plain_in, &receipt, sink, progress)
+        read_members(plain_in, &receipt, &mut tee, progress)
     })?;
     let (ct_hash, ct_len) = {
         let s = state.lock().map_err(|_| Error::internal("hash state poisoned"))?;
@@ -237,6 +239,7 @@ pub fn open_into(req: &OpenRequest, sink: &mut dyn Sink, progress: &dyn Fn(u64))
         let what = manifest.entries.get(first).map_or("entries", |e| e.path.as_str());
         return Err(mismatch(what));
     }
+    tee.check(&manifest)?;
     match (&manifest.approval_document, &approval_seen) {
         (None, None) => {}
         (Some(d), Some((p, size, h))) if &d.path == p && d.size == *size && &d.blake3 == h => {}

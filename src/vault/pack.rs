@@ -26,6 +26,7 @@ use super::format::{self, APPROVAL_PREFIX, FORMAT_VERSION, MANIFEST_PATH, MANIFE
 use super::manifest::{Approval, ApprovalDocument, Entry, EntryKind, Manifest};
 use super::pipe::{self, BlockReader, BlockWriter};
 use super::receipt::{Ciphertext, Receipt};
+use super::stream;
 use super::tally::Tally;
 use super::tarfmt;
 use super::walk::{self, Source};
@@ -111,6 +112,8 @@ pub struct PackOptions {
     pub level: i32,
     /// Write volumes of at most this many bytes (`--split`).
     pub split: Option<u64>,
+    /// A stream packed as one file before the inputs (see `stream`).
+    pub stream: Option<super::stream::StreamSpec>,
 }
 
 impl PackOptions {
@@ -122,6 +125,7 @@ impl PackOptions {
             threads: 0,
             level: format::ZSTD_LEVEL,
             split: None,
+            stream: None,
         }
     }
 }
@@ -655,6 +659,8 @@ impl<'r> Sequencer<'r> {
 
 /// Everything the read stage needs to know.
 struct ReadStage<'a> {
+    /// A stream packed as one file (its checked name), before the inputs.
+    stream: Option<(String, super::stream::Opened)>,
     feed: Option<Feed>,
     approval_doc: Option<(PathBuf, String)>,
     manifest: Manifest,
@@ -673,6 +679,10 @@ impl ReadStage<'_> {
         if let Some((disk, member)) = self.approval_doc.take() {
             self.put_approval_document(&mut out, disk, member, &mut done)?;
         }
+        let mut stream_entries = Vec::new();
+        if let Some((name, stream)) = self.stream.take() {
+            stream_entries = self.put_stream(&mut out, name, stream, &mut done)?;
+        }
         let feed = self
             .feed
             .take()
@@ -681,7 +691,11 @@ impl ReadStage<'_> {
         let entries = std::thread::scope(|scope| -> Result<EntriesJson> {
             let sources = feed_sources(scope, feed);
             let framer = Framer::start(scope, framing_helpers());
-            let mut sequencer = Sequencer::new(&self, framer, EntriesJson::new(head), done);
+            let mut entries = EntriesJson::new(head);
+            for e in &stream_entries {
+                entries.push(e);
+            }
+            let mut sequencer = Sequencer::new(&self, framer, entries, done);
             for src in sources {
                 sequencer.add(src?, &mut out)?;
             }
@@ -719,6 +733,99 @@ impl ReadStage<'_> {
             blake3: hash,
         });
         Ok(())
+    }
+
+    /// Writes a stream as one file: in parts of [`stream::PART_BYTES`],
+    /// each read whole (on a thread of its own, a part ahead of the
+    /// writing) and then framed, hashed and sent on; the whole stream's
+    /// size and BLAKE3 go into the manifest. A command's exit is checked
+    /// at the stream's end. Returns the parts' entries.
+    fn put_stream(
+        &mut self,
+        out: &mut BlockWriter,
+        name: String,
+        opened: stream::Opened,
+        done: &mut u64,
+    ) -> Result<Vec<Entry>> {
+        let stream::Opened {
+            mut reader,
+            mut command,
+        } = opened;
+        let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Result<Vec<u8>>>(1);
+        let (spare_tx, spare_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+        // Not joined: a stream that never ends (a stalled standard input)
+        // must not hold up the failure it caused; the thread ends with the
+        // stream or with the process.
+        std::thread::spawn(move || loop {
+            let mut buf = spare_rx.try_recv().unwrap_or_default();
+            buf.resize(stream::PART_BYTES, 0);
+            let read = stream::read_part(&mut reader, &mut buf).map(|n| {
+                buf.truncate(n);
+                buf
+            });
+            let last = read.as_ref().map_or(true, |b| b.len() < stream::PART_BYTES);
+            if full_tx.send(read).is_err() || last {
+                return;
+            }
+        });
+        let next = || -> Result<Option<Vec<u8>>> { full_rx.recv().ok().transpose() };
+        let first = next()?.unwrap_or_default();
+        // A stream that fills exactly one part is known to be a single part
+        // only once the next read comes back empty.
+        let second = match first.len() == stream::PART_BYTES {
+            true => next()?.filter(|b| !b.is_empty()),
+            false => None,
+        };
+        let single = second.is_none();
+        let mtime = chrono::DateTime::parse_from_rfc3339(&self.manifest.created)
+            .map(|t| t.timestamp())
+            .unwrap_or(0);
+        let mut whole = blake3::Hasher::new();
+        let mut entries: Vec<Entry> = Vec::new();
+        let mut part = Some(first);
+        let mut pending = second;
+        while let Some(buf) = part.take() {
+            let n = entries.len() as u64 + 1;
+            if n > stream::MAX_PARTS {
+                return Err(Error::new(Kind::Refused, "err-stream-too-long").arg("name", &name).arg(
+                    "max",
+                    crate::units::bytes(stream::MAX_PARTS * stream::PART_BYTES as u64),
+                ));
+            }
+            let entry = Entry {
+                path: stream::part_path(&name, n, single),
+                kind: EntryKind::File,
+                size: buf.len() as u64,
+                mode: 0o600,
+                mtime,
+                blake3: Some(blake3::hash(&buf).to_hex().to_string()),
+                target: None,
+            };
+            whole.update(&buf);
+            let w = |out: &mut BlockWriter| -> io::Result<()> {
+                out.write_all(&tarfmt::header_bytes(&entry)?)?;
+                out.write_all(&buf)?;
+                tarfmt::write_padding(out, entry.size)
+            };
+            w(out).map_err(|e| io_or_inner(e, &name))?;
+            *done += entry.size;
+            self.tally.read(out.position(), *done);
+            entries.push(entry);
+            let _ = spare_tx.send(buf);
+            part = match pending.take() {
+                Some(b) => Some(b),
+                None if single || entries.last().is_some_and(|e| e.size < stream::PART_BYTES as u64) => None,
+                None => next()?.filter(|b| !b.is_empty()),
+            };
+        }
+        command.finish()?;
+        self.manifest.streams.push(stream::Stream {
+            path: name,
+            size: entries.iter().map(|e| e.size).sum(),
+            blake3: whole.finalize().to_hex().to_string(),
+            parts: entries.len() as u64,
+        });
+        Ok(entries)
     }
 
     /// Completes the manifest with the counts, signs it and writes it and
@@ -904,15 +1011,24 @@ pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Sealed
     if recipients.is_empty() {
         return Err(Error::new(Kind::Usage, "err-no-recipients"));
     }
-    if inputs.is_empty() {
+    if inputs.is_empty() && opts.stream.is_none() {
         return Err(Error::new(Kind::Usage, "err-no-inputs"));
     }
-    super::volumes::check_vault_clobber(&opts.output, opts.force)?;
+    if !crate::naming::is_stdout(&opts.output) {
+        super::volumes::check_vault_clobber(&opts.output, opts.force)?;
+    }
+    let stream = match &opts.stream {
+        Some(spec) => Some((super::stream::check_name(&spec.name)?, spec.clone())),
+        None => None,
+    };
 
     // The inputs are listed before anything is written when the medium's
     // limits could matter (FAT, split volumes, little free space), so those
     // refusals come first; otherwise kura starts packing while it walks.
-    let feed = if super::volumes::walk_while_packing(probe, &opts.output, opts.split) {
+    // Standard output has no medium to check.
+    let feed = if crate::naming::is_stdout(&opts.output)
+        || super::volumes::walk_while_packing(probe, &opts.output, opts.split)
+    {
         Feed::Walk(inputs.to_vec())
     } else {
         let sources = walk::collect(inputs)?;
@@ -947,12 +1063,20 @@ pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Sealed
         recipients: recipients.infos(),
         file_count: 0,
         total_size: 0,
+        streams: vec![],
         entries: vec![],
     };
 
     let mut out = super::volumes::Output::create(&opts.output, opts.split, opts.force)?;
+    // Started once the output exists: a command that cannot start leaves
+    // only the temporary file, removed on the way out.
+    let stream = match stream {
+        Some((name, spec)) => Some((name, spec.open()?)),
+        None => None,
+    };
     let tally = Tally::new(progress);
     let stage = ReadStage {
+        stream,
         feed: Some(feed),
         approval_doc,
         manifest,
@@ -1079,9 +1203,11 @@ mod tests {
             recipients: vec![],
             file_count: 0,
             total_size: 0,
+            streams: vec![],
             entries: vec![],
         };
         let stage = ReadStage {
+            stream: None,
             feed: Some(feed),
             approval_doc: None,
             manifest,

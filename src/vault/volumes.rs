@@ -156,12 +156,25 @@ pub struct Output {
     cur: Option<AtomicFile>,
     /// Bytes in `cur`.
     filled: u64,
+    /// Writing to standard output (`pack -o -`) instead of files.
+    stdout: Option<io::Stdout>,
 }
 
 impl Output {
     /// Starts writing `dest` (as volumes of `split` bytes if given). Refuses
     /// an existing vault of that name, single or split, unless `force`.
     pub fn create(dest: &Path, split: Option<u64>, force: bool) -> Result<Output> {
+        if crate::naming::is_stdout(dest) {
+            return Ok(Output {
+                dest: dest.to_path_buf(),
+                force: false,
+                split: None,
+                done: Vec::new(),
+                cur: None,
+                filled: 0,
+                stdout: Some(io::stdout()),
+            });
+        }
         check_vault_clobber(dest, force)?;
         let cur = match split {
             None => AtomicFile::create(dest, force)?,
@@ -174,6 +187,7 @@ impl Output {
             done: Vec::new(),
             cur: Some(cur),
             filled: 0,
+            stdout: None,
         })
     }
 
@@ -204,6 +218,9 @@ impl Output {
     /// medium before kura reports success; with `force`, removes what is
     /// left of a replaced vault (a single file or more volumes).
     pub fn commit(mut self) -> Result<()> {
+        if let Some(out) = &mut self.stdout {
+            return out.flush().at(crate::naming::STDOUT);
+        }
         let mut all = std::mem::take(&mut self.done);
         all.extend(self.cur.take());
         let count = all.len();
@@ -255,6 +272,9 @@ impl Write for Output {
         if buf.is_empty() {
             return Ok(0);
         }
+        if let Some(out) = &mut self.stdout {
+            return out.write(buf);
+        }
         let mut take = buf.len();
         if let Some(size) = self.split {
             if self.filled >= size {
@@ -272,6 +292,9 @@ impl Write for Output {
     }
 
     fn flush(&mut self) -> io::Result<()> {
+        if let Some(out) = &mut self.stdout {
+            return out.flush();
+        }
         match self.cur.as_mut() {
             Some(c) => c.file().flush(),
             None => Ok(()),

@@ -1,0 +1,204 @@
+//! Streams read back: every open hashes a stream's parts as one whole on
+//! the way ([`StreamTee`]) and checks it against the manifest, and
+//! [`to_writer`] sends one file (a stream's parts one after the other) to
+//! a writer, standard output for `extract --to-stdout`.
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+
+use super::manifest::{EntryKind, Manifest};
+use super::open::{hash_all, mismatch, open_into, read_full, OpenRequest, Opened, Sink};
+use super::stream::{part_path, split_part};
+use super::Entry;
+use crate::error::{Error, Kind, Result};
+
+/// A stream's parts as read so far.
+struct Whole {
+    hasher: blake3::Hasher,
+    size: u64,
+    /// The number of the last part read, and whether each came in turn.
+    last: u64,
+    in_order: bool,
+}
+
+/// A sink in front of another that hashes the members named like parts
+/// (`NAME.part000001`, …) together, per NAME, in the order read.
+pub struct StreamTee<'s> {
+    inner: &'s mut dyn Sink,
+    parts: HashMap<String, Whole>,
+}
+
+impl<'s> StreamTee<'s> {
+    pub fn new(inner: &'s mut dyn Sink) -> Self {
+        StreamTee {
+            inner,
+            parts: HashMap::new(),
+        }
+    }
+
+    /// Checks every stream the (verified) manifest lists: its parts came
+    /// in turn, all of them, and together have its size and BLAKE3; a
+    /// stream of one part is the member of its name, with the same size
+    /// and BLAKE3.
+    pub fn check(&self, manifest: &Manifest) -> Result<()> {
+        for s in &manifest.streams {
+            let ok = if s.parts == 1 {
+                manifest
+                    .entries
+                    .iter()
+                    .any(|e| e.path == s.path && e.size == s.size && e.blake3.as_deref() == Some(s.blake3.as_str()))
+            } else {
+                self.parts.get(&s.path).is_some_and(|w| {
+                    w.in_order
+                        && w.last == s.parts
+                        && w.size == s.size
+                        && w.hasher.finalize().to_hex().as_str() == s.blake3
+                })
+            };
+            if !ok {
+                return Err(mismatch(&s.path));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads a member through, feeding a stream's running hash.
+struct Tee<'a> {
+    inner: &'a mut dyn Read,
+    whole: &'a mut Whole,
+}
+
+impl Read for Tee<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.whole.hasher.update(&buf[..n]);
+        self.whole.size += n as u64;
+        Ok(n)
+    }
+}
+
+impl Sink for StreamTee<'_> {
+    fn dir(&mut self, e: &Entry) -> Result<()> {
+        self.inner.dir(e)
+    }
+    fn file(&mut self, e: &Entry, data: &mut dyn Read) -> Result<String> {
+        let Some((stem, n)) = split_part(&e.path) else {
+            return self.inner.file(e, data);
+        };
+        let whole = self.parts.entry(stem.to_string()).or_insert_with(|| Whole {
+            hasher: blake3::Hasher::new(),
+            size: 0,
+            last: 0,
+            in_order: true,
+        });
+        whole.in_order &= n == whole.last + 1;
+        whole.last = n;
+        self.inner.file(e, &mut Tee { inner: data, whole })
+    }
+    fn symlink(&mut self, e: &Entry) -> Result<()> {
+        self.inner.symlink(e)
+    }
+    fn finish(&mut self) -> Result<()> {
+        self.inner.finish()
+    }
+}
+
+/// Sends the members that make up one file to a writer, hashing every
+/// member (those of other files are hashed and dropped).
+struct ToWriter<'w> {
+    member: &'w str,
+    out: &'w mut dyn Write,
+    buf: Vec<u8>,
+    written: u64,
+    /// The members sent, in order.
+    sent: Vec<String>,
+}
+
+impl ToWriter<'_> {
+    fn wanted(&self, path: &str) -> bool {
+        path == self.member || split_part(path).is_some_and(|(stem, _)| stem == self.member)
+    }
+}
+
+impl Sink for ToWriter<'_> {
+    fn dir(&mut self, _: &Entry) -> Result<()> {
+        Ok(())
+    }
+    fn file(&mut self, e: &Entry, data: &mut dyn Read) -> Result<String> {
+        if self.buf.is_empty() {
+            self.buf = vec![0; 256 << 10];
+        }
+        if !self.wanted(&e.path) {
+            return Ok(hash_all(data, &mut self.buf)?.0);
+        }
+        self.sent.push(e.path.clone());
+        let mut h = blake3::Hasher::new();
+        loop {
+            let n = read_full(data, &mut self.buf)?;
+            h.update(&self.buf[..n]);
+            self.out
+                .write_all(&self.buf[..n])
+                .map_err(|err| Error::io(err, crate::naming::STDOUT))?;
+            self.written += n as u64;
+            if n < self.buf.len() {
+                break;
+            }
+        }
+        Ok(h.finalize().to_hex().to_string())
+    }
+    fn symlink(&mut self, _: &Entry) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// Sends one file of the vault to `out`: the member `member`, or the parts
+/// of the stream of that name one after the other.
+///
+/// Two passes. The first reads the whole ciphertext and checks it against
+/// the receipt (size and BLAKE3), so that what is sent is the vault as the
+/// packer sealed it before its first byte goes out; `before_plaintext` then
+/// runs (the custody record of the copy). The second decrypts, sends the
+/// file and checks every member, the manifest's signature and the whole
+/// stream at the end, where a failure (the vault changed between the
+/// passes, say) is an error after bytes were sent. Returns what was opened
+/// and the bytes sent.
+pub fn to_writer(
+    req: &OpenRequest,
+    member: &str,
+    out: &mut dyn Write,
+    progress: &dyn Fn(u64),
+    before_plaintext: &mut dyn FnMut() -> Result<()>,
+) -> Result<(Opened, u64)> {
+    super::bounds::check_receipt(req.receipt)?;
+    let receipt_mismatch = |what: &str| Error::new(Kind::Integrity, "err-receipt-mismatch").arg("what", what);
+    if super::volumes::size(req.vault)? != req.receipt.ciphertext.size {
+        return Err(receipt_mismatch("size"));
+    }
+    if super::volumes::hash(req.vault)? != req.receipt.ciphertext.blake3 {
+        return Err(receipt_mismatch("ciphertext BLAKE3"));
+    }
+    before_plaintext()?;
+    let mut sink = ToWriter {
+        member,
+        out,
+        buf: Vec::new(),
+        written: 0,
+        sent: Vec::new(),
+    };
+    let opened = open_into(req, &mut sink, progress)?;
+    sink.out.flush().map_err(|err| Error::io(err, crate::naming::STDOUT))?;
+    let (sent, written) = (sink.sent, sink.written);
+    let m = &opened.manifest;
+    let expected: Vec<String> = match m.streams.iter().find(|s| s.path == member) {
+        Some(s) => (1..=s.parts).map(|n| part_path(member, n, s.parts == 1)).collect(),
+        None if m.entries.iter().any(|e| e.path == member && e.kind == EntryKind::File) => vec![member.to_string()],
+        None => {
+            return Err(Error::new(Kind::Usage, "err-member-not-found").arg("member", member.escape_debug()));
+        }
+    };
+    if sent != expected {
+        return Err(mismatch(member));
+    }
+    Ok((opened, written))
+}

@@ -196,11 +196,14 @@ pub fn run(a: PackArgs) -> Result<Report> {
     let packed = custodian::pack(&req, &|n| progress.set(n))?;
     drop(progress);
     let r = &packed.receipt;
-    let vault = packed.vault.display().to_string();
+    let vault = match to_stdout {
+        true => t("msg-stdout", &[]),
+        false => packed.vault.display().to_string(),
+    };
     let custody = packed.custody.display().to_string();
     let packer_is_recipient = r.recipients.iter().any(|x| x.fingerprint == r.packer.fingerprint);
     let mut report = Report::new(json!({
-        "vault": vault,
+        "vault": packed.vault.display().to_string(),
         "custody": custody,
         "vault_id": r.vault_id,
         "file_count": r.file_count,

@@ -21,7 +21,8 @@ mod pack;
 
 pub use certify::{certify, dry_run as certify_dry_run, CertifyRequest, DryRun, Issued};
 pub use open::{
-    extract, extract_to_stdout, extraction_destinations, sweep, verify, ExtractRequest, KeySource, OpenRequest, Opened,
+    extract, extract_to_stdout, extraction_destinations, is_stdout_copy, sweep, verify, ExtractRequest, KeySource,
+    OpenRequest, Opened,
 };
 pub use pack::{pack, PackRequest, Packed};
 

@@ -36,6 +36,8 @@ mod render;
 mod secrets;
 mod setup;
 mod shown_is_checked;
+#[cfg(unix)]
+mod streams;
 mod terminal;
 mod time_evidence;
 mod vault;

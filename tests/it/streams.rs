@@ -326,8 +326,17 @@ impl Postgres {
         set_mode(pg.dir.path(), 0o755);
         // SAFETY: geteuid has no preconditions.
         if unsafe { libc::geteuid() } == 0 {
-            let id = |flag: &str| -> u32 { stdout_of(&tool_ok("id", [flag, "nobody"])).trim().parse().unwrap() };
-            std::os::unix::fs::chown(pg.dir.path(), Some(id("-u")), Some(id("-g"))).unwrap();
+            let passwd = fs::read_to_string("/etc/passwd").unwrap();
+            let nobody: Vec<u32> = passwd
+                .lines()
+                .find_map(|l| l.strip_prefix("nobody:"))
+                .expect("a user nobody")
+                .split(':')
+                .skip(1)
+                .take(2)
+                .map(|n| n.parse().unwrap())
+                .collect();
+            std::os::unix::fs::chown(pg.dir.path(), Some(nobody[0]), Some(nobody[1])).unwrap();
         }
         let data = pg.dir.path().join("data");
         ok(pg

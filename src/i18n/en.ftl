@@ -601,6 +601,7 @@ msg-to-stdout-done = Sent { $member } ({ $size }) to standard output, checked ag
 msg-to-stdout-copy = The custody log records this copy: plaintext now exists wherever the receiving program put it; delete it when done
 msg-stdout = standard output
 msg-stdout-member = { $member } to standard output
+warn-certify-streamed = Note: record #{ $n } sent a file to standard output on { $host }; kura cannot see where it went: make sure that copy is deleted too
 msg-extraction-streamed = sent to standard output (not checked)
 help-pack-arg-custody = Where the custody log goes when the vault goes to standard output (-o -)
 help-pack-arg-stdin-name = Pack standard input (PATH -) or a pipe (a FIFO, <(…)) as one file of this name

@@ -589,6 +589,7 @@ msg-to-stdout-done = { $member }（{ $size }）を、署名付きマニフェス
 msg-to-stdout-copy = この複製は管理記録に記録されました。受け取ったプログラムの出力先に平文が存在します。用が済んだら削除してください
 msg-stdout = 標準出力
 msg-stdout-member = { $member } を標準出力へ
+warn-certify-streamed = 注意: 記録 #{ $n } で { $host } 上の標準出力にファイルを送っています。送った先は kura からは確認できません。その複製も削除されていることを確かめてください
 msg-extraction-streamed = 標準出力へ送出（kura では確認できません）
 help-pack-arg-custody = 保管庫を標準出力に書き出すとき（-o -）の管理記録の置き場所
 help-pack-arg-stdin-name = 標準入力（PATH に -）またはパイプ（FIFO、<(…)）を、この名前の 1 つのファイルとして格納する

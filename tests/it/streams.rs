@@ -107,6 +107,21 @@ fn standard_input_is_packed_in_parts_and_comes_back_whole() {
     assert_eq!(done["details"]["member"], "db.dump");
     assert_eq!(done["details"]["bytes"], data.len() as u64);
     assert_eq!(records[records.len() - 2]["event"], "extracting");
+
+    // certify cannot see that copy: it says so, and lists it as streamed.
+    let cert = fx.path("cert.json");
+    let o = ok(&fx.run(osargs![
+        "certify",
+        &vault,
+        "--deleted",
+        "-i",
+        fx.engineer.private,
+        "-o",
+        &cert
+    ]));
+    assert!(stdout_of(&o).contains("standard output"), "{}", describe(&o));
+    let c: serde_json::Value = serde_json::from_slice(&fs::read(&cert).unwrap()).unwrap();
+    assert_eq!(c["verification"]["extractions"][0]["status"], "streamed", "{c}");
 }
 
 #[test]
@@ -252,6 +267,31 @@ fn a_vault_on_standard_output_opens_with_stock_tools_and_needs_its_log_named() {
     misplaced.extend(osargs!["--custody", &other, fx.export()]);
     assert_refused(&fx.run(misplaced), 2);
     assert_eq!(left_in(&out), ["x.kura", "x.kura.custody"]);
+
+    // A command that fails after its output went out: exit 10, no log, and
+    // what went out never decrypts whole.
+    let failed_log = out.join("f.custody");
+    let mut a = fx.pack_args("-");
+    a.extend(osargs![
+        "--custody",
+        &failed_log,
+        "--stdin-name",
+        "db.dump",
+        "--from-command",
+        "--"
+    ]);
+    a.extend(osargs!["sh", "-c", "head -c 20000000 /dev/urandom; exit 1"]);
+    let o = fx.run(a);
+    assert_refused(&o, 10);
+    assert!(o.stdout.len() > 1 << 20, "{} bytes went out", o.stdout.len());
+    assert_absent(&failed_log);
+    let partial = fx.path("partial.age");
+    fs::write(&partial, &o.stdout).unwrap();
+    let age = tool(
+        "age",
+        osargs!["-d", "-i", fx.engineer.private, "-o", fx.path("partial.zst"), &partial],
+    );
+    assert!(!age.status.success(), "a cut vault decrypted whole");
 }
 
 #[test]

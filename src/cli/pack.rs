@@ -214,6 +214,7 @@ pub fn run(a: PackArgs) -> Result<Report> {
         "packer": r.packer,
         "approval": r.approval,
         "packer_is_recipient": packer_is_recipient,
+        "streams": packed.streams,
     }));
     report.push(t(
         "msg-pack-done",

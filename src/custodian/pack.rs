@@ -40,6 +40,8 @@ pub struct Packed {
     /// What the custody log's first record says of the vault (counts,
     /// approval, the manifest's and the ciphertext's hashes).
     pub receipt: Receipt,
+    /// The streams packed (`--stdin-name`): name, size, BLAKE3, parts.
+    pub streams: Vec<crate::vault::stream::Stream>,
 }
 
 /// Packs the inputs into a vault and writes its custody log with the first
@@ -105,7 +107,7 @@ pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Packed
         details.insert("overrides".into(), overrides.into());
     }
     let log = crate::custody::new_log_bytes_with(&sealed.receipt, &signer, req.now, details)?;
-    let (vault, receipt) = (sealed.vault.clone(), sealed.receipt.clone());
+    let (vault, receipt, streams) = (sealed.vault.clone(), sealed.receipt.clone(), sealed.streams.clone());
     // The vault and its custody log are put in place together.
     let _critical = crate::interrupt::Critical::enter()?;
     sealed.commit()?;
@@ -123,6 +125,7 @@ pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Packed
         vault,
         custody,
         receipt,
+        streams,
     })
 }
 

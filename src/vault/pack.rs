@@ -152,6 +152,8 @@ pub struct Sealed {
     /// What the custody log's first record will say of the vault (counts,
     /// approval, the manifest's and the ciphertext's hashes).
     pub receipt: Receipt,
+    /// The streams packed (`--stdin-name`), as the manifest records them.
+    pub streams: Vec<stream::Stream>,
     output: super::volumes::Output,
 }
 
@@ -751,7 +753,9 @@ impl ReadStage<'_> {
             mut reader,
             mut command,
         } = opened;
-        let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Result<Vec<u8>>>(1);
+        // Each part comes with its BLAKE3, hashed on the reading thread
+        // while this one hashes the whole stream and frames the part before.
+        let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Result<(Vec<u8>, String)>>(1);
         let (spare_tx, spare_rx) = std::sync::mpsc::channel::<Vec<u8>>();
         // Not joined: a stream that never ends (a stalled standard input)
         // must not hold up the failure it caused; the thread ends with the
@@ -761,19 +765,20 @@ impl ReadStage<'_> {
             buf.resize(stream::PART_BYTES, 0);
             let read = stream::read_part(&mut reader, &mut buf).map(|n| {
                 buf.truncate(n);
-                buf
+                let hash = blake3::hash(&buf).to_hex().to_string();
+                (buf, hash)
             });
-            let last = read.as_ref().map_or(true, |b| b.len() < stream::PART_BYTES);
+            let last = read.as_ref().map_or(true, |(b, _)| b.len() < stream::PART_BYTES);
             if full_tx.send(read).is_err() || last {
                 return;
             }
         });
-        let next = || -> Result<Option<Vec<u8>>> { full_rx.recv().ok().transpose() };
-        let first = next()?.unwrap_or_default();
+        let next = || -> Result<Option<(Vec<u8>, String)>> { full_rx.recv().ok().transpose() };
+        let first = next()?.unwrap_or_else(|| (Vec::new(), blake3::hash(&[]).to_hex().to_string()));
         // A stream that fills exactly one part is known to be a single part
         // only once the next read comes back empty.
-        let second = match first.len() == stream::PART_BYTES {
-            true => next()?.filter(|b| !b.is_empty()),
+        let second = match first.0.len() == stream::PART_BYTES {
+            true => next()?.filter(|(b, _)| !b.is_empty()),
             false => None,
         };
         let single = second.is_none();
@@ -784,7 +789,7 @@ impl ReadStage<'_> {
         let mut entries: Vec<Entry> = Vec::new();
         let mut part = Some(first);
         let mut pending = second;
-        while let Some(buf) = part.take() {
+        while let Some((buf, hash)) = part.take() {
             let n = entries.len() as u64 + 1;
             if n > stream::MAX_PARTS {
                 return Err(Error::new(Kind::Refused, "err-stream-too-long").arg("name", &name).arg(
@@ -798,7 +803,7 @@ impl ReadStage<'_> {
                 size: buf.len() as u64,
                 mode: 0o600,
                 mtime,
-                blake3: Some(blake3::hash(&buf).to_hex().to_string()),
+                blake3: Some(hash),
                 target: None,
             };
             whole.update(&buf);
@@ -815,7 +820,7 @@ impl ReadStage<'_> {
             part = match pending.take() {
                 Some(b) => Some(b),
                 None if single || entries.last().is_some_and(|e| e.size < stream::PART_BYTES as u64) => None,
-                None => next()?.filter(|b| !b.is_empty()),
+                None => next()?.filter(|(b, _)| !b.is_empty()),
             };
         }
         command.finish()?;
@@ -1130,6 +1135,7 @@ pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Sealed
     Ok(Sealed {
         vault: opts.output.clone(),
         receipt,
+        streams: manifest.streams,
         output: out,
     })
 }

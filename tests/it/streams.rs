@@ -248,7 +248,17 @@ fn a_vault_on_standard_output_opens_with_stock_tools_and_needs_its_log_named() {
     ok(&fx.run(osargs!["verify", &vault, "-i", fx.engineer.private]));
     // --json goes to stderr too, and names the stream.
     let mut a = fx.pack_args("-");
-    a.extend(osargs!["--json", "--custody", out.join("j.custody"), "--stdin-name", "d", "--from-command", "--", "printf", "x"]);
+    a.extend(osargs![
+        "--json",
+        "--custody",
+        out.join("j.custody"),
+        "--stdin-name",
+        "d",
+        "--from-command",
+        "--",
+        "printf",
+        "x"
+    ]);
     let o = ok(&fx.run(a));
     assert!(o.stdout.starts_with(b"age-encryption.org/v1\n"));
     let j: serde_json::Value = serde_json::from_slice(&o.stderr).unwrap_or_else(|e| panic!("{e}: {}", describe(&o)));

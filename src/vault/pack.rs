@@ -1000,6 +1000,32 @@ fn seal(
     Ok((size, hash))
 }
 
+/// The approval document and its member path (`.kura/approval/NAME`).
+fn approval_member(p: &Path) -> Result<(PathBuf, String)> {
+    let name = p
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| Error::new(Kind::Refused, "err-name-not-utf8").arg("path", p.display()))?;
+    let member = super::paths::check_member_path(&format!("{APPROVAL_PREFIX}{name}"))?;
+    Ok((p.to_path_buf(), member))
+}
+
+/// The inputs are listed before anything is written when the medium's
+/// limits could matter (FAT, split volumes, little free space), so those
+/// refusals come first; otherwise kura starts packing while it walks.
+/// Standard output has no medium to check.
+fn feed_of(req: &PackRequest) -> Result<Feed> {
+    let (opts, inputs) = (req.opts, req.inputs);
+    if crate::naming::is_stdout(&opts.output) || super::volumes::walk_while_packing(req.probe, &opts.output, opts.split)
+    {
+        return Ok(Feed::Walk(inputs.to_vec()));
+    }
+    let sources = walk::collect(inputs)?;
+    let doc = req.approval.document.as_deref();
+    super::volumes::preflight(req.probe, &opts.output, opts.split, &sources, doc)?;
+    Ok(Feed::Listed(sources))
+}
+
 /// Packs the inputs into `opts.output` for the recipients, signed by the
 /// signer; the vault is sealed but not yet in place (see [`Sealed`]).
 pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Sealed> {
@@ -1010,7 +1036,7 @@ pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Sealed
         signer,
         recipients,
         now,
-        probe,
+        ..
     } = *req;
     approval.validate(now.date_naive())?;
     if recipients.is_empty() {
@@ -1022,35 +1048,14 @@ pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Sealed
     if !crate::naming::is_stdout(&opts.output) {
         super::volumes::check_vault_clobber(&opts.output, opts.force)?;
     }
-    let stream = match &opts.stream {
-        Some(spec) => Some((super::stream::check_name(&spec.name)?, spec.clone())),
-        None => None,
-    };
+    let stream = opts
+        .stream
+        .as_ref()
+        .map(|s| stream::check_name(&s.name).map(|n| (n, s)))
+        .transpose()?;
 
-    // The inputs are listed before anything is written when the medium's
-    // limits could matter (FAT, split volumes, little free space), so those
-    // refusals come first; otherwise kura starts packing while it walks.
-    // Standard output has no medium to check.
-    let feed = if crate::naming::is_stdout(&opts.output)
-        || super::volumes::walk_while_packing(probe, &opts.output, opts.split)
-    {
-        Feed::Walk(inputs.to_vec())
-    } else {
-        let sources = walk::collect(inputs)?;
-        super::volumes::preflight(probe, &opts.output, opts.split, &sources, approval.document.as_deref())?;
-        Feed::Listed(sources)
-    };
-    let approval_doc = match &approval.document {
-        Some(p) => {
-            let name = p
-                .file_name()
-                .and_then(|n| n.to_str())
-                .ok_or_else(|| Error::new(Kind::Refused, "err-name-not-utf8").arg("path", p.display()))?;
-            let member = super::paths::check_member_path(&format!("{APPROVAL_PREFIX}{name}"))?;
-            Some((p.clone(), member))
-        }
-        None => None,
-    };
+    let feed = feed_of(req)?;
+    let approval_doc = approval.document.as_deref().map(approval_member).transpose()?;
     let manifest = Manifest {
         format: "kura-manifest".into(),
         version: FORMAT_VERSION,
@@ -1075,10 +1080,7 @@ pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Sealed
     let mut out = super::volumes::Output::create(&opts.output, opts.split, opts.force)?;
     // Started once the output exists: a command that cannot start leaves
     // only the temporary file, removed on the way out.
-    let stream = match stream {
-        Some((name, spec)) => Some((name, spec.open()?)),
-        None => None,
-    };
+    let stream = stream.map(|(name, spec)| spec.open().map(|o| (name, o))).transpose()?;
     let tally = Tally::new(progress);
     let stage = ReadStage {
         stream,

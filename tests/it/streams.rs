@@ -182,7 +182,7 @@ fn a_fifo_named_on_the_command_line_is_read_as_a_stream() {
     // A regular file is not a pipe: --stdin-name is for streams.
     let o = fx.run(stream_pack_args(
         &fx,
-        &fx.path("y.kura"),
+        fx.path("y.kura"),
         "f",
         &[fx.path("allowed_signers").to_str().unwrap()],
     ));

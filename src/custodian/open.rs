@@ -394,6 +394,16 @@ impl std::io::Write for Counting<'_> {
     }
 }
 
+/// Debug builds only: runs `sh -c "$KURA_TEST_AFTER_CHECK"` between
+/// `extract --to-stdout`'s check of the ciphertext and its decryption, so
+/// that a test can put another vault in its place there.
+fn after_check_hook() {
+    #[cfg(debug_assertions)]
+    if let Some(cmd) = std::env::var_os("KURA_TEST_AFTER_CHECK") {
+        let _ = std::process::Command::new("sh").arg("-c").arg(cmd).status();
+    }
+}
+
 /// Whether a copy record is of a file sent to standard output
 /// (`extract --to-stdout`): a plaintext copy kura cannot follow.
 pub fn is_stdout_copy(r: &custody::Record) -> bool {
@@ -438,6 +448,7 @@ pub fn extract_to_stdout(
         log.append(place("extracting"), signer, crate::clock::now())?;
         intended = true;
         crate::fault::point("extracting");
+        after_check_hook();
         Ok(())
     };
     let result = open_with(req, &ids, signers.as_ref(), chain, |r| {

@@ -180,14 +180,31 @@ pub struct OpenRequest<'a> {
 /// Decrypts and checks a vault, passing members to `sink`. Returns the
 /// verified manifest; the caller decides what to do with the sink.
 pub fn open_into(req: &OpenRequest, sink: &mut dyn Sink, progress: &dyn Fn(u64)) -> Result<Opened> {
-    let receipt = req.receipt.clone();
-    super::bounds::check_receipt(&receipt)?;
-    let trust = match req.signers {
-        Some(s) => Trust::Allowed(s.require(&receipt.packer, NS_MANIFEST, "vault")?),
-        None => Trust::Unchecked,
-    };
+    let trust = trust_of(req)?;
     // A single file or the volumes of a split vault, read as one stream.
     let (file, size) = super::volumes::open(req.vault)?;
+    open_read_into(req, trust, file, size, sink, progress)
+}
+
+/// The receipt within bounds, and the packer trusted as `req.signers` asks.
+pub(super) fn trust_of(req: &OpenRequest) -> Result<Trust> {
+    super::bounds::check_receipt(req.receipt)?;
+    Ok(match req.signers {
+        Some(s) => Trust::Allowed(s.require(&req.receipt.packer, NS_MANIFEST, "vault")?),
+        None => Trust::Unchecked,
+    })
+}
+
+/// [`open_into`] on the vault's bytes as `file` gives them (`size` in all).
+pub(super) fn open_read_into(
+    req: &OpenRequest,
+    trust: Trust,
+    file: impl Read + Send,
+    size: u64,
+    sink: &mut dyn Sink,
+    progress: &dyn Fn(u64),
+) -> Result<Opened> {
+    let receipt = req.receipt.clone();
     if size != receipt.ciphertext.size {
         return Err(Error::new(Kind::Integrity, "err-receipt-mismatch").arg("what", "size"));
     }

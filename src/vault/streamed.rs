@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::io::{Read, Write};
 
 use super::manifest::{EntryKind, Manifest};
-use super::open::{hash_all, mismatch, open_into, read_full, OpenRequest, Opened, Sink};
+use super::open::{hash_all, mismatch, open_read_into, read_full, trust_of, OpenRequest, Opened, Sink};
 use super::stream::{part_path, split_part};
 use super::Entry;
 use crate::error::{Error, Kind, Result};
@@ -155,14 +155,15 @@ impl Sink for ToWriter<'_> {
 /// Sends one file of the vault to `out`: the member `member`, or the parts
 /// of the stream of that name one after the other.
 ///
-/// Two passes. The first reads the whole ciphertext and checks it against
-/// the receipt (size and BLAKE3), so that what is sent is the vault as the
-/// packer sealed it before its first byte goes out; `before_plaintext` then
-/// runs (the custody record of the copy). The second decrypts, sends the
-/// file and checks every member, the manifest's signature and the whole
-/// stream at the end, where a failure (the vault changed between the
-/// passes, say) is an error after bytes were sent. Returns what was opened
-/// and the bytes sent.
+/// Two passes over the same open files. The first reads the whole
+/// ciphertext and checks it against the receipt (size and BLAKE3), so that
+/// what is sent is the vault as the packer sealed it before its first byte
+/// goes out; `before_plaintext` then runs (the custody record of the
+/// copy). The second decrypts, sends the file and checks every member, the
+/// manifest's signature, the ciphertext again and the whole stream at the
+/// end, where a failure (the file changed in place between the passes,
+/// say) is an error after bytes were sent. Returns what was opened and the
+/// bytes sent.
 pub fn to_writer(
     req: &OpenRequest,
     member: &str,
@@ -170,14 +171,20 @@ pub fn to_writer(
     progress: &dyn Fn(u64),
     before_plaintext: &mut dyn FnMut() -> Result<()>,
 ) -> Result<(Opened, u64)> {
-    super::bounds::check_receipt(req.receipt)?;
+    let trust = trust_of(req)?;
     let receipt_mismatch = |what: &str| Error::new(Kind::Integrity, "err-receipt-mismatch").arg("what", what);
-    if super::volumes::size(req.vault)? != req.receipt.ciphertext.size {
+    // Both passes read the same open files: a vault put in this one's place
+    // after the first is not what the second reads.
+    let (mut pinned, size) = super::volumes::pin(req.vault)?;
+    if size != req.receipt.ciphertext.size {
         return Err(receipt_mismatch("size"));
     }
-    if super::volumes::hash(req.vault)? != req.receipt.ciphertext.blake3 {
+    let mut h = blake3::Hasher::new();
+    std::io::copy(&mut pinned, &mut h).map_err(|e| Error::io(e, req.vault.display()))?;
+    if h.finalize().to_hex().as_str() != req.receipt.ciphertext.blake3 {
         return Err(receipt_mismatch("ciphertext BLAKE3"));
     }
+    pinned.rewind().map_err(|e| Error::io(e, req.vault.display()))?;
     before_plaintext()?;
     let mut sink = ToWriter {
         member,
@@ -186,7 +193,7 @@ pub fn to_writer(
         written: 0,
         sent: Vec::new(),
     };
-    let opened = open_into(req, &mut sink, progress)?;
+    let opened = open_read_into(req, trust, pinned, size, &mut sink, progress)?;
     sink.out.flush().map_err(|err| Error::io(err, crate::naming::STDOUT))?;
     let (sent, written) = (sink.sent, sink.written);
     let m = &opened.manifest;

@@ -121,6 +121,52 @@ pub fn open(vault: &Path) -> Result<(Concat, u64)> {
     ))
 }
 
+/// A vault's files, all held open: read one after the other as one
+/// stream, and read again from the start after [`Pinned::rewind`]. What
+/// is read the second time comes from the same files even if other files
+/// have since been put at their paths.
+pub struct Pinned {
+    files: Vec<File>,
+    next: usize,
+}
+
+/// Opens every file of a vault; returns them and their total size.
+pub fn pin(vault: &Path) -> Result<(Pinned, u64)> {
+    let mut open = Vec::new();
+    let mut total = 0u64;
+    for p in files(vault)? {
+        let f = File::open(&p).at(p.display())?;
+        total += f.metadata().at(p.display())?.len();
+        open.push(f);
+    }
+    Ok((Pinned { files: open, next: 0 }, total))
+}
+
+impl Pinned {
+    /// Back to the start of the first file.
+    pub fn rewind(&mut self) -> io::Result<()> {
+        for f in &mut self.files {
+            io::Seek::rewind(f)?;
+        }
+        self.next = 0;
+        Ok(())
+    }
+}
+
+impl Read for Pinned {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        crate::interrupt::check().map_err(crate::error::into_io)?;
+        while let Some(f) = self.files.get_mut(self.next) {
+            let n = f.read(buf)?;
+            if n > 0 || buf.is_empty() {
+                return Ok(n);
+            }
+            self.next += 1;
+        }
+        Ok(0)
+    }
+}
+
 /// BLAKE3 of a whole vault (the concatenation of its volumes), streamed.
 pub fn hash(vault: &Path) -> Result<String> {
     let (mut r, _) = open(vault)?;

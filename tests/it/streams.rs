@@ -336,6 +336,38 @@ fn to_stdout_from_an_altered_vault_writes_nothing_and_exits_6() {
     assert_no_copy_recorded(&new_records(&vault, &before));
 }
 
+#[cfg(unix)]
+#[test]
+fn a_vault_put_in_the_checked_ones_place_is_not_what_is_sent() {
+    let fx = Desk::with_export();
+    let (a, b) = (fx.path("a.kura"), fx.path("b.kura"));
+    let data_a = noise(PART + 1000, 21);
+    ok(&run_with_stdin(
+        &fx,
+        &stream_pack_args(&fx, &a, "db.dump", &["-"]),
+        &data_a,
+    ));
+    ok(&run_with_stdin(
+        &fx,
+        &stream_pack_args(&fx, &b, "db.dump", &["-"]),
+        &noise(PART + 1000, 22),
+    ));
+    // Once a.kura has been checked, b.kura (addressed to the same key)
+    // takes its name: what goes out is still the vault that was checked.
+    let o = fx
+        .kura()
+        .args(to_stdout_args(&fx, &a, "db.dump"))
+        .env(
+            "KURA_TEST_AFTER_CHECK",
+            format!("mv '{}' '{}'", b.display(), a.display()),
+        )
+        .output()
+        .unwrap();
+    ok(&o);
+    assert_absent(&b);
+    assert!(o.stdout == data_a, "the bytes sent are not the checked vault's");
+}
+
 // ---------------------------------------------------------------------------
 // PostgreSQL
 // ---------------------------------------------------------------------------

@@ -336,6 +336,47 @@ fn to_stdout_from_an_altered_vault_writes_nothing_and_exits_6() {
     assert_no_copy_recorded(&new_records(&vault, &before));
 }
 
+/// Runs kura with `args` on a terminal (script(1)): stdin and stdout are
+/// the terminal. Returns the exit code and what the terminal showed.
+fn on_terminal(fx: &Desk, args: &[OsString]) -> (i32, String) {
+    let quoted: Vec<String> = std::iter::once(KURA)
+        .chain(args.iter().map(|a| a.to_str().unwrap()))
+        .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
+        .collect();
+    let o = fx
+        .command("script")
+        .args(["-q", "-e", "-c", &quoted.join(" "), "/dev/null"])
+        .output()
+        .expect("script(1) runs");
+    (o.status.code().unwrap_or(-1), stdout_of(&o))
+}
+
+#[cfg(unix)]
+#[test]
+fn a_terminal_is_neither_read_as_a_stream_nor_written_a_vault() {
+    let fx = Desk::with_export();
+    let vault = fx.path("x.kura");
+    let (code, screen) = on_terminal(&fx, &stream_pack_args(&fx, &vault, "d", &["-"]));
+    assert_eq!(code, 2, "{screen}");
+    assert!(screen.contains("standard input is a terminal"), "{screen}");
+    let mut a = fx.pack_args("-");
+    a.extend(osargs!["--custody", fx.path("c.custody"), fx.export()]);
+    let (code, screen) = on_terminal(&fx, &a);
+    assert_eq!(code, 2, "{screen}");
+    assert!(screen.contains("standard output is a terminal"), "{screen}");
+    assert_absent(&fx.path("c.custody"));
+    ok(&run_with_stdin(
+        &fx,
+        &stream_pack_args(&fx, &vault, "d", &["-"]),
+        b"dummy",
+    ));
+    let before = fs::read(custody_of(&vault)).unwrap();
+    let (code, screen) = on_terminal(&fx, &to_stdout_args(&fx, &vault, "d"));
+    assert_eq!(code, 2, "{screen}");
+    assert!(!screen.contains("dummy"), "{screen}");
+    assert!(new_records(&vault, &before).is_empty());
+}
+
 #[cfg(unix)]
 #[test]
 fn a_vault_put_in_the_checked_ones_place_is_not_what_is_sent() {

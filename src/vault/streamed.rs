@@ -209,3 +209,90 @@ pub fn to_writer(
     }
     Ok((opened, written))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vault::open::NullSink;
+    use crate::vault::stream::Stream;
+
+    fn file(path: &str, data: &[u8]) -> Entry {
+        Entry {
+            path: path.into(),
+            kind: EntryKind::File,
+            size: data.len() as u64,
+            mode: 0o600,
+            mtime: 0,
+            blake3: Some(blake3::hash(data).to_hex().to_string()),
+            target: None,
+        }
+    }
+
+    /// Reads `members` through a tee, then checks `streams` against them.
+    fn check(members: &[(&str, &[u8])], streams: Vec<Stream>) -> Result<()> {
+        let mut null = NullSink::default();
+        let mut tee = StreamTee::new(&mut null);
+        let mut entries = vec![];
+        for (path, data) in members {
+            let e = file(path, data);
+            tee.file(&e, &mut &data[..])?;
+            entries.push(e);
+        }
+        let manifest = Manifest {
+            format: "kura-manifest".into(),
+            version: 1,
+            vault_id: "x".into(),
+            created: "2026-11-27T10:00:00+09:00".into(),
+            packer: crate::keys::SigningKey::generate("t").unwrap().info().clone(),
+            approval: crate::vault::Approval {
+                id: "A".into(),
+                approved_by: "b".into(),
+                purpose: "p".into(),
+                delete_by: "2099-12-31".into(),
+                document_blake3: None,
+            },
+            approval_document: None,
+            recipients: vec![],
+            entries,
+            file_count: 0,
+            total_size: 0,
+            streams,
+        };
+        tee.check(&manifest)
+    }
+
+    fn stream(path: &str, whole: &[u8], parts: u64) -> Stream {
+        Stream {
+            path: path.into(),
+            size: whole.len() as u64,
+            blake3: blake3::hash(whole).to_hex().to_string(),
+            parts,
+        }
+    }
+
+    #[test]
+    fn a_stream_is_its_parts_in_order_all_of_them() {
+        let (p1, p2) = (&b"first part "[..], &b"second"[..]);
+        let whole = [p1, p2].concat();
+        let parts = [("db.part000001", p1), ("db.part000002", p2)];
+        check(&parts, vec![stream("db", &whole, 2)]).unwrap();
+        let refused = |members: &[(&str, &[u8])], s: Stream| check(members, vec![s]).unwrap_err().id;
+        // Another whole, a part missing, the parts swapped, a part too many.
+        assert_eq!(refused(&parts, stream("db", b"other", 2)), "err-manifest-mismatch");
+        assert_eq!(refused(&parts[..1], stream("db", &whole, 2)), "err-manifest-mismatch");
+        let swapped = [("db.part000002", p2), ("db.part000001", p1)];
+        assert_eq!(
+            refused(&swapped, stream("db", &[p2, p1].concat(), 2)),
+            "err-manifest-mismatch"
+        );
+        assert_eq!(refused(&parts, stream("db", p1, 1)), "err-manifest-mismatch");
+        // One part: the member of the stream's own name.
+        check(&[("notes", b"dummy")], vec![stream("notes", b"dummy", 1)]).unwrap();
+        assert_eq!(
+            refused(&[("notes", b"dummy")], stream("notes", b"dumm", 1)),
+            "err-manifest-mismatch"
+        );
+        // Files named like parts, with no stream in the manifest: ordinary files.
+        check(&parts, vec![]).unwrap();
+    }
+}

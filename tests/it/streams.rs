@@ -108,6 +108,16 @@ fn standard_input_is_packed_in_parts_and_comes_back_whole() {
     assert_eq!(done["details"]["bytes"], data.len() as u64);
     assert_eq!(records[records.len() - 2]["event"], "extracting");
 
+    // verify checks the whole stream and shows it.
+    let v = json(&ok(&fx.run(osargs![
+        "verify",
+        &vault,
+        "-i",
+        fx.engineer.private,
+        "--json"
+    ])));
+    assert_eq!(v["streams"], manifest["streams"]);
+
     // certify cannot see that copy: it says so, and lists it as streamed.
     let cert = fx.path("cert.json");
     let o = ok(&fx.run(osargs![

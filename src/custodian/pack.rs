@@ -110,16 +110,22 @@ pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Packed
     let (vault, receipt, streams) = (sealed.vault.clone(), sealed.receipt.clone(), sealed.streams.clone());
     // The vault and its custody log are put in place together.
     let _critical = crate::interrupt::Critical::enter()?;
-    sealed.commit()?;
-    if let Err(e) = crate::fsutil::write_atomic(&custody, &log, opts.force) {
-        for f in crate::vault::volumes::files(output)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|_| !to_stdout)
-        {
-            let _ = std::fs::remove_file(f);
+    if to_stdout {
+        // The vault's last bytes are held back until its log is on disk:
+        // a reader never gets a whole vault that has no log.
+        crate::fsutil::write_atomic(&custody, &log, opts.force)?;
+        if let Err(e) = sealed.commit() {
+            let _ = std::fs::remove_file(&custody);
+            return Err(e);
         }
-        return Err(e);
+    } else {
+        sealed.commit()?;
+        if let Err(e) = crate::fsutil::write_atomic(&custody, &log, opts.force) {
+            for f in crate::vault::volumes::files(output).unwrap_or_default() {
+                let _ = std::fs::remove_file(f);
+            }
+            return Err(e);
+        }
     }
     Ok(Packed {
         vault,

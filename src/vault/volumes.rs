@@ -204,7 +204,16 @@ pub struct Output {
     filled: u64,
     /// Writing to standard output (`pack -o -`) instead of files.
     stdout: Option<io::Stdout>,
+    /// Standard output's last bytes, held back until [`Output::commit`]
+    /// (at most [`HELD_BACK`]).
+    held: Vec<u8>,
 }
+
+/// Bytes of a vault written to standard output held back until it is
+/// committed: more than age's last chunk (64 KiB and its tag), so that a
+/// vault whose custody log could not be written never reaches its reader
+/// whole (age refuses a stream without its last chunk).
+const HELD_BACK: usize = 128 << 10;
 
 impl Output {
     /// Starts writing `dest` (as volumes of `split` bytes if given). Refuses
@@ -219,6 +228,7 @@ impl Output {
                 cur: None,
                 filled: 0,
                 stdout: Some(io::stdout()),
+                held: Vec::new(),
             });
         }
         check_vault_clobber(dest, force)?;
@@ -234,6 +244,7 @@ impl Output {
             cur: Some(cur),
             filled: 0,
             stdout: None,
+            held: Vec::new(),
         })
     }
 
@@ -265,7 +276,11 @@ impl Output {
     /// left of a replaced vault (a single file or more volumes).
     pub fn commit(mut self) -> Result<()> {
         if let Some(out) = &mut self.stdout {
-            return out.flush().at(crate::naming::STDOUT);
+            let held = std::mem::take(&mut self.held);
+            return out
+                .write_all(&held)
+                .and_then(|()| out.flush())
+                .at(crate::naming::STDOUT);
         }
         let mut all = std::mem::take(&mut self.done);
         all.extend(self.cur.take());
@@ -319,7 +334,13 @@ impl Write for Output {
             return Ok(0);
         }
         if let Some(out) = &mut self.stdout {
-            return out.write(buf);
+            self.held.extend_from_slice(buf);
+            if self.held.len() > 2 * HELD_BACK {
+                let over = self.held.len() - HELD_BACK;
+                out.write_all(&self.held[..over])?;
+                self.held.drain(..over);
+            }
+            return Ok(buf.len());
         }
         let mut take = buf.len();
         if let Some(size) = self.split {
@@ -338,8 +359,8 @@ impl Write for Output {
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        if let Some(out) = &mut self.stdout {
-            return out.flush();
+        if self.stdout.is_some() {
+            return Ok(()); // the held bytes wait for the commit
         }
         match self.cur.as_mut() {
             Some(c) => c.file().flush(),

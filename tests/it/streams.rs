@@ -324,6 +324,37 @@ fn a_vault_on_standard_output_opens_with_stock_tools_and_needs_its_log_named() {
     assert!(!age.status.success(), "a cut vault decrypted whole");
 }
 
+#[cfg(unix)]
+#[test]
+fn a_vault_on_standard_output_whose_log_cannot_be_written_never_arrives_whole() {
+    let fx = Desk::with_export();
+    let full = Tmpfs::mount(&fx.path("full"), "size=64k");
+    // Fill it: the log's write fails for want of space.
+    let _ = fs::write(full.dir.join("filler"), vec![0u8; 1 << 20]);
+    let log = full.dir.join("x.custody");
+    let mut a = fx.pack_args("-");
+    a.extend(osargs![
+        "--custody",
+        &log,
+        "--stdin-name",
+        "db.dump",
+        "--from-command",
+        "--"
+    ]);
+    a.extend(osargs!["head", "-c", "3000000", "/dev/urandom"]);
+    let o = fx.run(a);
+    assert_refused(&o, 10);
+    assert_absent(&log);
+    assert!(o.stdout.len() > 1 << 20, "{} bytes went out", o.stdout.len());
+    let partial = fx.path("partial.age");
+    fs::write(&partial, &o.stdout).unwrap();
+    let age = tool(
+        "age",
+        osargs!["-d", "-i", fx.engineer.private, "-o", fx.path("partial.zst"), &partial],
+    );
+    assert!(!age.status.success(), "a vault without its log decrypted whole");
+}
+
 #[test]
 fn to_stdout_from_an_altered_vault_writes_nothing_and_exits_6() {
     let fx = Desk::with_export();

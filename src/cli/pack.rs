@@ -192,7 +192,12 @@ pub fn run(a: PackArgs) -> Result<Report> {
         probe: probe.as_ref(),
         custody: a.custody.as_deref(),
     };
-    let progress = Progress::new("msg-progress-pack", input_size(&inputs, approval.document.as_deref()));
+    // A stream's length is known only at its end: bytes and speed, no bar.
+    let total = match opts.stream {
+        Some(_) => None,
+        None => input_size(&inputs, approval.document.as_deref()),
+    };
+    let progress = Progress::new("msg-progress-pack", total);
     let packed = custodian::pack(&req, &|n| progress.set(n))?;
     drop(progress);
     let r = &packed.receipt;

@@ -135,6 +135,36 @@ fn standard_input_is_packed_in_parts_and_comes_back_whole() {
 }
 
 #[test]
+fn streams_at_the_part_boundaries_keep_their_length_and_names() {
+    let fx = Desk::with_export();
+    // Empty, exactly one part, exactly two parts, one byte more.
+    for (len, members) in [
+        (0, vec!["s"]),
+        (PART, vec!["s"]),
+        (2 * PART, vec!["s.part000001", "s.part000002"]),
+        (2 * PART + 1, vec!["s.part000001", "s.part000002", "s.part000003"]),
+    ] {
+        let vault = fx.path(&format!("b{len}.kura"));
+        let data = noise(len, len as u64 + 1);
+        ok(&run_with_stdin(&fx, &stream_pack_args(&fx, &vault, "s", &["-"]), &data));
+        let v = json(&ok(&fx.run(osargs![
+            "contents",
+            &vault,
+            "-i",
+            fx.engineer.private,
+            "--json"
+        ])));
+        let text = v.to_string();
+        for m in &members {
+            assert!(text.contains(&format!("\"{m}\"")), "{len}: {m} missing from {text}");
+        }
+        assert_eq!(v["streams"][0]["parts"], members.len(), "{len}");
+        let back = ok(fx.kura().args(to_stdout_args(&fx, &vault, "s")));
+        assert!(back.stdout == data, "{len}: other bytes came back");
+    }
+}
+
+#[test]
 fn a_short_stream_is_one_file_and_a_missing_name_is_refused() {
     let fx = Desk::with_export();
     let vault = fx.path("x.kura");

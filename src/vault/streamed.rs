@@ -180,7 +180,16 @@ pub fn to_writer(
         return Err(receipt_mismatch("size"));
     }
     let mut h = blake3::Hasher::new();
-    std::io::copy(&mut pinned, &mut h).map_err(|e| Error::io(e, req.vault.display()))?;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = match pinned.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(crate::error::io_or_inner(e, req.vault.display())),
+        };
+        h.update(&buf[..n]);
+    }
     if h.finalize().to_hex().as_str() != req.receipt.ciphertext.blake3 {
         return Err(receipt_mismatch("ciphertext BLAKE3"));
     }

@@ -5,16 +5,20 @@
 #
 #   pack:     kura pack                 vs  tar -cf - DIR | zstd -T0 -3 | age -r KEY > out
 #   extract:  kura extract (verifies)   vs  age -d -i KEY x.kura | zstd -d | tar -xf - -C D
+#   pipe:     cat DUMP | kura pack --stdin-name db.dump -   vs  cat DUMP | zstd -T0 -1 | age -r KEY > out
+#             kura extract --to-stdout db.dump > /dev/null  vs  age -d -i KEY out | zstd -d > /dev/null
 #
 # on three corpora made with make-corpus (dummy data only):
 #   default   make-corpus --size-mb 512           (text dump, CSVs, small files, scans)
 #   custom    make-corpus --size-mb 512 --custom-dump  (mostly incompressible)
 #   small     100,000 files of about 1 KiB each
+#   pipe      one dump of --pipe-mb MiB (default 1024), the default corpus's
+#             files one after the other, read from a pipe
 # and a flat-memory check: kura's peak RSS at a larger input (1 GiB; 4 GiB with --big).
 #
 # Usage: benches/bench.sh [--runs N] [--size-mb N] [--small-files N] [--flat-mb N]
-#                         [--big] [--only LIST] [--workdir DIR] [--keep]
-# Environment: RUNS, SIZE_MB, SMALL_FILES, FLAT_MB, MAKE_CORPUS, KURA_BENCH_DIR (= --workdir),
+#                         [--pipe-mb N] [--big] [--only LIST] [--workdir DIR] [--keep]
+# Environment: RUNS, SIZE_MB, SMALL_FILES, FLAT_MB, PIPE_MB, MAKE_CORPUS, KURA_BENCH_DIR (= --workdir),
 # KURA_BIN (benchmark this binary instead of building target/release/kura).
 #
 # Page caches cannot be dropped here: each command runs once untimed first
@@ -26,18 +30,20 @@ RUNS=${RUNS:-3}
 SIZE_MB=${SIZE_MB:-512}
 SMALL_FILES=${SMALL_FILES:-100000}
 FLAT_MB=${FLAT_MB:-1024}
+PIPE_MB=${PIPE_MB:-1024}
 MAKE_CORPUS=${MAKE_CORPUS:-$(cd "$(dirname "$0")/.." && pwd)/../shared/tools/make-corpus}
 WORK=${KURA_BENCH_DIR:-}
-ONLY="default,custom,small,flat"
+ONLY="default,custom,small,pipe,flat"
 KEEP=0
 
-usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --runs) RUNS=$2; shift 2 ;;
         --size-mb) SIZE_MB=$2; shift 2 ;;
         --small-files) SMALL_FILES=$2; shift 2 ;;
         --flat-mb) FLAT_MB=$2; shift 2 ;;
+        --pipe-mb) PIPE_MB=$2; shift 2 ;;
         --big) FLAT_MB=4096; shift ;;
         --only) ONLY=$2; shift 2 ;;
         --workdir) WORK=$2; shift 2 ;;
@@ -113,6 +119,12 @@ corpus() { # NAME -> prints the corpus directory, creating it if missing
             custom) "$MAKE_CORPUS" "$dir" --size-mb "$SIZE_MB" --custom-dump >/dev/null ;;
             small) mkdir -p "$dir" && small_corpus "$dir" "$SMALL_FILES" ;;
             flat) "$MAKE_CORPUS" "$dir" --size-mb "$FLAT_MB" >/dev/null ;;
+            pipe) # one file: the default corpus's files, over and over
+                local from rounds; from=$(corpus default)
+                rounds=$(( (PIPE_MB << 20) / $(du -sb "$from" | cut -f1) + 1 ))
+                mkdir -p "$dir"
+                for _ in $(seq 1 "$rounds"); do find "$from" -type f -print0 | sort -z | xargs -0 cat; done \
+                    | head -c $((PIPE_MB << 20)) > "$dir/db.dump" || true ;;  # the rest stops at head
         esac
         touch "$dir.done"
     fi
@@ -151,7 +163,22 @@ kura_extract() { # VAULT DEST
 stock_extract() { # VAULT DEST
     mkdir -p "$2" && age -d -i "$KEY" "$1" | zstd -d -q | tar -xf - -C "$2"
 }
+kura_pipe_pack() { # DUMP OUT
+    rm -f "$2" "$2.custody"
+    cat "$1" | "$KURA" pack -o "$2" -r "$PUB" -i "$KEY" --approval-id BENCH-1 --approved-by "bench" \
+        --purpose "benchmark" --delete-by 2099-12-31 --stdin-name db.dump -
+}
+stock_pipe_pack() { # DUMP OUT
+    cat "$1" | zstd -T0 -1 -q | age -r "$PUB" > "$2"
+}
+kura_pipe_extract() { # VAULT (kura's) STOCK (the .age)
+    "$KURA" extract "$1" -i "$KEY" --signers "$WORK/signers" --to-stdout db.dump > /dev/null
+}
+stock_pipe_extract() { # VAULT (kura's) STOCK (the .age)
+    age -d -i "$KEY" "$2" | zstd -d -q > /dev/null
+}
 export -f kura_pack stock_pack kura_extract stock_extract
+export -f kura_pipe_pack stock_pipe_pack kura_pipe_extract stock_pipe_extract
 export KURA KEY PUB WORK
 
 scenario() { # NAME: warm-up, then RUNS alternating runs of each side
@@ -197,9 +224,32 @@ flat() { # kura alone at a larger input: peak RSS must stay where it was
     printf 'flat-input\tkura\t%d\t0\n' "$(du -sb "$dir" | cut -f1)" >> "$RESULTS"
 }
 
+pipe() { # a dump read from a pipe: kura pack --stdin-name vs zstd -T0 -1 | age
+    local dump vault=$WORK/pipe.kura piped=$WORK/pipe.age
+    dump=$(corpus pipe)/db.dump
+    echo "== pipe: warm-up" >&2
+    kura_pipe_pack "$dump" "$vault" >/dev/null 2>&1
+    stock_pipe_pack "$dump" "$piped"
+    for i in $(seq 1 "$RUNS"); do
+        echo "== pipe: run $i of $RUNS" >&2
+        local order="kura stock"
+        [ $((i % 2)) = 0 ] && order="stock kura"
+        for side in $order; do
+            measure pipe-pack "$side" bash -c "${side}_pipe_pack \"\$1\" \"\$2\"" _ "$dump" "$WORK/pipe.$side.out"
+        done
+        for side in $order; do
+            measure pipe-extract "$side" bash -c "${side}_pipe_extract \"\$1\" \"\$2\"" _ "$vault" "$piped"
+        done
+    done
+    printf 'pipe-size\tkura\t%d\t0\npipe-size\tstock\t%d\t0\n' \
+        "$(stat -c %s "$WORK/pipe.kura.out")" "$(stat -c %s "$WORK/pipe.stock.out")" >> "$RESULTS"
+    printf 'pipe-input\tkura\t%d\t0\n' "$(stat -c %s "$dump")" >> "$RESULTS"
+}
+
 for s in default custom small; do
     case ",$ONLY," in *",$s,"*) scenario "$s" ;; esac
 done
+case ",$ONLY," in *",pipe,"*) pipe ;; esac
 case ",$ONLY," in *",flat,"*) flat ;; esac
 
 # ---- the table --------------------------------------------------------
@@ -220,8 +270,8 @@ function rss(key,   n, i, hi) { n = cnt[key]; hi = 0; for (i = 1; i <= n; i++) i
 { k = $1 SUBSEP $2; cnt[k]++; val[k, cnt[k]] = $3; mem[k, cnt[k]] = $4; seen[$1] = 1 }
 END {
     printf "\n%-17s %-25s %-25s %-22s %s\n", "", "kura median (min-max)", "stock median (min-max)", "stock/kura (min-max)", "peak RSS kura / stock"
-    split("default custom small", names, " ")
-    for (n = 1; n <= 3; n++) for (o = 1; o <= 2; o++) {
+    split("default custom small pipe", names, " ")
+    for (n = 1; n <= 4; n++) for (o = 1; o <= 2; o++) {
         op = (o == 1) ? "pack" : "extract"; l = names[n] "-" op
         if (!((l SUBSEP "kura") in cnt)) continue
         stats(l SUBSEP "kura"); km = MED; kl = LO; kh = HI
@@ -230,7 +280,7 @@ END {
             l, km, kl, kh, sm, sl, sh, sm / km, sl / kh, sh / kl, rss(l SUBSEP "kura"), rss(l SUBSEP "stock")
     }
     printf "\n%-17s %-16s %-16s %s\n", "output size", "kura vault", "stock .age", "kura vs stock"
-    for (n = 1; n <= 3; n++) {
+    for (n = 1; n <= 4; n++) {
         l = names[n] "-size"
         if (!((l SUBSEP "kura") in cnt)) continue
         k = val[l SUBSEP "kura", 1]; s = val[l SUBSEP "stock", 1]

@@ -11,6 +11,15 @@ pub const CUSTODY_SUFFIX: &str = ".custody";
 /// pattern `x.kura.*` of its volumes does not take in).
 pub const SPLIT_CUSTODY_SUFFIX: &str = "-custody";
 
+/// The name that stands for standard output (`pack -o -`): a vault
+/// written there has no file, so no volumes and no log beside it.
+pub const STDOUT: &str = "-";
+
+/// Whether `path` names standard output ([`STDOUT`]).
+pub fn is_stdout(path: &Path) -> bool {
+    path.as_os_str() == STDOUT
+}
+
 fn with_suffix(vault: &Path, suffix: &str) -> PathBuf {
     let mut s = vault.as_os_str().to_os_string();
     s.push(suffix);

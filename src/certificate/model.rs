@@ -193,6 +193,9 @@ pub struct Verification {
 pub const EXTRACTION_DESTROYED: &str = "destroyed";
 pub const EXTRACTION_ABSENT: &str = "absent";
 pub const EXTRACTION_OTHER_HOST: &str = "other-host";
+/// Sent to standard output (`extract --to-stdout`): the copy is wherever
+/// the receiving program put it, which kura cannot see or destroy.
+pub const EXTRACTION_STREAMED: &str = "streamed";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Extraction {
@@ -201,7 +204,9 @@ pub struct Extraction {
     pub host: String,
     pub destination: String,
     /// `destroyed` (by this certificate), `absent` (already gone when
-    /// certifying) or `other-host` (on another computer: not checked here).
+    /// certifying), `other-host` (on another computer: not checked here) or
+    /// `streamed` (sent to standard output: not checked, see
+    /// [`EXTRACTION_STREAMED`]).
     pub status: String,
 }
 

@@ -125,12 +125,19 @@ pub fn run(a: CertifyArgs) -> Result<Report> {
     Ok(rep)
 }
 
-/// A note for each extracted copy made on another computer.
+/// A note for each extracted copy made on another computer, and for each
+/// file sent to standard output.
 fn other_hosts(rep: &mut Report, extractions: &[model::Extraction]) {
     for x in extractions.iter().filter(|x| x.status == model::EXTRACTION_OTHER_HOST) {
         rep.push(t(
             "warn-certify-other-host",
             &[("path", &x.destination), ("host", &x.host)],
+        ));
+    }
+    for x in extractions.iter().filter(|x| x.status == model::EXTRACTION_STREAMED) {
+        rep.push(t(
+            "warn-certify-streamed",
+            &[("n", &x.record.to_string()), ("host", &x.host)],
         ));
     }
 }

@@ -149,6 +149,18 @@ fn show(a: ShowArgs) -> Result<Report> {
         };
         let mut note = r.note.clone().unwrap_or_default();
         if let Some(d) = r.details.get("destination").and_then(|v| v.as_str()) {
+            // A file sent to standard output (`extract --to-stdout`).
+            let stdout;
+            let d = match (
+                kura::custodian::is_stdout_copy(r),
+                r.details.get("member").and_then(|v| v.as_str()),
+            ) {
+                (true, Some(m)) => {
+                    stdout = t("msg-stdout-member", &[("member", m)]);
+                    stdout.as_str()
+                }
+                _ => d,
+            };
             note = if note.is_empty() {
                 format!("→ {d}")
             } else {

@@ -17,8 +17,17 @@ pub struct ExtractArgs {
     #[command(flatten)]
     pub id: IdentityArgs,
     /// Destination folder: new or empty (created if missing)
-    #[arg(short = 'C', long = "directory", value_name = "DEST")]
-    pub dest: PathBuf,
+    #[arg(
+        short = 'C',
+        long = "directory",
+        value_name = "DEST",
+        required_unless_present = "to_stdout",
+        conflicts_with = "to_stdout"
+    )]
+    pub dest: Option<PathBuf>,
+    /// Write one file (MEMBER, as `contents` lists it; a packed stream by its name) to standard output, after checking the vault against its receipt
+    #[arg(long, value_name = "MEMBER")]
+    pub to_stdout: Option<String>,
     /// OpenSSH allowed_signers file: the packer's key must be listed
     #[arg(long, value_name = "ALLOWED_SIGNERS")]
     pub signers: Option<PathBuf>,
@@ -50,6 +59,22 @@ pub fn run(a: ExtractArgs) -> Result<Report> {
         key_with_vault: a.allow_key_with_vault,
     };
     let passphrase = a.id.passphrase();
+    if let Some(member) = &a.to_stdout {
+        super::stdout_for_data()?;
+        let req = OpenRequest {
+            vault: &a.vault,
+            custody: &custody,
+            keys: KeySource::Files(a.id.keys(&passphrase)),
+            signers: a.signers.as_deref(),
+        };
+        return to_stdout(&req, member);
+    }
+    let Some(dest) = a.dest.as_deref() else {
+        return Err(kura::error::Error::new(
+            kura::error::Kind::Usage,
+            "err-extract-needs-dest",
+        ));
+    };
     let probe = kura::guard::system();
     let req = ExtractRequest {
         open: OpenRequest {
@@ -58,7 +83,7 @@ pub fn run(a: ExtractArgs) -> Result<Report> {
             keys: KeySource::Files(a.id.keys(&passphrase)),
             signers: a.signers.as_deref(),
         },
-        dest: &a.dest,
+        dest,
         allow,
         probe: probe.as_ref(),
     };
@@ -86,5 +111,29 @@ pub fn run(a: ExtractArgs) -> Result<Report> {
         .unwrap_or_default();
     rep.push(t("msg-extracted", &[("dest", &dest)]));
     rep.push(t("msg-extract-reminder", &[]));
+    Ok(rep)
+}
+
+/// `--to-stdout MEMBER`: the file's bytes on standard output, kura's own
+/// lines on stderr.
+fn to_stdout(req: &OpenRequest, member: &str) -> Result<Report> {
+    let progress = Progress::new("msg-progress-extract", expected_size(req.custody));
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+    let (opened, sent) = custodian::extract_to_stdout(req, member, &mut out, &|n| progress.set(n))?;
+    drop(out);
+    drop(progress);
+    let mut json = json_of(&opened);
+    if let serde_json::Value::Object(m) = &mut json {
+        m.insert("to_stdout".into(), member.into());
+        m.insert("bytes".into(), sent.into());
+    }
+    let mut rep = Report::new(json);
+    describe(&opened, &mut rep);
+    rep.push(t(
+        "msg-to-stdout-done",
+        &[("member", member), ("size", &super::bytes(sent))],
+    ));
+    rep.push(t("msg-to-stdout-copy", &[]));
     Ok(rep)
 }

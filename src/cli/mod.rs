@@ -318,6 +318,21 @@ fn parse(argv: &[String], json: bool, lang: Lang) -> std::result::Result<Cli, i3
     Err(err.exit_code())
 }
 
+/// Set when standard output carries data (`pack -o -`, `extract
+/// --to-stdout`): kura's own lines, `--json` included, then go to stderr.
+static STDOUT_IS_DATA: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Gives standard output over to data; refused when it is a terminal
+/// (binary data would garble it, and a person meant a file).
+pub fn stdout_for_data() -> Result<()> {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() {
+        return Err(kura::error::Error::new(Kind::Usage, "err-stdout-terminal"));
+    }
+    STDOUT_IS_DATA.store(true, std::sync::atomic::Ordering::SeqCst);
+    Ok(())
+}
+
 /// Prints a line on stdout; a closed pipe (`kura … | head`) is not an error.
 /// Control characters other than newlines are escaped, whatever the line
 /// was made of: text from a vault, a log or a key never reaches the
@@ -325,6 +340,10 @@ fn parse(argv: &[String], json: bool, lang: Lang) -> std::result::Result<Cli, i3
 pub(crate) fn say(line: &str) {
     use std::io::Write;
     let line = i18n::escape_controls_but_newlines(line);
+    if STDOUT_IS_DATA.load(std::sync::atomic::Ordering::SeqCst) {
+        let _ = writeln!(std::io::stderr().lock(), "{line}");
+        return;
+    }
     let _ = writeln!(std::io::stdout().lock(), "{line}");
 }
 

@@ -12,12 +12,22 @@ use kura::custodian::{self, PackRequest};
 use kura::error::{Error, Kind, Result};
 use kura::keys::Recipients;
 use kura::vault::pack::{ApprovalInput, PackOptions};
+use kura::vault::stream::{StreamFrom, StreamSpec};
 
 #[derive(Args, Debug)]
 pub struct PackArgs {
-    /// The vault to write (its custody log goes to OUT.custody)
+    /// The vault to write (its custody log goes to OUT.custody); `-` writes it to standard output (then --custody is needed)
     #[arg(short = 'o', long = "output", value_name = "OUT.kura")]
     pub output: PathBuf,
+    /// Where the custody log goes when the vault goes to standard output (`-o -`)
+    #[arg(long, value_name = "FILE")]
+    pub custody: Option<PathBuf>,
+    /// Pack standard input (PATH `-`) or a pipe (a FIFO, `<(…)`) as one file of this name
+    #[arg(long, value_name = "NAME")]
+    pub stdin_name: Option<String>,
+    /// Run the command given after `--` (no shell) and pack its output as the file --stdin-name; fails if the command does
+    #[arg(long, requires = "stdin_name")]
+    pub from_command: bool,
     /// Recipient: an `ssh-ed25519 …` public key line or an `age1…` key (repeatable)
     #[arg(short = 'r', long = "recipient", value_name = "RECIPIENT")]
     pub recipient: Vec<String>,
@@ -69,7 +79,7 @@ pub struct PackArgs {
     /// Let the key (-i) sit on the same removable medium as the vault (whoever finds it can open it)
     #[arg(long)]
     pub allow_key_with_vault: bool,
-    /// Files and folders to pack
+    /// Files and folders to pack (with --from-command: the command and its arguments)
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 }
@@ -140,8 +150,47 @@ fn signed_approval(a: &PackArgs) -> Result<Option<PackUnder>> {
     Ok(Some(under))
 }
 
+/// The stream to pack, if any, and the files and folders left to walk:
+/// `--from-command -- CMD ARGS…`, `--stdin-name NAME -` (standard input)
+/// or `--stdin-name NAME PIPE`. A `-` without a name is refused with the
+/// flag that names it.
+fn stream_of(a: &PackArgs) -> Result<(Option<StreamSpec>, Vec<PathBuf>)> {
+    let Some(name) = &a.stdin_name else {
+        if a.paths.iter().any(|p| kura::naming::is_stdout(p)) {
+            return Err(Error::new(Kind::Usage, "err-stdin-needs-name"));
+        }
+        return Ok((None, a.paths.clone()));
+    };
+    let from = if a.from_command {
+        StreamFrom::Command(a.paths.iter().map(|p| p.as_os_str().to_os_string()).collect())
+    } else {
+        let [one] = a.paths.as_slice() else {
+            return Err(Error::new(Kind::Usage, "err-stream-one-input"));
+        };
+        if kura::naming::is_stdout(one) {
+            use std::io::IsTerminal;
+            if std::io::stdin().is_terminal() {
+                return Err(Error::new(Kind::Usage, "err-stdin-terminal"));
+            }
+            StreamFrom::Stdin
+        } else {
+            StreamFrom::Pipe(one.clone())
+        }
+    };
+    let spec = StreamSpec {
+        name: kura::vault::stream::check_name(name)?,
+        from,
+    };
+    Ok((Some(spec), vec![]))
+}
+
 pub fn run(a: PackArgs) -> Result<Report> {
     a.id.check()?;
+    let (stream, inputs) = stream_of(&a)?;
+    let to_stdout = kura::naming::is_stdout(&a.output);
+    if to_stdout {
+        super::stdout_for_data()?;
+    }
     super::given("-R", &a.recipients_file)?;
     super::given("--approval-doc", &a.approval_doc)?;
     let under = signed_approval(&a)?;
@@ -181,10 +230,11 @@ pub fn run(a: PackArgs) -> Result<Report> {
     opts.armor = a.armor;
     opts.level = a.level as i32;
     opts.split = split;
+    opts.stream = stream;
     let passphrase = a.id.passphrase();
     let probe = kura::guard::system();
     let req = PackRequest {
-        inputs: &a.paths,
+        inputs: &inputs,
         approval: &approval,
         under: under.as_ref(),
         opts: &opts,
@@ -193,16 +243,25 @@ pub fn run(a: PackArgs) -> Result<Report> {
         now,
         allow,
         probe: probe.as_ref(),
+        custody: a.custody.as_deref(),
     };
-    let progress = Progress::new("msg-progress-pack", input_size(&a.paths, approval.document.as_deref()));
+    // A stream's length is known only at its end: bytes and speed, no bar.
+    let total = match opts.stream {
+        Some(_) => None,
+        None => input_size(&inputs, approval.document.as_deref()),
+    };
+    let progress = Progress::new("msg-progress-pack", total);
     let packed = custodian::pack(&req, &|n| progress.set(n))?;
     drop(progress);
     let r = &packed.receipt;
-    let vault = packed.vault.display().to_string();
+    let vault = match to_stdout {
+        true => t("msg-stdout", &[]),
+        false => packed.vault.display().to_string(),
+    };
     let custody = packed.custody.display().to_string();
     let packer_is_recipient = r.recipients.iter().any(|x| x.fingerprint == r.packer.fingerprint);
     let mut report = Report::new(json!({
-        "vault": vault,
+        "vault": packed.vault.display().to_string(),
         "custody": custody,
         "vault_id": r.vault_id,
         "file_count": r.file_count,
@@ -214,6 +273,7 @@ pub fn run(a: PackArgs) -> Result<Report> {
         "approval": r.approval,
         "packer_is_recipient": packer_is_recipient,
         "temporary_files_removed": packed.swept.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+        "streams": packed.streams,
     }));
     for s in &packed.swept {
         report.push(t("warn-temp-swept", &[("path", &s.display().to_string())]));

@@ -88,6 +88,7 @@ pub fn json_of(o: &Opened) -> serde_json::Value {
         "custody_restarted": o.restarted,
         "destination": o.destination.as_ref().map(|d| d.display().to_string()),
         "stages_removed": o.swept.iter().map(|s| s.display().to_string()).collect::<Vec<_>>(),
+        "streams": m.streams,
     })
 }
 

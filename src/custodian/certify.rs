@@ -191,6 +191,15 @@ fn check_extractions(chain: &custody::Chain, copies: &[PathBuf]) -> Result<Vec<E
         let Some(dest) = r.details.get("destination").and_then(|v| v.as_str()) else {
             continue;
         };
+        if super::open::is_stdout_copy(r) {
+            out.push(Extraction {
+                record: r.seq,
+                host: r.host.clone(),
+                destination: dest.to_string(),
+                status: EXTRACTION_STREAMED.to_string(),
+            });
+            continue;
+        }
         if r.host == here
             && crate::vault::stage::stages_in(Path::new(dest))
                 .iter()

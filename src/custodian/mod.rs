@@ -24,8 +24,8 @@ mod restart;
 
 pub use certify::{certify, dry_run as certify_dry_run, CertifyRequest, DryRun, Issued};
 pub use open::{
-    check_destination, extract, extraction_destinations, sweep, verify, ExtractRequest, KeySource, OpenRequest, Opened,
-    Unrecorded,
+    check_destination, extract, extract_to_stdout, extraction_destinations, is_stdout_copy, sweep, verify,
+    ExtractRequest, KeySource, OpenRequest, Opened, Unrecorded,
 };
 pub use pack::{pack, PackRequest, Packed};
 pub use prune::{decide as prune_decide, dry_run as prune_dry_run, prune, Decision, PruneRequest, Pruned, Verdict};

@@ -237,7 +237,7 @@ pub fn extraction_destinations(chain: &Chain) -> Vec<PathBuf> {
     let here = custody::host();
     let mut out: Vec<PathBuf> = vec![];
     for r in &chain.records {
-        if !matches!(r.event.as_str(), "extracting" | "extracted") || r.host != here {
+        if !matches!(r.event.as_str(), "extracting" | "extracted") || r.host != here || is_stdout_copy(r) {
             continue;
         }
         if let Some(d) = r.details.get("destination").and_then(|v| v.as_str()) {
@@ -511,4 +511,100 @@ pub fn extract(req: &ExtractRequest, progress: &dyn Fn(u64)) -> Result<Opened> {
     opened.recorded = true;
     opened.chain = log.chain().clone();
     Ok(opened)
+}
+
+/// Counts what passes to standard output.
+struct Counting<'w> {
+    inner: &'w mut dyn std::io::Write,
+    n: u64,
+}
+
+impl std::io::Write for Counting<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.n += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Debug builds only: runs `sh -c "$KURA_TEST_AFTER_CHECK"` between
+/// `extract --to-stdout`'s check of the ciphertext and its decryption, so
+/// that a test can put another vault in its place there.
+fn after_check_hook() {
+    #[cfg(debug_assertions)]
+    if let Some(cmd) = std::env::var_os("KURA_TEST_AFTER_CHECK") {
+        let _ = std::process::Command::new("sh").arg("-c").arg(cmd).status();
+    }
+}
+
+/// Whether a copy record is of a file sent to standard output
+/// (`extract --to-stdout`): a plaintext copy kura cannot follow.
+pub fn is_stdout_copy(r: &custody::Record) -> bool {
+    r.details.get("stdout").and_then(|v| v.as_bool()) == Some(true)
+}
+
+/// Sends one file of the vault (a stream's parts one after the other) to
+/// `out`, under the custody log's lock like [`extract`]: the ciphertext is
+/// checked against the receipt first; an `extracting` record naming
+/// standard output and the file is appended before the first byte goes
+/// out; an `extracted` record follows with the bytes sent. Where they went
+/// is the receiving program's affair: the records say a plaintext copy
+/// exists there. A failure before any byte went out ends the intent with
+/// `abandoned`; after, the intent stands (part of the file went out).
+/// Returns what was opened and the bytes sent.
+pub fn extract_to_stdout(
+    req: &OpenRequest,
+    member: &str,
+    out: &mut dyn std::io::Write,
+    progress: &dyn Fn(u64),
+) -> Result<(Opened, u64)> {
+    super::require_vault(req.vault)?;
+    check_custody_beside(req.vault, req.custody)?;
+    let mut log = Log::open(req.custody)?;
+    crate::vault::bounds::check_receipt(&log.chain().receipt)?;
+    let (ids, signers) = load(req)?;
+    let signer = ids
+        .signer
+        .as_ref()
+        .ok_or_else(|| Error::new(Kind::Key, "err-extract-needs-signer"))?;
+    log.check("extracting")?;
+    let place = |event: &str| {
+        NewEvent::new(event)
+            .detail("destination", crate::naming::STDOUT)
+            .detail("stdout", true)
+            .detail("member", member)
+    };
+    let mut intended = false;
+    let chain = log.chain().clone();
+    let mut counting = Counting { inner: out, n: 0 };
+    let mut record_intent = || -> Result<()> {
+        log.append(place("extracting"), signer, crate::clock::now())?;
+        intended = true;
+        crate::fault::point("extracting");
+        after_check_hook();
+        Ok(())
+    };
+    let result = open_with(req, &ids, signers.as_ref(), chain, |r| {
+        crate::vault::streamed::to_writer(r, member, &mut counting, progress, &mut record_intent)
+            .map(|(opened, _)| opened)
+    });
+    let sent = counting.n;
+    let mut opened = match result {
+        Ok(o) => o,
+        Err(e) if intended && sent == 0 => {
+            let _critical = crate::interrupt::Critical::hold();
+            let ev = place("abandoned").detail("reason", e.id);
+            log.append(ev, signer, crate::clock::now())?;
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    };
+    let _critical = crate::interrupt::Critical::hold();
+    log.append(place("extracted").detail("bytes", sent), signer, crate::clock::now())?;
+    opened.recorded = true;
+    opened.chain = log.chain().clone();
+    Ok((opened, sent))
 }

@@ -32,6 +32,10 @@ pub struct PackRequest<'a> {
     pub allow: Allow,
     /// Tells what medium a path is on (`guard::system()`, or a fake).
     pub probe: &'a dyn Probe,
+    /// Where the custody log goes instead of beside the vault: required
+    /// when the vault goes to standard output (`-o -`), which has no
+    /// "beside".
+    pub custody: Option<&'a Path>,
 }
 
 /// What a finished pack produced.
@@ -45,6 +49,8 @@ pub struct Packed {
     /// Temporary files that killed kura runs had left in the output's
     /// folder, found and removed now.
     pub swept: Vec<PathBuf>,
+    /// The streams packed (`--stdin-name`): name, size, BLAKE3, parts.
+    pub streams: Vec<crate::vault::stream::Stream>,
 }
 
 /// Packs the inputs into a vault and writes its custody log with the first
@@ -56,8 +62,11 @@ pub struct Packed {
 pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Packed> {
     let opts = req.opts;
     let output = &opts.output;
-    crate::fsutil::check_not_folder(output, "export.kura")?;
-    check_output_apart(req.inputs, output)?;
+    let to_stdout = crate::naming::is_stdout(output);
+    if !to_stdout {
+        crate::fsutil::check_not_folder(output, "export.kura")?;
+        check_output_apart(req.inputs, output)?;
+    }
     if let Some(doc) = &req.approval.document {
         let max = crate::vault::format::MAX_APPROVAL_BYTES;
         if std::fs::metadata(doc).is_ok_and(|m| m.len() > max) {
@@ -66,8 +75,24 @@ pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Packed
                 .arg("max", crate::units::bytes(max)));
         }
     }
-    let medium = guard::check_pack_output(req.probe, output, req.allow)?;
-    guard::check_key_apart(req.probe, req.keys.paths, output, &medium, req.allow)?;
+    let custody = match (to_stdout, req.custody) {
+        (true, None) => return Err(Error::new(Kind::Usage, "err-stdout-needs-custody")),
+        (true, Some(_)) if opts.split.is_some() => return Err(Error::new(Kind::Usage, "err-stdout-split")),
+        (false, Some(_)) => return Err(Error::new(Kind::Usage, "err-custody-only-stdout")),
+        (true, Some(c)) => {
+            crate::fsutil::check_not_folder(c, "export.kura.custody")?;
+            check_output_apart(req.inputs, c)?;
+            c.to_path_buf()
+        }
+        (false, None) => match opts.split {
+            None => crate::naming::custody_path_single(output),
+            Some(_) => crate::naming::split_custody_path(output),
+        },
+    };
+    // Standard output has no medium kura can see; the log's has.
+    let placed = if to_stdout { &custody } else { output };
+    let medium = guard::check_pack_output(req.probe, placed, req.allow)?;
+    guard::check_key_apart(req.probe, req.keys.paths, placed, &medium, req.allow)?;
     let today = req.now.date_naive();
     let recipients = req.recipients.infos();
     if let Some(under) = req.under {
@@ -82,13 +107,13 @@ pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Packed
             &signed_input
         }
     };
-    let custody = match opts.split {
-        None => crate::naming::custody_path_single(output),
-        Some(_) => crate::naming::split_custody_path(output),
-    };
-    crate::vault::volumes::check_vault_clobber(output, opts.force)?;
+    if !to_stdout {
+        crate::vault::volumes::check_vault_clobber(output, opts.force)?;
+    }
     check_clobber(&custody, opts.force)?;
-    let swept = crate::fsutil::stale::sweep_temps(&crate::fsutil::parent_dir(output));
+    // Stale temporary files of killed runs, in the folder this run writes
+    // to (the log's when the vault goes to standard output).
+    let swept = crate::fsutil::stale::sweep_temps(&crate::fsutil::parent_dir(placed));
 
     let sealed = crate::vault::pack::pack(
         &crate::vault::pack::PackRequest {
@@ -109,21 +134,32 @@ pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Packed
         details.insert("overrides".into(), overrides.into());
     }
     let log = crate::custody::new_log_bytes_with(&sealed.receipt, &signer, req.now, details)?;
-    let (vault, receipt) = (sealed.vault.clone(), sealed.receipt.clone());
+    let (vault, receipt, streams) = (sealed.vault.clone(), sealed.receipt.clone(), sealed.streams.clone());
     // The vault and its custody log are put in place together.
     let _critical = crate::interrupt::Critical::enter()?;
-    sealed.commit()?;
-    if let Err(e) = crate::fsutil::write_atomic(&custody, &log, opts.force) {
-        for f in crate::vault::volumes::files(output).unwrap_or_default() {
-            let _ = std::fs::remove_file(f);
+    if to_stdout {
+        // The vault's last bytes are held back until its log is on disk:
+        // a reader never gets a whole vault that has no log.
+        crate::fsutil::write_atomic(&custody, &log, opts.force)?;
+        if let Err(e) = sealed.commit() {
+            let _ = std::fs::remove_file(&custody);
+            return Err(e);
         }
-        return Err(e);
+    } else {
+        sealed.commit()?;
+        if let Err(e) = crate::fsutil::write_atomic(&custody, &log, opts.force) {
+            for f in crate::vault::volumes::files(output).unwrap_or_default() {
+                let _ = std::fs::remove_file(f);
+            }
+            return Err(e);
+        }
     }
     Ok(Packed {
         vault,
         custody,
         receipt,
         swept,
+        streams,
     })
 }
 

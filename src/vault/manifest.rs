@@ -111,6 +111,11 @@ pub struct Manifest {
     pub file_count: u64,
     /// Sum of their sizes.
     pub total_size: u64,
+    /// Files packed from a stream (`pack --stdin-name`, `--from-command`):
+    /// each one's whole size and BLAKE3, its parts being members of
+    /// `entries` (see `vault::stream`). Absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub streams: Vec<super::stream::Stream>,
 }
 
 impl Manifest {
@@ -181,6 +186,7 @@ mod tests {
             recipients: vec![],
             file_count: 2,
             total_size: 7,
+            streams: vec![],
             entries: vec![
                 entry("export", EntryKind::Dir, 0),
                 entry("export/a \"b\".txt", EntryKind::File, 3),

@@ -13,6 +13,8 @@ pub mod paths;
 pub mod pipe;
 pub mod receipt;
 pub mod stage;
+pub mod stream;
+pub mod streamed;
 pub mod tally;
 pub mod tarfmt;
 pub mod volumes;

@@ -71,13 +71,13 @@ fn damaged(detail: impl std::fmt::Display) -> Error {
     Error::new(Kind::Integrity, "err-vault-damaged").arg("detail", detail)
 }
 
-fn mismatch(what: &str) -> Error {
+pub(super) fn mismatch(what: &str) -> Error {
     Error::new(Kind::Integrity, "err-manifest-mismatch").arg("what", what)
 }
 
 /// Reads `data` to the end through `buf`, hashing it; returns the BLAKE3
 /// (hex) and the length.
-fn hash_all(data: &mut dyn Read, buf: &mut [u8]) -> Result<(String, u64)> {
+pub(super) fn hash_all(data: &mut dyn Read, buf: &mut [u8]) -> Result<(String, u64)> {
     let mut h = blake3::Hasher::new();
     let mut n_total = 0u64;
     loop {
@@ -106,7 +106,7 @@ pub(super) fn read_full(data: &mut dyn Read, buf: &mut [u8]) -> Result<usize> {
 }
 
 /// Errors from inside the decrypting/decompressing stream.
-fn stream_error(e: io::Error) -> Error {
+pub(super) fn stream_error(e: io::Error) -> Error {
     if e.get_ref().is_some_and(|r| r.is::<Error>()) {
         return io_or_inner(e, "vault");
     }
@@ -180,14 +180,31 @@ pub struct OpenRequest<'a> {
 /// Decrypts and checks a vault, passing members to `sink`. Returns the
 /// verified manifest; the caller decides what to do with the sink.
 pub fn open_into(req: &OpenRequest, sink: &mut dyn Sink, progress: &dyn Fn(u64)) -> Result<Opened> {
-    let receipt = req.receipt.clone();
-    super::bounds::check_receipt(&receipt)?;
-    let trust = match req.signers {
-        Some(s) => Trust::Allowed(s.require(&receipt.packer, NS_MANIFEST, "vault")?),
-        None => Trust::Unchecked,
-    };
+    let trust = trust_of(req)?;
     // A single file or the volumes of a split vault, read as one stream.
     let (file, size) = super::volumes::open(req.vault)?;
+    open_read_into(req, trust, file, size, sink, progress)
+}
+
+/// The receipt within bounds, and the packer trusted as `req.signers` asks.
+pub(super) fn trust_of(req: &OpenRequest) -> Result<Trust> {
+    super::bounds::check_receipt(req.receipt)?;
+    Ok(match req.signers {
+        Some(s) => Trust::Allowed(s.require(&req.receipt.packer, NS_MANIFEST, "vault")?),
+        None => Trust::Unchecked,
+    })
+}
+
+/// [`open_into`] on the vault's bytes as `file` gives them (`size` in all).
+pub(super) fn open_read_into(
+    req: &OpenRequest,
+    trust: Trust,
+    file: impl Read + Send,
+    size: u64,
+    sink: &mut dyn Sink,
+    progress: &dyn Fn(u64),
+) -> Result<Opened> {
+    let receipt = req.receipt.clone();
     if size != receipt.ciphertext.size {
         return Err(Error::new(Kind::Integrity, "err-receipt-mismatch").arg("what", "size"));
     }
@@ -206,7 +223,7 @@ pub fn open_into(req: &OpenRequest, sink: &mut dyn Sink, progress: &dyn Fn(u64))
     }
     let m = &read.members;
     let manifest = check_manifest(&m.manifest_bytes, &m.sig_text, &receipt, m.seen.len())?;
-    check_members(&manifest, m)?;
+    check_members(&manifest, &read)?;
     Ok(Opened {
         manifest,
         receipt,
@@ -240,7 +257,7 @@ pub fn rebuild_receipt(
     }
     let m = &read.members;
     let manifest = parse_manifest(&m.manifest_bytes, &m.sig_text, m.seen.len())?;
-    check_members(&manifest, m)?;
+    check_members(&manifest, &read)?;
     let principal = signers.require(&manifest.packer, NS_MANIFEST, "vault")?;
     let receipt = Receipt::of(
         &manifest,
@@ -270,6 +287,8 @@ struct Within {
 /// A vault read through: its members, and its ciphertext's BLAKE3 and size.
 struct ReadVault {
     members: Members,
+    /// The hashes of streams packed in parts, checked with the members.
+    streams: super::streamed::Wholes,
     ct_hash: String,
     ct_len: u64,
 }
@@ -295,9 +314,11 @@ fn read_vault(
     // reading the tar run here. The decrypt stage has read the whole
     // ciphertext (and hashed it) once the tar reader saw the clean end.
     let (plain_out, plain_in) = pipe::block_queue(QUEUE, PLAIN_BLOCK);
+    // Streams packed in parts are hashed whole on the way (see `streamed`).
+    let mut tee = super::streamed::StreamTee::new(sink);
     let members = std::thread::scope(|s| {
         s.spawn(move || decrypt_stage(plain, plain_out));
-        read_members(plain_in, &within, sink, progress)
+        read_members(plain_in, &within, &mut tee, progress)
     })?;
     let (ct_hash, ct_len) = {
         let s = state.lock().map_err(|_| Error::internal("hash state poisoned"))?;
@@ -305,6 +326,7 @@ fn read_vault(
     };
     Ok(ReadVault {
         members,
+        streams: tee.finish(),
         ct_hash,
         ct_len,
     })
@@ -312,7 +334,8 @@ fn read_vault(
 
 /// Checks the members read against the verified manifest: every entry in
 /// order, and the approval document.
-fn check_members(manifest: &Manifest, m: &Members) -> Result<()> {
+fn check_members(manifest: &Manifest, r: &ReadVault) -> Result<()> {
+    let m = &r.members;
     let seen = &m.seen;
     let first = seen
         .iter()
@@ -325,6 +348,7 @@ fn check_members(manifest: &Manifest, m: &Members) -> Result<()> {
         let what = manifest.entries.get(first).map_or("entries", |e| e.path.as_str());
         return Err(mismatch(what));
     }
+    r.streams.check(manifest)?;
     match (&manifest.approval_document, &m.approval_seen) {
         (None, None) => {}
         (Some(d), Some((p, size, h))) if &d.path == p && d.size == *size && &d.blake3 == h => {}

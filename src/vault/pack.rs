@@ -26,6 +26,7 @@ use super::format::{self, APPROVAL_PREFIX, FORMAT_VERSION, MANIFEST_PATH, MANIFE
 use super::manifest::{Approval, ApprovalDocument, Entry, EntryKind, Manifest, SignedApproval};
 use super::pipe::{self, BlockReader, BlockWriter};
 use super::receipt::{Ciphertext, Receipt};
+use super::stream;
 use super::tally::Tally;
 use super::tarfmt;
 use super::walk::{self, Source};
@@ -171,6 +172,8 @@ pub struct PackOptions {
     pub level: i32,
     /// Write volumes of at most this many bytes (`--split`).
     pub split: Option<u64>,
+    /// A stream packed as one file before the inputs (see `stream`).
+    pub stream: Option<super::stream::StreamSpec>,
 }
 
 impl PackOptions {
@@ -182,6 +185,7 @@ impl PackOptions {
             threads: 0,
             level: format::ZSTD_LEVEL,
             split: None,
+            stream: None,
         }
     }
 }
@@ -208,6 +212,8 @@ pub struct Sealed {
     /// What the custody log's first record will say of the vault (counts,
     /// approval, the manifest's and the ciphertext's hashes).
     pub receipt: Receipt,
+    /// The streams packed (`--stdin-name`), as the manifest records them.
+    pub streams: Vec<stream::Stream>,
     output: super::volumes::Output,
 }
 
@@ -715,6 +721,8 @@ impl<'r> Sequencer<'r> {
 
 /// Everything the read stage needs to know.
 struct ReadStage<'a> {
+    /// A stream packed as one file (its checked name), before the inputs.
+    stream: Option<(String, super::stream::Opened)>,
     feed: Option<Feed>,
     approval_doc: Option<(PathBuf, String)>,
     /// A signed approval's terms, checked again on what is packed.
@@ -735,6 +743,10 @@ impl ReadStage<'_> {
         if let Some((disk, member)) = self.approval_doc.take() {
             self.put_approval_document(&mut out, disk, member, &mut done)?;
         }
+        let mut stream_entries = Vec::new();
+        if let Some((name, stream)) = self.stream.take() {
+            stream_entries = self.put_stream(&mut out, name, stream, &mut done)?;
+        }
         let feed = self
             .feed
             .take()
@@ -743,7 +755,11 @@ impl ReadStage<'_> {
         let entries = std::thread::scope(|scope| -> Result<EntriesJson> {
             let sources = feed_sources(scope, feed);
             let framer = Framer::start(scope, framing_helpers());
-            let mut sequencer = Sequencer::new(&self, framer, EntriesJson::new(head), done);
+            let mut entries = EntriesJson::new(head);
+            for e in &stream_entries {
+                entries.push(e);
+            }
+            let mut sequencer = Sequencer::new(&self, framer, entries, done);
             for src in sources {
                 sequencer.add(src?, &mut out)?;
             }
@@ -784,6 +800,102 @@ impl ReadStage<'_> {
             blake3: hash,
         });
         Ok(())
+    }
+
+    /// Writes a stream as one file: in parts of [`stream::PART_BYTES`],
+    /// each read whole (on a thread of its own, a part ahead of the
+    /// writing) and then framed, hashed and sent on; the whole stream's
+    /// size and BLAKE3 go into the manifest. A command's exit is checked
+    /// at the stream's end. Returns the parts' entries.
+    fn put_stream(
+        &mut self,
+        out: &mut BlockWriter,
+        name: String,
+        opened: stream::Opened,
+        done: &mut u64,
+    ) -> Result<Vec<Entry>> {
+        let stream::Opened {
+            mut reader,
+            mut command,
+        } = opened;
+        // Each part comes with its BLAKE3, hashed on the reading thread
+        // while this one hashes the whole stream and frames the part before.
+        let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Result<(Vec<u8>, String)>>(1);
+        let (spare_tx, spare_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+        // Not joined: a stream that never ends (a stalled standard input)
+        // must not hold up the failure it caused; the thread ends with the
+        // stream or with the process.
+        std::thread::spawn(move || loop {
+            let mut buf = spare_rx.try_recv().unwrap_or_default();
+            buf.resize(stream::PART_BYTES, 0);
+            let read = stream::read_part(&mut reader, &mut buf).map(|n| {
+                buf.truncate(n);
+                let hash = blake3::hash(&buf).to_hex().to_string();
+                (buf, hash)
+            });
+            let last = read.as_ref().map_or(true, |(b, _)| b.len() < stream::PART_BYTES);
+            if full_tx.send(read).is_err() || last {
+                return;
+            }
+        });
+        let next = || -> Result<Option<(Vec<u8>, String)>> { full_rx.recv().ok().transpose() };
+        let first = next()?.unwrap_or_else(|| (Vec::new(), blake3::hash(&[]).to_hex().to_string()));
+        // A stream that fills exactly one part is known to be a single part
+        // only once the next read comes back empty.
+        let second = match first.0.len() == stream::PART_BYTES {
+            true => next()?.filter(|(b, _)| !b.is_empty()),
+            false => None,
+        };
+        let single = second.is_none();
+        let mtime = chrono::DateTime::parse_from_rfc3339(&self.manifest.created)
+            .map(|t| t.timestamp())
+            .unwrap_or(0);
+        let mut whole = blake3::Hasher::new();
+        let mut entries: Vec<Entry> = Vec::new();
+        let mut part = Some(first);
+        let mut pending = second;
+        while let Some((buf, hash)) = part.take() {
+            let n = entries.len() as u64 + 1;
+            if n > stream::MAX_PARTS {
+                return Err(Error::new(Kind::Refused, "err-stream-too-long").arg("name", &name).arg(
+                    "max",
+                    crate::units::bytes(stream::MAX_PARTS * stream::PART_BYTES as u64),
+                ));
+            }
+            let entry = Entry {
+                path: stream::part_path(&name, n, single),
+                kind: EntryKind::File,
+                size: buf.len() as u64,
+                mode: 0o600,
+                mtime,
+                blake3: Some(hash),
+                target: None,
+            };
+            whole.update(&buf);
+            let w = |out: &mut BlockWriter| -> io::Result<()> {
+                out.write_all(&tarfmt::header_bytes(&entry)?)?;
+                out.write_all(&buf)?;
+                tarfmt::write_padding(out, entry.size)
+            };
+            w(out).map_err(|e| io_or_inner(e, &name))?;
+            *done += entry.size;
+            self.tally.read(out.position(), *done);
+            entries.push(entry);
+            let _ = spare_tx.send(buf);
+            part = match pending.take() {
+                Some(b) => Some(b),
+                None if single || entries.last().is_some_and(|e| e.size < stream::PART_BYTES as u64) => None,
+                None => next()?.filter(|(b, _)| !b.is_empty()),
+            };
+        }
+        command.finish()?;
+        self.manifest.streams.push(stream::Stream {
+            path: name,
+            size: entries.iter().map(|e| e.size).sum(),
+            blake3: whole.finalize().to_hex().to_string(),
+            parts: entries.len() as u64,
+        });
+        Ok(entries)
     }
 
     /// Completes the manifest with the counts, signs it and writes it and
@@ -961,7 +1073,7 @@ fn seal(
 /// could matter (FAT, split volumes, little free space) or a signed
 /// approval limits the vault, so those refusals come first; otherwise kura
 /// starts packing while it walks. The scan a signed approval names is
-/// checked here too.
+/// checked here too. Standard output has no medium to check.
 fn feed_checked(req: &PackRequest) -> Result<Feed> {
     let PackRequest {
         inputs,
@@ -970,7 +1082,9 @@ fn feed_checked(req: &PackRequest) -> Result<Feed> {
         probe,
         ..
     } = *req;
-    let feed = if !approval.terms.limited() && super::volumes::walk_while_packing(probe, &opts.output, opts.split) {
+    let feed = if crate::naming::is_stdout(&opts.output)
+        || (!approval.terms.limited() && super::volumes::walk_while_packing(probe, &opts.output, opts.split))
+    {
         Feed::Walk(inputs.to_vec())
     } else {
         let sources = walk::collect(inputs)?;
@@ -997,6 +1111,16 @@ fn hash_document(path: &Path) -> Result<String> {
     Ok(blake3::hash(&bytes).to_hex().to_string())
 }
 
+/// The approval document and its member path (`.kura/approval/NAME`).
+fn approval_member(p: &Path) -> Result<(PathBuf, String)> {
+    let name = p
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| Error::new(Kind::Refused, "err-name-not-utf8").arg("path", p.display()))?;
+    let member = super::paths::check_member_path(&format!("{APPROVAL_PREFIX}{name}"))?;
+    Ok((p.to_path_buf(), member))
+}
+
 /// Packs the inputs into `opts.output` for the recipients, signed by the
 /// signer; the vault is sealed but not yet in place (see [`Sealed`]).
 pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Sealed> {
@@ -1013,23 +1137,20 @@ pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Sealed
     if recipients.is_empty() {
         return Err(Error::new(Kind::Usage, "err-no-recipients"));
     }
-    if inputs.is_empty() {
+    if inputs.is_empty() && opts.stream.is_none() {
         return Err(Error::new(Kind::Usage, "err-no-inputs"));
     }
-    super::volumes::check_vault_clobber(&opts.output, opts.force)?;
+    if !crate::naming::is_stdout(&opts.output) {
+        super::volumes::check_vault_clobber(&opts.output, opts.force)?;
+    }
+    let stream = opts
+        .stream
+        .as_ref()
+        .map(|s| stream::check_name(&s.name).map(|n| (n, s)))
+        .transpose()?;
 
     let feed = feed_checked(req)?;
-    let approval_doc = match &approval.document {
-        Some(p) => {
-            let name = p
-                .file_name()
-                .and_then(|n| n.to_str())
-                .ok_or_else(|| Error::new(Kind::Refused, "err-name-not-utf8").arg("path", p.display()))?;
-            let member = super::paths::check_member_path(&format!("{APPROVAL_PREFIX}{name}"))?;
-            Some((p.clone(), member))
-        }
-        None => None,
-    };
+    let approval_doc = approval.document.as_deref().map(approval_member).transpose()?;
     let manifest = Manifest {
         format: "kura-manifest".into(),
         version: FORMAT_VERSION,
@@ -1048,12 +1169,17 @@ pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Sealed
         recipients: recipients.infos(),
         file_count: 0,
         total_size: 0,
+        streams: vec![],
         entries: vec![],
     };
 
     let mut out = super::volumes::Output::create(&opts.output, opts.split, opts.force)?;
+    // Started once the output exists: a command that cannot start leaves
+    // only the temporary file, removed on the way out.
+    let stream = stream.map(|(name, spec)| spec.open().map(|o| (name, o))).transpose()?;
     let tally = Tally::new(progress);
     let stage = ReadStage {
+        stream,
         feed: Some(feed),
         approval_doc,
         terms: approval.signed.as_ref().map(|_| &approval.terms),
@@ -1100,6 +1226,7 @@ pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Sealed
     Ok(Sealed {
         vault: opts.output.clone(),
         receipt,
+        streams: manifest.streams,
         output: out,
     })
 }
@@ -1180,9 +1307,11 @@ mod tests {
             recipients: vec![],
             file_count: 0,
             total_size: 0,
+            streams: vec![],
             entries: vec![],
         };
         let stage = ReadStage {
+            stream: None,
             feed: Some(feed),
             approval_doc: None,
             terms,

@@ -121,6 +121,52 @@ pub fn open(vault: &Path) -> Result<(Concat, u64)> {
     ))
 }
 
+/// A vault's files, all held open: read one after the other as one
+/// stream, and read again from the start after [`Pinned::rewind`]. What
+/// is read the second time comes from the same files even if other files
+/// have since been put at their paths.
+pub struct Pinned {
+    files: Vec<File>,
+    next: usize,
+}
+
+/// Opens every file of a vault; returns them and their total size.
+pub fn pin(vault: &Path) -> Result<(Pinned, u64)> {
+    let mut open = Vec::new();
+    let mut total = 0u64;
+    for p in files(vault)? {
+        let f = File::open(&p).at(p.display())?;
+        total += f.metadata().at(p.display())?.len();
+        open.push(f);
+    }
+    Ok((Pinned { files: open, next: 0 }, total))
+}
+
+impl Pinned {
+    /// Back to the start of the first file.
+    pub fn rewind(&mut self) -> io::Result<()> {
+        for f in &mut self.files {
+            io::Seek::rewind(f)?;
+        }
+        self.next = 0;
+        Ok(())
+    }
+}
+
+impl Read for Pinned {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        crate::interrupt::check().map_err(crate::error::into_io)?;
+        while let Some(f) = self.files.get_mut(self.next) {
+            let n = f.read(buf)?;
+            if n > 0 || buf.is_empty() {
+                return Ok(n);
+            }
+            self.next += 1;
+        }
+        Ok(0)
+    }
+}
+
 /// BLAKE3 of a whole vault (the concatenation of its volumes), streamed.
 pub fn hash(vault: &Path) -> Result<String> {
     let (mut r, _) = open(vault)?;
@@ -156,12 +202,35 @@ pub struct Output {
     cur: Option<AtomicFile>,
     /// Bytes in `cur`.
     filled: u64,
+    /// Writing to standard output (`pack -o -`) instead of files.
+    stdout: Option<io::Stdout>,
+    /// Standard output's last bytes, held back until [`Output::commit`]
+    /// (at most [`HELD_BACK`]).
+    held: Vec<u8>,
 }
+
+/// Bytes of a vault written to standard output held back until it is
+/// committed: more than age's last chunk (64 KiB and its tag), so that a
+/// vault whose custody log could not be written never reaches its reader
+/// whole (age refuses a stream without its last chunk).
+const HELD_BACK: usize = 128 << 10;
 
 impl Output {
     /// Starts writing `dest` (as volumes of `split` bytes if given). Refuses
     /// an existing vault of that name, single or split, unless `force`.
     pub fn create(dest: &Path, split: Option<u64>, force: bool) -> Result<Output> {
+        if crate::naming::is_stdout(dest) {
+            return Ok(Output {
+                dest: dest.to_path_buf(),
+                force: false,
+                split: None,
+                done: Vec::new(),
+                cur: None,
+                filled: 0,
+                stdout: Some(io::stdout()),
+                held: Vec::new(),
+            });
+        }
         check_vault_clobber(dest, force)?;
         let cur = match split {
             None => AtomicFile::create(dest, force)?,
@@ -174,6 +243,8 @@ impl Output {
             done: Vec::new(),
             cur: Some(cur),
             filled: 0,
+            stdout: None,
+            held: Vec::new(),
         })
     }
 
@@ -204,6 +275,13 @@ impl Output {
     /// medium before kura reports success; with `force`, removes what is
     /// left of a replaced vault (a single file or more volumes).
     pub fn commit(mut self) -> Result<()> {
+        if let Some(out) = &mut self.stdout {
+            let held = std::mem::take(&mut self.held);
+            return out
+                .write_all(&held)
+                .and_then(|()| out.flush())
+                .at(crate::naming::STDOUT);
+        }
         let mut all = std::mem::take(&mut self.done);
         all.extend(self.cur.take());
         let count = all.len();
@@ -255,6 +333,15 @@ impl Write for Output {
         if buf.is_empty() {
             return Ok(0);
         }
+        if let Some(out) = &mut self.stdout {
+            self.held.extend_from_slice(buf);
+            if self.held.len() > 2 * HELD_BACK {
+                let over = self.held.len() - HELD_BACK;
+                out.write_all(&self.held[..over])?;
+                self.held.drain(..over);
+            }
+            return Ok(buf.len());
+        }
         let mut take = buf.len();
         if let Some(size) = self.split {
             if self.filled >= size {
@@ -272,6 +359,9 @@ impl Write for Output {
     }
 
     fn flush(&mut self) -> io::Result<()> {
+        if self.stdout.is_some() {
+            return Ok(()); // the held bytes wait for the commit
+        }
         match self.cur.as_mut() {
             Some(c) => c.file().flush(),
             None => Ok(()),

@@ -189,6 +189,7 @@ impl Desk {
             entries,
             file_count: 0,
             total_size: 0,
+            streams: vec![],
         }
         .to_json();
         let sig = self.signer.sign(NS_MANIFEST, &manifest).unwrap();

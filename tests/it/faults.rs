@@ -438,67 +438,6 @@ fn nothing_is_overwritten_without_force() {
     assert!(vault.exists());
 }
 
-/// One traced system call: the process, the call and its result.
-#[cfg(unix)]
-struct Call {
-    line: String,
-}
-
-#[cfg(unix)]
-impl Call {
-    fn name(&self) -> &str {
-        let rest = self.line.split_once(' ').map(|(_, r)| r.trim_start()).unwrap_or("");
-        rest.split('(').next().unwrap_or("")
-    }
-    /// The absolute paths the call names: its quoted arguments, or (for
-    /// calls on a descriptor, such as fsync) the descriptor's path as
-    /// `strace -y` shows it. A relative name is returned as it is.
-    fn paths(&self) -> Vec<String> {
-        let args = self.line.split_once('(').map(|(_, a)| a).unwrap_or("");
-        let quoted: Vec<String> = args.split('"').skip(1).step_by(2).map(str::to_string).collect();
-        if !quoted.is_empty() {
-            return quoted;
-        }
-        let fd = args.split(['<', '>']).nth(1).unwrap_or("");
-        vec![fd.to_string()]
-    }
-}
-
-#[cfg(unix)]
-fn strace(fx: &Desk, args: Vec<std::ffi::OsString>) -> Vec<Call> {
-    let log = fx.path("strace.log");
-    let mut cmd = fx.command("strace");
-    cmd.args(["-f", "-qq", "-y", "-o"])
-        .arg(&log)
-        .args([
-            "-e",
-            "trace=open,openat,openat2,creat,rename,renameat,renameat2,link,linkat,mkdir,mkdirat,fsync,fdatasync,truncate,ftruncate",
-        ])
-        .arg(KURA)
-        .args(args);
-    let o = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("strace is required by this test (apt-get install strace): {e}"));
-    ok(&o);
-    fs::read_to_string(&log)
-        .unwrap()
-        .lines()
-        .map(|l| Call { line: l.to_string() })
-        .collect()
-}
-
-#[cfg(unix)]
-fn writes(call: &Call) -> bool {
-    let l = &call.line;
-    match call.name() {
-        "open" | "openat" | "openat2" => {
-            l.contains("O_WRONLY") || l.contains("O_RDWR") || l.contains("O_CREAT") || l.contains("O_TRUNC")
-        }
-        "creat" | "rename" | "renameat" | "renameat2" | "link" | "linkat" | "mkdir" | "mkdirat" | "truncate" => true,
-        _ => false,
-    }
-}
-
 #[cfg(unix)]
 #[test]
 fn pack_writes_only_its_outputs_and_syncs_them_before_success() {

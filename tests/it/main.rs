@@ -42,6 +42,8 @@ mod retention;
 mod secrets;
 mod setup;
 mod shown_is_checked;
+#[cfg(unix)]
+mod streams;
 mod terminal;
 mod time_evidence;
 mod vault;

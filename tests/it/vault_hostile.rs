@@ -156,6 +156,7 @@ fn forge(fx: &Desk, staging: &Path, members: &[&str]) -> (PathBuf, Manifest, Vec
         recipients: recipients(&key),
         file_count: files.clone().count() as u64,
         total_size: files.map(|e| e.size).sum(),
+        streams: vec![],
         entries,
     };
     let json = manifest.to_json();

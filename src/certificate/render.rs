@@ -428,8 +428,34 @@ fn approval_section(page: &Page) -> String {
             ("msg-html-delete-by", esc(&c.delete_by)),
             ("msg-html-on-time", on_time),
             ("msg-html-approval-doc", doc),
+            consent_field(c),
         ]),
     )
+}
+
+/// Whether the clinic signed the approval. A printed page cannot know the
+/// reader's clinic signers file: a signature is shown with its key, to be
+/// compared with the clinic's own.
+fn consent_field(c: &Certificate) -> (&'static str, String) {
+    let packed = chrono::DateTime::parse_from_rfc3339(&c.vault.created).map(|d| d.date_naive());
+    let consent = packed
+        .ok()
+        .and_then(|p| crate::approval::Consent::of(&c.approval, p, None).ok());
+    let value = match consent {
+        Some(crate::approval::Consent::Declared) => both("msg-consent-declared", &[]),
+        Some(crate::approval::Consent::Signed { approval, signer, .. }) => {
+            let clinic = match &approval.clinic.code {
+                Some(code) => format!("{} {code}", approval.clinic.name),
+                None => approval.clinic.name.clone(),
+            };
+            both(
+                "msg-html-consent-signed",
+                &[("clinic", &clinic), ("key", &signer.fingerprint)],
+            )
+        }
+        None => both("msg-html-consent-broken", &[]),
+    };
+    ("msg-html-consent", value)
 }
 
 /// The whole page.

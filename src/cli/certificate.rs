@@ -37,6 +37,9 @@ pub struct VerifyCertArgs {
     /// The signature (default: CERT.json.sig)
     #[arg(long, value_name = "FILE")]
     pub sig: Option<PathBuf>,
+    /// The clinic signers file: say whether the approval was signed by the clinic's key
+    #[arg(long, value_name = "ALLOWED_SIGNERS")]
+    pub clinic_signers: Option<PathBuf>,
 }
 
 pub fn run(c: CertificateCommand) -> Result<Report> {
@@ -92,8 +95,10 @@ fn verify(a: VerifyCertArgs) -> Result<Report> {
     super::given("--custody", [&custody])?;
     super::given("--signers", [&signers])?;
     super::given("--sig", &a.sig)?;
+    let clinic_signers = super::consent::load_signers(&a.clinic_signers)?;
     let v = certificate::verify_files(&a.certificate, a.sig.as_deref(), &custody, &signers)?;
     let c = &v.certificate;
+    let consent = super::consent::assess(&c.approval, &c.vault.created, clinic_signers.as_ref())?;
     let lang = i18n::lang();
     let mut rep = Report::new(json!({
         "valid": true,
@@ -113,6 +118,7 @@ fn verify(a: VerifyCertArgs) -> Result<Report> {
         "signer": { "principal": v.principal, "key": c.issuer.key },
         "custody_records": v.chain_records,
         "clinic_records": v.clinic_records,
+        "approval": super::consent::json(&c.approval, &consent),
     }))
     .line(verdict(&v));
     for l in super::custody::time_flag_lines(&v.timeliness.time_flags) {
@@ -176,6 +182,9 @@ fn verify(a: VerifyCertArgs) -> Result<Report> {
             ],
         ),
     );
+    for l in super::consent::lines(&consent, &c.delete_by) {
+        rep.push(format!("  {l}"));
+    }
     for i in &c.items {
         rep.push(format!(
             "    - {} [{}] {} ({}, {} {}) BLAKE3 {}",

@@ -51,6 +51,9 @@ pub struct AddArgs {
 pub struct ShowArgs {
     /// The vault (or its .custody file)
     pub vault: PathBuf,
+    /// The clinic signers file: say whether the approval was signed by the clinic's key
+    #[arg(long, value_name = "ALLOWED_SIGNERS")]
+    pub clinic_signers: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -92,8 +95,11 @@ fn add(a: AddArgs) -> Result<Report> {
 }
 
 fn show(a: ShowArgs) -> Result<Report> {
+    let clinic_signers = super::consent::load_signers(&a.clinic_signers)?;
     let path = custody::log_path(&a.vault);
     let chain = custody::read(&path)?;
+    let r = &chain.receipt;
+    let consent = super::consent::assess(&r.approval, &r.created, clinic_signers.as_ref())?;
     let flags = chain.time_flags();
     let mut rep = Report::new(json!({
         "custody": path.display().to_string(),
@@ -105,7 +111,11 @@ fn show(a: ShowArgs) -> Result<Report> {
         "torn_tail": chain.torn_tail,
         "time_reliable": flags.is_empty(),
         "time_flags": flags,
+        "approval": super::consent::json(&r.approval, &consent),
     }));
+    for l in super::consent::lines(&consent, &r.approval.delete_by) {
+        rep.push(l);
+    }
     // A record whose time is flagged is marked `!` after its number; the
     // lines under the table say why.
     let row = |n: &str, mark: &str, time: &str, event: &str, who: &str, host: &str, note: &str| {

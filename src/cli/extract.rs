@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::progress::Progress;
-use super::verify::{describe, expected_size, json_of};
+use super::verify::{describe, expected_size, json_of, precheck_approval};
 use super::{t, IdentityArgs, Report};
 use kura::custodian::{self, ExtractRequest, KeySource, OpenRequest};
 use kura::error::Result;
@@ -43,6 +43,7 @@ pub fn run(a: ExtractArgs) -> Result<Report> {
     super::given("--signers", &a.signers)?;
     super::given("--custody", &a.custody)?;
     let custody = a.custody.clone().unwrap_or_else(|| custody_path(&a.vault));
+    precheck_approval(&custody)?;
     let allow = kura::guard::Allow {
         removable: a.allow_removable,
         network: a.allow_network,
@@ -64,8 +65,10 @@ pub fn run(a: ExtractArgs) -> Result<Report> {
     let progress = Progress::new("msg-progress-extract", expected_size(&custody));
     let opened = custodian::extract(&req, &|n| progress.set(n))?;
     drop(progress);
-    let mut rep = Report::new(json_of(&opened));
-    describe(&opened, &mut rep);
+    let m = &opened.manifest;
+    let consent = super::consent::assess(&m.approval, &m.created, None)?;
+    let mut rep = Report::new(json_of(&opened, &consent));
+    describe(&opened, &consent, &mut rep);
     let dest = opened
         .destination
         .as_ref()

@@ -22,12 +22,16 @@ pub struct InspectArgs {
     /// OpenSSH allowed_signers file: name the recipients as it does
     #[arg(long, value_name = "ALLOWED_SIGNERS")]
     pub signers: Option<PathBuf>,
+    /// The clinic signers file: say whether the approval was signed by the clinic's key
+    #[arg(long, value_name = "ALLOWED_SIGNERS")]
+    pub clinic_signers: Option<PathBuf>,
 }
 
 pub fn run(a: InspectArgs) -> Result<Report> {
     super::given("--custody", &a.custody)?;
     super::given("--signers", &a.signers)?;
     let signers = a.signers.as_deref().map(AllowedSigners::load).transpose()?;
+    let clinic_signers = super::consent::load_signers(&a.clinic_signers)?;
     let custody = a.custody.clone().unwrap_or_else(|| custody_path(&a.vault));
     let chain = kura::custody::read(&custody)?;
     let r = &chain.receipt;
@@ -48,6 +52,7 @@ pub fn run(a: InspectArgs) -> Result<Report> {
     if present && (size != Some(r.ciphertext.size) || hash.as_deref() != Some(r.ciphertext.blake3.as_str())) {
         return Err(Error::new(Kind::Integrity, "err-receipt-mismatch").arg("what", "ciphertext"));
     }
+    let consent = super::consent::assess(&r.approval, &r.created, clinic_signers.as_ref())?;
     let last = chain.records.last().map(|l| l.event.clone()).unwrap_or_default();
     // With a trust list, each recipient under the name it gives the key.
     let named: Vec<Option<String>> = r
@@ -74,7 +79,7 @@ pub fn run(a: InspectArgs) -> Result<Report> {
         "vault_id": r.vault_id,
         "created": r.created,
         "packer": r.packer,
-        "approval": r.approval,
+        "approval": super::consent::json(&r.approval, &consent),
         "overdue": overdue,
         "recipients": recipients,
         "approval_document_attached": document.is_some(),
@@ -119,6 +124,9 @@ pub fn run(a: InspectArgs) -> Result<Report> {
     ];
     for (k, v) in rows {
         rep.push(format!("{} {v}", super::table::pad(&k, 18)));
+    }
+    for l in super::consent::lines(&consent, &r.approval.delete_by) {
+        rep.push(l);
     }
     for (rc, name) in r.recipients.iter().zip(&named) {
         let who = match (name, rc.comment.is_empty()) {

@@ -13,6 +13,7 @@ pub use kura::units::bytes;
 
 pub mod certificate;
 pub mod certify;
+pub mod consent;
 pub mod contents;
 pub mod custody;
 pub mod demo;

@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::progress::Progress;
 use super::{bytes, t, IdentityArgs, Report};
+use kura::approval::Consent;
 use kura::custodian::{self, KeySource, OpenRequest, Opened};
 use kura::error::Result;
 use kura::naming::custody_path;
@@ -24,10 +25,13 @@ pub struct VerifyArgs {
     /// Its custody log (default: VAULT.custody)
     #[arg(long, value_name = "FILE")]
     pub custody: Option<PathBuf>,
+    /// The clinic signers file: say whether the approval was signed by the clinic's key
+    #[arg(long, value_name = "ALLOWED_SIGNERS")]
+    pub clinic_signers: Option<PathBuf>,
 }
 
 /// The lines and JSON both verify and extract report.
-pub fn describe(o: &Opened, rep: &mut Report) {
+pub fn describe(o: &Opened, consent: &Consent, rep: &mut Report) {
     let m = &o.manifest;
     rep.push(t(
         "msg-verified",
@@ -44,6 +48,9 @@ pub fn describe(o: &Opened, rep: &mut Report) {
         )),
         Trust::Unchecked => rep.push(t("msg-signer-unchecked", &[("key", &m.packer.display())])),
     }
+    for l in super::consent::lines(consent, &m.approval.delete_by) {
+        rep.push(l);
+    }
     if !o.recorded {
         rep.push(t("warn-not-recorded", &[]));
     }
@@ -52,14 +59,14 @@ pub fn describe(o: &Opened, rep: &mut Report) {
     }
 }
 
-pub fn json_of(o: &Opened) -> serde_json::Value {
+pub fn json_of(o: &Opened, consent: &Consent) -> serde_json::Value {
     let m = &o.manifest;
     json!({
         "vault_id": m.vault_id,
         "file_count": m.file_count,
         "total_size": m.total_size,
         "packer": m.packer,
-        "approval": m.approval,
+        "approval": super::consent::json(&m.approval, consent),
         "signer_trusted": matches!(o.trust, Trust::Allowed(_)),
         "signer_principal": match &o.trust { Trust::Allowed(p) => json!(p), Trust::Unchecked => json!(null) },
         "custody_recorded": o.recorded,
@@ -78,21 +85,23 @@ pub fn expected_size(custody: &std::path::Path) -> Option<u64> {
 }
 
 pub fn run(a: VerifyArgs) -> Result<Report> {
-    let opened = checked(&a)?;
-    let mut rep = Report::new(json_of(&opened));
-    describe(&opened, &mut rep);
+    let (opened, consent) = checked(&a)?;
+    let mut rep = Report::new(json_of(&opened, &consent));
+    describe(&opened, &consent, &mut rep);
     Ok(rep)
 }
 
 /// Decrypts and checks the whole vault (recording it when the key can
 /// sign), with a progress bar on a terminal: `verify`, and `contents`
-/// before it lists anything.
-pub fn checked(a: &VerifyArgs) -> Result<Opened> {
+/// before it lists anything. Returns how its approval stands.
+pub fn checked(a: &VerifyArgs) -> Result<(Opened, Consent)> {
     custodian::require_vault(&a.vault)?;
     a.id.check()?;
     super::given("--signers", &a.signers)?;
     super::given("--custody", &a.custody)?;
+    let clinic_signers = super::consent::load_signers(&a.clinic_signers)?;
     let custody = a.custody.clone().unwrap_or_else(|| custody_path(&a.vault));
+    precheck_approval(&custody)?;
     let passphrase = a.id.passphrase();
     let req = OpenRequest {
         vault: &a.vault,
@@ -103,5 +112,19 @@ pub fn checked(a: &VerifyArgs) -> Result<Opened> {
     let progress = Progress::new("msg-progress-verify", expected_size(&custody));
     let opened = custodian::verify(&req, &|n| progress.set(n))?;
     drop(progress);
-    Ok(opened)
+    let m = &opened.manifest;
+    let consent = super::consent::assess(&m.approval, &m.created, clinic_signers.as_ref())?;
+    Ok((opened, consent))
+}
+
+/// Refuses a vault whose receipt carries a signed approval that does not
+/// open or disagrees with the fields recorded beside it, before anything is
+/// decrypted, recorded or written. A log that cannot be read is left for
+/// the operation itself to report.
+pub fn precheck_approval(custody: &std::path::Path) -> Result<()> {
+    if let Ok(chain) = kura::custody::read(custody) {
+        let r = &chain.receipt;
+        super::consent::assess(&r.approval, &r.created, None)?;
+    }
+    Ok(())
 }

@@ -57,6 +57,23 @@ err-approval-not-engineer = approval { $id } does not let { $key } pack; ask the
 err-approval-recipient-missing = approval { $id } requires the vault to be encrypted to { $recipients }; add them with -r
 err-approval-expired = approval { $id } ran out on { $date }; ask the clinic for a new approval
 err-approval-over-limit = approval { $id } allows at most { $limit } { $what }, this export has { $got }; pack less or ask the clinic for a new approval
+
+## Whether the clinic signed a vault's approval (shown by inspect, verify, extract, custody show, certificate verify, ledger, incident)
+msg-consent-declared = declared by the packer, not signed by the clinic (the approval id, approver, purpose and delete-by were typed when packing)
+msg-consent-signed-trusted = signed by the clinic ({ $clinic }, key { $key }), trusted as "{ $principal }" per --clinic-signers
+msg-consent-signed-untrusted = signed by a key that is NOT in your clinic signers file ({ $clinic }, key { $key }): do not treat it as the clinic's approval
+msg-consent-signed-unchecked = signed by the clinic ({ $clinic }, key { $key }), signer not checked (give --clinic-signers FILE to check it is the clinic's key)
+msg-consent-label = Approval
+msg-html-consent = Clinic's signature
+msg-html-consent-signed = signed with a key in the clinic's name ({ $clinic }, key { $key }); compare the key with the one the clinic keeps
+msg-html-consent-broken = the signed approval does not match the fields above: treat this certificate as altered
+msg-consent-clinic-code = { $name }, medical institution code { $code }
+msg-consent-approver = Approved by: { $name } ({ $role })
+msg-consent-scope = Scope: { $scope }
+msg-consent-disposal-delete = At the end: delete the data by { $date }
+msg-consent-disposal-return = At the end: return the data by { $date }
+help-arg-clinic-signers = The clinic signers file (OpenSSH allowed_signers, namespace kura-approval): say whether the approval was signed by the clinic's key
+
 err-unsafe-path = the archive tries to write "{ $path }" ({ $why }); refused, nothing was extracted
 err-dest-link = { $path } in the destination is a symbolic link; kura will not write through it
 err-dest-exists = { $path } already exists in the destination (use --force to replace files)

@@ -57,6 +57,23 @@ err-approval-not-engineer = 承認 { $id } では { $key } は梱包できませ
 err-approval-recipient-missing = 承認 { $id } では保管庫を { $recipients } 宛てに暗号化する必要があります。-r で加えてください
 err-approval-expired = 承認 { $id } は { $date } で期限が切れています。医療機関から新しい承認を受け取ってください
 err-approval-over-limit = 承認 { $id } で許されるのは { $what } { $limit } までですが、この持ち出しは { $got } です。減らすか、医療機関から新しい承認を受け取ってください
+
+## 保管庫の承認に医療機関の署名があるか (inspect, verify, extract, custody show, certificate verify, ledger, incident で表示)
+msg-consent-declared = 梱包した技術者による申告で、医療機関の署名はありません（承認番号・承認者・目的・消去期限は梱包時に入力されたものです）
+msg-consent-signed-trusted = 医療機関の署名あり（{ $clinic }、鍵 { $key }）。--clinic-signers で「{ $principal }」の鍵と確認済み
+msg-consent-signed-untrusted = 医療機関の署名者ファイルに無い鍵で署名されています（{ $clinic }、鍵 { $key }）。医療機関の承認として扱わないでください
+msg-consent-signed-unchecked = 医療機関の署名あり（{ $clinic }、鍵 { $key }）。署名者は未確認です（医療機関の鍵か確かめるには --clinic-signers FILE を指定）
+msg-consent-label = 承認
+msg-html-consent = 医療機関の署名
+msg-html-consent-signed = 医療機関名義の鍵で署名されています（{ $clinic }、鍵 { $key }）。医療機関が保管する鍵と照合してください
+msg-html-consent-broken = 署名された承認が上の項目と一致しません。この証明書は改変されたものとして扱ってください
+msg-consent-clinic-code = { $name }（医療機関コード { $code }）
+msg-consent-approver = 承認者: { $name }（{ $role }）
+msg-consent-scope = 対象データ: { $scope }
+msg-consent-disposal-delete = 終了時: { $date } までにデータを消去
+msg-consent-disposal-return = 終了時: { $date } までにデータを返却
+help-arg-clinic-signers = 医療機関の署名者ファイル（OpenSSH allowed_signers、名前空間 kura-approval）: 承認が医療機関の鍵で署名されたかを表示します
+
 err-unsafe-path = アーカイブが「{ $path }」に書き込もうとしています（{ $why }）。拒否しました。何も展開していません
 err-dest-link = 展開先の { $path } はシンボリックリンクです。kura はリンク越しに書き込みません
 err-dest-exists = 展開先に { $path } が既にあります（ファイルを置き換える場合は --force）

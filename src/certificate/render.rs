@@ -84,7 +84,7 @@ pub fn esc(s: &str) -> String {
 }
 
 /// A catalog text in both languages, escaped: Japanese first.
-fn both(id: &str, args: &[(&str, &str)]) -> String {
+pub(crate) fn both(id: &str, args: &[(&str, &str)]) -> String {
     let ja = i18n::text(Lang::Ja, id, args);
     let en = i18n::text(Lang::En, id, args);
     if ja == en {
@@ -122,7 +122,7 @@ fn nw(s: &str) -> String {
     format!("<span class=\"nw\">{}</span>", esc(s))
 }
 
-fn mono(s: &str) -> String {
+pub(crate) fn mono(s: &str) -> String {
     format!("<span class=\"mono\">{}</span>", esc(s))
 }
 
@@ -137,7 +137,7 @@ fn key(k: &KeyInfo) -> String {
 
 /// A time for people (local zone), with the recorded value beneath it when
 /// that was in another offset.
-fn when(t: &str) -> String {
+pub(crate) fn when(t: &str) -> String {
     let local = crate::clock::local_display(t);
     let own = chrono::DateTime::parse_from_rfc3339(t)
         .map(|d| d.format("%Y-%m-%d %H:%M:%S %:z").to_string())
@@ -165,7 +165,7 @@ fn yes_no(b: bool) -> String {
 }
 
 /// A two-column table of label and value (values already HTML).
-fn fields(rows: &[(&str, String)]) -> String {
+pub(crate) fn fields(rows: &[(&str, String)]) -> String {
     let mut s = String::from("<table class=\"fields\">");
     for (label, value) in rows {
         s.push_str(&format!("<tr><th>{}</th><td>{value}</td></tr>", both(label, &[])));
@@ -174,7 +174,7 @@ fn fields(rows: &[(&str, String)]) -> String {
     s
 }
 
-fn section(title: &str, body: &str) -> String {
+pub(crate) fn section(title: &str, body: &str) -> String {
     format!("<section><h2>{}</h2>{body}</section>", both(title, &[]))
 }
 
@@ -293,7 +293,7 @@ fn custody_rows(lines: &[String]) -> Vec<Vec<String>> {
         .collect()
 }
 
-const CSS: &str = r#"
+pub(crate) const CSS: &str = r#"
 @page { size: A4; margin: 12mm 13mm 14mm 13mm; }
 * { box-sizing: border-box; }
 html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
@@ -685,7 +685,7 @@ fn document(c: &Certificate, title: &str, body: &str) -> String {
 }
 
 /// A label on one line: `日本語 / English`.
-fn both_inline(id: &str) -> String {
+pub(crate) fn both_inline(id: &str) -> String {
     both_inline_args(id, &[])
 }
 

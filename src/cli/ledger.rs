@@ -12,7 +12,8 @@ use kura::clock;
 use kura::custody;
 use kura::error::{Error, Kind, Result};
 use kura::keys::AllowedSigners;
-use kura::ledger::{self, Closed, Closure, Entry, Ledger, Registered, Status};
+use kura::approval::{Consent, Trust};
+use kura::ledger::{self, ApprovalRegistered, Closed, Closure, Entry, IssuedApproval, Ledger, Registered, Status};
 
 #[derive(Subcommand, Debug)]
 pub enum LedgerCommand {
@@ -22,6 +23,10 @@ pub enum LedgerCommand {
     List(ListArgs),
     /// Verify a deletion or return certificate against the ledger's copy of the custody log and close the export
     Close(CloseArgs),
+    /// The take-out approvals the clinic signed (kura approve), and how many exports cite each
+    Approvals(ApprovalsArgs),
+    /// Show or change the ledger's settings (whether ledger add requires the clinic's signed approval)
+    Config(ConfigArgs),
 }
 
 /// Where the ledger is.
@@ -66,12 +71,39 @@ pub struct AddArgs {
     /// OpenSSH allowed_signers file: every signer of the log must be listed
     #[arg(long, value_name = "FILE")]
     pub signers: Option<PathBuf>,
+    /// The clinic signers file: say whether the approval was signed by the clinic's key
+    #[arg(long, value_name = "ALLOWED_SIGNERS")]
+    pub clinic_signers: Option<PathBuf>,
+    /// Refuse a vault whose approval was not signed by a key in --clinic-signers (also: ledger config)
+    #[arg(long)]
+    pub require_signed_approval: bool,
     #[command(flatten)]
     pub ledger: LedgerPath,
 }
 
 #[derive(Args, Debug)]
 pub struct ListArgs {
+    /// The clinic signers file: say whether each approval was signed by the clinic's key
+    #[arg(long, value_name = "ALLOWED_SIGNERS")]
+    pub clinic_signers: Option<PathBuf>,
+    #[command(flatten)]
+    pub ledger: LedgerPath,
+}
+
+#[derive(Args, Debug)]
+pub struct ApprovalsArgs {
+    /// Only the approvals no registered export cites yet
+    #[arg(long)]
+    pub unused: bool,
+    #[command(flatten)]
+    pub ledger: LedgerPath,
+}
+
+#[derive(Args, Debug)]
+pub struct ConfigArgs {
+    /// on: ledger add refuses a vault whose approval the clinic did not sign with a key in --clinic-signers
+    #[arg(long, value_name = "on|off", value_parser = ["on", "off"])]
+    pub require_signed_approval: Option<String>,
     #[command(flatten)]
     pub ledger: LedgerPath,
 }
@@ -95,6 +127,8 @@ pub fn run(c: LedgerCommand) -> Result<Report> {
         LedgerCommand::Add(a) => add(a),
         LedgerCommand::List(a) => list(a),
         LedgerCommand::Close(a) => close(a),
+        LedgerCommand::Approvals(a) => approvals(a),
+        LedgerCommand::Config(a) => config(a),
     }
 }
 
@@ -168,14 +202,49 @@ fn who(e: &Entry) -> &str {
     }
 }
 
+/// Refuses an approval the clinic did not sign with a key the clinic
+/// signers file lists: declared by the packer (3), or signed by a key not
+/// listed or not checked (7).
+fn require_signed(consent: &Consent, vault_id: &str, approval_id: &str) -> Result<()> {
+    match consent {
+        Consent::Signed {
+            trust: Trust::Trusted(_),
+            ..
+        } => Ok(()),
+        Consent::Declared => Err(Error::new(Kind::Refused, "err-ledger-approval-declared")
+            .arg("id", vault_id)
+            .arg("approval", approval_id)),
+        Consent::Signed {
+            trust: Trust::Unchecked,
+            ..
+        } => Err(Error::new(Kind::Untrusted, "err-ledger-approval-unchecked").arg("approval", approval_id)),
+        Consent::Signed {
+            trust: Trust::Untrusted,
+            ..
+        } => Err(Error::new(Kind::Untrusted, "err-approval-untrusted").arg("id", approval_id)),
+    }
+}
+
 fn add(a: AddArgs) -> Result<Report> {
     super::given("--signers", &a.signers)?;
+    let clinic_signers = super::consent::load_signers(&a.clinic_signers)?;
     let path = custody::log_path(&a.custody);
     let chain = custody::read(&path)?;
     if let Some(s) = &a.signers {
         chain.require_signers(&AllowedSigners::load(s)?)?;
     }
+    let r = &chain.receipt;
+    let consent = super::consent::assess(&r.approval, &r.created, clinic_signers.as_ref())?;
+    // Asked for on the command line: refused before the ledger is even
+    // opened (or created).
+    if a.require_signed_approval {
+        require_signed(&consent, &r.vault_id, &r.approval.id)?;
+    }
     let mut db = a.ledger.open()?;
+    let required = a.require_signed_approval || db.require_signed_approval()?;
+    if required {
+        require_signed(&consent, &r.vault_id, &r.approval.id)?;
+    }
     let (outcome, entry) = db.register(
         &chain,
         &std::path::absolute(&path).unwrap_or(path.clone()),
@@ -192,6 +261,8 @@ fn add(a: AddArgs) -> Result<Report> {
         "outcome": what,
         "added_records": added,
         "signers_checked": a.signers.is_some(),
+        "signed_approval_required": required,
+        "approval": super::consent::json(&r.approval, &consent),
         "export": entry_json(&entry, clock::today()),
     }));
     let n = entry.custody_records.to_string();
@@ -211,6 +282,9 @@ fn add(a: AddArgs) -> Result<Report> {
             &[("id", &entry.vault_id), ("added", &added.to_string()), ("n", &n)],
         ),
     });
+    for l in super::consent::lines(&consent, &r.approval.delete_by) {
+        rep.push(l);
+    }
     rep.push(t("msg-ledger-where", &[("path", &ledger_path)]));
     if a.signers.is_none() {
         rep.push(t("msg-custody-unchecked", &[]));
@@ -261,10 +335,29 @@ fn status_text(e: &Entry, today: chrono::NaiveDate) -> String {
     }
 }
 
+/// How the approval of each export stands, read from the ledger's own copy
+/// of its custody log.
+fn consents(db: &Ledger, entries: &[Entry], signers: Option<&AllowedSigners>) -> Result<Vec<(Consent, Value)>> {
+    entries
+        .iter()
+        .map(|e| {
+            let text = db
+                .custody_text(&e.vault_id)?
+                .ok_or_else(|| Error::internal("listed entry vanished"))?;
+            let r = custody::verify_text(&text)?.receipt;
+            let c = super::consent::assess(&r.approval, &r.created, signers)?;
+            let v = super::consent::json(&r.approval, &c);
+            Ok((c, v))
+        })
+        .collect()
+}
+
 fn list(a: ListArgs) -> Result<Report> {
+    let clinic_signers = super::consent::load_signers(&a.clinic_signers)?;
     let db = a.ledger.open_existing()?;
     let today = clock::today();
     let entries = db.list()?;
+    let consents = consents(&db, &entries, clinic_signers.as_ref())?;
     let count = |f: &dyn Fn(Status) -> bool| entries.iter().filter(|e| f(e.status(today))).count();
     let outstanding = count(&|s| s == Status::Outstanding);
     let overdue = count(&|s| s == Status::Overdue);
@@ -273,7 +366,11 @@ fn list(a: ListArgs) -> Result<Report> {
     let mut rep = Report::new(json!({
         "ledger": ledger_path,
         "today": today.format("%Y-%m-%d").to_string(),
-        "exports": entries.iter().map(|e| entry_json(e, today)).collect::<Vec<_>>(),
+        "exports": entries.iter().zip(&consents).map(|(e, (_, c))| {
+            let mut v = entry_json(e, today);
+            v["approval"] = c.clone();
+            v
+        }).collect::<Vec<_>>(),
         "counts": { "total": entries.len(), "outstanding": outstanding, "overdue": overdue, "closed": closed },
     }));
     rep.push(t(
@@ -325,5 +422,188 @@ fn list(a: ListArgs) -> Result<Report> {
             &e.vault_id,
         ]));
     }
+    rep.push(String::new());
+    rep.push(t("msg-ledger-consent-heading", &[]));
+    for (e, (c, _)) in entries.iter().zip(&consents) {
+        rep.push(format!("  {}  {}", cell(&e.approval_id, 16), super::consent::verdict(c)));
+    }
     Ok(rep)
+}
+
+/// The approvals the clinic signed and registered; `--unused`: only those
+/// no registered export cites yet.
+fn approvals(a: ApprovalsArgs) -> Result<Report> {
+    let db = a.ledger.open_existing()?;
+    let all = db.approvals()?;
+    let shown: Vec<&IssuedApproval> = all.iter().filter(|x| !a.unused || x.used == 0).collect();
+    let unused = all.iter().filter(|x| x.used == 0).count();
+    let ledger_path = db.path().display().to_string();
+    let mut rep = Report::new(json!({
+        "ledger": ledger_path,
+        "approvals": shown,
+        "counts": { "total": all.len(), "unused": unused },
+    }));
+    rep.push(t(
+        "msg-ledger-approvals-summary",
+        &[
+            ("path", &ledger_path),
+            ("total", &all.len().to_string()),
+            ("unused", &unused.to_string()),
+        ],
+    ));
+    for x in shown {
+        let until = match (&x.delete_by, &x.standing) {
+            (Some(d), _) => d.clone(),
+            (None, Some(s)) => t("msg-ledger-approval-standing", &[("days", &s.keep_days.to_string())]),
+            (None, None) => String::new(),
+        };
+        let used = if x.used == 0 {
+            t("msg-ledger-approval-unused", &[])
+        } else {
+            t("msg-ledger-approval-used", &[("n", &x.used.to_string())])
+        };
+        rep.push(format!(
+            "{}  {}  {}  {}",
+            cell(&used, 14),
+            cell(&x.approval_id, 16),
+            cell(&until, 16),
+            t(
+                "msg-ledger-approval-line",
+                &[
+                    ("clinic", &x.clinic.name),
+                    ("approver", &format!("{} ({})", x.approver.name, x.approver.role)),
+                    ("purpose", &x.purpose),
+                    ("key", &x.signer.fingerprint),
+                ],
+            )
+        ));
+    }
+    Ok(rep)
+}
+
+fn config(a: ConfigArgs) -> Result<Report> {
+    let mut db = match a.require_signed_approval {
+        Some(_) => a.ledger.open()?,
+        None => a.ledger.open_existing()?,
+    };
+    if let Some(v) = &a.require_signed_approval {
+        db.set_require_signed_approval(v == "on")?;
+    }
+    let on = db.require_signed_approval()?;
+    let ledger_path = db.path().display().to_string();
+    Ok(Report::new(json!({
+        "ledger": ledger_path,
+        "require_signed_approval": on,
+    }))
+    .line(t(
+        if on {
+            "msg-ledger-config-require-on"
+        } else {
+            "msg-ledger-config-require-off"
+        },
+        &[("path", &ledger_path)],
+    )))
+}
+
+/// Registers an approval the clinic has just signed in the clinic's ledger
+/// when one is configured (`--ledger`, `KURA_LEDGER`, or the default ledger
+/// once it exists); no ledger, nothing is created. Says so in the report.
+/// `kura approve` calls it once the signature is written.
+#[allow(dead_code)]
+pub fn register_approval_if_configured(
+    ledger: &LedgerPath,
+    approval: &kura::approval::Approval,
+    signed: &kura::vault::manifest::SignedApproval,
+    rep: &mut Report,
+) -> Result<()> {
+    let path = match &ledger.ledger {
+        Some(p) => p.clone(),
+        None => match ledger::default_path() {
+            Ok(p) if p.exists() => p,
+            _ => return Ok(()),
+        },
+    };
+    let mut db = Ledger::open(&path)?;
+    let (outcome, _) = db.register_approval(approval, signed, clock::now())?;
+    let ledger_path = db.path().display().to_string();
+    if let Value::Object(m) = &mut rep.json {
+        m.insert("ledger".into(), ledger_path.clone().into());
+        m.insert(
+            "ledger_outcome".into(),
+            match outcome {
+                ApprovalRegistered::New => "registered",
+                ApprovalRegistered::Unchanged => "unchanged",
+            }
+            .into(),
+        );
+    }
+    rep.push(t(
+        match outcome {
+            ApprovalRegistered::New => "msg-ledger-approval-registered",
+            ApprovalRegistered::Unchanged => "msg-ledger-approval-registered-already",
+        },
+        &[("id", &approval.approval_id), ("path", &ledger_path)],
+    ));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kura::approval::Approval;
+    use kura::keys::SigningKey;
+
+    fn approval(engineer: &SigningKey, clinic: &SigningKey, id: &str) -> Approval {
+        let doc = json!({
+            "format": "kura-approval", "version": 1, "approval_id": id,
+            "issued_at": "2026-11-27T10:00:00+09:00",
+            "clinic": {"name": "テスト医院"}, "approver": {"name": "山田 花子", "role": "院長"},
+            "engineers": [engineer.info()],
+            "recipients": [{"type": "ssh-ed25519", "fingerprint": clinic.info().fingerprint}],
+            "purpose": "ORCA data migration", "scope": "receipt tables",
+            "disposal": "delete", "delete_by": "2026-12-31",
+        });
+        Approval::parse(&doc.to_string()).unwrap()
+    }
+
+    #[test]
+    fn an_approval_is_registered_in_the_named_ledger_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.sqlite");
+        let (eng, clinic) = (
+            SigningKey::generate("eng").unwrap(),
+            SigningKey::generate("clinic").unwrap(),
+        );
+        let a = approval(&eng, &clinic, "APP-1");
+        let signed = a.sign(&clinic).unwrap();
+        let named = LedgerPath {
+            ledger: Some(path.clone()),
+        };
+        let mut rep = Report::new(json!({}));
+        register_approval_if_configured(&named, &a, &signed, &mut rep).unwrap();
+        assert_eq!(rep.json["ledger_outcome"], "registered");
+        let mut again = Report::new(json!({}));
+        register_approval_if_configured(&named, &a, &signed, &mut again).unwrap();
+        assert_eq!(again.json["ledger_outcome"], "unchanged");
+        let listed = Ledger::open(&path).unwrap().approvals().unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!((listed[0].approval_id.as_str(), listed[0].used), ("APP-1", 0));
+        assert_eq!(listed[0].signer.key, clinic.info().key);
+
+        // Another document under the same id is refused (9), and the first
+        // stays as it was.
+        let mut other = a.clone();
+        other.purpose = "something else".into();
+        let err = register_approval_if_configured(&named, &other, &other.sign(&clinic).unwrap(), &mut again)
+            .unwrap_err();
+        assert_eq!((err.kind, err.id), (Kind::Exists, "err-ledger-approval-differs"));
+        // A signature over other bytes is not registered at all.
+        let mut forged = signed.clone();
+        forged.document = other.to_document();
+        let err = register_approval_if_configured(&named, &other, &forged, &mut again).unwrap_err();
+        assert_eq!(err.kind, Kind::Integrity);
+        let listed = Ledger::open(&path).unwrap().approvals().unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].purpose, "ORCA data migration");
+    }
 }

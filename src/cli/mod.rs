@@ -11,6 +11,7 @@ use kura::error::{Error, Kind, Result};
 use kura::i18n::{self, Lang};
 pub use kura::units::bytes;
 
+pub mod approval;
 pub mod certificate;
 pub mod certify;
 pub mod consent;
@@ -88,6 +89,9 @@ pub enum Command {
     /// The clinic's ledger of exports: outstanding, overdue, closed
     #[command(subcommand)]
     Ledger(ledger::LedgerCommand),
+    /// The clinic's take-out approval: print its form, or show it
+    #[command(subcommand)]
+    Approval(approval::ApprovalCommand),
     /// Draft the report of a lost medium (deadline, contents, protection, custody) and record the loss
     Incident(incident::IncidentArgs),
 }
@@ -217,6 +221,7 @@ fn run(cli: Cli) -> Result<Report> {
         Command::Man(a) => shell::man(a),
         Command::Ledger(c) => ledger::run(c),
         Command::Incident(a) => incident::run(a),
+        Command::Approval(c) => approval::run(c),
     }
 }
 

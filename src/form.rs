@@ -1,0 +1,286 @@
+//! The printable take-out approval form (持ち出し承認書): one self-contained
+//! bilingual HTML page, A4, Japanese first and English beneath, with every
+//! field of an `APPROVAL.json`, whether its signature file verifies, and
+//! boxes for the approver's and the applicant's signatures on paper.
+//!
+//! Like the certificate's page ([`crate::certificate::render`]) it loads
+//! nothing, runs no script, and escapes every value.
+
+use std::path::{Path, PathBuf};
+
+use crate::approval::{self, Approval, Disposal, Trust};
+use crate::certificate::render::{both, both_inline, esc, fields, mono, section, when, CSS};
+use crate::error::{Kind, Result};
+use crate::i18n::{self, Lang};
+use crate::keys::signature::{self, NS_APPROVAL};
+use crate::keys::{AllowedSigners, KeyInfo};
+
+/// Largest signature file read beside an approval.
+const MAX_SIG: u64 = 16 << 10;
+
+/// What the signature file beside the approval says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Signature {
+    /// There is none: the document is a draft nobody signed.
+    Absent,
+    /// It does not verify over the document's exact bytes (namespace
+    /// `kura-approval`): the document or the signature was changed.
+    Invalid,
+    /// It verifies; `trust` says whether the clinic signers file lists the key.
+    Valid { signer: KeyInfo, trust: Trust },
+}
+
+impl Signature {
+    /// `absent`, `invalid`, `valid-unchecked`, `valid-trusted`, `valid-untrusted`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Signature::Absent => "absent",
+            Signature::Invalid => "invalid",
+            Signature::Valid { trust, .. } => match trust {
+                Trust::Unchecked => "valid-unchecked",
+                Trust::Trusted(_) => "valid-trusted",
+                Trust::Untrusted => "valid-untrusted",
+            },
+        }
+    }
+}
+
+/// An approval document read for printing, with its signature's state.
+#[derive(Debug, Clone)]
+pub struct Form {
+    pub approval: Approval,
+    /// The document's exact text.
+    pub document: String,
+    pub signature: Signature,
+    /// Where the signature was looked for.
+    pub sig_path: PathBuf,
+}
+
+/// `APPROVAL.json.sig`: where a signature beside `approval` is looked for.
+pub fn sig_path(approval: &Path) -> PathBuf {
+    let mut s = approval.as_os_str().to_owned();
+    s.push(".sig");
+    PathBuf::from(s)
+}
+
+/// Reads an approval document (bounded, well formed) and checks the
+/// signature beside it (`sig`, default `APPROVAL.json.sig`) against the
+/// clinic signers file when one is given.
+pub fn read(path: &Path, sig: Option<&Path>, clinic_signers: Option<&AllowedSigners>) -> Result<Form> {
+    let document = crate::fsutil::read_bounded_text(path, approval::MAX_DOCUMENT)?;
+    let a = Approval::parse(&document)?;
+    let sig_path = sig.map(Path::to_path_buf).unwrap_or_else(|| sig_path(path));
+    let signature = match crate::fsutil::read_bounded_text(&sig_path, MAX_SIG) {
+        Err(e) if e.id == "err-io-not-found" && sig.is_none() => Signature::Absent,
+        Err(e) => return Err(e),
+        Ok(armored) => match signature::verify_any(NS_APPROVAL, document.as_bytes(), &armored, "approval") {
+            Ok(signer) => {
+                let trust = Trust::of(&signer, clinic_signers);
+                Signature::Valid { signer, trust }
+            }
+            Err(e) if e.kind == Kind::Integrity => Signature::Invalid,
+            Err(e) => return Err(e),
+        },
+    };
+    Ok(Form {
+        approval: a,
+        document,
+        signature,
+        sig_path,
+    })
+}
+
+/// A field's value: text as it stands in the document, or a message of
+/// kura's own in the reader's language (both languages on the page).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    Plain(String),
+    /// One line each (keys, recipients).
+    Lines(Vec<String>),
+    Message(&'static str, Vec<(&'static str, String)>),
+}
+
+impl Value {
+    /// The value in `lang`, for a terminal.
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            Value::Plain(s) => s.clone(),
+            Value::Lines(l) => l.join("; "),
+            Value::Message(id, args) => {
+                let a: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                i18n::text(lang, id, &a)
+            }
+        }
+    }
+
+    fn html(&self) -> String {
+        match self {
+            Value::Plain(s) => esc(s),
+            Value::Lines(l) => l.iter().map(|s| esc(s)).collect::<Vec<_>>().join("<br>"),
+            Value::Message(id, args) => {
+                let a: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                both(id, &a)
+            }
+        }
+    }
+}
+
+fn plain(s: &str) -> Value {
+    Value::Plain(s.to_string())
+}
+
+fn or_not_given(v: &Option<String>) -> Value {
+    match v {
+        Some(s) if !s.trim().is_empty() => plain(s),
+        _ => Value::Message("msg-form-not-given", vec![]),
+    }
+}
+
+/// A key as people compare it: the fingerprint computed from the key
+/// itself (not the one written beside it), then its comment.
+fn key_text(k: &KeyInfo) -> String {
+    k.display()
+}
+
+/// Every field of the approval, in the order of the form, each with its
+/// label's message id.
+pub fn fields_of(a: &Approval) -> Vec<(&'static str, Value)> {
+    let until = match (&a.delete_by, &a.standing) {
+        (Some(d), _) => plain(d),
+        (None, Some(s)) => Value::Message(
+            "msg-form-standing",
+            vec![
+                ("days", s.keep_days.to_string()),
+                ("until", s.valid_until.clone().unwrap_or_else(|| "—".into())),
+            ],
+        ),
+        (None, None) => plain("—"),
+    };
+    let disposal = match a.disposal {
+        Disposal::Delete => "msg-form-disposal-delete",
+        Disposal::Return => "msg-form-disposal-return",
+    };
+    let limits = match (a.max_size, a.max_files) {
+        (None, None) => Value::Message("msg-form-no-limit", vec![]),
+        (size, files) => Value::Message(
+            "msg-form-limits",
+            vec![
+                ("size", size.map(crate::units::bytes).unwrap_or_else(|| "—".into())),
+                ("files", files.map(|f| f.to_string()).unwrap_or_else(|| "—".into())),
+            ],
+        ),
+    };
+    let engineers: Vec<String> = a.engineers.iter().map(key_text).collect();
+    let recipients: Vec<String> = a
+        .recipients
+        .iter()
+        .map(|r| {
+            if r.comment.is_empty() {
+                format!("{} {}", r.kind, r.fingerprint)
+            } else {
+                format!("{} {} ({})", r.kind, r.fingerprint, r.comment)
+            }
+        })
+        .collect();
+    vec![
+        ("msg-form-clinic", plain(&a.clinic.name)),
+        ("msg-form-clinic-code", or_not_given(&a.clinic.code)),
+        ("msg-form-approval-id", plain(&a.approval_id)),
+        (
+            "msg-form-approver",
+            plain(&format!("{} ({})", a.approver.name, a.approver.role)),
+        ),
+        ("msg-form-issued-at", plain(&crate::clock::local_display(&a.issued_at))),
+        ("msg-form-engineers", Value::Lines(engineers)),
+        ("msg-form-recipients", Value::Lines(recipients)),
+        ("msg-form-purpose", plain(&a.purpose)),
+        ("msg-form-scope", plain(&a.scope)),
+        ("msg-form-medium", or_not_given(&a.medium)),
+        ("msg-form-destination", or_not_given(&a.destination)),
+        ("msg-form-storage", or_not_given(&a.storage)),
+        ("msg-form-delete-by", until),
+        ("msg-form-disposal", Value::Message(disposal, vec![])),
+        ("msg-form-loss-plan", or_not_given(&a.loss_plan)),
+        ("msg-form-limits-label", limits),
+        ("msg-form-document", or_not_given(&a.document_blake3)),
+    ]
+}
+
+/// What the signature state says, as a message and its arguments.
+pub fn signature_message(s: &Signature) -> (&'static str, Vec<(&'static str, String)>) {
+    match s {
+        Signature::Absent => ("msg-form-sig-absent", vec![]),
+        Signature::Invalid => ("msg-form-sig-invalid", vec![]),
+        Signature::Valid { signer, trust } => {
+            let key = ("key", key_text(signer));
+            match trust {
+                Trust::Trusted(p) => ("msg-form-sig-trusted", vec![key, ("principal", p.clone())]),
+                Trust::Untrusted => ("msg-form-sig-untrusted", vec![key]),
+                Trust::Unchecked => ("msg-form-sig-unchecked", vec![key]),
+            }
+        }
+    }
+}
+
+/// Extra rules for the form on top of the certificate page's style.
+const FORM_CSS: &str = r#"
+.sign div { height: 24mm; }
+.sign .ja, .sign .en { display: block; }
+"#;
+
+/// The whole page. `printed_at` is when it was made (RFC 3339).
+pub fn html(form: &Form, printed_at: &str) -> String {
+    let a = &form.approval;
+    let (sig_id, sig_args) = signature_message(&form.signature);
+    let sig_args: Vec<(&str, &str)> = sig_args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let class = match &form.signature {
+        Signature::Valid {
+            trust: Trust::Trusted(_),
+            ..
+        } => "verified",
+        _ => "unverified",
+    };
+    let rows: Vec<(&str, String)> = fields_of(a).into_iter().map(|(k, v)| (k, v.html())).collect();
+    let blake3 = blake3::hash(form.document.as_bytes()).to_hex().to_string();
+    let body = format!(
+        "<header><div><h1>{}</h1><div class=\"ids\">{}: {}<br>{}: {}</div></div></header>\
+         <div class=\"status {class}\"><p class=\"badge\">{}</p></div>\
+         {}\
+         {}\
+         <footer>{}: {} · {}: {} · kura {}</footer>",
+        both("msg-form-title", &[]),
+        both_inline("msg-form-approval-id"),
+        mono(&a.approval_id),
+        both_inline("msg-form-issued-at"),
+        when(&a.issued_at),
+        both(sig_id, &sig_args),
+        section("msg-form-h-terms", &fields(&rows)),
+        section(
+            "msg-form-h-sign",
+            &format!(
+                "<div class=\"sign\"><div>{}</div><div>{}</div></div>",
+                both("msg-form-sign-approver", &[]),
+                both("msg-form-sign-applicant", &[]),
+            )
+        ),
+        both_inline("msg-form-blake3"),
+        mono(&blake3),
+        both_inline("msg-form-printed"),
+        esc(&crate::clock::local_display(printed_at)),
+        esc(env!("CARGO_PKG_VERSION")),
+    );
+    let title = format!(
+        "{} / {} — {}",
+        i18n::text(Lang::Ja, "msg-form-title", &[]),
+        i18n::text(Lang::En, "msg-form-title", &[]),
+        a.approval_id
+    );
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"ja\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{}</title>\n<style>{CSS}{FORM_CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n",
+        esc(&title)
+    )
+}
+

@@ -13,6 +13,8 @@
 //! so it must never name a patient: `scope` says what kind of data, not
 //! whose.
 
+use std::path::{Path, PathBuf};
+
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +22,7 @@ use crate::error::{Error, Kind, Result};
 use crate::keys::signature::{self, NS_APPROVAL};
 use crate::keys::{AllowedSigners, KeyInfo, RecipientInfo, SigningKey};
 use crate::vault::manifest::{Approval as Declared, SignedApproval};
+use crate::vault::pack::{ApprovalInput, Terms};
 
 /// `format` of every approval document.
 pub const FORMAT: &str = "kura-approval";
@@ -27,6 +30,9 @@ pub const FORMAT: &str = "kura-approval";
 pub const VERSION: u32 = 1;
 /// Largest approval document kura reads (it also travels in every receipt).
 pub const MAX_DOCUMENT: u64 = 64 << 10;
+/// Largest approval signature file kura reads (an Ed25519 SSHSIG is about
+/// 300 bytes).
+pub const MAX_SIGNATURE: u64 = 16 << 10;
 
 /// The medical institution giving the approval.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -163,6 +169,23 @@ impl Approval {
         if !empty.is_empty() {
             return Err(format!("empty: {}", empty.join(", ")));
         }
+        // The vault records these trimmed: a space at either end would make
+        // its copy differ from the signed one.
+        let padded: Vec<&str> = required
+            .iter()
+            .filter(|(_, v)| v.trim() != v.as_str())
+            .map(|(k, _)| *k)
+            .collect();
+        if !padded.is_empty() {
+            return Err(format!("space at the start or end of: {}", padded.join(", ")));
+        }
+        if let Some(field) = self
+            .text_fields()
+            .into_iter()
+            .find(|(_, v)| v.chars().any(crate::i18n::is_control))
+        {
+            return Err(format!("control character in {}", field.0));
+        }
         if self.engineers.is_empty() {
             return Err("no engineer may pack under it".into());
         }
@@ -179,6 +202,33 @@ impl Approval {
             _ => return Err("needs a delete_by day or a standing keep_days".into()),
         }
         Ok(())
+    }
+
+    /// Every free-text field, by name: none may hold a control character
+    /// (a line break included), so what is shown is what was signed.
+    pub fn text_fields(&self) -> Vec<(&'static str, &str)> {
+        let mut v = vec![
+            ("approval_id", self.approval_id.as_str()),
+            ("issued_at", &self.issued_at),
+            ("clinic.name", &self.clinic.name),
+            ("approver.name", &self.approver.name),
+            ("approver.role", &self.approver.role),
+            ("purpose", &self.purpose),
+            ("scope", &self.scope),
+        ];
+        let optional = [
+            ("clinic.code", &self.clinic.code),
+            ("delete_by", &self.delete_by),
+            ("medium", &self.medium),
+            ("destination", &self.destination),
+            ("storage", &self.storage),
+            ("loss_plan", &self.loss_plan),
+            ("document_blake3", &self.document_blake3),
+        ];
+        v.extend(optional.into_iter().filter_map(|(k, o)| o.as_deref().map(|x| (k, x))));
+        v.extend(self.engineers.iter().map(|e| ("engineers", e.comment.as_str())));
+        v.extend(self.recipients.iter().map(|r| ("recipients", r.comment.as_str())));
+        v
     }
 
     /// The document's bytes as `kura approve` writes them: pretty JSON with
@@ -234,6 +284,66 @@ pub fn open(signed: &SignedApproval) -> Result<(Approval, KeyInfo)> {
     }
     let signer = signature::verify_any(NS_APPROVAL, signed.document.as_bytes(), &signed.signature, "approval")?;
     Ok((Approval::parse(&signed.document)?, signer))
+}
+
+/// The signature file beside an approval document: `APPROVAL.json.sig`.
+pub fn signature_path(document: &Path) -> PathBuf {
+    let mut s = document.as_os_str().to_owned();
+    s.push(".sig");
+    PathBuf::from(s)
+}
+
+/// Writes a signed approval as `document` and its signature beside it
+/// ([`signature_path`]). Neither replaces an existing file unless `force`;
+/// both are written under temporary names and put in place together, so a
+/// failure leaves neither (a forced write that fails between the two
+/// renames leaves the new document with the old signature, which does not
+/// verify).
+pub fn write_files(signed: &SignedApproval, document: &Path, force: bool) -> Result<PathBuf> {
+    use crate::error::IoContext;
+    use std::io::Write;
+    let signature = signature_path(document);
+    crate::fsutil::check_not_folder(document, "APPROVAL.json")?;
+    crate::fsutil::check_clobber(document, force)?;
+    crate::fsutil::check_clobber(&signature, force)?;
+    let mut doc = crate::fsutil::AtomicFile::create(document, force)?;
+    doc.file()
+        .write_all(signed.document.as_bytes())
+        .at(document.display())?;
+    let mut sig = crate::fsutil::AtomicFile::create(&signature, force)?;
+    sig.file()
+        .write_all(signed.signature.as_bytes())
+        .at(signature.display())?;
+    let _critical = crate::interrupt::Critical::enter()?;
+    doc.commit()?;
+    if let Err(e) = sig.commit() {
+        if !force {
+            let _ = std::fs::remove_file(document);
+        }
+        return Err(e);
+    }
+    Ok(signature)
+}
+
+/// An engineer's key as `kura approve --engineer` takes it: an OpenSSH
+/// Ed25519 public key line, or a `.pub` file holding one.
+pub fn engineer_key(value: &str, origin: &str) -> Result<KeyInfo> {
+    let bad = || Error::new(Kind::Usage, "err-approval-engineer-invalid").arg("origin", origin);
+    let line = if value.trim_start().starts_with("ssh-") {
+        value.trim().to_string()
+    } else {
+        let text = crate::fsutil::read_bounded_text(Path::new(value), 16 << 10)?;
+        text.lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !l.starts_with('#'))
+            .ok_or_else(bad)?
+            .to_string()
+    };
+    let pk = ssh_key::PublicKey::from_openssh(&line).map_err(|_| bad())?;
+    if pk.algorithm() != ssh_key::Algorithm::Ed25519 {
+        return Err(bad());
+    }
+    Ok(KeyInfo::of(&pk))
 }
 
 /// Whether the key that signed an approval is one the reader trusts to
@@ -392,20 +502,90 @@ pub fn check_pack(
 impl Approval {
     /// Refuses a vault larger than the approval allows.
     pub fn check_totals(&self, files: u64, bytes: u64) -> Result<()> {
-        let over = |what: &str, limit: u64, got: u64| {
-            Error::new(Kind::Refused, "err-approval-over-limit")
-                .arg("id", &self.approval_id)
-                .arg("what", what)
-                .arg("limit", limit)
-                .arg("got", got)
-        };
-        if let Some(max) = self.max_files.filter(|m| files > *m) {
-            return Err(over("files", max, files));
+        self.terms().check_totals(files, bytes)
+    }
+
+    /// What the pack checks of the vault itself: its size and files, and
+    /// the scan.
+    pub fn terms(&self) -> Terms {
+        Terms {
+            id: self.approval_id.clone(),
+            max_files: self.max_files,
+            max_size: self.max_size,
+            document_blake3: self.document_blake3.clone(),
         }
-        if let Some(max) = self.max_size.filter(|m| bytes > *m) {
-            return Err(over("bytes", max, bytes));
+    }
+}
+
+/// A pack under the clinic's signed approval: the document and signature
+/// as the clinic handed them over, and the clinic's signers file that says
+/// whose key speaks for the clinic.
+#[derive(Debug, Clone)]
+pub struct PackUnder {
+    pub signed: SignedApproval,
+    pub clinic_signers: AllowedSigners,
+    /// A delete-by day the packer chose, earlier than a standing
+    /// approval's `keep_days` allow (a one-off approval's day is fixed).
+    pub delete_by: Option<NaiveDate>,
+}
+
+impl PackUnder {
+    /// Reads `APPROVAL.json`, its signature and the clinic's signers file.
+    pub fn read(document: &Path, signature: &Path, clinic_signers: &Path) -> Result<PackUnder> {
+        let document_text = crate::fsutil::read_bounded_text(document, MAX_DOCUMENT)?;
+        let signature = crate::fsutil::read_bounded_text(signature, MAX_SIGNATURE)?;
+        Ok(PackUnder {
+            signed: SignedApproval {
+                document: document_text,
+                signature,
+            },
+            clinic_signers: AllowedSigners::load(clinic_signers)?,
+            delete_by: None,
+        })
+    }
+
+    /// Checks every term a pack by `packer` on `today`, to `recipients`,
+    /// must meet (the signature, the clinic's key, the engineer, the
+    /// recipients, the dates; the sizes and the scan are the pack's to
+    /// check, see [`Terms`]) and returns the approval as the vault
+    /// records it.
+    pub fn input(
+        &self,
+        packer: &KeyInfo,
+        recipients: &[RecipientInfo],
+        today: NaiveDate,
+        document: Option<PathBuf>,
+    ) -> Result<ApprovalInput> {
+        let (approval, signer) = open(&self.signed)?;
+        let trust = Trust::of(&signer, Some(&self.clinic_signers));
+        let mut delete_by = check_pack(&approval, &trust, packer, recipients, today)?;
+        if let Some(chosen) = self.delete_by {
+            if approval.standing.is_none() {
+                return Err(Error::new(Kind::Usage, "err-approval-delete-by-fixed").arg("id", &approval.approval_id));
+            }
+            if chosen < today {
+                return Err(Error::new(Kind::Refused, "err-delete-by-past")
+                    .arg("date", chosen)
+                    .arg("today", today));
+            }
+            if chosen > delete_by {
+                return Err(Error::new(Kind::Refused, "err-approval-delete-by-late")
+                    .arg("id", &approval.approval_id)
+                    .arg("date", chosen)
+                    .arg("latest", delete_by));
+            }
+            delete_by = chosen;
         }
-        Ok(())
+        let declared = approval.declared_for(&self.signed, today);
+        Ok(ApprovalInput {
+            id: declared.id,
+            approved_by: declared.approved_by,
+            purpose: declared.purpose,
+            delete_by: delete_by.format("%Y-%m-%d").to_string(),
+            document,
+            signed: declared.signed,
+            terms: approval.terms(),
+        })
     }
 }
 

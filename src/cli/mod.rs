@@ -12,6 +12,7 @@ use kura::i18n::{self, Lang};
 pub use kura::units::bytes;
 
 pub mod approval;
+pub mod approve;
 pub mod certificate;
 pub mod certify;
 pub mod consent;
@@ -62,6 +63,8 @@ pub struct Cli {
 pub enum Command {
     /// Make an OpenSSH Ed25519 key pair (KEY and KEY.pub)
     Keygen(keygen::KeygenArgs),
+    /// Sign the clinic's take-out approval for an engineer to pack under
+    Approve(approve::ApproveArgs),
     /// Pack files and folders into an encrypted, signed vault
     Pack(pack::PackArgs),
     /// Show a vault's public facts (no key needed)
@@ -208,6 +211,7 @@ pub fn t(id: &str, args: &[(&str, &str)]) -> String {
 fn run(cli: Cli) -> Result<Report> {
     match cli.command {
         Command::Keygen(a) => keygen::run(a),
+        Command::Approve(a) => approve::run(a),
         Command::Pack(a) => pack::run(a),
         Command::Inspect(a) => inspect::run(a),
         Command::Verify(a) => verify::run(a),

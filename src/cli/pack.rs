@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::progress::Progress;
 use super::{bytes, t, IdentityArgs, Report};
+use kura::approval::PackUnder;
 use kura::custodian::{self, PackRequest};
 use kura::error::{Error, Kind, Result};
 use kura::keys::Recipients;
@@ -38,8 +39,17 @@ pub struct PackArgs {
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub delete_by: Option<String>,
     /// Scan or PDF of the written approval, packed inside the encryption
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", alias = "approval-document")]
     pub approval_doc: Option<PathBuf>,
+    /// The clinic's signed approval (kura approve): it gives the approval id, approver, purpose and delete-by
+    #[arg(long, value_name = "APPROVAL.json")]
+    pub approval: Option<PathBuf>,
+    /// The approval's signature (default: APPROVAL.json.sig beside it)
+    #[arg(long, value_name = "FILE", requires = "approval")]
+    pub approval_sig: Option<PathBuf>,
+    /// The clinic's signers file (allowed_signers): whose keys may sign approvals
+    #[arg(long, value_name = "FILE", requires = "approval")]
+    pub clinic_signers: Option<PathBuf>,
     /// Replace an existing vault and custody log
     #[arg(long)]
     pub force: bool,
@@ -93,19 +103,61 @@ fn recipient_file_hint(e: Error, value: &str) -> Error {
     e
 }
 
+/// The clinic's signed approval named by `--approval`, read with its
+/// signature and the clinic's signers; the four typed approval options may
+/// not be given beside it (a standing approval's vault may be given an
+/// earlier `--delete-by`).
+fn signed_approval(a: &PackArgs) -> Result<Option<PackUnder>> {
+    let Some(document) = &a.approval else {
+        return Ok(None);
+    };
+    let typed = [
+        ("--approval-id", a.approval_id.is_some()),
+        ("--approved-by", a.approved_by.is_some()),
+        ("--purpose", a.purpose.is_some()),
+    ];
+    if let Some((flag, _)) = typed.iter().find(|(_, given)| *given) {
+        return Err(Error::new(Kind::Usage, "err-approval-typed-too").arg("flag", *flag));
+    }
+    let Some(signers) = &a.clinic_signers else {
+        return Err(Error::new(Kind::Usage, "err-approval-needs-signers"));
+    };
+    let signature = a
+        .approval_sig
+        .clone()
+        .unwrap_or_else(|| kura::approval::signature_path(document));
+    super::given("--approval", [document])?;
+    super::given("--approval-sig", [&signature])?;
+    super::given("--clinic-signers", [signers])?;
+    let mut under = PackUnder::read(document, &signature, signers)?;
+    under.delete_by = match &a.delete_by {
+        None => None,
+        Some(d) => Some(
+            chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
+                .map_err(|_| Error::new(Kind::Refused, "err-delete-by-format").arg("value", d))?,
+        ),
+    };
+    Ok(Some(under))
+}
+
 pub fn run(a: PackArgs) -> Result<Report> {
     a.id.check()?;
     super::given("-R", &a.recipients_file)?;
     super::given("--approval-doc", &a.approval_doc)?;
+    let under = signed_approval(&a)?;
     let approval = ApprovalInput {
         id: a.approval_id.unwrap_or_default(),
         approved_by: a.approved_by.unwrap_or_default(),
         purpose: a.purpose.unwrap_or_default(),
         delete_by: a.delete_by.unwrap_or_default(),
         document: a.approval_doc,
+        signed: None,
+        terms: Default::default(),
     };
     let now = kura::clock::now();
-    approval.validate(now.date_naive())?;
+    if under.is_none() {
+        approval.validate(now.date_naive())?;
+    }
     let mut recipients = Recipients::default();
     for (i, r) in a.recipient.iter().enumerate() {
         recipients
@@ -134,6 +186,7 @@ pub fn run(a: PackArgs) -> Result<Report> {
     let req = PackRequest {
         inputs: &a.paths,
         approval: &approval,
+        under: under.as_ref(),
         opts: &opts,
         keys: a.id.keys(&passphrase),
         recipients: &recipients,

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, FixedOffset};
 
 use super::Keys;
+use crate::approval::PackUnder;
 use crate::error::{Error, Kind, Result};
 use crate::fsutil::check_clobber;
 use crate::guard::{self, Allow, Probe};
@@ -16,7 +17,12 @@ use crate::vault::Receipt;
 /// Inputs to [`pack`].
 pub struct PackRequest<'a> {
     pub inputs: &'a [PathBuf],
+    /// The approval typed on the command line, or (with `under`) only the
+    /// scan to pack.
     pub approval: &'a ApprovalInput,
+    /// The clinic's signed approval to pack under: its terms are checked
+    /// and its fields replace those of `approval`.
+    pub under: Option<&'a PackUnder>,
     pub opts: &'a PackOptions,
     /// The packer's key (signs the manifest, the receipt and the log).
     pub keys: Keys<'a>,
@@ -42,7 +48,8 @@ pub struct Packed {
 /// ("packed") record. Refused before anything is written: an output inside
 /// what is packed, a network output (rule 11), a key on the vault's
 /// removable medium, an existing vault or log without `force`, an approval
-/// document larger than a vault holds.
+/// document larger than a vault holds, a pack the clinic's signed approval
+/// does not allow (see [`PackUnder::input`]).
 pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Packed> {
     let opts = req.opts;
     let output = &opts.output;
@@ -59,6 +66,16 @@ pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Packed
     let medium = guard::check_pack_output(req.probe, output, req.allow)?;
     guard::check_key_apart(req.probe, req.keys.paths, output, &medium, req.allow)?;
     let signer = req.keys.signer()?;
+    let signed_input;
+    let approval = match req.under {
+        None => req.approval,
+        Some(under) => {
+            let today = req.now.date_naive();
+            let recipients = req.recipients.infos();
+            signed_input = under.input(signer.info(), &recipients, today, req.approval.document.clone())?;
+            &signed_input
+        }
+    };
     let custody = match opts.split {
         None => crate::naming::custody_path_single(output),
         Some(_) => crate::naming::split_custody_path(output),
@@ -69,7 +86,7 @@ pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Packed
     let sealed = crate::vault::pack::pack(
         &crate::vault::pack::PackRequest {
             inputs: req.inputs,
-            approval: req.approval,
+            approval,
             opts,
             signer: &signer,
             recipients: req.recipients,

@@ -56,7 +56,10 @@ err-approval-untrusted = approval { $id } is not signed by a key in the clinic s
 err-approval-not-engineer = approval { $id } does not let { $key } pack; ask the clinic to add this key to the approval
 err-approval-recipient-missing = approval { $id } requires the vault to be encrypted to { $recipients }; add them with -r
 err-approval-expired = approval { $id } ran out on { $date }; ask the clinic for a new approval
-err-approval-over-limit = approval { $id } allows at most { $limit } { $what }, this export has { $got }; pack less or ask the clinic for a new approval
+err-approval-over-limit = approval { $id } allows at most { $limit } { $what ->
+    [files] files
+   *[bytes] bytes
+}, this export has { $got }; pack less or ask the clinic for a new approval
 
 ## Whether the clinic signed a vault's approval (shown by inspect, verify, extract, custody show, certificate verify, ledger, incident)
 msg-consent-declared = declared by the packer, not signed by the clinic (the approval id, approver, purpose and delete-by were typed when packing)
@@ -134,7 +137,8 @@ help-approval-render-about = Write the printable take-out approval form (HTML, A
 help-approval-render-arg-output = The page to write (HTML, A4, Japanese and English)
 help-approval-render-arg-force = Replace an existing page
 help-approval-show-about = Show an APPROVAL.json's fields and whether its signature verifies
-help-arg-approval = The approval (APPROVAL.json, with APPROVAL.json.sig beside it if signed)
+help-approval-render-arg-approval = The approval (APPROVAL.json, with APPROVAL.json.sig beside it if signed)
+help-approval-show-arg-approval = The approval (APPROVAL.json, with APPROVAL.json.sig beside it if signed)
 help-approval-render-arg-sig = The signature (default: APPROVAL.json.sig)
 help-approval-show-arg-sig = The signature (default: APPROVAL.json.sig)
 
@@ -674,6 +678,47 @@ help-pack-arg-level = zstd compression level, 1 (fastest, the default) to 19 (sm
 help-pack-arg-split = Write the vault as volumes OUT.kura.001, OUT.kura.002, … of at most SIZE each (2G, 700M), for FAT sticks
 help-pack-arg-allow-network = Write the vault to a network file system even though rule 11 forbids it
 help-pack-arg-allow-key-with-vault = Let the key (-i) sit on the same removable medium as the vault (whoever finds it can open it)
+## kura approve, and pack under the clinic's signed approval
+help-approve-about = Sign the clinic's take-out approval (APPROVAL.json and APPROVAL.json.sig) for an engineer to pack under
+help-approve-arg-output = The approval to write (its signature goes to APPROVAL.json.sig beside it)
+help-approve-arg-identity = The clinic's key that signs the approval (OpenSSH Ed25519)
+help-approve-arg-approval-id = The clinic's number for this approval (its form number)
+help-approve-arg-approved-by = Who approves (the person responsible for the clinic's information systems, or its director)
+help-approve-arg-role = The approver's role
+help-approve-arg-clinic = The medical institution's name
+help-approve-arg-clinic-code = The medical institution code
+help-approve-arg-engineer = An engineer who may pack: an OpenSSH public key line or a .pub file (repeatable)
+help-approve-arg-recipient = A key every vault must be encrypted to, normally the clinic's own: "ssh-ed25519 …", "age1…" or a file of them (repeatable)
+help-approve-arg-purpose = Why the data leaves the clinic
+help-approve-arg-scope = What data: kinds, tables, period (never a patient's name: the approval travels unencrypted)
+help-approve-arg-delete-by = Date by which the data must be deleted or returned (YYYY-MM-DD)
+help-approve-arg-standing = A standing approval for recurring exports (with --keep-days instead of --delete-by)
+help-approve-arg-keep-days = Standing approval: each vault is deleted at most N days after it is packed
+help-approve-arg-valid-until = Standing approval: no vault may be packed under it after this day (YYYY-MM-DD)
+help-approve-arg-return = The data is returned to the clinic at the end, not deleted
+help-approve-arg-medium = The device or medium allowed
+help-approve-arg-destination = Where the data goes
+help-approve-arg-storage = How it is stored there
+help-approve-arg-loss-plan = What is done if it is lost
+help-approve-arg-max-size = The most data a vault may hold, before compression (700M, 2G)
+help-approve-arg-max-files = The most files a vault may hold
+help-approve-arg-document = Scan of the paper approval: its BLAKE3 is signed, and the engineer packs it with --approval-doc
+help-approve-arg-force = Replace an existing APPROVAL.json and its signature
+help-pack-arg-approval = The clinic's signed approval (kura approve): it gives the approval id, approver, purpose and delete-by
+help-pack-arg-approval-sig = The approval's signature (default: APPROVAL.json.sig beside it)
+help-pack-arg-clinic-signers = The clinic's signers file (allowed_signers): whose keys may sign approvals
+msg-approve-done = Signed approval { $id } written to { $path } (signature { $sig }). Give both files to the engineer.
+msg-approve-signers = The engineer checks the signature against the clinic's signers file (--clinic-signers); this key's line in it:
+err-approve-date = { $option } must be a date as YYYY-MM-DD, not "{ $value }"
+err-approve-date-past = { $option } { $date } is in the past (today is { $today })
+err-approve-max-size = --max-size takes a size such as 700M or 2G, not "{ $value }"
+err-approve-invalid = the approval cannot be signed: { $reason }
+err-approval-engineer-invalid = { $origin } is not an OpenSSH Ed25519 public key: give the engineer's "ssh-ed25519 …" line or their .pub file
+err-approval-typed-too = { $flag } comes from the signed approval (--approval): leave it out
+err-approval-needs-signers = --approval needs the clinic's signers file: add --clinic-signers FILE
+err-approval-delete-by-fixed = approval { $id } sets the delete-by day itself: leave --delete-by out
+err-approval-delete-by-late = --delete-by { $date } is later than standing approval { $id } allows ({ $latest }): give { $latest } or earlier
+err-approval-document-mismatch = the approval document packed is not the scan approval { $id } names (BLAKE3 { $expected }, this one { $got }): give the scan the clinic signed with --approval-doc
 help-extract-arg-allow-removable = Extract onto a removable or portable medium even though rule 10 forbids plaintext there
 help-extract-arg-allow-network = Extract onto a network file system even though rule 11 forbids it
 help-extract-arg-allow-key-with-vault = Let the key (-i) sit on the same removable medium as the vault

@@ -56,7 +56,10 @@ err-approval-untrusted = 承認 { $id } は医療機関の署名者ファイル�
 err-approval-not-engineer = 承認 { $id } では { $key } は梱包できません。医療機関にこの鍵を承認に加えてもらってください
 err-approval-recipient-missing = 承認 { $id } では保管庫を { $recipients } 宛てに暗号化する必要があります。-r で加えてください
 err-approval-expired = 承認 { $id } は { $date } で期限が切れています。医療機関から新しい承認を受け取ってください
-err-approval-over-limit = 承認 { $id } で許されるのは { $what } { $limit } までですが、この持ち出しは { $got } です。減らすか、医療機関から新しい承認を受け取ってください
+err-approval-over-limit = 承認 { $id } で許される{ $what ->
+    [files] ファイル数
+   *[bytes] データ量（バイト）
+}は { $limit } までですが、この持ち出しは { $got } です。減らすか、医療機関から新しい承認を受け取ってください
 
 ## 保管庫の承認に医療機関の署名があるか (inspect, verify, extract, custody show, certificate verify, ledger, incident で表示)
 msg-consent-declared = 梱包した技術者による申告で、医療機関の署名はありません（承認番号・承認者・目的・消去期限は梱包時に入力されたものです）
@@ -134,7 +137,8 @@ help-approval-render-about = APPROVAL.json の印刷用持ち出し承認書（H
 help-approval-render-arg-output = 書き出すページ（HTML、A4、日本語と英語）
 help-approval-render-arg-force = 既存のページを置き換える
 help-approval-show-about = APPROVAL.json の項目と、その署名が正しいかを表示します
-help-arg-approval = 承認（APPROVAL.json。署名済みなら横に APPROVAL.json.sig）
+help-approval-render-arg-approval = 承認（APPROVAL.json。署名済みなら横に APPROVAL.json.sig）
+help-approval-show-arg-approval = 承認（APPROVAL.json。署名済みなら横に APPROVAL.json.sig）
 help-approval-render-arg-sig = 署名ファイル（省略時は APPROVAL.json.sig）
 help-approval-show-arg-sig = 署名ファイル（省略時は APPROVAL.json.sig）
 
@@ -662,6 +666,47 @@ help-pack-arg-level = zstd の圧縮レベル。1（最速、既定）から 19�
 help-pack-arg-split = 保管庫を OUT.kura.001、OUT.kura.002、… に分けて書き出す（1 つの大きさの上限。例: 2G、700M）。FAT 形式の USB メモリ向け
 help-pack-arg-allow-network = 規則11に反しても、ネットワーク上のファイルシステムに保管庫を書き出す
 help-pack-arg-allow-key-with-vault = 鍵（-i）が保管庫と同じ取り外しできる媒体にあっても実行する（拾った人が開けてしまいます）
+## kura approve と、医療機関が署名した承認による梱包
+help-approve-about = 医療機関の持ち出し承認に署名する（APPROVAL.json と APPROVAL.json.sig）。技術者はこの承認のもとで梱包します
+help-approve-arg-output = 書き出す承認ファイル（署名は隣の APPROVAL.json.sig に書き出します）
+help-approve-arg-identity = 承認に署名する医療機関の鍵（OpenSSH Ed25519）
+help-approve-arg-approval-id = この承認の医療機関での番号（申請書の番号）
+help-approve-arg-approved-by = 承認する人（企画管理者または院長）
+help-approve-arg-role = 承認する人の役職
+help-approve-arg-clinic = 医療機関の名称
+help-approve-arg-clinic-code = 医療機関コード
+help-approve-arg-engineer = 梱包してよい技術者の鍵: OpenSSH 公開鍵の行か .pub ファイル（複数指定可）
+help-approve-arg-recipient = 保管庫を必ず宛先にする鍵（通常は医療機関自身の鍵）: 「ssh-ed25519 …」「age1…」またはそれを並べたファイル（複数指定可）
+help-approve-arg-purpose = 持ち出す目的
+help-approve-arg-scope = 持ち出すデータの範囲: 種類、テーブル、期間（患者名は決して書かないこと。承認は暗号化されずに持ち運ばれます）
+help-approve-arg-delete-by = データを消去または返却する期限（YYYY-MM-DD）
+help-approve-arg-standing = 定期的な持ち出しのための包括承認（--delete-by の代わりに --keep-days を指定）
+help-approve-arg-keep-days = 包括承認: 各保管庫は梱包した日から N 日以内に消去する
+help-approve-arg-valid-until = 包括承認: この日より後は、この承認で梱包できない（YYYY-MM-DD）
+help-approve-arg-return = 最後にデータを消去せず、医療機関に返却する
+help-approve-arg-medium = 使ってよい機器・媒体
+help-approve-arg-destination = 持ち出し先
+help-approve-arg-storage = 持ち出し先での保管方法
+help-approve-arg-loss-plan = 紛失したときの対応
+help-approve-arg-max-size = 保管庫に入れてよいデータ量の上限（圧縮前。700M、2G など）
+help-approve-arg-max-files = 保管庫に入れてよいファイル数の上限
+help-approve-arg-document = 紙の承認書のスキャン: その BLAKE3 に署名します。技術者は --approval-doc でこれを一緒に梱包します
+help-approve-arg-force = 既存の APPROVAL.json とその署名を置き換える
+help-pack-arg-approval = 医療機関が署名した承認（kura approve）: 承認番号、承認者、目的、削除期限はここから取ります
+help-pack-arg-approval-sig = 承認の署名ファイル（既定: 隣の APPROVAL.json.sig）
+help-pack-arg-clinic-signers = 医療機関の署名者ファイル（allowed_signers）: 承認に署名してよい鍵
+msg-approve-done = 署名した承認 { $id } を { $path } に書き出しました（署名 { $sig }）。両方のファイルを技術者に渡してください。
+msg-approve-signers = 技術者は医療機関の署名者ファイル（--clinic-signers）で署名を確かめます。この鍵の行は次のとおりです:
+err-approve-date = { $option } は YYYY-MM-DD 形式の日付で指定してください（「{ $value }」は日付ではありません）
+err-approve-date-past = { $option } の { $date } は過去の日付です（今日は { $today }）
+err-approve-max-size = --max-size には 700M や 2G のような大きさを指定してください（「{ $value }」は指定できません）
+err-approve-invalid = この承認には署名できません: { $reason }
+err-approval-engineer-invalid = { $origin } は OpenSSH Ed25519 の公開鍵ではありません。技術者の「ssh-ed25519 …」の行か .pub ファイルを指定してください
+err-approval-typed-too = { $flag } は署名された承認（--approval）から取ります。指定しないでください
+err-approval-needs-signers = --approval には医療機関の署名者ファイルが必要です。--clinic-signers FILE を加えてください
+err-approval-delete-by-fixed = 承認 { $id } は削除期限を自ら定めています。--delete-by は指定しないでください
+err-approval-delete-by-late = --delete-by { $date } は包括承認 { $id } が許す期限（{ $latest }）より後です。{ $latest } 以前の日付を指定してください
+err-approval-document-mismatch = 梱包する承認書が、承認 { $id } に記載されたスキャンではありません（BLAKE3 { $expected }、指定されたもの { $got }）。医療機関が署名したスキャンを --approval-doc で指定してください
 help-extract-arg-allow-removable = 規則10に反しても、持ち運べる媒体に平文を取り出す
 help-extract-arg-allow-network = 規則11に反しても、ネットワーク上のファイルシステムに取り出す
 help-extract-arg-allow-key-with-vault = 鍵（-i）が保管庫と同じ取り外しできる媒体にあっても実行する

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
 use super::format::{self, APPROVAL_PREFIX, FORMAT_VERSION, MANIFEST_PATH, MANIFEST_SIG_PATH};
-use super::manifest::{Approval, ApprovalDocument, Entry, EntryKind, Manifest};
+use super::manifest::{Approval, ApprovalDocument, Entry, EntryKind, Manifest, SignedApproval};
 use super::pipe::{self, BlockReader, BlockWriter};
 use super::receipt::{Ciphertext, Receipt};
 use super::tally::Tally;
@@ -70,6 +70,65 @@ pub struct ApprovalInput {
     pub purpose: String,
     pub delete_by: String,
     pub document: Option<PathBuf>,
+    /// The clinic's signed approval the four fields above were taken from,
+    /// carried byte for byte in the manifest and the receipt.
+    pub signed: Option<SignedApproval>,
+    /// What that approval allows the vault to hold.
+    pub terms: Terms,
+}
+
+/// Limits a clinic's signed approval sets on a vault, checked by the pack
+/// before the vault's first byte exists (from the listing of the inputs)
+/// and again on what was actually packed (files may change in between):
+/// a vault outside them is never placed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Terms {
+    /// The approval's id, for the refusal.
+    pub id: String,
+    /// The most regular files.
+    pub max_files: Option<u64>,
+    /// The most bytes of file data, before compression.
+    pub max_size: Option<u64>,
+    /// BLAKE3 of the scan the approval names: the approval document packed
+    /// must be exactly it.
+    pub document_blake3: Option<String>,
+}
+
+impl Terms {
+    fn limited(&self) -> bool {
+        self.max_files.is_some() || self.max_size.is_some()
+    }
+
+    /// Refuses a vault of `files` regular files holding `bytes` bytes that
+    /// the approval does not allow.
+    pub fn check_totals(&self, files: u64, bytes: u64) -> Result<()> {
+        let over = |what: &str, limit: u64, got: u64| {
+            Error::new(Kind::Refused, "err-approval-over-limit")
+                .arg("id", &self.id)
+                .arg("what", what)
+                .arg("limit", limit)
+                .arg("got", got)
+        };
+        if let Some(max) = self.max_files.filter(|m| files > *m) {
+            return Err(over("files", max, files));
+        }
+        if let Some(max) = self.max_size.filter(|m| bytes > *m) {
+            return Err(over("bytes", max, bytes));
+        }
+        Ok(())
+    }
+
+    /// Refuses an approval document whose BLAKE3 is not the one the
+    /// approval names (or one the approval does not name at all).
+    pub fn check_document(&self, blake3: Option<&str>) -> Result<()> {
+        if self.document_blake3.as_deref() == blake3 {
+            return Ok(());
+        }
+        Err(Error::new(Kind::Refused, "err-approval-document-mismatch")
+            .arg("id", &self.id)
+            .arg("expected", self.document_blake3.as_deref().unwrap_or("-"))
+            .arg("got", blake3.unwrap_or("-")))
+    }
 }
 
 impl ApprovalInput {
@@ -657,6 +716,8 @@ impl<'r> Sequencer<'r> {
 struct ReadStage<'a> {
     feed: Option<Feed>,
     approval_doc: Option<(PathBuf, String)>,
+    /// A signed approval's terms, checked again on what is packed.
+    terms: Option<&'a Terms>,
     manifest: Manifest,
     signer: &'a SigningKey,
     /// Where in the tar stream the file data read so far ends.
@@ -712,6 +773,9 @@ impl ReadStage<'_> {
         };
         let entry = self.put_file(out, src, done)?;
         let hash = entry.blake3.unwrap_or_default();
+        if let Some(terms) = self.terms {
+            terms.check_document(Some(&hash))?;
+        }
         self.manifest.approval.document_blake3 = Some(hash.clone());
         self.manifest.approval_document = Some(ApprovalDocument {
             path: member,
@@ -727,6 +791,9 @@ impl ReadStage<'_> {
     fn write_manifest(&mut self, entries: EntriesJson, out: &mut BlockWriter) -> Result<String> {
         self.manifest.file_count = entries.files;
         self.manifest.total_size = entries.bytes;
+        if let Some(terms) = self.terms {
+            terms.check_totals(entries.files, entries.bytes)?;
+        }
         let (head, tail) = self.manifest.json_parts();
         if head != entries.head {
             return Err(Error::internal("the manifest's head changed while packing"));
@@ -888,6 +955,13 @@ fn seal(
     Ok((size, hash))
 }
 
+/// BLAKE3 of an approval document (a scan, at most
+/// [`format::MAX_APPROVAL_BYTES`]) before it is packed.
+fn hash_document(path: &Path) -> Result<String> {
+    let bytes = crate::fsutil::read_bounded(path, format::MAX_APPROVAL_BYTES)?;
+    Ok(blake3::hash(&bytes).to_hex().to_string())
+}
+
 /// Packs the inputs into `opts.output` for the recipients, signed by the
 /// signer; the vault is sealed but not yet in place (see [`Sealed`]).
 pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Sealed> {
@@ -912,13 +986,25 @@ pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Sealed
     // The inputs are listed before anything is written when the medium's
     // limits could matter (FAT, split volumes, little free space), so those
     // refusals come first; otherwise kura starts packing while it walks.
-    let feed = if super::volumes::walk_while_packing(probe, &opts.output, opts.split) {
+    // An approval's limits are checked on the listing, so the inputs are
+    // listed first then too.
+    let feed = if !approval.terms.limited() && super::volumes::walk_while_packing(probe, &opts.output, opts.split) {
         Feed::Walk(inputs.to_vec())
     } else {
         let sources = walk::collect(inputs)?;
+        let files = sources.iter().filter(|s| s.entry.kind == EntryKind::File);
+        let (count, bytes) = files.fold((0u64, 0u64), |(n, b), s| (n + 1, b.saturating_add(s.entry.size)));
+        approval.terms.check_totals(count, bytes)?;
         super::volumes::preflight(probe, &opts.output, opts.split, &sources, approval.document.as_deref())?;
         Feed::Listed(sources)
     };
+    if approval.signed.is_some() {
+        let hash = match &approval.document {
+            Some(p) => Some(hash_document(p)?),
+            None => None,
+        };
+        approval.terms.check_document(hash.as_deref())?;
+    }
     let approval_doc = match &approval.document {
         Some(p) => {
             let name = p
@@ -942,7 +1028,7 @@ pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Sealed
             purpose: approval.purpose.trim().to_string(),
             delete_by: approval.delete_by.trim().to_string(),
             document_blake3: None,
-            signed: None,
+            signed: approval.signed.clone(),
         },
         approval_document: None,
         recipients: recipients.infos(),
@@ -956,6 +1042,7 @@ pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Sealed
     let stage = ReadStage {
         feed: Some(feed),
         approval_doc,
+        terms: approval.signed.as_ref().map(|_| &approval.terms),
         manifest,
         signer,
         tally: &tally,
@@ -1121,6 +1208,8 @@ mod tests {
             purpose: "test".into(),
             delete_by: "2099-12-31".into(),
             document: None,
+            signed: None,
+            terms: Terms::default(),
         };
         let mut opts = PackOptions::new(tmp.path().join("x.kura"));
         // A high level: zstd holds the most input in its jobs there.

@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::approval::{self, Approval, Disposal, Trust};
-use crate::certificate::render::{both, both_inline, esc, fields, mono, section, when, CSS};
+use crate::certificate::render::{both, both_inline, esc, mono, section, when, CSS};
 use crate::error::{Kind, Result};
 use crate::i18n::{self, Lang};
 use crate::keys::signature::{self, NS_APPROVAL};
@@ -56,20 +56,13 @@ pub struct Form {
     pub sig_path: PathBuf,
 }
 
-/// `APPROVAL.json.sig`: where a signature beside `approval` is looked for.
-pub fn sig_path(approval: &Path) -> PathBuf {
-    let mut s = approval.as_os_str().to_owned();
-    s.push(".sig");
-    PathBuf::from(s)
-}
-
 /// Reads an approval document (bounded, well formed) and checks the
 /// signature beside it (`sig`, default `APPROVAL.json.sig`) against the
 /// clinic signers file when one is given.
 pub fn read(path: &Path, sig: Option<&Path>, clinic_signers: Option<&AllowedSigners>) -> Result<Form> {
     let document = crate::fsutil::read_bounded_text(path, approval::MAX_DOCUMENT)?;
     let a = Approval::parse(&document)?;
-    let sig_path = sig.map(Path::to_path_buf).unwrap_or_else(|| sig_path(path));
+    let sig_path = sig.map(Path::to_path_buf).unwrap_or_else(|| approval::signature_path(path));
     let signature = match crate::fsutil::read_bounded_text(&sig_path, MAX_SIG) {
         Err(e) if e.id == "err-io-not-found" && sig.is_none() => Signature::Absent,
         Err(e) => return Err(e),
@@ -182,26 +175,27 @@ pub fn fields_of(a: &Approval) -> Vec<(&'static str, Value)> {
             }
         })
         .collect();
+    // The short fields first (two to a row on the page), then the long.
     vec![
         ("msg-form-clinic", plain(&a.clinic.name)),
         ("msg-form-clinic-code", or_not_given(&a.clinic.code)),
         ("msg-form-approval-id", plain(&a.approval_id)),
+        ("msg-form-issued-at", plain(&crate::clock::local_display(&a.issued_at))),
         (
             "msg-form-approver",
             plain(&format!("{} ({})", a.approver.name, a.approver.role)),
         ),
-        ("msg-form-issued-at", plain(&crate::clock::local_display(&a.issued_at))),
+        ("msg-form-disposal", Value::Message(disposal, vec![])),
+        ("msg-form-medium", or_not_given(&a.medium)),
+        ("msg-form-limits-label", limits),
+        ("msg-form-delete-by", until),
         ("msg-form-engineers", Value::Lines(engineers)),
         ("msg-form-recipients", Value::Lines(recipients)),
         ("msg-form-purpose", plain(&a.purpose)),
         ("msg-form-scope", plain(&a.scope)),
-        ("msg-form-medium", or_not_given(&a.medium)),
         ("msg-form-destination", or_not_given(&a.destination)),
         ("msg-form-storage", or_not_given(&a.storage)),
-        ("msg-form-delete-by", until),
-        ("msg-form-disposal", Value::Message(disposal, vec![])),
         ("msg-form-loss-plan", or_not_given(&a.loss_plan)),
-        ("msg-form-limits-label", limits),
         ("msg-form-document", or_not_given(&a.document_blake3)),
     ]
 }
@@ -222,9 +216,52 @@ pub fn signature_message(s: &Signature) -> (&'static str, Vec<(&'static str, Str
     }
 }
 
+/// The fields whose values may run long: a row of their own.
+const WIDE: &[&str] = &[
+    "msg-form-engineers",
+    "msg-form-recipients",
+    "msg-form-purpose",
+    "msg-form-scope",
+    "msg-form-destination",
+    "msg-form-storage",
+    "msg-form-loss-plan",
+    "msg-form-delete-by",
+    "msg-form-document",
+];
+
+/// The fields as a table of four columns: two short fields side by side,
+/// a long one across the row.
+fn grid(rows: &[(&str, String)]) -> String {
+    let mut s = String::from("<table class=\"fields form\">");
+    let mut pending: Option<String> = None;
+    let cell = |label: &str, value: &str| format!("<th>{}</th><td>{value}</td>", both(label, &[]));
+    for (label, value) in rows {
+        if WIDE.contains(label) {
+            if let Some(p) = pending.take() {
+                s.push_str(&format!("<tr>{p}<td colspan=\"2\"></td></tr>"));
+            }
+            s.push_str(&format!(
+                "<tr><th>{}</th><td colspan=\"3\">{value}</td></tr>",
+                both(label, &[])
+            ));
+        } else if let Some(p) = pending.take() {
+            s.push_str(&format!("<tr>{p}{}</tr>", cell(label, value)));
+        } else {
+            pending = Some(cell(label, value));
+        }
+    }
+    if let Some(p) = pending {
+        s.push_str(&format!("<tr>{p}<td colspan=\"2\"></td></tr>"));
+    }
+    s.push_str("</table>");
+    s
+}
+
 /// Extra rules for the form on top of the certificate page's style.
 const FORM_CSS: &str = r#"
-.sign div { height: 24mm; }
+table.form th { width: 27mm; }
+table.form td { width: 65mm; }
+.sign div { height: 19mm; }
 .sign .ja, .sign .en { display: block; }
 "#;
 
@@ -254,7 +291,7 @@ pub fn html(form: &Form, printed_at: &str) -> String {
         both_inline("msg-form-issued-at"),
         when(&a.issued_at),
         both(sig_id, &sig_args),
-        section("msg-form-h-terms", &fields(&rows)),
+        section("msg-form-h-terms", &grid(&rows)),
         section(
             "msg-form-h-sign",
             &format!(

@@ -165,7 +165,7 @@ fn yes_no(b: bool) -> String {
 }
 
 /// A two-column table of label and value (values already HTML).
-pub(crate) fn fields(rows: &[(&str, String)]) -> String {
+fn fields(rows: &[(&str, String)]) -> String {
     let mut s = String::from("<table class=\"fields\">");
     for (label, value) in rows {
         s.push_str(&format!("<tr><th>{}</th><td>{value}</td></tr>", both(label, &[])));

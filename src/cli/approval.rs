@@ -121,12 +121,13 @@ fn show(a: ShowArgs) -> Result<Report> {
     }))
     .line(signature_line(&f));
     let lang = i18n::lang();
-    for (label, value) in form::fields_of(&f.approval) {
-        rep.push(format!(
-            "{} {}",
-            super::table::pad(&t(label, &[]), 22),
-            value.text(lang)
-        ));
+    let rows: Vec<(String, String)> = form::fields_of(&f.approval)
+        .into_iter()
+        .map(|(label, value)| (t(label, &[]), value.text(lang)))
+        .collect();
+    let w = rows.iter().map(|(k, _)| super::table::width(k)).max().unwrap_or(0);
+    for (k, v) in rows {
+        rep.push(format!("{} {v}", super::table::pad(&k, w)));
     }
     Ok(rep)
 }

@@ -125,9 +125,6 @@ pub fn run(a: InspectArgs) -> Result<Report> {
     for (k, v) in rows {
         rep.push(format!("{} {v}", super::table::pad(&k, 18)));
     }
-    for l in super::consent::lines(&consent, &r.approval.delete_by) {
-        rep.push(l);
-    }
     for (rc, name) in r.recipients.iter().zip(&named) {
         let who = match (name, rc.comment.is_empty()) {
             (Some(p), _) => t(
@@ -147,6 +144,9 @@ pub fn run(a: InspectArgs) -> Result<Report> {
         let listed = named.iter().filter(|n| n.is_some()).count();
         let (n, k) = (r.recipients.len().to_string(), listed.to_string());
         rep.push(t("msg-recipients-listed", &[("n", &n), ("listed", &k)]));
+    }
+    for l in super::consent::lines(&consent, &r.approval.delete_by) {
+        rep.push(l);
     }
     Ok(rep)
 }

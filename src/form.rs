@@ -62,7 +62,9 @@ pub struct Form {
 pub fn read(path: &Path, sig: Option<&Path>, clinic_signers: Option<&AllowedSigners>) -> Result<Form> {
     let document = crate::fsutil::read_bounded_text(path, approval::MAX_DOCUMENT)?;
     let a = Approval::parse(&document)?;
-    let sig_path = sig.map(Path::to_path_buf).unwrap_or_else(|| approval::signature_path(path));
+    let sig_path = sig
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| approval::signature_path(path));
     let signature = match crate::fsutil::read_bounded_text(&sig_path, MAX_SIG) {
         Err(e) if e.id == "err-io-not-found" && sig.is_none() => Signature::Absent,
         Err(e) => return Err(e),
@@ -320,4 +322,3 @@ pub fn html(form: &Form, printed_at: &str) -> String {
         esc(&title)
     )
 }
-

@@ -94,7 +94,14 @@ pub fn json(a: &Approval, c: &Consent) -> Value {
     if let Value::Object(m) = &mut v {
         m.insert("consent".into(), c.name().into());
         let (clinic, approver, scope, disposal, signer, principal) = match c {
-            Consent::Declared => (Value::Null, Value::Null, Value::Null, Value::Null, Value::Null, Value::Null),
+            Consent::Declared => (
+                Value::Null,
+                Value::Null,
+                Value::Null,
+                Value::Null,
+                Value::Null,
+                Value::Null,
+            ),
             Consent::Signed {
                 approval,
                 signer,

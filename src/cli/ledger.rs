@@ -7,12 +7,12 @@ use serde_json::{json, Value};
 
 use super::table::{cell, width};
 use super::{t, Report};
+use kura::approval::{Consent, Trust};
 use kura::certificate::model::Timing;
 use kura::clock;
 use kura::custody;
 use kura::error::{Error, Kind, Result};
 use kura::keys::AllowedSigners;
-use kura::approval::{Consent, Trust};
 use kura::ledger::{self, ApprovalRegistered, Closed, Closure, Entry, IssuedApproval, Ledger, Registered, Status};
 
 #[derive(Subcommand, Debug)]
@@ -425,7 +425,11 @@ fn list(a: ListArgs) -> Result<Report> {
     rep.push(String::new());
     rep.push(t("msg-ledger-consent-heading", &[]));
     for (e, (c, _)) in entries.iter().zip(&consents) {
-        rep.push(format!("  {}  {}", cell(&e.approval_id, 16), super::consent::verdict(c)));
+        rep.push(format!(
+            "  {}  {}",
+            cell(&e.approval_id, 16),
+            super::consent::verdict(c)
+        ));
     }
     Ok(rep)
 }
@@ -594,8 +598,8 @@ mod tests {
         // stays as it was.
         let mut other = a.clone();
         other.purpose = "something else".into();
-        let err = register_approval_if_configured(&named, &other, &other.sign(&clinic).unwrap(), &mut again)
-            .unwrap_err();
+        let err =
+            register_approval_if_configured(&named, &other, &other.sign(&clinic).unwrap(), &mut again).unwrap_err();
         assert_eq!((err.kind, err.id), (Kind::Exists, "err-ledger-approval-differs"));
         // A signature over other bytes is not registered at all.
         let mut forged = signed.clone();

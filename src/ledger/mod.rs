@@ -531,9 +531,7 @@ impl Ledger {
             .map_err(db_error)?;
         let outcome = match stored {
             Some(doc) if doc == signed.document => ApprovalRegistered::Unchanged,
-            Some(_) => {
-                return Err(Error::new(Kind::Exists, "err-ledger-approval-differs").arg("id", &a.approval_id))
-            }
+            Some(_) => return Err(Error::new(Kind::Exists, "err-ledger-approval-differs").arg("id", &a.approval_id)),
             None => {
                 tx.execute(
                     "INSERT INTO approvals (approval_id, clinic_name, clinic_code, approver, purpose, scope, \

@@ -15,6 +15,7 @@ mod common;
 mod corpus;
 
 #[cfg(unix)]
+mod approval_show;
 mod bounded;
 mod certificate;
 mod cli_lang;

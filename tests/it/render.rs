@@ -99,7 +99,7 @@ fn an_altered_certificate_is_not_printed_and_nothing_is_overwritten() {
 
 /// Runs headless Chromium on `page` with `args` (the flags that keep it off
 /// the network and out of the user's profile).
-fn chromium(dir: &std::path::Path, args: &[&str], page: &std::path::Path) -> std::process::Output {
+pub fn chromium(dir: &std::path::Path, args: &[&str], page: &std::path::Path) -> std::process::Output {
     let profile = tempfile::tempdir().unwrap();
     let out = std::process::Command::new("chromium")
         .current_dir(dir)

@@ -282,7 +282,10 @@ pub fn open(signed: &SignedApproval) -> Result<(Approval, KeyInfo)> {
     if signed.document.len() as u64 > MAX_DOCUMENT {
         return Err(invalid("larger than 64 KiB"));
     }
-    let signer = signature::verify_any(NS_APPROVAL, signed.document.as_bytes(), &signed.signature, "approval")?;
+    // Whatever is wrong with it (changed bytes, another namespace, not a
+    // signature), the clinic's signature does not cover this document.
+    let signer = signature::verify_any(NS_APPROVAL, signed.document.as_bytes(), &signed.signature, "approval")
+        .map_err(|_| Error::new(Kind::Integrity, "err-approval-signature"))?;
     Ok((Approval::parse(&signed.document)?, signer))
 }
 
@@ -331,6 +334,9 @@ pub fn engineer_key(value: &str, origin: &str) -> Result<KeyInfo> {
     let bad = || Error::new(Kind::Usage, "err-approval-engineer-invalid").arg("origin", origin);
     let line = if value.trim_start().starts_with("ssh-") {
         value.trim().to_string()
+    } else if std::fs::symlink_metadata(value).is_err() {
+        // Neither a key line nor a file: say what is expected.
+        return Err(bad());
     } else {
         let text = crate::fsutil::read_bounded_text(Path::new(value), 16 << 10)?;
         text.lines()

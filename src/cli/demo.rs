@@ -145,15 +145,53 @@ impl Demo {
         fs::write(self.dir.join("allowed_signers"), signers).at("allowed_signers")?;
         let recipients = format!("# who may open the vault\n{}\n{}\n", eng.trim(), cli.trim());
         fs::write(self.dir.join("recipients.txt"), recipients).at("recipients.txt")?;
+        // The clinic's key, the only one that signs its approvals.
+        let key: Vec<&str> = cli.split_whitespace().take(2).collect();
+        let clinic_signers = format!("clinic namespaces=\"kura-approval\" {}\n", key.join(" "));
+        fs::write(self.dir.join("clinic_signers"), clinic_signers).at("clinic_signers")?;
         Ok(())
     }
 
-    /// Packs the export and hands the vault over to the clinic, which
-    /// keeps its own copy of the custody log and enters it in its ledger.
+    /// The clinic signs its take-out approval for the engineer's key, then
+    /// the engineer packs the export under it, and hands the vault over to
+    /// the clinic, which keeps its own copy of the custody log and enters
+    /// it in its ledger.
     fn pack_and_hand_over(&mut self) -> Result<()> {
         let delete_by = (kura::clock::today() + chrono::Days::new(14))
             .format("%Y-%m-%d")
             .to_string();
+        self.run(
+            &t("msg-demo-step-approve", &[]),
+            &[
+                "approve",
+                "-o",
+                "APPROVAL.json",
+                "-i",
+                "clinic.key",
+                "--approval-id",
+                "APP-2026-001",
+                "--approved-by",
+                "院長 山田（ダミー）",
+                "--role",
+                "企画管理者",
+                "--clinic",
+                "ダミー医院",
+                "--engineer",
+                "engineer.key.pub",
+                "--recipient",
+                "clinic.key.pub",
+                "--purpose",
+                "レセプト不具合の調査 (dummy)",
+                "--scope",
+                "レセプト関連テーブル、直近3か月分（ダミー）",
+                "--delete-by",
+                &delete_by,
+                "--medium",
+                "暗号化USBメモリ #3",
+                "--max-size",
+                "100M",
+            ],
+        )?;
         self.run(
             &t("msg-demo-step-pack", &[]),
             &[
@@ -164,14 +202,10 @@ impl Demo {
                 "recipients.txt",
                 "-i",
                 "engineer.key",
-                "--approval-id",
-                "APP-2026-001",
-                "--approved-by",
-                "院長 山田（ダミー）",
-                "--purpose",
-                "レセプト不具合の調査 (dummy)",
-                "--delete-by",
-                &delete_by,
+                "--approval",
+                "APPROVAL.json",
+                "--clinic-signers",
+                "clinic_signers",
                 "export",
             ],
         )?;

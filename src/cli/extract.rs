@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::progress::Progress;
-use super::verify::{describe, expected_size, json_of, precheck_approval};
+use super::verify::{describe, expected_size, json_of};
 use super::{t, IdentityArgs, Report};
 use kura::custodian::{self, ExtractRequest, KeySource, OpenRequest};
 use kura::error::Result;
@@ -43,7 +43,6 @@ pub fn run(a: ExtractArgs) -> Result<Report> {
     super::given("--signers", &a.signers)?;
     super::given("--custody", &a.custody)?;
     let custody = a.custody.clone().unwrap_or_else(|| custody_path(&a.vault));
-    precheck_approval(&custody)?;
     let allow = kura::guard::Allow {
         removable: a.allow_removable,
         network: a.allow_network,

@@ -74,10 +74,17 @@ const fn ex(args: &'static [&'static str], what: &'static str, flow: bool) -> Ex
 const EXAMPLES: &[Example] = &[
     ex(&["demo"], "msg-man-ex-demo", false),
     ex(&["keygen", "-o", "kura_engineer", "--comment", "engineer@vendor.example"], "msg-man-ex-keygen", true),
+    ex(&["approve", "-o", "APPROVAL.json", "-i", "clinic.key", "--approval-id", "2026-041",
+         "--approved-by", "APPROVER", "--role", "ROLE", "--clinic", "CLINIC", "--engineer", "kura_engineer.pub",
+         "--recipient", "clinic.key.pub", "--purpose", "PURPOSE", "--scope", "SCOPE", "--delete-by", "2026-12-15"],
+       "msg-man-ex-approve", true),
     ex(&["pack", "-o", "/media/usb/export.kura", "-R", "recipients.txt", "-i", "kura_engineer",
          "--approval-id", "2026-041", "--approved-by", "APPROVER", "--purpose", "PURPOSE",
          "--delete-by", "2026-12-15", "--approval-doc", "approval.pdf", "/srv/orca-export"],
        "msg-man-ex-pack", true),
+    ex(&["pack", "-o", "/media/usb/export.kura", "-R", "recipients.txt", "-i", "kura_engineer",
+         "--approval", "APPROVAL.json", "--clinic-signers", "clinic_signers", "/srv/orca-export"],
+       "msg-man-ex-pack-approval", true),
     ex(&["inspect", "/media/usb/export.kura"], "msg-man-ex-inspect", false),
     ex(&["custody", "add", "export.kura", "--event", "handover", "-i", "clinic.key"], "msg-man-ex-custody-add", true),
     ex(&["ledger", "add", "export.kura.custody", "--signers", "allowed_signers"], "msg-man-ex-ledger-add", false),
@@ -110,6 +117,9 @@ impl Example {
             .map(|a| match *a {
                 "APPROVER" => t("msg-man-ex-approver", &[]),
                 "PURPOSE" => t("msg-man-ex-purpose", &[]),
+                "ROLE" => t("msg-man-ex-role", &[]),
+                "CLINIC" => t("msg-man-ex-clinic", &[]),
+                "SCOPE" => t("msg-man-ex-scope", &[]),
                 other => other.to_string(),
             })
             .collect()

@@ -101,7 +101,6 @@ pub fn checked(a: &VerifyArgs) -> Result<(Opened, Consent)> {
     super::given("--custody", &a.custody)?;
     let clinic_signers = super::consent::load_signers(&a.clinic_signers)?;
     let custody = a.custody.clone().unwrap_or_else(|| custody_path(&a.vault));
-    precheck_approval(&custody)?;
     let passphrase = a.id.passphrase();
     let req = OpenRequest {
         vault: &a.vault,
@@ -117,14 +116,3 @@ pub fn checked(a: &VerifyArgs) -> Result<(Opened, Consent)> {
     Ok((opened, consent))
 }
 
-/// Refuses a vault whose receipt carries a signed approval that does not
-/// open or disagrees with the fields recorded beside it, before anything is
-/// decrypted, recorded or written. A log that cannot be read is left for
-/// the operation itself to report.
-pub fn precheck_approval(custody: &std::path::Path) -> Result<()> {
-    if let Ok(chain) = kura::custody::read(custody) {
-        let r = &chain.receipt;
-        super::consent::assess(&r.approval, &r.created, None)?;
-    }
-    Ok(())
-}

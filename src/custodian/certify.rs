@@ -305,6 +305,7 @@ fn plan(req: &CertifyRequest, chain: custody::Chain) -> Result<Plan> {
     check_clobber(req.output, req.force)?;
     check_clobber(&sig_path(req.output), req.force)?;
     let receipt = &chain.receipt;
+    super::consent(receipt, None)?;
     let vault_path = destroy::absolute(req.vault)?;
     // A vault the log records as lost is certified as such: its plaintext
     // copies can still be destroyed, the vault itself only declared gone.

@@ -41,6 +41,21 @@ pub fn require_vault(vault: &std::path::Path) -> Result<()> {
     Err(crate::Error::new(crate::Kind::Io, "err-vault-missing").arg("path", vault.display()))
 }
 
+/// How the clinic consented to the vault's export, from its receipt (the
+/// manifest carries the same approval, byte for byte, and opening the vault
+/// checks that). A signed approval whose signature fails, or whose terms
+/// disagree with the fields the vault records, is an integrity error (6);
+/// run wherever a vault's receipt is read to act on it.
+pub fn consent(
+    receipt: &crate::vault::Receipt,
+    clinic_signers: Option<&crate::keys::AllowedSigners>,
+) -> Result<crate::approval::Consent> {
+    let packed = chrono::DateTime::parse_from_rfc3339(&receipt.created)
+        .map_err(|_| crate::Error::new(crate::Kind::Integrity, "err-receipt-invalid"))?
+        .date_naive();
+    crate::approval::Consent::of(&receipt.approval, packed, clinic_signers)
+}
+
 /// The key files given with `-i` and where their passphrase comes from.
 /// They are read only once the checks that need no key have passed, so a
 /// refusal never asks for a passphrase first.

@@ -131,6 +131,7 @@ pub fn verify(req: &OpenRequest, progress: &dyn Fn(u64)) -> Result<Opened> {
         Some(l) => l.chain().clone(),
         None => custody::read(req.custody)?,
     };
+    super::consent(&chain.receipt, None)?;
     let mut opened = open_with(req, &ids, signers.as_ref(), chain, |r| vault_open::verify(r, progress))?;
     opened.swept = sweep(&opened.chain, None);
     if let (Some(signer), Some(log)) = (&ids.signer, &mut log) {
@@ -302,6 +303,7 @@ pub fn extract(req: &ExtractRequest, progress: &dyn Fn(u64)) -> Result<Opened> {
     // What the receipt says is coming (a receipt declaring a bomb is refused
     // as such, not as a lack of space).
     crate::vault::bounds::check_receipt(&receipt)?;
+    super::consent(&receipt, None)?;
     let need = Some((receipt.total_size, receipt.file_count));
     guard::extract_rules(req.probe, open.vault, req.dest, open.keys.paths(), req.allow, need)?;
     let (ids, signers) = load(open)?;

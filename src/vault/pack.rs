@@ -1150,6 +1150,12 @@ mod tests {
     }
 
     fn try_tar_of(feed: Feed, key: &SigningKey) -> Result<Vec<u8>> {
+        try_tar_under(feed, key, None)
+    }
+
+    /// The tar stream the read stage writes for `feed` under a signed
+    /// approval's `terms`.
+    fn try_tar_under(feed: Feed, key: &SigningKey, terms: Option<&Terms>) -> Result<Vec<u8>> {
         let manifest = Manifest {
             format: "kura-manifest".into(),
             version: FORMAT_VERSION,
@@ -1173,6 +1179,7 @@ mod tests {
         let stage = ReadStage {
             feed: Some(feed),
             approval_doc: None,
+            terms,
             manifest,
             signer: key,
             tally: &Tally::new(&|_| {}),
@@ -1187,6 +1194,36 @@ mod tests {
             read.unwrap();
             Ok(tar)
         })
+    }
+
+    #[test]
+    fn what_is_packed_is_held_to_the_approval_even_when_not_listed_first() {
+        // Walked while packing (or changed since the listing): the totals
+        // are checked once more before the manifest is signed.
+        let tmp = tempfile::tempdir().unwrap();
+        let src = tmp.path().join("export");
+        std::fs::create_dir_all(&src).unwrap();
+        for i in 0..3 {
+            std::fs::write(src.join(format!("f{i}.txt")), vec![b'x'; 1000]).unwrap();
+        }
+        let key = SigningKey::generate("t").unwrap();
+        let mut terms = Terms {
+            id: "APP-1".into(),
+            max_files: Some(3),
+            max_size: Some(3000),
+            document_blake3: None,
+        };
+        let walk = || Feed::Walk(vec![src.clone()]);
+        assert!(try_tar_under(walk(), &key, Some(&terms)).is_ok());
+        terms.max_size = Some(2999);
+        let err = try_tar_under(walk(), &key, Some(&terms)).unwrap_err();
+        assert_eq!((err.id, err.kind), ("err-approval-over-limit", Kind::Refused));
+        terms.max_size = None;
+        terms.max_files = Some(2);
+        assert_eq!(
+            try_tar_under(walk(), &key, Some(&terms)).unwrap_err().id,
+            "err-approval-over-limit"
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ fn the_demo_runs_the_whole_flow_and_leaves_only_evidence() {
     let text = String::from_utf8_lossy(&out.stdout);
     for step in [
         "$ kura keygen",
+        "$ kura approve",
         "$ kura pack",
         "$ kura inspect",
         "$ kura custody add",
@@ -87,9 +88,16 @@ fn the_printed_commands_can_be_pasted_into_a_shell() {
     for line in &commands {
         let words = shell_words(line);
         assert_eq!(words[0], "kura", "{line}");
-        if words[1] == "pack" {
+        // The clinic's approval carries the approver and the purpose; the
+        // pack is made under it.
+        if words[1] == "approve" {
             assert_eq!(value_of(&words, "--approved-by"), "院長 山田（ダミー）", "{line}");
             assert_eq!(value_of(&words, "--purpose"), "レセプト不具合の調査 (dummy)", "{line}");
+            seen += 1;
+        }
+        if words[1] == "pack" {
+            assert_eq!(value_of(&words, "--approval"), "APPROVAL.json", "{line}");
+            assert_eq!(value_of(&words, "--clinic-signers"), "clinic_signers", "{line}");
             seen += 1;
         }
         if words[1..3] == ["custody", "add"] {
@@ -102,7 +110,7 @@ fn the_printed_commands_can_be_pasted_into_a_shell() {
             seen += 1;
         }
     }
-    assert_eq!(seen, 3, "pack, hand-over and certify: {commands:#?}");
+    assert_eq!(seen, 4, "approve, pack, hand-over and certify: {commands:#?}");
     // Quoted only where a shell needs it.
     assert!(text.contains("$ kura inspect export.kura\n"), "{text}");
     assert!(text.contains("--approved-by '院長 山田（ダミー）'"), "{text}");

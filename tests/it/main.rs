@@ -14,6 +14,7 @@
 mod common;
 mod corpus;
 
+mod approval;
 #[cfg(unix)]
 mod approval_show;
 mod bounded;

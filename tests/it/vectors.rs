@@ -566,3 +566,122 @@ fn v1_altered_or_untrusted_certificate_is_refused() {
     fs::write(v.path("clinic_only"), format!("{clinic_only}\n")).expect("write");
     v.kura_exits(7, &check("export.cert.json", "clinic_only"));
 }
+
+// ---------------------------------------------------------------------------
+// The vault packed under the clinic's signed approval (signed-approval.*,
+// see make-signed-approval.sh)
+// ---------------------------------------------------------------------------
+
+/// `ssh-keygen -Y verify -n kura-approval -f clinic_signers -I clinic` of
+/// `document` (bytes) against the armored `sig`.
+fn clinic_verify(v: &Vectors, document: &[u8], sig: &str) -> Output {
+    fs::write(v.path("approval.msg"), document).expect("write message");
+    fs::write(v.path("approval.sig"), sig).expect("write signature");
+    Command::new("ssh-keygen")
+        .args([
+            "-Y",
+            "verify",
+            "-n",
+            "kura-approval",
+            "-f",
+            "clinic_signers",
+            "-I",
+            "clinic",
+            "-s",
+        ])
+        .arg(v.path("approval.sig"))
+        .current_dir(&v.dir)
+        .stdin(fs::File::open(v.path("approval.msg")).expect("open message"))
+        .output()
+        .expect("the stock tool ssh-keygen is required by this test")
+}
+
+#[test]
+fn v1_signed_approval_vault_opens_and_checks_with_kura() {
+    let v = Vectors::copy();
+    let info = json(&v.kura_ok(&["inspect", "signed-approval.kura", "--json"]));
+    assert_eq!(info["ok"], true, "{info}");
+    assert_eq!(info["file_count"], 2);
+    let approval = &info["approval"];
+    assert_eq!(approval["id"], "A-TEST-0002");
+    assert_eq!(approval["approved_by"], "院長 ダミー（テスト用） (院長)");
+    assert_eq!(approval["delete_by"], "2099-12-31");
+    assert_eq!(approval["signed"]["document"], v.text("signed-approval.json").as_str());
+    assert_eq!(
+        approval["signed"]["signature"],
+        v.text("signed-approval.json.sig").as_str()
+    );
+    open_with_kura(
+        &v,
+        "signed-approval.kura",
+        "signed-approval.kura.custody",
+        "approved-data",
+        "signed-approval.listing",
+    );
+}
+
+#[test]
+fn v1_signed_approval_checks_with_stock_tools() {
+    let v = Vectors::copy();
+    let document = v.bytes("signed-approval.json");
+    let sig = v.text("signed-approval.json.sig");
+    let out = clinic_verify(&v, &document, &sig);
+    assert!(
+        out.status.success(),
+        "ssh-keygen rejects the approval:\n{}",
+        describe(&out)
+    );
+    let (receipt, manifest) = open_with_stock_tools(
+        &v,
+        "signed-approval.kura",
+        ENGINEER_KEY,
+        "signed-approval.kura.custody",
+        2,
+        "approved-data",
+        "signed-approval.listing",
+    );
+    // The same bytes inside the encryption and in the public receipt.
+    assert_eq!(receipt["approval"], manifest["approval"]);
+    let carried = receipt["approval"]["signed"]["document"].as_str().expect("document");
+    assert_eq!(carried.as_bytes(), document.as_slice());
+    let carried_sig = receipt["approval"]["signed"]["signature"].as_str().expect("signature");
+    assert!(clinic_verify(&v, carried.as_bytes(), carried_sig).status.success());
+    // Not vacuous: a changed approval fails, and so does another namespace.
+    let changed = String::from_utf8(document)
+        .expect("UTF-8")
+        .replace("2099-12-31", "2099-12-30");
+    assert!(!clinic_verify(&v, changed.as_bytes(), &sig).status.success());
+    let out = v.openssh_verify(CLINIC, "kura-manifest", carried.as_bytes(), carried_sig);
+    assert!(!out.status.success(), "an approval signature passed as another kind");
+}
+
+#[test]
+fn v1_signed_approval_pack_terms_are_checked_against_the_vector() {
+    // The vector's approval, packed under again: only the engineer named
+    // in it may, and not past what it allows (10 files).
+    let v = Vectors::copy();
+    fs::create_dir(v.path("many")).expect("mkdir");
+    for i in 0..11 {
+        fs::write(v.path(&format!("many/{i}.txt")), "dummy\n").expect("write");
+    }
+    let pack = |key: &'static str, out: &'static str, input: &'static str| {
+        [
+            "pack",
+            "-o",
+            out,
+            "-R",
+            "recipients.txt",
+            "-i",
+            key,
+            "--approval",
+            "signed-approval.json",
+            "--clinic-signers",
+            "clinic_signers",
+            input,
+        ]
+    };
+    v.kura_exits(3, &pack(CLINIC_KEY, "a.kura", "signed-approval.listing"));
+    v.kura_exits(3, &pack(ENGINEER_KEY, "b.kura", "many"));
+    v.kura_ok(&pack(ENGINEER_KEY, "c.kura", "signed-approval.listing"));
+    assert!(!v.path("a.kura").exists() && !v.path("b.kura").exists());
+}

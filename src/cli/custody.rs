@@ -113,9 +113,6 @@ fn show(a: ShowArgs) -> Result<Report> {
         "time_flags": flags,
         "approval": super::consent::json(&r.approval, &consent),
     }));
-    for l in super::consent::lines(&consent, &r.approval.delete_by) {
-        rep.push(l);
-    }
     // A record whose time is flagged is marked `!` after its number; the
     // lines under the table say why.
     let row = |n: &str, mark: &str, time: &str, event: &str, who: &str, host: &str, note: &str| {
@@ -150,6 +147,16 @@ fn show(a: ShowArgs) -> Result<Report> {
                 format!("→ {d}")
             } else {
                 format!("{note} (→ {d})")
+            };
+        }
+        // The record that started the log carries the receipt, and with it
+        // the approval: whether the clinic signed it is said there.
+        if r.receipt.is_some() {
+            let said = super::consent::headline(&consent);
+            note = if note.is_empty() {
+                said
+            } else {
+                format!("{note}; {said}")
             };
         }
         let flagged = flags.iter().any(|f| f.record == r.seq);

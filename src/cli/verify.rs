@@ -115,4 +115,3 @@ pub fn checked(a: &VerifyArgs) -> Result<(Opened, Consent)> {
     let consent = super::consent::assess(&m.approval, &m.created, clinic_signers.as_ref())?;
     Ok((opened, consent))
 }
-

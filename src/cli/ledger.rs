@@ -336,20 +336,30 @@ fn status_text(e: &Entry, today: chrono::NaiveDate) -> String {
 }
 
 /// How the approval of each export stands, read from the ledger's own copy
-/// of its custody log.
-fn consents(db: &Ledger, entries: &[Entry], signers: Option<&AllowedSigners>) -> Result<Vec<(Consent, Value)>> {
-    entries
-        .iter()
-        .map(|e| {
-            let text = db
-                .custody_text(&e.vault_id)?
-                .ok_or_else(|| Error::internal("listed entry vanished"))?;
-            let r = custody::verify_text(&text)?.receipt;
+/// of its custody log: the words for the table and the `approval` object.
+/// A copy that no longer verifies (or an approval that does not match it)
+/// is said so for that export, as `consent` `unreadable` with the error's
+/// id, and the rest of the list is still shown.
+fn consents(db: &Ledger, entries: &[Entry], signers: Option<&AllowedSigners>) -> Result<Vec<(String, Value)>> {
+    let mut out = Vec::new();
+    for e in entries {
+        let text = db
+            .custody_text(&e.vault_id)?
+            .ok_or_else(|| Error::internal("listed entry vanished"))?;
+        let assessed = custody::verify_text(&text).and_then(|chain| {
+            let r = chain.receipt;
             let c = super::consent::assess(&r.approval, &r.created, signers)?;
-            let v = super::consent::json(&r.approval, &c);
-            Ok((c, v))
-        })
-        .collect()
+            Ok((super::consent::verdict(&c), super::consent::json(&r.approval, &c)))
+        });
+        out.push(match assessed {
+            Ok(shown) => shown,
+            Err(err) => (
+                err.message(kura::i18n::lang()),
+                json!({ "consent": "unreadable", "error": err.id }),
+            ),
+        });
+    }
+    Ok(out)
 }
 
 fn list(a: ListArgs) -> Result<Report> {
@@ -424,12 +434,8 @@ fn list(a: ListArgs) -> Result<Report> {
     }
     rep.push(String::new());
     rep.push(t("msg-ledger-consent-heading", &[]));
-    for (e, (c, _)) in entries.iter().zip(&consents) {
-        rep.push(format!(
-            "  {}  {}",
-            cell(&e.approval_id, 16),
-            super::consent::verdict(c)
-        ));
+    for (e, (said, _)) in entries.iter().zip(&consents) {
+        rep.push(format!("  {}  {said}", cell(&e.approval_id, 16)));
     }
     Ok(rep)
 }

@@ -199,6 +199,15 @@ fn the_ledger_can_require_the_clinics_signed_approval() {
         (v["signed_approval_required"].clone(), consent(&v)),
         (false.into(), "declared")
     );
+
+    // A ledger copy of the log that no longer verifies is said so for its
+    // export; the list is still shown.
+    let db = rusqlite::Connection::open(&ledger).unwrap();
+    db.execute("UPDATE exports SET custody_text = 'not a log'", []).unwrap();
+    drop(db);
+    let v = json_of(&d, &["ledger", "list", "--ledger", &l]);
+    assert_eq!(v["exports"][0]["approval"]["consent"], "unreadable");
+    assert_eq!(v["counts"]["total"], 1);
 }
 
 #[test]

@@ -138,6 +138,8 @@ pub fn run(a: IncidentArgs) -> Result<Report> {
         "signers_checked": a.signers.is_some(),
         "lost_recorded": recorded,
         "draft": draft,
+        "approval_consent": super::consent::assess(&f.contents.approval, &f.contents.created, None)
+            .map_or("unreadable", |c| c.name()),
     }));
     for l in draft {
         rep.push(l);

@@ -245,7 +245,7 @@ fn a_signed_approval_is_trusted_only_as_the_clinic_signers_file_says() {
         assert!(
             text.contains(&format!(
                 "signed by the clinic ({CLINIC_NAME}, medical institution code 1312345678, key {clinic_key})"
-            )) && text.contains("signer not checked (give --clinic-signers"),
+            )) && text.contains("signer not checked (kura inspect or verify with --clinic-signers"),
             "{cmd:?}: {text}"
         );
         // custody show says it on the record that started the log.

@@ -458,19 +458,33 @@ pub fn check_pack(
     recipients: &[RecipientInfo],
     today: NaiveDate,
 ) -> Result<NaiveDate> {
+    check_trust(approval, trust)?;
+    check_engineer(approval, packer)?;
+    check_terms(approval, recipients, today)
+}
+
+/// pack always needs the clinic's signers: an approval nobody vouched for
+/// is the packer's word again.
+fn check_trust(approval: &Approval, trust: &Trust) -> Result<()> {
     match trust {
-        Trust::Trusted(_) => {}
-        // pack always needs the clinic's signers: an approval nobody vouched
-        // for is the packer's word again.
+        Trust::Trusted(_) => Ok(()),
         Trust::Unchecked | Trust::Untrusted => {
-            return Err(Error::new(Kind::Untrusted, "err-approval-untrusted").arg("id", &approval.approval_id));
+            Err(Error::new(Kind::Untrusted, "err-approval-untrusted").arg("id", &approval.approval_id))
         }
     }
-    if !approval.engineers.iter().any(|e| e.key == packer.key) {
-        return Err(Error::new(Kind::Refused, "err-approval-not-engineer")
-            .arg("id", &approval.approval_id)
-            .arg("key", packer.display()));
+}
+
+fn check_engineer(approval: &Approval, packer: &KeyInfo) -> Result<()> {
+    if approval.engineers.iter().any(|e| e.key == packer.key) {
+        return Ok(());
     }
+    Err(Error::new(Kind::Refused, "err-approval-not-engineer")
+        .arg("id", &approval.approval_id)
+        .arg("key", packer.display()))
+}
+
+/// The recipients and the days; returns the vault's delete-by day.
+fn check_terms(approval: &Approval, recipients: &[RecipientInfo], today: NaiveDate) -> Result<NaiveDate> {
     let missing: Vec<String> = approval
         .recipients
         .iter()
@@ -550,11 +564,39 @@ impl PackUnder {
         })
     }
 
+    /// Checks what needs no key of the packer's: the signature, the
+    /// clinic's key, the recipients, the days (run before the packer's key
+    /// is read, so that a refusal never asks for its passphrase). Returns
+    /// the approval and the vault's delete-by day.
+    pub fn precheck(&self, recipients: &[RecipientInfo], today: NaiveDate) -> Result<(Approval, NaiveDate)> {
+        let (approval, signer) = open(&self.signed)?;
+        check_trust(&approval, &Trust::of(&signer, Some(&self.clinic_signers)))?;
+        let latest = check_terms(&approval, recipients, today)?;
+        let Some(chosen) = self.delete_by else {
+            return Ok((approval, latest));
+        };
+        if approval.standing.is_none() {
+            return Err(Error::new(Kind::Usage, "err-approval-delete-by-fixed").arg("id", &approval.approval_id));
+        }
+        if chosen < today {
+            return Err(Error::new(Kind::Refused, "err-delete-by-past")
+                .arg("date", chosen)
+                .arg("today", today));
+        }
+        if chosen > latest {
+            return Err(Error::new(Kind::Refused, "err-approval-delete-by-late")
+                .arg("id", &approval.approval_id)
+                .arg("date", chosen)
+                .arg("latest", latest));
+        }
+        Ok((approval, chosen))
+    }
+
     /// Checks every term a pack by `packer` on `today`, to `recipients`,
-    /// must meet (the signature, the clinic's key, the engineer, the
-    /// recipients, the dates; the sizes and the scan are the pack's to
-    /// check, see [`Terms`]) and returns the approval as the vault
-    /// records it.
+    /// must meet (those of [`PackUnder::precheck`], and that the packer is
+    /// one of the approval's engineers; the sizes and the scan are the
+    /// pack's to check, see [`Terms`]) and returns the approval as the
+    /// vault records it.
     pub fn input(
         &self,
         packer: &KeyInfo,
@@ -562,26 +604,8 @@ impl PackUnder {
         today: NaiveDate,
         document: Option<PathBuf>,
     ) -> Result<ApprovalInput> {
-        let (approval, signer) = open(&self.signed)?;
-        let trust = Trust::of(&signer, Some(&self.clinic_signers));
-        let mut delete_by = check_pack(&approval, &trust, packer, recipients, today)?;
-        if let Some(chosen) = self.delete_by {
-            if approval.standing.is_none() {
-                return Err(Error::new(Kind::Usage, "err-approval-delete-by-fixed").arg("id", &approval.approval_id));
-            }
-            if chosen < today {
-                return Err(Error::new(Kind::Refused, "err-delete-by-past")
-                    .arg("date", chosen)
-                    .arg("today", today));
-            }
-            if chosen > delete_by {
-                return Err(Error::new(Kind::Refused, "err-approval-delete-by-late")
-                    .arg("id", &approval.approval_id)
-                    .arg("date", chosen)
-                    .arg("latest", delete_by));
-            }
-            delete_by = chosen;
-        }
+        let (approval, delete_by) = self.precheck(recipients, today)?;
+        check_engineer(&approval, packer)?;
         let declared = approval.declared_for(&self.signed, today);
         Ok(ApprovalInput {
             id: declared.id,
@@ -722,6 +746,47 @@ mod tests {
         );
         assert!(a.check_totals(10, 1 << 30).is_ok());
         assert_eq!(a.check_totals(10, (1 << 30) + 1).unwrap_err().kind, Kind::Refused);
+    }
+
+    #[test]
+    fn text_that_would_show_otherwise_than_signed_is_refused() {
+        let (eng, clinic) = (key(), key());
+        let mut a = approval(&eng, &clinic);
+        a.loss_plan = Some("call the director\nthen nobody".into());
+        assert!(a.check_fields().unwrap_err().contains("loss_plan"));
+        let mut a = approval(&eng, &clinic);
+        a.purpose = " ORCA".into();
+        assert!(a.check_fields().unwrap_err().contains("purpose"));
+        // Read back from a document too, whoever signed it.
+        let mut a = approval(&eng, &clinic);
+        a.scope = "tables\u{202e}".into();
+        let signed = SignedApproval {
+            document: a.to_document(),
+            signature: clinic.sign(NS_APPROVAL, a.to_document().as_bytes()).unwrap(),
+        };
+        assert_eq!(open(&signed).unwrap_err().id, "err-approval-invalid");
+    }
+
+    #[test]
+    fn both_files_are_written_and_never_replaced_without_force() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (eng, clinic) = (key(), key());
+        let signed = approval(&eng, &clinic).sign(&clinic).unwrap();
+        let doc = tmp.path().join("APPROVAL.json");
+        let sig = write_files(&signed, &doc, false).unwrap();
+        assert_eq!(sig, tmp.path().join("APPROVAL.json.sig"));
+        assert_eq!(std::fs::read_to_string(&doc).unwrap(), signed.document);
+        assert_eq!(std::fs::read_to_string(&sig).unwrap(), signed.signature);
+        // Only the signature there: still refused, and nothing written.
+        std::fs::remove_file(&doc).unwrap();
+        assert_eq!(write_files(&signed, &doc, false).unwrap_err().kind, Kind::Exists);
+        assert!(!doc.exists());
+        assert!(write_files(&signed, &doc, true).is_ok());
+        let names: Vec<_> = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "no temporary file left: {names:?}");
     }
 
     #[test]

@@ -112,8 +112,44 @@ fn ymd(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
+/// Refuses a text option that would not read back as given: empty (when
+/// required), a space at either end, or a control character (a line break
+/// included), naming the option.
+fn check_texts(a: &ApproveArgs) -> Result<()> {
+    let required = [
+        ("--approval-id", Some(&a.approval_id)),
+        ("--approved-by", Some(&a.approved_by)),
+        ("--role", Some(&a.role)),
+        ("--clinic", Some(&a.clinic)),
+        ("--purpose", Some(&a.purpose)),
+        ("--scope", Some(&a.scope)),
+    ];
+    let optional = [
+        ("--clinic-code", a.clinic_code.as_ref()),
+        ("--medium", a.medium.as_ref()),
+        ("--destination", a.destination.as_ref()),
+        ("--storage", a.storage.as_ref()),
+        ("--loss-plan", a.loss_plan.as_ref()),
+    ];
+    for (option, value) in required.iter().chain(optional.iter()) {
+        let Some(v) = value else { continue };
+        let id = if v.chars().any(kura::i18n::is_control) {
+            "err-approve-control"
+        } else if v.trim().is_empty() {
+            "err-approve-empty"
+        } else if v.trim() != v.as_str() {
+            "err-approve-padded"
+        } else {
+            continue;
+        };
+        return Err(Error::new(Kind::Usage, id).arg("option", *option));
+    }
+    Ok(())
+}
+
 /// The approval as the options describe it, checked as kura reads one.
 fn approval(a: &ApproveArgs, now: chrono::DateTime<chrono::FixedOffset>) -> Result<Approval> {
+    check_texts(a)?;
     let today = now.date_naive();
     let engineers = a
         .engineer

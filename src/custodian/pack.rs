@@ -65,13 +65,16 @@ pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Packed
     }
     let medium = guard::check_pack_output(req.probe, output, req.allow)?;
     guard::check_key_apart(req.probe, req.keys.paths, output, &medium, req.allow)?;
+    let today = req.now.date_naive();
+    let recipients = req.recipients.infos();
+    if let Some(under) = req.under {
+        under.precheck(&recipients, today)?;
+    }
     let signer = req.keys.signer()?;
     let signed_input;
     let approval = match req.under {
         None => req.approval,
         Some(under) => {
-            let today = req.now.date_naive();
-            let recipients = req.recipients.infos();
             signed_input = under.input(signer.info(), &recipients, today, req.approval.document.clone())?;
             &signed_input
         }

@@ -955,39 +955,20 @@ fn seal(
     Ok((size, hash))
 }
 
-/// BLAKE3 of an approval document (a scan, at most
-/// [`format::MAX_APPROVAL_BYTES`]) before it is packed.
-fn hash_document(path: &Path) -> Result<String> {
-    let bytes = crate::fsutil::read_bounded(path, format::MAX_APPROVAL_BYTES)?;
-    Ok(blake3::hash(&bytes).to_hex().to_string())
-}
-
-/// Packs the inputs into `opts.output` for the recipients, signed by the
-/// signer; the vault is sealed but not yet in place (see [`Sealed`]).
-pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Sealed> {
+/// The inputs for the read stage, and the checks on them that come before
+/// anything is written. They are listed first when the medium's limits
+/// could matter (FAT, split volumes, little free space) or a signed
+/// approval limits the vault, so those refusals come first; otherwise kura
+/// starts packing while it walks. The scan a signed approval names is
+/// checked here too.
+fn feed_checked(req: &PackRequest) -> Result<Feed> {
     let PackRequest {
         inputs,
         approval,
         opts,
-        signer,
-        recipients,
-        now,
         probe,
+        ..
     } = *req;
-    approval.validate(now.date_naive())?;
-    if recipients.is_empty() {
-        return Err(Error::new(Kind::Usage, "err-no-recipients"));
-    }
-    if inputs.is_empty() {
-        return Err(Error::new(Kind::Usage, "err-no-inputs"));
-    }
-    super::volumes::check_vault_clobber(&opts.output, opts.force)?;
-
-    // The inputs are listed before anything is written when the medium's
-    // limits could matter (FAT, split volumes, little free space), so those
-    // refusals come first; otherwise kura starts packing while it walks.
-    // An approval's limits are checked on the listing, so the inputs are
-    // listed first then too.
     let feed = if !approval.terms.limited() && super::volumes::walk_while_packing(probe, &opts.output, opts.split) {
         Feed::Walk(inputs.to_vec())
     } else {
@@ -1005,6 +986,38 @@ pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Sealed
         };
         approval.terms.check_document(hash.as_deref())?;
     }
+    Ok(feed)
+}
+
+/// BLAKE3 of an approval document (a scan, at most
+/// [`format::MAX_APPROVAL_BYTES`]) before it is packed.
+fn hash_document(path: &Path) -> Result<String> {
+    let bytes = crate::fsutil::read_bounded(path, format::MAX_APPROVAL_BYTES)?;
+    Ok(blake3::hash(&bytes).to_hex().to_string())
+}
+
+/// Packs the inputs into `opts.output` for the recipients, signed by the
+/// signer; the vault is sealed but not yet in place (see [`Sealed`]).
+pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Sealed> {
+    let PackRequest {
+        inputs,
+        approval,
+        opts,
+        signer,
+        recipients,
+        now,
+        ..
+    } = *req;
+    approval.validate(now.date_naive())?;
+    if recipients.is_empty() {
+        return Err(Error::new(Kind::Usage, "err-no-recipients"));
+    }
+    if inputs.is_empty() {
+        return Err(Error::new(Kind::Usage, "err-no-inputs"));
+    }
+    super::volumes::check_vault_clobber(&opts.output, opts.force)?;
+
+    let feed = feed_checked(req)?;
     let approval_doc = match &approval.document {
         Some(p) => {
             let name = p

@@ -390,9 +390,21 @@ fn approve_refuses_what_it_cannot_sign_and_never_overwrites() {
     let again = desk.run(approve_args(&desk, APPROVAL, &[]));
     assert_refused(&again, 9);
     assert_eq!(listing(&desk.root, Meta::Content), before);
+    for (option, value, id) in [
+        ("--scope", "line one\nline two", "err-approve-control"),
+        ("--purpose", "bell\u{7}", "err-approve-control"),
+        ("--clinic", "ダミー医院\u{202e}", "err-approve-control"),
+        ("--approval-id", " APP-1", "err-approve-padded"),
+        ("--role", "", "err-approve-empty"),
+    ] {
+        let mut args = approve_args(&desk, "approval/other.json", &[option, value]);
+        args.insert(0, "--json".into());
+        let out = desk.run(&args);
+        assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+        assert_eq!(json(&out)["error"]["id"], id, "{option} {value:?}");
+        assert_eq!(listing(&desk.root, Meta::Content), before);
+    }
     for (extra, code) in [
-        (vec!["--scope", "line one\nline two"], 2),
-        (vec!["--purpose", "bell\u{7}"], 2),
         (vec!["--delete-by", "2026-13-01"], 2),
         (vec!["--delete-by", "2026-03-01"], 3),
         (vec!["--max-size", "lots"], 2),
@@ -428,4 +440,38 @@ fn a_scan_the_approval_names_must_be_the_one_packed() {
     let a = receipt_approval(&desk, &desk.path("out/x.kura"));
     assert_eq!(a["document_blake3"].as_str().unwrap().len(), 64);
     ok(&desk.verify(&desk.path("out/x.kura"), &desk.clinic.private, &[]));
+}
+
+#[test]
+fn a_refused_approval_never_asks_for_the_passphrase_first() {
+    // The engineer's key has a passphrase and there is no terminal (nor a
+    // passphrase file): the expired approval is what the engineer hears of.
+    let desk = desk_with_approval(&[]);
+    desk.write("pass", "a long dummy passphrase\n");
+    let locked = desk.path("keys/locked");
+    ok(&desk.run(osargs!["keygen", "-o", locked, "--passphrase-file", desk.path("pass")]));
+    let public = desk.path("keys/locked.pub");
+    let public = public.to_str().unwrap();
+    ok(&desk.run(approve_args(&desk, APPROVAL, &["--force", "--engineer", public])));
+    let mut args = pack_under_args(&desk, &[]);
+    args = with(args, "-i", &locked);
+    desk.mkdir("out");
+    let before = listing(&desk.root, Meta::Content);
+    let out = desk
+        .kura()
+        .env("KURA_NOW", AFTER_DELETE_BY)
+        .env("KURA_PASSPHRASE_FILE", "")
+        .args(&args)
+        .output()
+        .unwrap();
+    assert_refused(&out, 3);
+    assert_eq!(listing(&desk.root, Meta::Content), before);
+    // On time, the same pack reaches the key, and needs its passphrase.
+    let out = desk
+        .kura()
+        .env("KURA_PASSPHRASE_FILE", "")
+        .args(&args)
+        .output()
+        .unwrap();
+    assert_refused(&out, 4);
 }

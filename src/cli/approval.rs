@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use super::{t, Report};
 use kura::approval::Trust;
-use kura::error::Result;
+use kura::error::{Error, Kind, Result};
 use kura::form::{self, Form, Signature};
 use kura::i18n;
 
@@ -94,7 +94,27 @@ fn signature_line(f: &Form) -> String {
     t(id, &args)
 }
 
+/// Refuses a page that would replace the approval or its signature (with
+/// `--force`, one mistyped name would destroy the clinic's signed file).
+fn check_not_input(a: &RenderArgs) -> Result<()> {
+    let Ok(out) = std::fs::canonicalize(&a.output) else {
+        return Ok(());
+    };
+    let sig = a
+        .source
+        .sig
+        .clone()
+        .unwrap_or_else(|| kura::approval::signature_path(&a.source.approval));
+    for input in [&a.source.approval, &sig] {
+        if std::fs::canonicalize(input).is_ok_and(|p| p == out) {
+            return Err(Error::new(Kind::Usage, "err-form-output-is-input").arg("path", a.output.display()));
+        }
+    }
+    Ok(())
+}
+
 fn render(a: RenderArgs) -> Result<Report> {
+    check_not_input(&a)?;
     kura::fsutil::check_not_folder(&a.output, "approval.html")?;
     kura::fsutil::check_clobber(&a.output, a.force)?;
     let f = a.source.read()?;

@@ -135,6 +135,7 @@ msg-man-ex-approval-render = Print the take-out approval form (A4, Japanese and 
 msg-man-ex-approval-show = Show an approval's fields and whether its signature verifies:
 msg-man-ex-ledger-config = From now on, register only exports the clinic approved with its own signed approval:
 msg-man-ex-ledger-approvals = List the signed approvals no registered export has used yet:
+err-form-output-is-input = { $path } is the approval or its signature: write the form to another file (-o approval.html)
 msg-form-written = Wrote { $path }: the printable form of approval { $id }
 help-approval-about = The clinic's take-out approval: print its form, or show it
 help-approval-render-about = Write the printable take-out approval form (HTML, A4, Japanese and English) of an APPROVAL.json

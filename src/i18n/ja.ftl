@@ -135,6 +135,7 @@ msg-man-ex-approval-render = 持ち出し承認書（A4、日本語と英語）�
 msg-man-ex-approval-show = 承認の項目と、その署名が正しいかを表示する:
 msg-man-ex-ledger-config = 今後は、医療機関が署名した承認のある持ち出しだけを台帳に登録する:
 msg-man-ex-ledger-approvals = 署名済みの承認のうち、登録済みの持ち出しにまだ使われていないものを表示する:
+err-form-output-is-input = { $path } は承認またはその署名のファイルです。承認書は別のファイルに書き出してください（-o approval.html）
 msg-form-written = { $path } を書き出しました: 承認 { $id } の印刷用承認書
 help-approval-about = 医療機関の持ち出し承認: 承認書を印刷用に書き出す、または表示する
 help-approval-render-about = APPROVAL.json の印刷用持ち出し承認書（HTML、A4、日本語と英語）を書き出します

@@ -481,6 +481,22 @@ fn the_approval_form_prints_on_one_a4_page_and_says_whether_it_is_signed() {
     );
     assert_eq!(v["signature"]["state"], "invalid");
 
+    // The form never replaces the approval or its signature, even with --force.
+    for target in ["APP-F1.json", "kept.sig"] {
+        let out = d.run([
+            "approval",
+            "render",
+            "APP-F1.json",
+            "--sig",
+            "kept.sig",
+            "-o",
+            target,
+            "--force",
+        ]);
+        assert_refused(&out, 2);
+    }
+    assert!(d.read("APP-F1.json").contains("\"format\": \"kura-approval\""));
+
     // An existing page is not replaced without --force.
     let (code, _, _) = run(d.kura().args(["approval", "render", "APP-F1.json", "-o", "form.html"]));
     assert_eq!(code, 9);

@@ -118,7 +118,7 @@ fn verify(a: VerifyCertArgs) -> Result<Report> {
         "signer": { "principal": v.principal, "key": c.issuer.key },
         "custody_records": v.chain_records,
         "clinic_records": v.clinic_records,
-        "approval": super::consent::json(&c.approval, &consent),
+        "consent": super::consent::json(&consent),
     }))
     .line(verdict(&v));
     for l in super::custody::time_flag_lines(&v.timeliness.time_flags) {

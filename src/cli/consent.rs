@@ -86,44 +86,39 @@ pub fn lines(c: &Consent, delete_by: &str) -> Vec<String> {
     out
 }
 
-/// The approval as `--json` shows it: the fields the vault records, plus
-/// `consent` and, for a signed approval, the clinic, approver, scope,
-/// disposal, signer and the principal the clinic signers file gives it.
-pub fn json(a: &Approval, c: &Consent) -> Value {
-    let mut v = json!(a);
-    if let Value::Object(m) = &mut v {
-        m.insert("consent".into(), c.name().into());
-        let (clinic, approver, scope, disposal, signer, principal) = match c {
-            Consent::Declared => (
-                Value::Null,
-                Value::Null,
-                Value::Null,
-                Value::Null,
-                Value::Null,
-                Value::Null,
-            ),
-            Consent::Signed {
-                approval,
-                signer,
-                trust,
-            } => (
-                json!(approval.clinic),
-                json!(approval.approver),
-                json!(approval.scope),
-                json!(approval.disposal),
-                json!(signer),
-                match trust {
-                    Trust::Trusted(p) => json!(p),
-                    _ => Value::Null,
-                },
-            ),
-        };
-        m.insert("clinic".into(), clinic);
-        m.insert("approver".into(), approver);
-        m.insert("scope".into(), scope);
-        m.insert("disposal".into(), disposal);
-        m.insert("signer".into(), signer);
-        m.insert("signer_principal".into(), principal);
+/// How the approval stands, as `--json` shows it beside the approval's
+/// recorded fields: `state` (`declared`, `signed-trusted`,
+/// `signed-untrusted`, `signed-unchecked`) and, for a signed approval, the
+/// clinic, approver, scope, disposal, signer and the principal the clinic
+/// signers file gives it.
+pub fn json(c: &Consent) -> Value {
+    match c {
+        Consent::Declared => json!({
+            "state": c.name(),
+            "clinic": null, "approver": null, "scope": null, "disposal": null,
+            "signer": null, "signer_principal": null,
+        }),
+        Consent::Signed {
+            approval,
+            signer,
+            trust,
+        } => json!({
+            "state": c.name(),
+            "clinic": approval.clinic,
+            "approver": approval.approver,
+            "scope": approval.scope,
+            "disposal": approval.disposal,
+            "signer": signer,
+            "signer_principal": match trust {
+                Trust::Trusted(p) => json!(p),
+                _ => Value::Null,
+            },
+        }),
     }
-    v
+}
+
+/// What `--json` says when the approval could not be assessed: `state`
+/// `unreadable` and the error's id.
+pub fn unreadable(e: &Error) -> Value {
+    json!({ "state": "unreadable", "error": e.id })
 }

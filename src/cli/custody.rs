@@ -111,7 +111,7 @@ fn show(a: ShowArgs) -> Result<Report> {
         "torn_tail": chain.torn_tail,
         "time_reliable": flags.is_empty(),
         "time_flags": flags,
-        "approval": super::consent::json(&r.approval, &consent),
+        "consent": super::consent::json(&consent),
     }));
     // A record whose time is flagged is marked `!` after its number; the
     // lines under the table say why.

@@ -138,8 +138,8 @@ pub fn run(a: IncidentArgs) -> Result<Report> {
         "signers_checked": a.signers.is_some(),
         "lost_recorded": recorded,
         "draft": draft,
-        "approval_consent": super::consent::assess(&f.contents.approval, &f.contents.created, None)
-            .map_or("unreadable", |c| c.name()),
+        "consent": super::consent::assess(&f.contents.approval, &f.contents.created, None)
+            .map_or_else(|e| super::consent::unreadable(&e), |c| super::consent::json(&c)),
     }));
     for l in draft {
         rep.push(l);

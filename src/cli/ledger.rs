@@ -262,7 +262,7 @@ fn add(a: AddArgs) -> Result<Report> {
         "added_records": added,
         "signers_checked": a.signers.is_some(),
         "signed_approval_required": required,
-        "approval": super::consent::json(&r.approval, &consent),
+        "consent": super::consent::json(&consent),
         "export": entry_json(&entry, clock::today()),
     }));
     let n = entry.custody_records.to_string();
@@ -349,14 +349,11 @@ fn consents(db: &Ledger, entries: &[Entry], signers: Option<&AllowedSigners>) ->
         let assessed = custody::verify_text(&text).and_then(|chain| {
             let r = chain.receipt;
             let c = super::consent::assess(&r.approval, &r.created, signers)?;
-            Ok((super::consent::verdict(&c), super::consent::json(&r.approval, &c)))
+            Ok((super::consent::verdict(&c), super::consent::json(&c)))
         });
         out.push(match assessed {
             Ok(shown) => shown,
-            Err(err) => (
-                err.message(kura::i18n::lang()),
-                json!({ "consent": "unreadable", "error": err.id }),
-            ),
+            Err(err) => (err.message(kura::i18n::lang()), super::consent::unreadable(&err)),
         });
     }
     Ok(out)
@@ -378,7 +375,7 @@ fn list(a: ListArgs) -> Result<Report> {
         "today": today.format("%Y-%m-%d").to_string(),
         "exports": entries.iter().zip(&consents).map(|(e, (_, c))| {
             let mut v = entry_json(e, today);
-            v["approval"] = c.clone();
+            v["consent"] = c.clone();
             v
         }).collect::<Vec<_>>(),
         "counts": { "total": entries.len(), "outstanding": outstanding, "overdue": overdue, "closed": closed },
@@ -515,23 +512,36 @@ fn config(a: ConfigArgs) -> Result<Report> {
     )))
 }
 
-/// Registers an approval the clinic has just signed in the clinic's ledger
-/// when one is configured (`--ledger`, `KURA_LEDGER`, or the default ledger
-/// once it exists); no ledger, nothing is created. Says so in the report.
-/// `kura approve` calls it once the signature is written.
-#[allow(dead_code)]
+/// The ledger `kura approve` registers approvals in: the one named
+/// (`--ledger`, `KURA_LEDGER`), else the default ledger once it exists;
+/// none, none is made.
+fn approvals_ledger(ledger: &LedgerPath) -> Option<PathBuf> {
+    match &ledger.ledger {
+        Some(p) => Some(p.clone()),
+        None => ledger::default_path().ok().filter(|p| p.exists()),
+    }
+}
+
+/// Before an approval is written: refuses (9) an id the configured ledger
+/// already holds with another document. Opens only a ledger that exists.
+pub fn check_approval_if_configured(ledger: &LedgerPath, approval: &kura::approval::Approval) -> Result<()> {
+    match approvals_ledger(ledger).filter(|p| p.exists()) {
+        Some(p) => Ledger::open(&p)?.check_approval_id(approval),
+        None => Ok(()),
+    }
+}
+
+/// Registers an approval the clinic has just signed (and written) in the
+/// clinic's ledger when one is configured (see [`approvals_ledger`]); says
+/// so in the report.
 pub fn register_approval_if_configured(
     ledger: &LedgerPath,
     approval: &kura::approval::Approval,
     signed: &kura::vault::manifest::SignedApproval,
     rep: &mut Report,
 ) -> Result<()> {
-    let path = match &ledger.ledger {
-        Some(p) => p.clone(),
-        None => match ledger::default_path() {
-            Ok(p) if p.exists() => p,
-            _ => return Ok(()),
-        },
+    let Some(path) = approvals_ledger(ledger) else {
+        return Ok(());
     };
     let mut db = Ledger::open(&path)?;
     let (outcome, _) = db.register_approval(approval, signed, clock::now())?;

@@ -571,6 +571,27 @@ impl Ledger {
         Ok((outcome, issued))
     }
 
+    /// Refuses (9) an approval whose id is registered with another
+    /// document: checked before an approval is written, so that a refusal
+    /// leaves nothing behind.
+    pub fn check_approval_id(&self, approval: &crate::approval::Approval) -> Result<()> {
+        let stored: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT document FROM approvals WHERE approval_id = ?1",
+                [&approval.approval_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db_error)?;
+        match stored {
+            Some(doc) if doc != approval.to_document() => {
+                Err(Error::new(Kind::Exists, "err-ledger-approval-differs").arg("id", &approval.approval_id))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Every approval the clinic registered, with how many exports cite
     /// it, newest first.
     pub fn approvals(&self) -> Result<Vec<IssuedApproval>> {

@@ -49,48 +49,55 @@ fn signers_files(d: &Desk) {
 /// desk's engineer, every vault encrypted to the clinic, every field
 /// filled.
 fn approve(d: &Desk, id: &str) -> PathBuf {
+    approve_with(d, id, &[])
+}
+
+/// As [`approve`], with more options (`--ledger FILE`).
+fn approve_with(d: &Desk, id: &str, extra: &[&str]) -> PathBuf {
     let out = format!("{id}.json");
     let clinic_pub = d.clinic.public.display().to_string();
     let engineer_pub = d.engineer.public.display().to_string();
-    ok(d.kura().args([
-        "approve",
-        "-o",
-        &out,
-        "-i",
-        "clinic.key",
-        "--approval-id",
-        id,
-        "--approved-by",
-        "山田 花子",
-        "--role",
-        "企画管理者（医療情報システム安全管理責任者）",
-        "--clinic",
-        CLINIC_NAME,
-        "--clinic-code",
-        "1312345678",
-        "--engineer",
-        &engineer_pub,
-        "--recipient",
-        &clinic_pub,
-        "--purpose",
-        "電子カルテ（ORCA）から新システムへのデータ移行作業のため、検証環境で移行結果を確認する",
-        "--scope",
-        "レセプト関連テーブル（2023年4月〜2026年3月分）、患者基本情報テーブル、病名テーブル。画像データは含まない",
-        "--delete-by",
-        "2099-01-31",
-        "--medium",
-        "暗号化USBメモリ（管理番号 USB-07、ハードウェア暗号化）",
-        "--destination",
-        "株式会社テストベンダー 東京本社 開発センター 検証室",
-        "--storage",
-        "施錠された検証室の隔離ネットワーク上の端末のみ。インターネット接続なし",
-        "--loss-plan",
-        "紛失に気づいた時点で直ちに医療機関の企画管理者に電話で報告し、kura incident で報告書の下書きを作成する",
-        "--max-size",
-        "2G",
-        "--max-files",
-        "10000",
-    ]));
+    ok(d.kura()
+        .args([
+            "approve",
+            "-o",
+            &out,
+            "-i",
+            "clinic.key",
+            "--approval-id",
+            id,
+            "--approved-by",
+            "山田 花子",
+            "--role",
+            "企画管理者（医療情報システム安全管理責任者）",
+            "--clinic",
+            CLINIC_NAME,
+            "--clinic-code",
+            "1312345678",
+            "--engineer",
+            &engineer_pub,
+            "--recipient",
+            &clinic_pub,
+            "--purpose",
+            "電子カルテ（ORCA）から新システムへのデータ移行作業のため、検証環境で移行結果を確認する",
+            "--scope",
+            "レセプト関連テーブル（2023年4月〜2026年3月分）、患者基本情報テーブル、病名テーブル。画像データは含まない",
+            "--delete-by",
+            "2099-01-31",
+            "--medium",
+            "暗号化USBメモリ（管理番号 USB-07、ハードウェア暗号化）",
+            "--destination",
+            "株式会社テストベンダー 東京本社 開発センター 検証室",
+            "--storage",
+            "施錠された検証室の隔離ネットワーク上の端末のみ。インターネット接続なし",
+            "--loss-plan",
+            "紛失に気づいた時点で直ちに医療機関の企画管理者に電話で報告し、kura incident で報告書の下書きを作成する",
+            "--max-size",
+            "2G",
+            "--max-files",
+            "10000",
+        ])
+        .args(extra));
     d.path(&out)
 }
 
@@ -121,7 +128,7 @@ fn pack_signed(d: &Desk, name: &str, id: &str) -> PathBuf {
 }
 
 fn consent(v: &serde_json::Value) -> &str {
-    v["approval"]["consent"].as_str().unwrap_or_default()
+    v["consent"]["state"].as_str().unwrap_or_default()
 }
 
 #[test]
@@ -140,7 +147,7 @@ fn a_declared_approval_is_said_to_be_the_packers_word_everywhere() {
     assert!(verify.contains(DECLARED), "{verify}");
     let v = json(&d.verify(&d.path("a.kura"), &d.engineer.private, &["--json"]));
     assert_eq!(consent(&v), "declared");
-    assert!(v["approval"]["clinic"].is_null() && v["approval"]["signer"].is_null());
+    assert!(v["consent"]["clinic"].is_null() && v["consent"]["signer"].is_null());
 
     let show = text_of(&d, &["custody", "show", "a.kura"]);
     assert!(show.contains(DECLARED), "{show}");
@@ -151,7 +158,7 @@ fn a_declared_approval_is_said_to_be_the_packers_word_everywhere() {
     let list = text_of(&d, &["ledger", "list", "--ledger", &ledger]);
     assert!(list.contains(DECLARED), "{list}");
     let v = json_of(&d, &["ledger", "list", "--ledger", &ledger]);
-    assert_eq!(v["exports"][0]["approval"]["consent"], "declared");
+    assert_eq!(v["exports"][0]["consent"]["state"], "declared");
 
     d.handover("a", "2026-03-02T11:00:00+09:00");
     let cert = d.certify("a", false, "2026-03-10T15:00:00+09:00");
@@ -206,7 +213,7 @@ fn the_ledger_can_require_the_clinics_signed_approval() {
     db.execute("UPDATE exports SET custody_text = 'not a log'", []).unwrap();
     drop(db);
     let v = json_of(&d, &["ledger", "list", "--ledger", &l]);
-    assert_eq!(v["exports"][0]["approval"]["consent"], "unreadable");
+    assert_eq!(v["exports"][0]["consent"]["state"], "unreadable");
     assert_eq!(v["counts"]["total"], 1);
 }
 
@@ -237,10 +244,10 @@ fn a_signed_approval_is_trusted_only_as_the_clinic_signers_file_says() {
         };
         let v = json_of(&d, &with(None));
         assert_eq!(consent(&v), "signed-unchecked", "{cmd:?}");
-        assert_eq!(v["approval"]["clinic"]["name"], CLINIC_NAME);
-        assert_eq!(v["approval"]["clinic"]["code"], "1312345678");
-        assert_eq!(v["approval"]["signer"]["fingerprint"], clinic_key.as_str());
-        assert_eq!(v["approval"]["disposal"], "delete");
+        assert_eq!(v["consent"]["clinic"]["name"], CLINIC_NAME);
+        assert_eq!(v["consent"]["clinic"]["code"], "1312345678");
+        assert_eq!(v["consent"]["signer"]["fingerprint"], clinic_key.as_str());
+        assert_eq!(v["consent"]["disposal"], "delete");
         let text = text_of(&d, &with(None));
         assert!(
             text.contains(&format!(
@@ -255,7 +262,7 @@ fn a_signed_approval_is_trusted_only_as_the_clinic_signers_file_says() {
 
         let v = json_of(&d, &with(Some("clinic_signers")));
         assert_eq!(consent(&v), "signed-trusted", "{cmd:?}");
-        assert_eq!(v["approval"]["signer_principal"], "clinic@kura.test");
+        assert_eq!(v["consent"]["signer_principal"], "clinic@kura.test");
         let text = text_of(&d, &with(Some("clinic_signers")));
         assert!(
             text.contains("trusted as \"clinic@kura.test\" per --clinic-signers"),
@@ -265,7 +272,7 @@ fn a_signed_approval_is_trusted_only_as_the_clinic_signers_file_says() {
 
         let v = json_of(&d, &with(Some("other_signers")));
         assert_eq!(consent(&v), "signed-untrusted", "{cmd:?}");
-        assert!(v["approval"]["signer_principal"].is_null());
+        assert!(v["consent"]["signer_principal"].is_null());
         let text = text_of(&d, &with(Some("other_signers")));
         assert!(text.contains("NOT in your clinic signers file"), "{text}");
     }
@@ -311,7 +318,7 @@ fn a_signed_approval_is_trusted_only_as_the_clinic_signers_file_says() {
         &d,
         &["ledger", "list", "--ledger", &l, "--clinic-signers", "clinic_signers"],
     );
-    assert_eq!(v["exports"][0]["approval"]["consent"], "signed-trusted");
+    assert_eq!(v["exports"][0]["consent"]["state"], "signed-trusted");
     let list = text_of(&d, &["ledger", "list", "--ledger", &l]);
     assert!(list.contains("APP-S1") && list.contains("signer not checked"), "{list}");
 
@@ -346,20 +353,47 @@ fn a_signed_approval_is_trusted_only_as_the_clinic_signers_file_says() {
 fn the_ledger_lists_the_approvals_issued_and_which_are_used() {
     let d = Desk::new();
     signers_files(&d);
-    let issued = approve(&d, "APP-L1");
-    approve(&d, "APP-L2");
     let ledger = d.path("ledger.sqlite");
     let l = ledger.display().to_string();
-    let mut db = kura::ledger::Ledger::open(&ledger).unwrap();
-    for id in ["APP-L1", "APP-L2"] {
-        let document = d.read(&format!("{id}.json"));
-        let signature = d.read(&format!("{id}.json.sig"));
-        let a = kura::approval::Approval::parse(&document).unwrap();
-        let signed = kura::vault::manifest::SignedApproval { document, signature };
-        db.register_approval(&a, &signed, chrono::DateTime::parse_from_rfc3339(PACKED).unwrap())
-            .unwrap();
-    }
-    drop(db);
+    // kura approve registers what it signs in the ledger named.
+    let issued = approve_with(&d, "APP-L1", &["--ledger", &l]);
+    approve_with(&d, "APP-L2", &["--ledger", &l]);
+    let v = json(&ok(d.kura().args(["approval", "show", "APP-L1.json", "--json"])));
+    assert_eq!(v["signature"]["state"], "valid-unchecked");
+
+    // The same id again, another document: refused before anything is
+    // written.
+    let out = d.run([
+        "approve",
+        "-o",
+        "again.json",
+        "-i",
+        "clinic.key",
+        "--approval-id",
+        "APP-L1",
+        "--approved-by",
+        "x",
+        "--role",
+        "y",
+        "--clinic",
+        "c",
+        "--engineer",
+        d.engineer.public.to_str().unwrap(),
+        "--recipient",
+        d.clinic.public.to_str().unwrap(),
+        "--purpose",
+        "p",
+        "--scope",
+        "s",
+        "--delete-by",
+        "2099-01-31",
+        "--ledger",
+        &l,
+    ]);
+    assert_refused(&out, 9);
+    assert_absent(&d.path("again.json"));
+    assert_absent(&d.path("again.json.sig"));
+
     let v = json_of(&d, &["ledger", "approvals", "--ledger", &l]);
     assert_eq!(
         (v["counts"]["total"].clone(), v["counts"]["unused"].clone()),

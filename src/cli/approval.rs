@@ -97,7 +97,7 @@ fn signature_line(f: &Form) -> String {
 /// Refuses a page that would replace the approval or its signature (with
 /// `--force`, one mistyped name would destroy the clinic's signed file).
 fn check_not_input(a: &RenderArgs) -> Result<()> {
-    let Ok(out) = std::fs::canonicalize(&a.output) else {
+    let Ok(out) = kura::fsutil::canonicalize(&a.output) else {
         return Ok(());
     };
     let sig = a
@@ -106,7 +106,7 @@ fn check_not_input(a: &RenderArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| kura::approval::signature_path(&a.source.approval));
     for input in [&a.source.approval, &sig] {
-        if std::fs::canonicalize(input).is_ok_and(|p| p == out) {
+        if kura::fsutil::canonicalize(input).is_ok_and(|p| p == out) {
             return Err(Error::new(Kind::Usage, "err-form-output-is-input").arg("path", a.output.display()));
         }
     }

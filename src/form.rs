@@ -322,3 +322,99 @@ pub fn html(form: &Form, printed_at: &str) -> String {
         esc(&title)
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::SigningKey;
+
+    fn approval(engineer: &SigningKey, standing: bool) -> Approval {
+        let mut doc = serde_json::json!({
+            "format": "kura-approval", "version": 1, "approval_id": "APP-<1>",
+            "issued_at": "2026-11-27T10:00:00+09:00",
+            "clinic": {"name": "医院 <script>x</script>"}, "approver": {"name": "山田", "role": "院長"},
+            "engineers": [engineer.info()],
+            "recipients": [{"type": "ssh-ed25519", "fingerprint": engineer.info().fingerprint}],
+            "purpose": "p", "scope": "s & t", "disposal": "return", "delete_by": "2026-12-31",
+        });
+        if standing {
+            doc.as_object_mut().unwrap().remove("delete_by");
+            doc["standing"] = serde_json::json!({"keep_days": 35});
+        }
+        Approval::parse(&doc.to_string()).unwrap()
+    }
+
+    fn form(a: Approval, signature: Signature) -> Form {
+        Form {
+            document: a.to_document(),
+            approval: a,
+            signature,
+            sig_path: PathBuf::from("APPROVAL.json.sig"),
+        }
+    }
+
+    #[test]
+    fn every_value_is_escaped_and_the_signature_state_is_said() {
+        let k = SigningKey::generate("eng").unwrap();
+        let page = html(
+            &form(approval(&k, false), Signature::Absent),
+            "2026-11-27T10:00:00+09:00",
+        );
+        assert!(page.contains("医院 &lt;script&gt;x&lt;/script&gt;") && !page.contains("<script>"));
+        assert!(page.contains("APP-&lt;1&gt;") && page.contains("s &amp; t"));
+        assert!(page.contains(&esc(&i18n::text(Lang::Ja, "msg-form-sig-absent", &[]))));
+        assert!(page.contains(&esc(&i18n::text(Lang::En, "msg-form-disposal-return", &[]))));
+        let signed = Signature::Valid {
+            signer: k.info().clone(),
+            trust: Trust::Trusted("clinic@example".into()),
+        };
+        let page = html(&form(approval(&k, false), signed), "2026-11-27T10:00:00+09:00");
+        assert!(page.contains("status verified") && page.contains("clinic@example"));
+        let page = html(
+            &form(approval(&k, false), Signature::Invalid),
+            "2026-11-27T10:00:00+09:00",
+        );
+        assert!(page.contains("status unverified"));
+    }
+
+    #[test]
+    fn a_standing_approval_shows_its_keep_days_and_a_key_its_own_fingerprint() {
+        let k = SigningKey::generate("eng").unwrap();
+        let mut a = approval(&k, true);
+        // A fingerprint written beside the key that is not the key's own is
+        // not shown: the one computed from the key is.
+        a.engineers[0].fingerprint = "SHA256:forged".into();
+        let fields = fields_of(&a);
+        let get = |id: &str| fields.iter().find(|(k, _)| *k == id).unwrap().1.text(Lang::En);
+        assert!(
+            get("msg-form-delete-by").contains("35 days"),
+            "{}",
+            get("msg-form-delete-by")
+        );
+        assert!(get("msg-form-engineers").contains(&k.info().fingerprint));
+        assert!(!get("msg-form-engineers").contains("forged"));
+        assert_eq!(get("msg-form-medium"), "not given");
+    }
+
+    #[test]
+    fn the_signature_beside_the_document_is_checked() {
+        let (eng, clinic) = (
+            SigningKey::generate("eng").unwrap(),
+            SigningKey::generate("clinic").unwrap(),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("APPROVAL.json");
+        let a = approval(&eng, false);
+        std::fs::write(&path, a.to_document()).unwrap();
+        assert_eq!(read(&path, None, None).unwrap().signature, Signature::Absent);
+        let signed = a.sign(&clinic).unwrap();
+        std::fs::write(approval::signature_path(&path), &signed.signature).unwrap();
+        let f = read(&path, None, None).unwrap();
+        assert_eq!(f.signature.name(), "valid-unchecked");
+        std::fs::write(&path, a.to_document().replace("2026-12-31", "2027-01-31")).unwrap();
+        assert_eq!(read(&path, None, None).unwrap().signature, Signature::Invalid);
+        // A signature named with --sig must be there.
+        let missing = dir.path().join("none.sig");
+        assert!(read(&path, Some(&missing), None).is_err());
+    }
+}

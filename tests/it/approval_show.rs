@@ -183,6 +183,18 @@ fn the_ledger_can_require_the_clinics_signed_approval() {
     let msg = assert_refused(&out, 3);
     assert!(msg.contains("APP-D2") && msg.contains(DECLARED), "{msg}");
     assert_absent(&ledger);
+    let out = d.run([
+        "--lang",
+        "ja",
+        "ledger",
+        "add",
+        "a.kura",
+        "--require-signed-approval",
+        "--ledger",
+        &l,
+    ]);
+    let msg = assert_refused(&out, 3);
+    assert!(msg.contains("医療機関の署名がありません"), "{msg}");
 
     // Kept in the ledger: every later add is held to it.
     let v = json_of(

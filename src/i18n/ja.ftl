@@ -62,9 +62,9 @@ err-approval-over-limit = 承認 { $id } で許される{ $what ->
 }は { $limit } までですが、この持ち出しは { $got } です。減らすか、医療機関から新しい承認を受け取ってください
 
 ## 保管庫の承認に医療機関の署名があるか (inspect, verify, extract, custody show, certificate verify, ledger, incident で表示)
-msg-consent-declared = 梱包した技術者による申告で、医療機関の署名はありません（承認番号・承認者・目的・消去期限は梱包時に入力されたものです）
+msg-consent-declared = 梱包した技術者による申告で、医療機関の署名はありません（承認番号・承認者・目的・消去または返却の期限は梱包時に入力されたものです）
 msg-consent-signed-trusted = 医療機関の署名あり（{ $clinic }、鍵 { $key }）。--clinic-signers で「{ $principal }」の鍵と確認済み
-msg-consent-signed-untrusted = 医療機関の署名者ファイルに無い鍵で署名されています（{ $clinic }、鍵 { $key }）。医療機関の承認として扱わないでください
+msg-consent-signed-untrusted = 医療機関の署名者ファイルにない鍵で署名されています（{ $clinic }、鍵 { $key }）。医療機関の承認として扱わないでください
 msg-consent-signed-unchecked = 医療機関の署名あり（{ $clinic }、鍵 { $key }）。署名者は未確認です（医療機関の鍵か確かめるには inspect や verify に --clinic-signers FILE を指定）
 msg-consent-label = 承認
 msg-html-consent = 医療機関の署名

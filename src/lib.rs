@@ -13,7 +13,8 @@
 //!   rules that depend on it;
 //! - [`i18n`]: Japanese and English messages;
 //! - [`custodian`]: the operations that leave evidence (pack, verify,
-//!   extract, certify), each run together with its custody record;
+//!   extract, certify, prune), each run together with its custody record;
+//! - [`retention`]: the vaults of a backup folder and the keep policy;
 //! - [`error`]: one error type with documented exit codes;
 //! - [`naming`] and [`units`]: leaves every module may use (where a vault's
 //!   files are; sizes as people read them).
@@ -38,6 +39,7 @@ pub mod interrupt;
 pub mod keys;
 pub mod ledger;
 pub mod naming;
+pub mod retention;
 pub mod units;
 pub mod vault;
 

@@ -544,11 +544,29 @@ pub fn destroy(t: &Target) -> std::result::Result<(), Stopped> {
     destroy_trees::<Native>(&t.trees, &t.path)
 }
 
+/// Removes a surveyed vault without overwriting it: for ciphertext, whose
+/// protection is its encryption (a prune run, docs/CERTIFICATE.md). Every
+/// entry is reached and compared as [`destroy`] does; only the overwrite
+/// pass is left out.
+pub fn remove_ciphertext(t: &Target) -> std::result::Result<(), Stopped> {
+    remove_trees::<Native>(&t.trees, &t.path, false)
+}
+
 fn destroy_trees<F: Fs>(trees: &[Tree<F>], path: &Path) -> std::result::Result<(), Stopped> {
+    remove_trees::<F>(trees, path, true)
+}
+
+fn remove_trees<F: Fs>(trees: &[Tree<F>], path: &Path, overwrite: bool) -> std::result::Result<(), Stopped> {
     let mut p = Progress::default();
     let all = |pass, p: &mut Progress| trees.iter().try_for_each(|tree| run::<F>(tree, pass, p));
     let res = all(Pass::Check, &mut p)
-        .and_then(|()| all(Pass::Overwrite, &mut p))
+        .and_then(|()| {
+            if overwrite {
+                all(Pass::Overwrite, &mut p)
+            } else {
+                Ok(())
+            }
+        })
         .and_then(|()| all(Pass::Remove, &mut p))
         .and_then(|()| match remains(path) {
             true => Err(Error::new(Kind::Io, "err-certify-remains").arg("path", path.display())),

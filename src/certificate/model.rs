@@ -47,6 +47,24 @@ pub struct Certificate {
     /// Whether `issued_at`'s date (in its own offset) is on or before `delete_by`.
     pub on_time: bool,
     pub custody: CustodyCopy,
+    /// A certificate of a prune run: every vault it deleted after the
+    /// first (which the fields above describe), each with its own facts
+    /// and custody chain. Absent from certificates of one vault.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_vaults: Vec<VaultPart>,
+}
+
+/// What a certificate says of one vault: in a prune run's certificate,
+/// each vault after the first (docs/CERTIFICATE.md, "Prune runs").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VaultPart {
+    pub vault: VaultFacts,
+    pub approval: Approval,
+    pub items: Vec<Item>,
+    pub verification: Verification,
+    pub delete_by: String,
+    pub on_time: bool,
+    pub custody: CustodyCopy,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -217,6 +235,49 @@ impl Certificate {
         Ok(c)
     }
 
+    /// One certificate per vault it covers, each as a certificate of that
+    /// vault alone (issuer, method, time and id shared): itself for a
+    /// certificate of one vault.
+    pub fn parts(&self) -> Vec<Certificate> {
+        let first = Certificate {
+            other_vaults: vec![],
+            ..self.clone()
+        };
+        let others = self.other_vaults.iter().map(|p| Certificate {
+            vault: p.vault.clone(),
+            approval: p.approval.clone(),
+            items: p.items.clone(),
+            verification: p.verification.clone(),
+            delete_by: p.delete_by.clone(),
+            on_time: p.on_time,
+            custody: p.custody.clone(),
+            ..first.clone()
+        });
+        std::iter::once(first.clone()).chain(others).collect()
+    }
+
+    /// The certificate of several vaults whose parts are `parts` (the
+    /// first describes the first vault; the rest become `other_vaults`).
+    pub fn joined(mut parts: Vec<Certificate>) -> Option<Certificate> {
+        if parts.is_empty() {
+            return None;
+        }
+        let mut first = parts.remove(0);
+        first.other_vaults = parts
+            .into_iter()
+            .map(|c| VaultPart {
+                vault: c.vault,
+                approval: c.approval,
+                items: c.items,
+                verification: c.verification,
+                delete_by: c.delete_by,
+                on_time: c.on_time,
+                custody: c.custody,
+            })
+            .collect();
+        Some(first)
+    }
+
     /// Whether the vault itself was lost before certifying: only the
     /// plaintext copies were destroyed, whatever `action` says.
     pub fn vault_lost(&self) -> bool {
@@ -350,6 +411,28 @@ mod tests {
             issue,
             dated_before: None,
         }
+    }
+
+    #[test]
+    fn a_run_certificate_is_the_join_of_its_parts_and_an_old_one_is_its_only_part() {
+        let bytes = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/vectors/v1/export.cert.json"
+        ))
+        .expect("the v1 certificate vector");
+        let one = Certificate::parse(&bytes).unwrap();
+        assert!(one.other_vaults.is_empty());
+        assert_eq!(one.parts(), vec![one.clone()]);
+        // The same bytes come back: no field appears in an old certificate.
+        assert_eq!(one.to_bytes().unwrap(), bytes);
+        let mut second = one.clone();
+        second.vault.vault_id = "second".into();
+        second.delete_by = "2030-01-01".into();
+        let run = Certificate::joined(vec![one.clone(), second.clone()]).unwrap();
+        assert_eq!(run.other_vaults.len(), 1);
+        assert_eq!(run.parts(), vec![one, second]);
+        assert_eq!(Certificate::parse(&run.to_bytes().unwrap()).unwrap(), run);
+        assert_eq!(Certificate::joined(vec![]), None);
     }
 
     #[test]

@@ -32,6 +32,9 @@ pub struct Verified {
     /// Records in the clinic's copy, and in the certificate's chain.
     pub clinic_records: usize,
     pub chain_records: usize,
+    /// Vaults the certificate covers (more than one for a prune run; each
+    /// checked against the chain it carries, the clinic's against its log).
+    pub vaults: usize,
 }
 
 fn altered() -> Error {
@@ -174,7 +177,9 @@ pub fn verify(cert: &[u8], sig: &str, clinic: &Chain, signers: &AllowedSigners) 
     // A clinic copy that goes on past the certificate (the clinic
     // countersigned the return, say) is compared up to the certifying
     // record: the certificate's chain must be its beginning.
-    let n = certificate.custody.lines.len();
+    let n = (certificate.parts().iter())
+        .find(|p| p.vault.vault_id == clinic.receipt.vault_id)
+        .map_or(certificate.custody.lines.len(), |p| p.custody.lines.len());
     let shortened;
     let clinic = if clinic.lines.len() > n {
         shortened = clinic.prefix(n);
@@ -182,15 +187,33 @@ pub fn verify(cert: &[u8], sig: &str, clinic: &Chain, signers: &AllowedSigners) 
     } else {
         clinic
     };
-    check_identity(&certificate, &key, clinic)?;
-    let chain = embedded_chain(&certificate)?;
-    let (on_time, days_late) = check_content(&certificate, &chain, &key, clinic)?;
+    // A prune run's certificate covers several vaults: the clinic's log
+    // names the one it is checked against; every other one is checked
+    // against the chain the certificate carries for it.
+    let parts = certificate.parts();
+    let mine = parts
+        .iter()
+        .position(|p| p.vault.vault_id == clinic.receipt.vault_id)
+        .unwrap_or(0);
+    let part = &parts[mine];
+    check_identity(part, &key, clinic)?;
+    let chain = embedded_chain(part)?;
+    let (on_time, days_late) = check_content(part, &chain, &key, clinic)?;
     check_later_signers(&chain, clinic, signers)?;
-    let timeliness = Timeliness::of(on_time, certificate.vault_lost(), chain.time_flags());
+    for (i, other) in parts.iter().enumerate().filter(|(i, _)| *i != mine) {
+        let own = embedded_chain(other)?;
+        check_identity(other, &key, &own)?;
+        check_content(other, &own, &key, &own)?;
+        if parts[..i].iter().any(|p| p.vault.vault_id == other.vault.vault_id) {
+            return Err(field("other_vaults"));
+        }
+    }
+    let timeliness = Timeliness::of(on_time, part.vault_lost(), chain.time_flags());
     Ok(Verified {
         timeliness,
-        chain_records: certificate.custody.lines.len(),
-        certificate,
+        chain_records: part.custody.lines.len(),
+        vaults: parts.len(),
+        certificate: part.clone(),
         principal,
         on_time,
         days_late,

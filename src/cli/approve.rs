@@ -186,7 +186,7 @@ fn approval(a: &ApproveArgs, now: chrono::DateTime<chrono::FixedOffset>) -> Resu
         .max_size
         .as_deref()
         .map(|s| {
-            super::size::parse_size(s).map_err(|_| Error::new(Kind::Usage, "err-approve-max-size").arg("value", s))
+            super::size::parse_bytes(s).map_err(|_| Error::new(Kind::Usage, "err-approve-max-size").arg("value", s))
         })
         .transpose()?;
     let document_blake3 = match &a.document {

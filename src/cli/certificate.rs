@@ -119,8 +119,13 @@ fn verify(a: VerifyCertArgs) -> Result<Report> {
         "custody_records": v.chain_records,
         "clinic_records": v.clinic_records,
         "consent": super::consent::json(&consent),
+        "vaults": v.vaults,
     }))
     .line(verdict(&v));
+    if v.vaults > 1 {
+        let n = v.vaults.to_string();
+        rep.push(t("msg-cert-run-vaults", &[("n", &n), ("id", &c.vault.vault_id)]));
+    }
     for l in super::custody::time_flag_lines(&v.timeliness.time_flags) {
         rep.push(l);
     }

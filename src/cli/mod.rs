@@ -25,8 +25,10 @@ pub mod incident;
 pub mod inspect;
 pub mod keygen;
 pub mod ledger;
+pub mod list;
 pub mod pack;
 pub mod progress;
+pub mod prune;
 pub mod render;
 pub mod shell;
 pub mod size;
@@ -95,6 +97,10 @@ pub enum Command {
     /// The clinic's take-out approval: print its form, or show it
     #[command(subcommand)]
     Approval(approval::ApprovalCommand),
+    /// Every vault in some folders: custody state, delete-by, and whether its ciphertext matches its receipt (no key needed)
+    List(list::ListArgs),
+    /// Delete the vaults a keep policy does not keep (and those past their delete-by day), with one certificate
+    Prune(prune::PruneArgs),
     /// Draft the report of a lost medium (deadline, contents, protection, custody) and record the loss
     Incident(incident::IncidentArgs),
 }
@@ -165,6 +171,10 @@ pub fn given<'a>(option: &str, paths: impl IntoIterator<Item = &'a PathBuf>) -> 
 pub struct Report {
     pub human: Vec<String>,
     pub json: Value,
+    /// A failure found while the report was made (a vault that fails its
+    /// check): the report is still printed, then this error, and the exit
+    /// code is its.
+    pub failure: Option<Error>,
 }
 
 impl Report {
@@ -172,6 +182,7 @@ impl Report {
         Report {
             human: Vec::new(),
             json,
+            failure: None,
         }
     }
     pub fn line(mut self, s: impl Into<String>) -> Self {
@@ -226,6 +237,8 @@ fn run(cli: Cli) -> Result<Report> {
         Command::Ledger(c) => ledger::run(c),
         Command::Incident(a) => incident::run(a),
         Command::Approval(c) => approval::run(c),
+        Command::List(a) => list::run(a),
+        Command::Prune(a) => prune::run(a),
     }
 }
 
@@ -370,11 +383,15 @@ pub fn main() -> i32 {
     let (json, quiet) = (cli.json, cli.quiet);
     match run(cli) {
         Ok(report) => {
+            let failure = report.failure;
             if json {
                 let mut v = report.json;
                 if let Value::Object(m) = &mut v {
                     m.insert("schema".into(), JSON_SCHEMA.into());
-                    m.insert("ok".into(), true.into());
+                    m.insert("ok".into(), failure.is_none().into());
+                    if let Some(e) = &failure {
+                        m.insert("error".into(), error_json(e, lang)["error"].clone());
+                    }
                 }
                 say(&json_text(&v, true));
             } else if !quiet {
@@ -382,7 +399,16 @@ pub fn main() -> i32 {
                     say(&l);
                 }
             }
-            0
+            match failure {
+                None => 0,
+                Some(e) => {
+                    if !json {
+                        let prefix = i18n::text(lang, "msg-error-prefix", &[]);
+                        complain(&format!("kura: {prefix}: {}", e.message(lang).replace('\n', " ")));
+                    }
+                    e.exit_code()
+                }
+            }
         }
         Err(e) => {
             // Interrupted: whatever error the stopped stream caused, the

@@ -36,7 +36,10 @@ pub struct RenderArgs {
 
 /// Checks `bytes` (the very bytes the page is made from) with the
 /// certificate module's verifier.
-fn check(a: &RenderArgs, bytes: &[u8]) -> Result<Option<Checked>> {
+/// With the check, the part of the certificate it was checked for (a
+/// prune run's certificate covers several vaults: the page shows the one
+/// of `--custody`).
+fn check(a: &RenderArgs, bytes: &[u8]) -> Result<Option<(Checked, Certificate)>> {
     let (Some(signers), Some(custody)) = (&a.signers, &a.custody) else {
         return Ok(None);
     };
@@ -44,14 +47,17 @@ fn check(a: &RenderArgs, bytes: &[u8]) -> Result<Option<Checked>> {
     let sig = certificate::verify::read_signature(&a.certificate, a.sig.as_deref())?;
     let clinic = kura::custody::read(&kura::custody::log_path(custody))?;
     let v = certificate::verify(bytes, &sig, &clinic, &AllowedSigners::load(signers)?)?;
-    Ok(Some(Checked {
-        verdict_ja: super::certificate::verdict_in(&v, Lang::Ja),
-        verdict_en: super::certificate::verdict_in(&v, Lang::En),
-        principal: v.principal,
-        clinic_records: v.clinic_records,
-        chain_records: v.chain_records,
-        days_late: v.days_late,
-    }))
+    Ok(Some((
+        Checked {
+            verdict_ja: super::certificate::verdict_in(&v, Lang::Ja),
+            verdict_en: super::certificate::verdict_in(&v, Lang::En),
+            principal: v.principal,
+            clinic_records: v.clinic_records,
+            chain_records: v.chain_records,
+            days_late: v.days_late,
+        },
+        v.certificate,
+    )))
 }
 
 pub fn run(a: RenderArgs) -> Result<Report> {
@@ -61,9 +67,11 @@ pub fn run(a: RenderArgs) -> Result<Report> {
     kura::fsutil::check_not_folder(&a.output, "certificate.html")?;
     kura::fsutil::check_clobber(&a.output, a.force)?;
     let bytes = kura::fsutil::read_bounded(&a.certificate, MAX_CERT_BYTES)?;
-    let cert = Certificate::parse(&bytes)?;
-    let checked = check(&a, &bytes)?;
+    let whole = Certificate::parse(&bytes)?;
+    let (checked, part) = check(&a, &bytes)?.unzip();
     let verified = checked.is_some();
+    let vaults = whole.parts().len();
+    let cert = part.unwrap_or_else(|| whole.parts().swap_remove(0));
     let page = Page {
         certificate: &cert,
         bytes: &bytes,
@@ -93,5 +101,9 @@ pub fn run(a: RenderArgs) -> Result<Report> {
         },
         &[],
     ));
+    if vaults > 1 {
+        let n = vaults.to_string();
+        rep.push(t("warn-render-run", &[("n", &n), ("id", &cert.vault.vault_id)]));
+    }
     Ok(rep)
 }

@@ -110,6 +110,10 @@ const EXAMPLES: &[Example] = &[
     ex(&["ledger", "config", "--require-signed-approval", "on"], "msg-man-ex-ledger-config", false),
     ex(&["ledger", "approvals", "--unused"], "msg-man-ex-ledger-approvals", false),
     ex(&["incident", "export.kura.custody", "-i", "kura_engineer"], "msg-man-ex-incident", false),
+    ex(&["list", "/srv/backups", "--check"], "msg-man-ex-list", false),
+    ex(&["prune", "/srv/backups", "--keep-last", "7", "--keep-weekly", "4", "--keep-monthly", "6",
+         "--signers", "allowed_signers", "-i", "kura_engineer", "-o", "prune.json"],
+       "msg-man-ex-prune", false),
     ex(&["completions", "bash"], "msg-man-ex-completions", false),
     ex(&["man", "-o", "man1"], "msg-man-ex-man", false),
 ];

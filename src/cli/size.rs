@@ -6,6 +6,18 @@ use kura::vault::volumes::MIN_VOLUME;
 /// Parses a volume size: bytes, or a number with K, M, G or T (powers of
 /// 1024; `KiB`, `MB`, … are read alike): `2G`, `700M`, `4095M`.
 pub fn parse_size(s: &str) -> Result<u64> {
+    let value = parse_bytes(s)?;
+    if value < MIN_VOLUME {
+        return Err(Error::new(Kind::Usage, "err-split-small")
+            .arg("value", s)
+            .arg("min", "64K"));
+    }
+    Ok(value)
+}
+
+/// Parses a size as [`parse_size`] does, without a volume's minimum
+/// (`approve --max-size`).
+pub fn parse_bytes(s: &str) -> Result<u64> {
     let bad = || Error::new(Kind::Usage, "err-split-size").arg("value", s);
     let t = s.trim();
     let digits = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
@@ -37,11 +49,6 @@ pub fn parse_size(s: &str) -> Result<u64> {
             .and_then(|n| n.checked_mul(mult))
             .ok_or_else(bad)?
     };
-    if value < MIN_VOLUME {
-        return Err(Error::new(Kind::Usage, "err-split-small")
-            .arg("value", s)
-            .arg("min", "64K"));
-    }
     Ok(value)
 }
 

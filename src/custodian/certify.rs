@@ -288,10 +288,10 @@ fn issuer(req: &CertifyRequest) -> Issuer {
 }
 
 /// Everything [`certify`] decided before destroying anything.
-struct Plan {
+pub(super) struct Plan {
     chain: custody::Chain,
     /// The vault as surveyed (or declared lost).
-    vault: destroy::Target,
+    pub(super) vault: destroy::Target,
     lost: bool,
     /// The plaintext copies as surveyed.
     targets: Vec<destroy::Target>,
@@ -300,7 +300,7 @@ struct Plan {
 
 /// Every refusal, before anything is touched: the quick ones first, then
 /// the surveys (which hash).
-fn plan(req: &CertifyRequest, chain: custody::Chain) -> Result<Plan> {
+pub(super) fn plan(req: &CertifyRequest, chain: custody::Chain) -> Result<Plan> {
     crate::fsutil::check_not_folder(req.output, "certificate.json")?;
     check_clobber(req.output, req.force)?;
     check_clobber(&sig_path(req.output), req.force)?;
@@ -356,7 +356,7 @@ fn vault_outcome(action: Action, lost: bool) -> &'static str {
 }
 
 /// The certificate's items as the plan stands, the vault's first.
-fn items(action: Action, plan: &Plan) -> Vec<Item> {
+pub(super) fn items(action: Action, plan: &Plan) -> Vec<Item> {
     let vault = item(ROLE_VAULT, &plan.vault, vault_outcome(action, plan.lost));
     let copies = plan.targets.iter().map(|t| item(ROLE_COPY, t, OUTCOME_DESTROYED));
     std::iter::once(vault).chain(copies).collect()
@@ -409,7 +409,7 @@ fn destroy_all(action: Action, plan: &Plan) -> Result<Vec<Item>> {
 /// test can change the files there without racing. Compiled out of
 /// release builds.
 #[cfg(all(debug_assertions, unix))]
-fn after_survey() -> Result<()> {
+pub(super) fn after_survey() -> Result<()> {
     if let Some(cmd) = std::env::var_os("KURA_TEST_AFTER_SURVEY") {
         let mut sh = std::process::Command::new("sh");
         let status = sh.arg("-c").arg(&cmd).stdout(std::process::Stdio::null()).status();
@@ -421,7 +421,7 @@ fn after_survey() -> Result<()> {
 }
 
 #[cfg(not(all(debug_assertions, unix)))]
-fn after_survey() -> Result<()> {
+pub(super) fn after_survey() -> Result<()> {
     Ok(())
 }
 
@@ -438,7 +438,7 @@ fn record(req: &CertifyRequest, log: &mut Log, id: &str, destroyed: usize) -> Re
 }
 
 /// The certificate's content.
-fn certificate(
+pub(super) fn certificate(
     req: &CertifyRequest,
     plan: Plan,
     id: String,
@@ -487,6 +487,7 @@ fn certificate(
             head: custody::hash_line(lines.last().map(String::as_str).unwrap_or_default()),
             lines,
         },
+        other_vaults: vec![],
     })
 }
 

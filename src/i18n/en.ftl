@@ -56,9 +56,9 @@ err-approval-untrusted = approval { $id } is not signed by a key in the clinic s
 err-approval-not-engineer = approval { $id } does not let { $key } pack; ask the clinic to add this key to the approval
 err-approval-recipient-missing = approval { $id } requires the vault to be encrypted to { $recipients }; add them with -r
 err-approval-expired = approval { $id } ran out on { $date }; ask the clinic for a new approval
-err-approval-over-limit = approval { $id } allows at most { $limit } { $what ->
-    [files] files
-   *[bytes] bytes
+err-approval-over-limit = approval { $id } allows at most { $what ->
+    [files] { $limit } files
+   *[bytes] { $limit } of data
 }, this export has { $got }; pack less or ask the clinic for a new approval
 
 ## Whether the clinic signed a vault's approval (shown by inspect, verify, extract, custody show, certificate verify, ledger, incident)
@@ -660,6 +660,81 @@ help-certificate-verify-arg-certificate = The certificate (CERT.json)
 help-certificate-verify-arg-custody = Your own copy of the custody log, taken at hand-over
 help-certificate-verify-arg-signers = OpenSSH allowed_signers file: who may sign certificates
 help-certificate-verify-arg-sig = The signature (default: CERT.json.sig)
+
+## retention: kura list, kura prune (nightly backups)
+help-list-about = Every vault in some folders: custody state, delete-by, and whether its ciphertext matches its receipt (no key needed)
+help-list-arg-dirs = Folders holding vaults
+help-list-arg-check = Read every byte and compare its BLAKE3 with the receipt (default: sizes only)
+help-list-arg-recursive = Look in sub-folders too
+help-prune-about = Delete the vaults a keep policy does not keep (and those past their delete-by day), with one certificate
+help-prune-arg-dir = The folder holding the vaults
+help-prune-arg-keep-last = Keep the N newest vaults (at least 1)
+help-prune-arg-keep-daily = Keep the newest vault of each of the last D days that have vaults
+help-prune-arg-keep-weekly = Keep the newest vault of each of the last W ISO weeks that have vaults
+help-prune-arg-keep-monthly = Keep the newest vault of each of the last M months that have vaults
+help-prune-arg-signers = OpenSSH allowed_signers file: who may have packed and recorded the vaults (any other vault is refused)
+help-prune-arg-dry-run = Say what would be kept and deleted and why; delete nothing, write nothing
+help-prune-arg-identity = My OpenSSH Ed25519 key (signs the custody records and the certificate)
+help-prune-arg-output = The run's certificate (its signature goes to CERT.json.sig)
+help-prune-arg-issuer-name = Issuer's name on the certificate (default: the key's comment)
+help-prune-arg-organisation = Issuer's organisation (left empty when not given)
+help-prune-arg-note = Note for each custody record (never patient information)
+help-prune-arg-force = Replace an existing CERT.json and CERT.json.sig
+msg-man-ex-list = Every vault in the backup folder, reading every byte against its receipt:
+msg-man-ex-prune = Keep 7 nightly vaults, one per week for 4 weeks and one per month for 6 months; delete the rest with one certificate:
+err-list-not-folder = { $path } is not a folder: give the folder that holds the vaults
+err-list-failed = { $n ->
+    [one] one vault failed its check (see the list above): run kura verify on it, and keep it and its custody log until someone has looked into it
+   *[other] { $n } vaults failed their check (see the list above): run kura verify on them, and keep them and their custody logs until someone has looked into it
+}
+msg-list-head-vault = VAULT
+msg-list-head-approval = APPROVAL
+msg-list-head-created = CREATED
+msg-list-head-delete-by = DELETE BY
+msg-list-head-size = SIZE
+msg-list-head-custody = CUSTODY
+msg-list-head-ciphertext = CIPHER
+msg-list-log-missing = no log
+msg-list-log-broken = log broken
+msg-list-cipher-matches = ok
+msg-list-cipher-size-differs = bad size
+msg-list-cipher-blake3-differs = altered
+msg-list-cipher-gone = gone
+msg-list-cipher-remains = remains
+msg-list-cipher-missing = missing
+msg-list-cipher-unreadable = not read
+msg-list-cipher-unknown = unknown
+msg-list-none = No vault in these folders.
+msg-list-failed-one = Failed: { $path }: { $why }
+msg-list-depth-size = Checked: the custody logs, and the ciphertext's size against each receipt (--check reads every byte).
+msg-list-depth-blake3 = Checked: the custody logs, and every byte of the ciphertext against each receipt's BLAKE3.
+msg-list-overdue-mark = !: still here after its delete-by day.
+msg-list-hand-set = *: a time in its custody log was set by hand or runs backwards; its dates are not evidence.
+err-prune-keep-last = --keep-last must be at least 1: a policy that keeps no vault would leave no backup
+err-prune-no-log = { $path } has no custody log beside it: it was not deleted; find its log (kura list shows it as "no log")
+err-prune-mismatch = { $path } is missing or does not match its signed receipt: it was not deleted; run kura list --check and kura verify on it, and keep it for whoever looks into it
+err-prune-remains = { $path } is still there though its custody log records its deletion: it was not touched; find out how it came back (a copy put back from elsewhere?) before removing it
+err-prune-newest = { $path } is past its delete-by day ({ $delete_by }), but it is the newest vault that passed every check: it was not deleted, so that one good backup remains. Make a new backup (or extend the approval), then run kura prune again
+err-prune-changed = { $path } changed after it was checked (replaced, moved or linked elsewhere): nothing was deleted and no certificate issued; find out what else is using the backup folder, then run kura prune again
+err-prune-remove-failed = could not remove { $path }: { $detail }. { $done } vaults had been removed before it; they are recorded and certified. Fix the problem, then run kura prune again
+msg-prune-keep = Keep: { $path } (created { $created }, delete by { $delete_by }, { $size }): { $why }
+msg-prune-deleted = Deleted: { $path } (created { $created }, delete by { $delete_by }, { $size }): { $why }
+msg-prune-would-delete = Would delete: { $path } (created { $created }, delete by { $delete_by }, { $size }): { $why }
+msg-prune-refused = Not deleted: { $path }: { $why }
+msg-prune-rule-last = one of the newest (--keep-last)
+msg-prune-rule-daily = newest of its day (--keep-daily)
+msg-prune-rule-weekly = newest of its week (--keep-weekly)
+msg-prune-rule-monthly = newest of its month (--keep-monthly)
+msg-prune-rule-newest = the newest vault that passed every check
+msg-prune-why-due = its delete-by day has come
+msg-prune-why-policy = no rule keeps it
+msg-prune-dry-run = Dry run: { $n } vaults would be deleted. Nothing was deleted, and no certificate or custody record was written.
+msg-prune-written = { $n } vaults deleted; certificate: { $cert } (signature: { $sig })
+msg-prune-nothing = Nothing to delete; no certificate was written.
+warn-render-run = This certificate of a prune run covers { $n } vaults; the page shows vault { $id } only (give --custody with another vault's log for its page).
+msg-cert-run-vaults = This certificate of a prune run covers { $n } vaults: vault { $id } was checked against your custody log, the others against the chains the certificate carries.
+msg-cert-technique-unlink = A prune run: each vault's files (ciphertext only) were checked against the survey, renamed to a random name and unlinked, without an overwrite; folders were flushed.
+msg-cert-caveat-unlink = Not a NIST SP 800-88 sanitization: neither "Clear", "Purge" nor "Destroy". The ciphertext's blocks stay on the medium until reused. This is not cryptographic erase either: the recipients' keys still exist.
 
 ## demo: the full flow
 msg-demo-clinic-copy = The clinic keeps its own copy of the custody log: { $path }

@@ -58,7 +58,7 @@ err-approval-recipient-missing = 承認 { $id } では保管庫を { $recipients
 err-approval-expired = 承認 { $id } は { $date } で期限が切れています。医療機関から新しい承認を受け取ってください
 err-approval-over-limit = 承認 { $id } で許される{ $what ->
     [files] ファイル数
-   *[bytes] データ量（バイト）
+   *[bytes] データ量
 }は { $limit } までですが、この持ち出しは { $got } です。減らすか、医療機関から新しい承認を受け取ってください
 
 ## 保管庫の承認に医療機関の署名があるか (inspect, verify, extract, custody show, certificate verify, ledger, incident で表示)
@@ -648,6 +648,78 @@ help-certificate-verify-arg-certificate = 証明書（CERT.json）
 help-certificate-verify-arg-custody = お手元の管理記録の控え（受け渡しの時に保存したもの）
 help-certificate-verify-arg-signers = OpenSSH の allowed_signers ファイル: 証明書に署名してよい人
 help-certificate-verify-arg-sig = 署名ファイル（既定: CERT.json.sig）
+
+## retention: kura list, kura prune (nightly backups)
+help-list-about = フォルダ内のすべての保管庫について、管理記録の状態・消去期限・暗号文が受領記録と一致するかを表示する（鍵は不要）
+help-list-arg-dirs = 保管庫のあるフォルダ
+help-list-arg-check = すべてのバイトを読み、BLAKE3 を受領記録と照合する（既定: サイズのみ照合）
+help-list-arg-recursive = サブフォルダも調べる
+help-prune-about = 保持方針で残さない保管庫（と消去期限を迎えた保管庫）を消去し、1 通の証明書を発行する
+help-prune-arg-dir = 保管庫のあるフォルダ
+help-prune-arg-keep-last = 新しい順に N 個の保管庫を残す（1 以上）
+help-prune-arg-keep-daily = 保管庫のある直近 D 日について、各日の最新の保管庫を残す
+help-prune-arg-keep-weekly = 保管庫のある直近 W 週（ISO 週）について、各週の最新の保管庫を残す
+help-prune-arg-keep-monthly = 保管庫のある直近 M か月について、各月の最新の保管庫を残す
+help-prune-arg-signers = OpenSSH の allowed_signers ファイル: 保管庫を作成し記録してよい鍵（それ以外の鍵による保管庫は消去を拒否）
+help-prune-arg-dry-run = 何を残し何を消去するか、その理由を表示するだけで、何も消去せず何も書き込まない
+help-prune-arg-identity = 自分の OpenSSH Ed25519 鍵（管理記録と証明書に署名）
+help-prune-arg-output = この実行の証明書（署名は CERT.json.sig に書き出す）
+help-prune-arg-issuer-name = 証明書に記載する発行者名（既定: 鍵のコメント）
+help-prune-arg-organisation = 発行者の所属（指定しなければ空欄）
+help-prune-arg-note = 各管理記録に残すメモ（患者の情報は絶対に書かない）
+help-prune-arg-force = 既存の CERT.json と CERT.json.sig を置き換える
+msg-man-ex-list = バックアップフォルダのすべての保管庫を、全バイトを読んで受領記録と照合する:
+msg-man-ex-prune = 毎晩の保管庫を 7 個、4 週間は週に 1 個、6 か月は月に 1 個残し、残りを 1 通の証明書で消去する:
+err-list-not-folder = { $path } はフォルダではありません。保管庫のあるフォルダを指定してください
+err-list-failed = 確認に通らなかった保管庫が { $n } 個あります（上の一覧を参照）。kura verify で確認し、調べ終わるまでその保管庫と管理記録を残してください
+msg-list-head-vault = 保管庫
+msg-list-head-approval = 承認
+msg-list-head-created = 作成日
+msg-list-head-delete-by = 消去期限
+msg-list-head-size = サイズ
+msg-list-head-custody = 管理記録
+msg-list-head-ciphertext = 暗号文
+msg-list-log-missing = 記録なし
+msg-list-log-broken = 記録破損
+msg-list-cipher-matches = 一致
+msg-list-cipher-size-differs = サイズ違い
+msg-list-cipher-blake3-differs = 改変
+msg-list-cipher-gone = 消去済
+msg-list-cipher-remains = 残存
+msg-list-cipher-missing = 見つからない
+msg-list-cipher-unreadable = 読めない
+msg-list-cipher-unknown = 不明
+msg-list-none = このフォルダに保管庫はありません。
+msg-list-failed-one = 確認に通らなかった保管庫: { $path }: { $why }
+msg-list-depth-size = 確認した内容: 管理記録と、暗号文のサイズ（受領記録との照合）。--check を付けると全バイトを読みます。
+msg-list-depth-blake3 = 確認した内容: 管理記録と、暗号文の全バイト（受領記録の BLAKE3 との照合）。
+msg-list-overdue-mark = !: 消去期限を過ぎても残っています。
+msg-list-hand-set = *: 管理記録の時刻が手で設定されたか逆行しています。その日付は証拠になりません。
+err-prune-keep-last = --keep-last は 1 以上にしてください。保管庫を 1 つも残さない方針では、バックアップがなくなります
+err-prune-no-log = { $path } の隣に管理記録がありません。消去していません。管理記録を探してください（kura list では「記録なし」と表示されます）
+err-prune-mismatch = { $path } が見つからないか、署名付き受領記録と一致しません。消去していません。kura list --check と kura verify で確認し、調べる人のために残してください
+err-prune-remains = { $path } は管理記録では消去済みですが、まだ残っています。手を付けていません。どうして戻ってきたのか（別の場所から複製が戻されたなど）を確かめてから削除してください
+err-prune-newest = { $path } は消去期限（{ $delete_by }）を過ぎていますが、すべての確認に通った最新の保管庫です。正常なバックアップを 1 つ残すため消去していません。新しいバックアップを作るか承認を延長してから、もう一度 kura prune を実行してください
+err-prune-changed = { $path } が確認の後に変更されました（置き換え・移動・別の場所へのリンク）。何も消去しておらず、証明書も発行していません。ほかに何がバックアップフォルダを使っているか確かめてから、もう一度 kura prune を実行してください
+err-prune-remove-failed = { $path } を削除できませんでした: { $detail }。それまでに { $done } 個の保管庫を削除しており、それらは記録され証明書に記載されています。問題を解決してから、もう一度 kura prune を実行してください
+msg-prune-keep = 残す: { $path }（作成 { $created }、消去期限 { $delete_by }、{ $size }）: { $why }
+msg-prune-deleted = 消去しました: { $path }（作成 { $created }、消去期限 { $delete_by }、{ $size }）: { $why }
+msg-prune-would-delete = 消去の対象: { $path }（作成 { $created }、消去期限 { $delete_by }、{ $size }）: { $why }
+msg-prune-refused = 消去していません: { $path }: { $why }
+msg-prune-rule-last = 新しいものから数えて残す分（--keep-last）
+msg-prune-rule-daily = その日の最新（--keep-daily）
+msg-prune-rule-weekly = その週の最新（--keep-weekly）
+msg-prune-rule-monthly = その月の最新（--keep-monthly）
+msg-prune-rule-newest = すべての確認に通った最新の保管庫
+msg-prune-why-due = 消去期限を迎えた
+msg-prune-why-policy = どの規則も残さない
+msg-prune-dry-run = 試行: { $n } 個の保管庫が消去の対象です。何も消去しておらず、証明書も管理記録も書き込んでいません。
+msg-prune-written = { $n } 個の保管庫を消去しました。証明書: { $cert }（署名: { $sig }）
+msg-prune-nothing = 消去するものはありません。証明書は書き出していません。
+warn-render-run = この定期削除の証明書は { $n } 個の保管庫を対象としています。このページには保管庫 { $id } だけを載せています（ほかの保管庫のページは、その管理記録を --custody に指定して作成してください）。
+msg-cert-run-vaults = この証明書は定期削除の実行で消去した { $n } 個の保管庫を対象としています。保管庫 { $id } はお手元の管理記録と照合し、ほかの保管庫は証明書に含まれる管理記録と照合しました。
+msg-cert-technique-unlink = 定期削除の実行: 各保管庫のファイル（暗号文のみ）を調査時と同じものか確かめたうえで、無作為な名前に変えてから削除しました。上書きはしていません。フォルダはディスクに書き出しました。
+msg-cert-caveat-unlink = NIST SP 800-88 のサニタイズ（Clear・Purge・Destroy）のいずれでもありません。暗号文のブロックは再利用されるまで媒体に残ります。受取人の鍵は残っているため、暗号化消去でもありません。
 
 ## demo: the full flow
 msg-demo-clinic-copy = 医療機関は管理記録の控えを保管します: { $path }

@@ -102,7 +102,7 @@ impl Terms {
     /// Refuses a vault of `files` regular files holding `bytes` bytes that
     /// the approval does not allow.
     pub fn check_totals(&self, files: u64, bytes: u64) -> Result<()> {
-        let over = |what: &str, limit: u64, got: u64| {
+        let over = |what: &str, limit: String, got: String| {
             Error::new(Kind::Refused, "err-approval-over-limit")
                 .arg("id", &self.id)
                 .arg("what", what)
@@ -110,10 +110,11 @@ impl Terms {
                 .arg("got", got)
         };
         if let Some(max) = self.max_files.filter(|m| files > *m) {
-            return Err(over("files", max, files));
+            return Err(over("files", max.to_string(), files.to_string()));
         }
         if let Some(max) = self.max_size.filter(|m| bytes > *m) {
-            return Err(over("bytes", max, bytes));
+            let size = crate::units::bytes;
+            return Err(over("bytes", size(max), size(bytes)));
         }
         Ok(())
     }

@@ -175,6 +175,13 @@ fn every_term_the_approval_sets_is_refused_before_anything_is_written() {
             "err-approval-over-limit",
         ),
         (
+            "over a max-size in bytes",
+            vec!["--max-size", "10"],
+            vec![],
+            3,
+            "err-approval-over-limit",
+        ),
+        (
             "typed approval too",
             vec![],
             vec!["--purpose", "x"],
@@ -474,4 +481,21 @@ fn a_refused_approval_never_asks_for_the_passphrase_first() {
         .output()
         .unwrap();
     assert_refused(&out, 4);
+}
+
+#[test]
+fn the_signature_may_lie_elsewhere_but_must_be_there() {
+    let desk = desk_with_approval(&[]);
+    let moved = desk.path("approval/signature.txt");
+    std::fs::rename(desk.path("approval/APPROVAL.json.sig"), &moved).unwrap();
+    // Not beside the approval: the option that names it is said.
+    let line = {
+        desk.mkdir("out");
+        let before = listing(&desk.root, Meta::Content);
+        let out = desk.run(pack_under_args(&desk, &[]));
+        assert_eq!(listing(&desk.root, Meta::Content), before);
+        assert_refused(&out, 10)
+    };
+    assert!(line.contains("--approval-sig"), "{line}");
+    ok(&desk.run(pack_under_args(&desk, &["--approval-sig", moved.to_str().unwrap()])));
 }

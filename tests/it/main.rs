@@ -35,6 +35,7 @@ mod json;
 mod ledger;
 mod media;
 mod render;
+mod retention;
 mod secrets;
 mod setup;
 mod shown_is_checked;

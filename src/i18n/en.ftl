@@ -79,6 +79,7 @@ help-arg-clinic-signers = The clinic signers file (OpenSSH allowed_signers, name
 err-ledger-approval-declared = vault { $id } was packed under approval { $approval } as declared by the packer, not signed by the clinic, and this ledger requires the clinic's signed approval: ask the engineer to pack again under a signed approval (kura approve, pack --approval)
 err-ledger-approval-unchecked = approval { $approval } is signed, but this ledger requires the clinic's own key: give --clinic-signers FILE so kura can check whose key signed it
 err-ledger-approval-differs = another approval is already registered under the id { $id }: an approval id names one approval; give the new one its own id
+msg-list-declared = { $n } of { $total } vaults carry an approval declared by the packer, not signed by the clinic (kura inspect VAULT says which and how)
 msg-ledger-consent-heading = Approvals (whether the clinic signed them):
 msg-ledger-approvals-summary = { $path }: { $total } signed approvals registered, { $unused } not yet used by a registered export
 msg-ledger-approval-unused = not yet used

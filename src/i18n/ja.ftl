@@ -79,6 +79,7 @@ help-arg-clinic-signers = 医療機関の署名者ファイル（OpenSSH allowed
 err-ledger-approval-declared = 保管庫 { $id } の承認 { $approval } は梱包した技術者による申告で、医療機関の署名がありません。この台帳は医療機関が署名した承認を必要とします。署名済みの承認で梱包し直すよう技術者に依頼してください（kura approve、pack --approval）
 err-ledger-approval-unchecked = 承認 { $approval } には署名がありますが、この台帳は医療機関自身の鍵による署名を必要とします。どの鍵の署名か確かめられるよう --clinic-signers FILE を指定してください
 err-ledger-approval-differs = 承認番号 { $id } では別の承認が既に登録されています。承認番号は一つの承認を指します。新しい承認には別の番号を付けてください
+msg-list-declared = { $total } 件中 { $n } 件の保管庫の承認は梱包した技術者による申告で、医療機関の署名はありません（どれかは kura inspect VAULT で確認できます）
 msg-ledger-consent-heading = 承認（医療機関の署名の有無）:
 msg-ledger-approvals-summary = { $path }: 署名済みの承認 { $total } 件を登録、うち { $unused } 件は登録済みの持ち出しにまだ使われていません
 msg-ledger-approval-unused = 未使用

@@ -149,6 +149,14 @@ fn a_declared_approval_is_said_to_be_the_packers_word_everywhere() {
     assert_eq!(consent(&v), "declared");
     assert!(v["consent"]["clinic"].is_null() && v["consent"]["signer"].is_null());
 
+    let listed = json_of(&d, &["list", "."]);
+    assert_eq!(listed["vaults"][0]["consent"]["state"], "declared");
+    let text = text_of(&d, &["list", "."]);
+    assert!(
+        text.contains(&format!("1 of 1 vaults carry an approval {DECLARED}")),
+        "{text}"
+    );
+
     let show = text_of(&d, &["custody", "show", "a.kura"]);
     assert!(show.contains(DECLARED), "{show}");
     assert_eq!(consent(&json_of(&d, &["custody", "show", "a.kura"])), "declared");

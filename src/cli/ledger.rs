@@ -225,6 +225,33 @@ fn require_signed(consent: &Consent, vault_id: &str, approval_id: &str) -> Resul
     }
 }
 
+/// How a vault's approval stands against the approvals this ledger
+/// registered under the same id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Issued {
+    /// None registered under that id.
+    Unknown,
+    /// The vault carries the very document registered.
+    Same,
+    /// One was issued signed, but the vault was packed on the packer's
+    /// word instead.
+    NotUsed,
+}
+
+/// Refuses (6) a vault whose signed approval is not the document this
+/// ledger registered under the same id: another approval under the
+/// clinic's number.
+fn issued_here(db: &Ledger, approval: &kura::vault::Approval) -> Result<Issued> {
+    let Some(registered) = db.issued_document(&approval.id)? else {
+        return Ok(Issued::Unknown);
+    };
+    match &approval.signed {
+        Some(s) if s.document == registered => Ok(Issued::Same),
+        Some(_) => Err(Error::new(Kind::Integrity, "err-ledger-approval-not-issued").arg("approval", &approval.id)),
+        None => Ok(Issued::NotUsed),
+    }
+}
+
 fn add(a: AddArgs) -> Result<Report> {
     super::given("--signers", &a.signers)?;
     let clinic_signers = super::consent::load_signers(&a.clinic_signers)?;
@@ -245,6 +272,7 @@ fn add(a: AddArgs) -> Result<Report> {
     if required {
         require_signed(&consent, &r.vault_id, &r.approval.id)?;
     }
+    let issued = issued_here(&db, &r.approval)?;
     let (outcome, entry) = db.register(
         &chain,
         &std::path::absolute(&path).unwrap_or(path.clone()),
@@ -262,6 +290,7 @@ fn add(a: AddArgs) -> Result<Report> {
         "added_records": added,
         "signers_checked": a.signers.is_some(),
         "signed_approval_required": required,
+        "approval_issued_here": issued == Issued::Same,
         "consent": super::consent::json(&consent),
         "export": entry_json(&entry, clock::today()),
     }));
@@ -284,6 +313,11 @@ fn add(a: AddArgs) -> Result<Report> {
     });
     for l in super::consent::lines(&consent, &r.approval.delete_by) {
         rep.push(l);
+    }
+    match issued {
+        Issued::Same => rep.push(t("msg-ledger-approval-issued-here", &[("approval", &r.approval.id)])),
+        Issued::NotUsed => rep.push(t("warn-ledger-approval-not-used", &[("approval", &r.approval.id)])),
+        Issued::Unknown => {}
     }
     rep.push(t("msg-ledger-where", &[("path", &ledger_path)]));
     if a.signers.is_none() {

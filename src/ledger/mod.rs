@@ -571,20 +571,21 @@ impl Ledger {
         Ok((outcome, issued))
     }
 
+    /// The signed document registered under approval id `id`, if any.
+    pub fn issued_document(&self, id: &str) -> Result<Option<String>> {
+        self.conn
+            .query_row("SELECT document FROM approvals WHERE approval_id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(db_error)
+    }
+
     /// Refuses (9) an approval whose id is registered with another
     /// document: checked before an approval is written, so that a refusal
     /// leaves nothing behind.
     pub fn check_approval_id(&self, approval: &crate::approval::Approval) -> Result<()> {
-        let stored: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT document FROM approvals WHERE approval_id = ?1",
-                [&approval.approval_id],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(db_error)?;
-        match stored {
+        match self.issued_document(&approval.approval_id)? {
             Some(doc) if doc != approval.to_document() => {
                 Err(Error::new(Kind::Exists, "err-ledger-approval-differs").arg("id", &approval.approval_id))
             }

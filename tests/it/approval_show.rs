@@ -383,33 +383,40 @@ fn the_ledger_lists_the_approvals_issued_and_which_are_used() {
 
     // The same id again, another document: refused before anything is
     // written.
-    let out = d.run([
-        "approve",
-        "-o",
-        "again.json",
-        "-i",
-        "clinic.key",
-        "--approval-id",
-        "APP-L1",
-        "--approved-by",
-        "x",
-        "--role",
-        "y",
-        "--clinic",
-        "c",
-        "--engineer",
-        d.engineer.public.to_str().unwrap(),
-        "--recipient",
-        d.clinic.public.to_str().unwrap(),
-        "--purpose",
-        "p",
-        "--scope",
-        "s",
-        "--delete-by",
-        "2099-01-31",
-        "--ledger",
-        &l,
-    ]);
+    let engineer = d.engineer.public.display().to_string();
+    let clinic = d.clinic.public.display().to_string();
+    let again = |ledger: Option<&str>| {
+        let mut a = vec![
+            "approve",
+            "-o",
+            "again.json",
+            "-i",
+            "clinic.key",
+            "--approval-id",
+            "APP-L1",
+            "--approved-by",
+            "x",
+            "--role",
+            "y",
+            "--clinic",
+            "c",
+            "--engineer",
+            &engineer,
+            "--recipient",
+            &clinic,
+            "--purpose",
+            "p",
+            "--scope",
+            "s",
+            "--delete-by",
+            "2099-01-31",
+        ];
+        if let Some(l) = ledger {
+            a.extend(["--ledger", l]);
+        }
+        d.run(a)
+    };
+    let out = again(Some(&l));
     assert_refused(&out, 9);
     assert_absent(&d.path("again.json"));
     assert_absent(&d.path("again.json.sig"));
@@ -423,7 +430,9 @@ fn the_ledger_lists_the_approvals_issued_and_which_are_used() {
 
     // An export packed under APP-L1 and registered uses it.
     pack_signed(&d, "u", "APP-L1");
-    ok(d.kura().args(["ledger", "add", "u.kura", "--ledger", &l]));
+    let v = json_of(&d, &["ledger", "add", "u.kura", "--ledger", &l]);
+    assert_eq!(v["approval_issued_here"], true);
+
     let v = json_of(&d, &["ledger", "approvals", "--ledger", &l, "--unused"]);
     let ids: Vec<&str> = v["approvals"]
         .as_array()
@@ -435,6 +444,32 @@ fn the_ledger_lists_the_approvals_issued_and_which_are_used() {
     assert_eq!(v["counts"]["unused"], 1);
     let text = text_of(&d, &["ledger", "approvals", "--ledger", &l]);
     assert!(text.contains("used by 1") && text.contains("not yet used"), "{text}");
+
+    // Another document signed under APP-L1 elsewhere: a vault packed under
+    // it is refused (6), and not registered.
+    ok(&again(None));
+    ok(d.kura().args([
+        "pack",
+        "-o",
+        "w.kura",
+        "-R",
+        "recipients.txt",
+        "-i",
+        "engineer.key",
+        "--approval",
+        "again.json",
+        "--clinic-signers",
+        "clinic_signers",
+        "u-data",
+    ]));
+    let out = d.run(["ledger", "add", "w.kura", "--ledger", &l, "--json"]);
+    assert_eq!(out.status.code(), Some(6));
+    assert_eq!(json(&out)["error"]["id"], "err-ledger-approval-not-issued");
+    // Packed on the packer's word under an id the clinic issued signed: taken,
+    // with a warning.
+    d.pack_small("dcl", "APP-L2", "移行作業", "2099-12-31", PACKED);
+    let text = text_of(&d, &["ledger", "add", "dcl.kura", "--ledger", &l]);
+    assert!(text.contains("was issued signed") && text.contains(DECLARED), "{text}");
 
     // A document changed after signing is never registered.
     let document = d.read("APP-L1.json").replace("2099-01-31", "2099-12-31");

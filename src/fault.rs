@@ -5,7 +5,10 @@
 //!
 //! The points: `extracting` (the intent record is written, nothing
 //! decrypted yet), `staged` (every file is decrypted and checked in the
-//! stage, nothing moved into DEST yet).
+//! stage, nothing moved into DEST yet), `receipt-kept` (`ledger close -i
+//! --append-to`: the ledger is closed and keeps the clinic's receipt, the
+//! log is untouched), `receipt-records-copied` (the log has taken the
+//! certificate's records it lacked, not yet the receipt's).
 
 /// Aborts here when the test asked for it (debug builds only).
 #[inline]

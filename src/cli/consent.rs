@@ -67,6 +67,26 @@ pub fn verdict(c: &Consent) -> String {
     }
 }
 
+/// The headline cut short, for a list that must fit 80 columns.
+pub fn short(c: &Consent) -> String {
+    let id = match c {
+        Consent::Declared => "msg-consent-short-declared",
+        Consent::Signed { trust, .. } => match trust {
+            Trust::Trusted(_) => "msg-consent-short-trusted",
+            Trust::Untrusted => "msg-consent-short-untrusted",
+            Trust::Unchecked => "msg-consent-short-unchecked",
+        },
+    };
+    let principal = match c {
+        Consent::Signed {
+            trust: Trust::Trusted(p),
+            ..
+        } => p.as_str(),
+        _ => "",
+    };
+    t(id, &[("principal", principal)])
+}
+
 /// The lines shown wherever an approval is: the headline, then for a signed
 /// approval who approved, what data and what happens to it at the end.
 pub fn lines(c: &Consent, delete_by: &str) -> Vec<String> {

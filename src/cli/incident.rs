@@ -12,7 +12,7 @@ use super::{bytes, t, Report};
 use kura::clock;
 use kura::custody::{self, Chain, NewEvent};
 use kura::error::{Error, Kind, Result};
-use kura::incident::{Event, Facts};
+use kura::incident::{Calendar, Event, Facts};
 use kura::keys::{AllowedSigners, KeyInfo, PassphraseSource};
 
 #[derive(Args, Debug)]
@@ -42,8 +42,27 @@ pub struct IncidentArgs {
     /// OpenSSH allowed_signers file: every signer of the log must be listed
     #[arg(long, value_name = "FILE")]
     pub signers: Option<PathBuf>,
+    /// More public holidays (one "YYYY-MM-DD NAME" a line), for years or changes kura's table lacks
+    #[arg(long, value_name = "FILE")]
+    pub holidays: Option<PathBuf>,
+    /// The loss may have been caused for an improper purpose (theft, unauthorised taking): the Commission's final report is due in 60 days, not 30
+    #[arg(long)]
+    pub improper_purpose: bool,
     #[command(flatten)]
     pub ledger: LedgerPath,
+}
+
+/// Largest holidays file kura reads.
+const MAX_HOLIDAYS_BYTES: u64 = 1 << 20;
+
+/// The built-in holidays, and those of `--holidays FILE`.
+fn calendar(file: Option<&std::path::Path>) -> Result<Calendar> {
+    let mut c = Calendar::japan();
+    if let Some(p) = file {
+        let text = kura::fsutil::read_bounded_text(p, MAX_HOLIDAYS_BYTES)?;
+        c.add_file(&text, &p.display().to_string())?;
+    }
+    Ok(c)
 }
 
 fn date(d: NaiveDate) -> String {
@@ -108,6 +127,8 @@ pub fn run(a: IncidentArgs) -> Result<Report> {
     super::given("-i", &a.identity)?;
     super::given("--passphrase-file", &a.passphrase_file)?;
     super::given("--signers", &a.signers)?;
+    super::given("--holidays", &a.holidays)?;
+    let calendar = calendar(a.holidays.as_deref())?;
     let today = clock::today();
     let discovered = match &a.discovered {
         Some(s) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
@@ -129,14 +150,19 @@ pub fn run(a: IncidentArgs) -> Result<Report> {
         chain = custody::read(path)?;
         recorded = Some(rec.seq);
     }
-    let f = Facts::of(&chain, discovered);
+    let f = Facts::of(&chain, discovered, &calendar, a.improper_purpose);
     let draft = draft(&f, recorded, a.signers.is_some());
+    let items: Vec<_> = ppc_items(&f)
+        .into_iter()
+        .map(|(key, value)| json!({ "item": key, "text": value }))
+        .collect();
     let mut rep = Report::new(json!({
         "custody": path.map(|p| p.display().to_string()),
         "from_ledger": a.from_ledger,
         "facts": f,
         "signers_checked": a.signers.is_some(),
         "lost_recorded": recorded,
+        "ppc_items": items,
         "draft": draft,
         "consent": super::consent::assess(&f.contents.approval, &f.contents.created, None)
             .map_or_else(|e| super::consent::unreadable(&e), |c| super::consent::json(&c)),
@@ -157,6 +183,8 @@ fn draft(f: &Facts, recorded: Option<u64>, signers_checked: bool) -> Vec<String>
     contents(&mut out, f);
     protection(&mut out, f, signers_checked);
     custody_events(&mut out, f);
+    ppc(&mut out, f);
+    clinic_notice(&mut out, f);
     next_steps(&mut out, f, recorded);
     out
 }
@@ -182,7 +210,151 @@ fn deadline(out: &mut Vec<String>, f: &Facts) {
         "msg-incident-deadline",
         &[("n", &f.business_days.to_string()), ("date", &date(f.deadline))],
     )));
-    out.push(item(t("msg-incident-holidays", &[])));
+    if f.public_holidays_considered {
+        out.push(item(t(
+            "msg-incident-holidays-known",
+            &[("source", &f.calendar.sources.join("; "))],
+        )));
+    } else {
+        let years: Vec<String> = f.calendar.years.iter().map(|y| y.to_string()).collect();
+        out.push(item(t(
+            "msg-incident-holidays-unknown",
+            &[("years", &years.join(", "))],
+        )));
+    }
+    if !f.days_off.is_empty() {
+        let days: Vec<String> = f
+            .days_off
+            .iter()
+            .map(|o| {
+                let why = match o.why.as_str() {
+                    "sat" | "sun" => t("msg-weekday", &[("day", &o.why)]),
+                    "year-end" => t("msg-incident-year-end", &[]),
+                    h => h.to_string(),
+                };
+                format!("{} {why}", o.date.format("%m-%d"))
+            })
+            .collect();
+        out.push(item(t("msg-incident-days-off", &[("days", &days.join(", "))])));
+    }
+}
+
+/// The nine items of the Commission's report (規則第8条第1項), each with
+/// what the log and the approval can say, or null where only people can
+/// fill it in.
+fn ppc_items(f: &Facts) -> Vec<(&'static str, Option<String>)> {
+    let c = &f.contents;
+    let signed = f.approval.signed.as_ref();
+    let mut other = t("msg-incident-ppc-other-text", &[]);
+    if let Some(plan) = signed.and_then(|a| a.loss_plan.as_deref()) {
+        other.push(' ');
+        other.push_str(&t("msg-incident-ppc-loss-plan", &[("plan", plan)]));
+    }
+    vec![
+        (
+            "summary",
+            Some(t(
+                "msg-incident-ppc-summary-text",
+                &[
+                    ("date", &date(f.discovered)),
+                    ("id", &c.vault_id),
+                    ("files", &c.file_count.to_string()),
+                    ("approval", &c.approval.id),
+                ],
+            )),
+        ),
+        (
+            "items",
+            Some(match signed {
+                Some(a) => t("msg-incident-ppc-items-scope", &[("scope", &a.scope)]),
+                None => t("msg-incident-ppc-items-text", &[("purpose", &c.approval.purpose)]),
+            }),
+        ),
+        (
+            "persons",
+            signed.map(|a| t("msg-incident-ppc-persons-scope", &[("scope", &a.scope)])),
+        ),
+        ("cause", None),
+        ("secondary-damage", None),
+        ("response-to-persons", None),
+        ("publication", None),
+        ("prevention", None),
+        ("other", Some(other)),
+    ]
+}
+
+/// The Commission's dates and report items, and where the 高度な暗号化
+/// exemption stands.
+fn ppc(out: &mut Vec<String>, f: &Facts) {
+    let p = &f.ppc;
+    section(out, "msg-incident-h-ppc");
+    out.push(item(t("msg-incident-ppc-who", &[])));
+    out.push(item(t(
+        "msg-incident-ppc-preliminary",
+        &[("from", &date(p.preliminary_from)), ("by", &date(p.preliminary_by))],
+    )));
+    out.push(item(t(
+        if p.improper_purpose {
+            "msg-incident-ppc-final-improper"
+        } else {
+            "msg-incident-ppc-final"
+        },
+        &[("days", &p.final_days.to_string()), ("date", &date(p.final_by))],
+    )));
+    out.push(item(t("msg-incident-ppc-items", &[])));
+    for (i, (key, value)) in ppc_items(f).into_iter().enumerate() {
+        let value = value.unwrap_or_else(|| t("msg-incident-to-fill", &[]));
+        out.push(format!(
+            "    ({}) {}: {value}",
+            i + 1,
+            t(&format!("msg-incident-ppc-item-{key}"), &[])
+        ));
+    }
+    out.push(item(t("msg-incident-ppc-exemption", &[])));
+}
+
+/// The notice to the clinic, the party that entrusted the data (委託元).
+fn clinic_notice(out: &mut Vec<String>, f: &Facts) {
+    let c = &f.contents;
+    section(out, "msg-incident-h-clinic");
+    let to = match &f.approval.signed {
+        Some(a) => {
+            let clinic = match &a.clinic.code {
+                Some(code) => format!("{} ({code})", a.clinic.name),
+                None => a.clinic.name.clone(),
+            };
+            format!("{clinic} {} {}", a.approver.role, a.approver.name)
+        }
+        None => c.approval.approved_by.clone(),
+    };
+    out.push(item(t("msg-incident-clinic-to", &[("by", &to)])));
+    out.push(item(t(
+        match f.approval.consent.as_str() {
+            "declared" => "msg-incident-approval-declared",
+            "invalid" => "msg-incident-approval-invalid",
+            _ => "msg-incident-approval-signed",
+        },
+        &[("id", &c.approval.id)],
+    )));
+    out.push(item(t(
+        "msg-incident-clinic-body",
+        &[
+            ("date", &date(f.discovered)),
+            ("id", &c.vault_id),
+            ("approval", &c.approval.id),
+            ("purpose", &c.approval.purpose),
+            ("files", &c.file_count.to_string()),
+            ("deadline", &date(f.deadline)),
+        ],
+    )));
+    out.push(item(t(
+        "msg-incident-clinic-ppc",
+        &[
+            ("from", &date(f.ppc.preliminary_from)),
+            ("final", &date(f.ppc.final_by)),
+        ],
+    )));
+    out.push(item(t("msg-incident-clinic-contact", &[])));
 }
 
 /// What the vault held: counts, sizes and the approval, never names.

@@ -1,19 +1,26 @@
 //! `kura ledger add | list | close`: the clinic's register of exports.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
 
-use super::table::{cell, width};
+use super::table::{cell, pad, width};
 use super::{t, Report};
 use kura::approval::{Consent, Trust};
 use kura::certificate::model::Timing;
 use kura::clock;
+use kura::custodian::ReceivedLog;
 use kura::custody;
 use kura::error::{Error, Kind, Result};
+use kura::i18n::escape_controls;
 use kura::keys::AllowedSigners;
-use kura::ledger::{self, ApprovalRegistered, Closed, Closure, Entry, IssuedApproval, Ledger, Registered, Status};
+use kura::keys::PassphraseSource;
+use kura::ledger::receipt::CertificateReceipt;
+use kura::ledger::{
+    self, ApprovalRegistered, Closed, Closure, Entry, IssuedApproval, Ledger, Receipt, Registered, Status,
+};
 
 #[derive(Subcommand, Debug)]
 pub enum LedgerCommand {
@@ -27,6 +34,8 @@ pub enum LedgerCommand {
     Approvals(ApprovalsArgs),
     /// Show or change the ledger's settings (whether ledger add requires the clinic's signed approval)
     Config(ConfigArgs),
+    /// Everything the ledger holds about one export: approval, engineer, custody copy, certificate, receipt
+    Show(ShowArgs),
 }
 
 /// Where the ledger is.
@@ -86,6 +95,9 @@ pub struct ListArgs {
     /// The clinic signers file: say whether each approval was signed by the clinic's key
     #[arg(long, value_name = "ALLOWED_SIGNERS")]
     pub clinic_signers: Option<PathBuf>,
+    /// One line per export with every column, wider than 80 columns
+    #[arg(long)]
+    pub wide: bool,
     #[command(flatten)]
     pub ledger: LedgerPath,
 }
@@ -109,6 +121,17 @@ pub struct ConfigArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct ShowArgs {
+    /// The vault id (as kura ledger list shows it)
+    pub id: String,
+    /// The clinic signers file: say whether the approval was signed by the clinic's key
+    #[arg(long, value_name = "ALLOWED_SIGNERS")]
+    pub clinic_signers: Option<PathBuf>,
+    #[command(flatten)]
+    pub ledger: LedgerPath,
+}
+
+#[derive(Args, Debug)]
 pub struct CloseArgs {
     /// The certificate (CERT.json, with CERT.json.sig beside it)
     pub certificate: PathBuf,
@@ -118,6 +141,21 @@ pub struct CloseArgs {
     /// The signature (default: CERT.json.sig)
     #[arg(long, value_name = "FILE")]
     pub sig: Option<PathBuf>,
+    /// The clinic's OpenSSH key: sign a record that the clinic received and checked the certificate, kept in the ledger
+    #[arg(short = 'i', long = "identity", value_name = "KEY")]
+    pub identity: Option<PathBuf>,
+    /// File holding the key's passphrase
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+    /// Also record the receipt in this copy of the custody log (X.kura.custody): a "certificate-received" event signed with the clinic's key
+    #[arg(long, value_name = "LOG")]
+    pub append_to: Option<PathBuf>,
+    /// Write the signed receipt to FILE and its signature to FILE.sig (checkable with ssh-keygen -Y verify -n kura-ledger-close)
+    #[arg(long, value_name = "FILE")]
+    pub receipt_out: Option<PathBuf>,
+    /// Replace an existing --receipt-out file and its .sig
+    #[arg(long, requires = "receipt_out")]
+    pub force: bool,
     #[command(flatten)]
     pub ledger: LedgerPath,
 }
@@ -129,6 +167,7 @@ pub fn run(c: LedgerCommand) -> Result<Report> {
         LedgerCommand::Close(a) => close(a),
         LedgerCommand::Approvals(a) => approvals(a),
         LedgerCommand::Config(a) => config(a),
+        LedgerCommand::Show(a) => show(a),
     }
 }
 
@@ -138,6 +177,35 @@ pub fn run(c: LedgerCommand) -> Result<Report> {
 fn close(a: CloseArgs) -> Result<Report> {
     super::given("--signers", [&a.signers])?;
     super::given("--sig", &a.sig)?;
+    super::given("-i", &a.identity)?;
+    super::given("--passphrase-file", &a.passphrase_file)?;
+    super::given("--append-to", &a.append_to)?;
+    // A receipt is the clinic's signed statement: without the clinic's key
+    // there is none to write out or to record.
+    if a.identity.is_none() && (a.append_to.is_some() || a.receipt_out.is_some()) {
+        return Err(Error::new(Kind::Usage, "err-ledger-receipt-needs-key"));
+    }
+    let receipt_sig_path = a.receipt_out.as_ref().map(|p| kura::certificate::sig_path(p));
+    for p in a.receipt_out.iter().chain(&receipt_sig_path) {
+        kura::fsutil::check_clobber(p, a.force)?;
+    }
+    // Its folder must be there before the ledger changes.
+    if let Some(p) = &a.receipt_out {
+        let dir = kura::fsutil::parent_dir(p);
+        if !dir.is_dir() {
+            return Err(Error::new(Kind::Io, "err-option-not-found")
+                .arg("option", "--receipt-out")
+                .arg("path", dir.display()));
+        }
+    }
+    // The key first: a key problem stops everything before any check or write.
+    let signer = match &a.identity {
+        Some(k) => Some(kura::keys::identity::load_signing_key(
+            k,
+            &PassphraseSource::new(a.passphrase_file.clone()),
+        )?),
+        None => None,
+    };
     let (bytes, sig) = kura::certificate::verify::read_signed(&a.certificate, a.sig.as_deref())?;
     let signers = AllowedSigners::load(&a.signers)?;
     let cert = kura::certificate::Certificate::parse(&bytes)?;
@@ -154,31 +222,42 @@ fn close(a: CloseArgs) -> Result<Report> {
     } else {
         format!("{} ({})", c.issuer.key.fingerprint, c.issuer.key.comment)
     };
+    let now = clock::now();
+    let certificate_blake3 = blake3::hash(&bytes).to_hex().to_string();
     let closure = Closure {
         action: c.action.clone(),
         on_time: v.on_time,
         issued_at: c.issued_at.clone(),
         certificate_id: c.certificate_id.clone(),
-        certificate_blake3: blake3::hash(&bytes).to_hex().to_string(),
+        certificate_blake3: certificate_blake3.clone(),
         issuer,
-        recorded_at: clock::rfc3339(&clock::now()),
+        recorded_at: clock::rfc3339(&now),
         certificate_json: String::from_utf8_lossy(&bytes).into_owned(),
         certificate_sig: sig.clone(),
         timeliness: v.timeliness.clone(),
     };
-    let (outcome, entry) = db.close(&vault_id, &copy.head(), &closure)?;
+    let signed = match &signer {
+        Some(k) => {
+            let e = db
+                .get(&vault_id)?
+                .ok_or_else(|| Error::internal("registered entry vanished"))?;
+            let r = CertificateReceipt::of(&v, &certificate_blake3, (&e.approval_id, &e.delete_by), &copy, k, now)?;
+            Some(r.sign(k)?)
+        }
+        None => None,
+    };
+    // The log to record in is opened, locked and checked before the
+    // ledger changes: a refusal there leaves everything as it was.
+    let held = match &a.append_to {
+        Some(p) => Some(ReceivedLog::open(&custody::log_path(p), &bytes, &sig, &signers)?),
+        None => None,
+    };
+    let (outcome, entry) = db.close_with_receipt(&vault_id, &copy.head(), &closure, signed.as_ref())?;
     let today = clock::today();
     let ledger_path = db.path().display().to_string();
     let verdict = super::certificate::verdict(&v);
-    let mut rep = Report::new(json!({
-        "ledger": ledger_path,
-        "outcome": match outcome { Closed::New => "closed", Closed::Unchanged => "unchanged" },
-        "verdict": verdict,
-        "certificate_id": c.certificate_id,
-        "signer": { "principal": v.principal, "key": c.issuer.key },
-        "export": entry_json(&entry, today),
-    }));
-    rep.push(verdict);
+    let mut rep = Report::new(json!({}));
+    rep.push(verdict.clone());
     for l in super::custody::time_flag_lines(&v.timeliness.time_flags) {
         rep.push(l);
     }
@@ -189,8 +268,99 @@ fn close(a: CloseArgs) -> Result<Report> {
         ),
         Closed::Unchanged => t("msg-ledger-closed-already", &[("id", &entry.vault_id)]),
     });
+    // What happens to the receipt: the kept one (the first) is the one
+    // written out and recorded.
+    let mut receipt_json = Value::Null;
+    let mut record = Value::Null;
+    if let (Some(new), Some(kept), Some(k)) = (&signed, &entry.receipt, &signer) {
+        if !kept.signature_valid {
+            return Err(Error::new(Kind::Integrity, "err-signature-invalid").arg("what", "certificate receipt"));
+        }
+        let fresh = kept.signed == *new;
+        receipt_json = json!({
+            "outcome": if fresh { "signed" } else { "kept" },
+            "receipt": kept,
+            "output": a.receipt_out.as_ref().map(|p| p.display().to_string()),
+        });
+        rep.push(receipt_line(kept, fresh));
+        if let (Some(out), Some(sig_out)) = (&a.receipt_out, &receipt_sig_path) {
+            kura::fsutil::write_atomic(out, kept.signed.json.as_bytes(), a.force)?;
+            kura::fsutil::write_atomic(sig_out, kept.signed.sig.as_bytes(), a.force)?;
+            rep.push(t(
+                "msg-ledger-receipt-written",
+                &[
+                    ("path", &out.display().to_string()),
+                    ("sig", &sig_out.display().to_string()),
+                ],
+            ));
+        }
+        if let Some(log) = held {
+            let path = log.path().display().to_string();
+            let existing = log.existing;
+            match log.append(&kept.blake3, k, clock::now())? {
+                Some(r) => {
+                    record = json!({ "custody": path, "seq": r.seq, "outcome": "appended" });
+                    rep.push(t(
+                        "msg-ledger-receipt-appended",
+                        &[("n", &r.seq.to_string()), ("path", &path)],
+                    ));
+                }
+                None => {
+                    let n = existing.unwrap_or_default();
+                    record = json!({ "custody": path, "seq": n, "outcome": "unchanged" });
+                    rep.push(t(
+                        "msg-ledger-receipt-in-log",
+                        &[("n", &n.to_string()), ("path", &path)],
+                    ));
+                }
+            }
+        }
+    }
     rep.push(t("msg-ledger-where", &[("path", &ledger_path)]));
+    rep.json = json!({
+        "ledger": ledger_path,
+        "outcome": match outcome { Closed::New => "closed", Closed::Unchanged => "unchanged" },
+        "verdict": verdict,
+        "certificate_id": c.certificate_id,
+        "signer": { "principal": v.principal, "key": c.issuer.key },
+        "receipt": receipt_json,
+        "custody_record": record,
+        "export": entry_json(&entry, today),
+    });
     Ok(rep)
+}
+
+/// The receipt in one line: signed now, or kept from an earlier closing;
+/// received after the delete-by day said so.
+fn receipt_line(r: &Receipt, fresh: bool) -> String {
+    let who = r
+        .clinic
+        .as_ref()
+        .map(|k| {
+            if k.comment.is_empty() {
+                k.fingerprint.clone()
+            } else {
+                k.comment.clone()
+            }
+        })
+        .unwrap_or_default();
+    let mut line = t(
+        if fresh {
+            "msg-ledger-receipt-signed"
+        } else {
+            "msg-ledger-receipt-kept"
+        },
+        &[("time", &clock::local_display(&r.received_at)), ("who", &who)],
+    );
+    if r.received_late {
+        line.push(' ');
+        line.push_str(&t("msg-ledger-receipt-late", &[]));
+    }
+    if r.time_set_by_hand {
+        line.push(' ');
+        line.push_str(&t("msg-ledger-receipt-hand-set", &[]));
+    }
+    line
 }
 
 /// The engineer as people know them: the key's comment, else its fingerprint.
@@ -369,28 +539,47 @@ fn status_text(e: &Entry, today: chrono::NaiveDate) -> String {
     }
 }
 
-/// How the approval of each export stands, read from the ledger's own copy
-/// of its custody log: the words for the table and the `approval` object.
-/// A copy that no longer verifies (or an approval that does not match it)
-/// is said so for that export, as `consent` `unreadable` with the error's
-/// id, and the rest of the list is still shown.
-fn consents(db: &Ledger, entries: &[Entry], signers: Option<&AllowedSigners>) -> Result<Vec<(String, Value)>> {
-    let mut out = Vec::new();
-    for e in entries {
-        let text = db
-            .custody_text(&e.vault_id)?
-            .ok_or_else(|| Error::internal("listed entry vanished"))?;
-        let assessed = custody::verify_text(&text).and_then(|chain| {
-            let r = chain.receipt;
-            let c = super::consent::assess(&r.approval, &r.created, signers)?;
-            Ok((super::consent::verdict(&c), super::consent::json(&c)))
-        });
-        out.push(match assessed {
-            Ok(shown) => shown,
-            Err(err) => (err.message(kura::i18n::lang()), super::consent::unreadable(&err)),
-        });
-    }
-    Ok(out)
+/// How an export's approval stands, read from the ledger's own copy of its
+/// custody log: a short line for the 80-column list, the full sentence, and
+/// the `consent` object. A copy that no longer verifies (or an approval
+/// that does not match it) is said so for that export, as `unreadable` with
+/// the error's id; the rest of the list is still shown.
+struct Shown {
+    short: String,
+    full: String,
+    json: Value,
+}
+
+fn consent_of(db: &Ledger, e: &Entry, signers: Option<&AllowedSigners>) -> Result<Shown> {
+    let text = db
+        .custody_text(&e.vault_id)?
+        .ok_or_else(|| Error::internal("listed entry vanished"))?;
+    let assessed = custody::verify_text(&text).and_then(|chain| {
+        let r = chain.receipt;
+        super::consent::assess(&r.approval, &r.created, signers)
+    });
+    Ok(match assessed {
+        Ok(c) => Shown {
+            short: super::consent::short(&c),
+            full: super::consent::headline(&c),
+            json: super::consent::json(&c),
+        },
+        Err(err) => {
+            let said = format!("{}: {}", t("msg-consent-label", &[]), err.message(kura::i18n::lang()));
+            Shown {
+                short: said.clone(),
+                full: said,
+                json: super::consent::unreadable(&err),
+            }
+        }
+    })
+}
+
+fn consents(db: &Ledger, entries: &[Entry], signers: Option<&AllowedSigners>) -> Result<HashMap<String, Shown>> {
+    entries
+        .iter()
+        .map(|e| Ok((e.vault_id.clone(), consent_of(db, e, signers)?)))
+        .collect()
 }
 
 fn list(a: ListArgs) -> Result<Report> {
@@ -407,66 +596,235 @@ fn list(a: ListArgs) -> Result<Report> {
     let mut rep = Report::new(json!({
         "ledger": ledger_path,
         "today": today.format("%Y-%m-%d").to_string(),
-        "exports": entries.iter().zip(&consents).map(|(e, (_, c))| {
+        "exports": entries.iter().map(|e| {
             let mut v = entry_json(e, today);
-            v["consent"] = c.clone();
+            v["consent"] = consents.get(&e.vault_id).map(|c| c.json.clone()).unwrap_or(Value::Null);
             v
         }).collect::<Vec<_>>(),
         "counts": { "total": entries.len(), "outstanding": outstanding, "overdue": overdue, "closed": closed },
     }));
-    rep.push(t(
-        "msg-ledger-summary",
-        &[
-            ("path", &ledger_path),
-            ("today", &today.format("%Y-%m-%d").to_string()),
-            ("total", &entries.len().to_string()),
-            ("outstanding", &outstanding.to_string()),
-            ("overdue", &overdue.to_string()),
-            ("closed", &closed.to_string()),
-        ],
-    ));
+    let counts = [
+        ("path", ledger_path.clone()),
+        ("today", today.format("%Y-%m-%d").to_string()),
+        ("total", entries.len().to_string()),
+        ("outstanding", outstanding.to_string()),
+        ("overdue", overdue.to_string()),
+        ("closed", closed.to_string()),
+    ];
+    let counts: Vec<(&str, &str)> = counts.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    if a.wide {
+        rep.push(t("msg-ledger-summary", &counts));
+    } else {
+        rep.push(t("msg-ledger-summary-short", &counts));
+        rep.push(t("msg-ledger-where", &[("path", &ledger_path)]));
+    }
     if entries.is_empty() {
         return Ok(rep);
     }
-    let statuses: Vec<String> = entries.iter().map(|e| status_text(e, today)).collect();
-    // Wide enough for every status, so that none is cut short.
-    let status_width = statuses.iter().map(|s| width(s)).max().unwrap_or(0).max(26);
-    let row = |cols: [&str; 6]| {
+    let lines = if a.wide {
+        wide_table(&entries, today, &consents)
+    } else {
+        narrow_table(&entries, today, &consents)
+    };
+    rep.push(String::new());
+    for l in lines {
+        rep.push(l);
+    }
+    Ok(rep)
+}
+
+/// Columns of a console the narrow list fits.
+pub const CONSOLE_COLUMNS: usize = 80;
+
+/// Overdue first (the longest overdue at the top), then outstanding, then
+/// closed, each by delete-by day.
+fn by_urgency(entries: &[Entry], today: chrono::NaiveDate) -> Vec<&Entry> {
+    let mut v: Vec<&Entry> = entries.iter().collect();
+    v.sort_by_key(|e| {
+        let rank = match e.status(today) {
+            Status::Overdue => 0,
+            Status::Outstanding => 1,
+            _ => 2,
+        };
+        (rank, -e.days_overdue(today), e.delete_by.clone())
+    });
+    v
+}
+
+/// Two lines an export, within [`CONSOLE_COLUMNS`]: status, delete-by day,
+/// approval and engineer; then the purpose and the vault id; then a line
+/// for what must be looked at (a certificate received after the delete-by
+/// day, a receipt whose signature no longer verifies). Long values are cut
+/// with `…`; `kura ledger show ID` and `--wide` show them whole.
+fn narrow_table(entries: &[Entry], today: chrono::NaiveDate, consents: &HashMap<String, Shown>) -> Vec<String> {
+    let order = by_urgency(entries, today);
+    let statuses: Vec<String> = order.iter().map(|e| status_text(e, today)).collect();
+    let status_width = statuses.iter().map(|s| width(s)).max().unwrap_or(0).clamp(10, 38);
+    let approval_width = 16;
+    // status, 2, delete-by 10, 2, approval, 2, engineer.
+    let engineer_width = CONSOLE_COLUMNS - status_width - 2 - 10 - 2 - approval_width - 2;
+    let first = |cols: [&str; 4]| {
         format!(
-            "{}  {}  {}  {}  {}  {}",
+            "{}  {}  {}  {}",
             cell(cols[0], status_width),
             cell(cols[1], 10),
-            cell(cols[2], 16),
-            cell(cols[3], 24),
-            cell(cols[4], 22),
-            cols[5]
+            cell(cols[2], approval_width),
+            cell(cols[3], engineer_width)
         )
         .trim_end()
         .to_string()
     };
-    rep.push(String::new());
-    rep.push(row([
-        &t("msg-ledger-col-status", &[]),
-        &t("msg-f-delete-by", &[]),
-        &t("msg-f-approval-id", &[]),
-        &t("msg-ledger-col-engineer", &[]),
-        &t("msg-f-purpose", &[]),
-        &t("msg-f-vault-id", &[]),
-    ]));
-    for (e, status) in entries.iter().zip(&statuses) {
-        rep.push(row([
-            status,
-            &e.delete_by,
-            &e.approval_id,
-            who(e),
-            &e.purpose,
-            &e.vault_id,
-        ]));
+    // 2 spaces, purpose, 2, the vault id (36).
+    let purpose_width = CONSOLE_COLUMNS - 2 - 2 - 36;
+    let second = |purpose: &str, id: &str| {
+        format!("  {}  {}", cell(purpose, purpose_width), cell(id, 36))
+            .trim_end()
+            .to_string()
+    };
+    let mut out = vec![
+        first([
+            &t("msg-ledger-col-status", &[]),
+            &t("msg-f-delete-by", &[]),
+            &t("msg-f-approval-id", &[]),
+            &t("msg-ledger-col-engineer", &[]),
+        ]),
+        second(&t("msg-f-purpose", &[]), &t("msg-f-vault-id", &[])),
+    ];
+    for (e, status) in order.iter().zip(&statuses) {
+        out.push(first([status, &e.delete_by, &e.approval_id, who(e)]));
+        out.push(second(&e.purpose, &e.vault_id));
+        if let Some(c) = consents.get(&e.vault_id) {
+            out.push(
+                format!("  {}", cell(&c.short, CONSOLE_COLUMNS - 2))
+                    .trim_end()
+                    .to_string(),
+            );
+        }
+        for flag in flags(e) {
+            out.push(format!("  {}", cell(&flag, CONSOLE_COLUMNS - 2)).trim_end().to_string());
+        }
     }
-    rep.push(String::new());
-    rep.push(t("msg-ledger-consent-heading", &[]));
-    for (e, (said, _)) in entries.iter().zip(&consents) {
-        rep.push(format!("  {}  {said}", cell(&e.approval_id, 16)));
+    out
+}
+
+/// What a person must look at about an export's closing, one line each.
+fn flags(e: &Entry) -> Vec<String> {
+    let mut v = Vec::new();
+    if let Some(r) = &e.receipt {
+        if !r.signature_valid {
+            v.push(t("msg-ledger-flag-receipt-invalid", &[]));
+        } else {
+            if r.received_late {
+                v.push(t(
+                    "msg-ledger-flag-received-late",
+                    &[("date", r.received_at.get(..10).unwrap_or(""))],
+                ));
+            }
+            if r.time_set_by_hand {
+                v.push(t("msg-ledger-receipt-hand-set", &[]));
+            }
+        }
+    }
+    v
+}
+
+/// One line an export, every column whole (wider than a console).
+fn wide_table(entries: &[Entry], today: chrono::NaiveDate, consents: &HashMap<String, Shown>) -> Vec<String> {
+    let mut rows = vec![[
+        t("msg-ledger-col-status", &[]),
+        t("msg-f-delete-by", &[]),
+        t("msg-f-approval-id", &[]),
+        t("msg-ledger-col-engineer", &[]),
+        t("msg-f-purpose", &[]),
+        t("msg-f-vault-id", &[]),
+        t("msg-ledger-col-received", &[]),
+        t("msg-consent-label", &[]),
+    ]];
+    for e in by_urgency(entries, today) {
+        let mut received = e
+            .receipt
+            .as_ref()
+            .map(|r| clock::local_display(&r.received_at))
+            .unwrap_or_default();
+        for f in flags(e) {
+            received.push(' ');
+            received.push_str(&f);
+        }
+        rows.push([
+            status_text(e, today),
+            e.delete_by.clone(),
+            e.approval_id.clone(),
+            who(e).to_string(),
+            e.purpose.clone(),
+            e.vault_id.clone(),
+            received,
+            consents.get(&e.vault_id).map(|c| c.full.clone()).unwrap_or_default(),
+        ]);
+    }
+    let widths: Vec<usize> = (0..8)
+        .map(|i| rows.iter().map(|r| width(&escape_controls(&r[i]))).max().unwrap_or(0))
+        .collect();
+    rows.iter()
+        .map(|r| {
+            r.iter()
+                .zip(&widths)
+                .map(|(v, w)| pad(v, *w))
+                .collect::<Vec<_>>()
+                .join("  ")
+                .trim_end()
+                .to_string()
+        })
+        .collect()
+}
+
+/// `kura ledger show ID`: every field of one export, one a line.
+fn show(a: ShowArgs) -> Result<Report> {
+    let clinic_signers = super::consent::load_signers(&a.clinic_signers)?;
+    let db = a.ledger.open_existing()?;
+    let today = clock::today();
+    let e = db
+        .get(&a.id)?
+        .ok_or_else(|| Error::new(Kind::Refused, "err-ledger-unknown").arg("id", &a.id))?;
+    let consent = consent_of(&db, &e, clinic_signers.as_ref())?;
+    let mut rep = Report::new(json!({
+        "ledger": db.path().display().to_string(),
+        "export": entry_json(&e, today),
+        "consent": consent.json,
+    }));
+    let mut field = |id: &str, value: &str| rep.push(format!("{}: {value}", t(id, &[])));
+    field("msg-f-vault-id", &e.vault_id);
+    field("msg-ledger-col-status", &status_text(&e, today));
+    field("msg-f-approval-id", &e.approval_id);
+    field("msg-ledger-f-approved-by", &e.approved_by);
+    field("msg-f-purpose", &e.purpose);
+    field("msg-f-delete-by", &e.delete_by);
+    rep.push(consent.full);
+    let mut field = |id: &str, value: &str| rep.push(format!("{}: {value}", t(id, &[])));
+    field("msg-ledger-col-engineer", &e.engineer.display());
+    field("msg-ledger-f-created", &clock::local_display(&e.created));
+    field("msg-ledger-f-registered", &clock::local_display(&e.registered_at));
+    field(
+        "msg-ledger-f-custody",
+        &t(
+            "msg-ledger-custody-copy",
+            &[("n", &e.custody_records.to_string()), ("source", &e.custody_source)],
+        ),
+    );
+    if let Some(c) = &e.closed {
+        field("msg-ledger-f-certificate", &c.certificate_id);
+        field("msg-ledger-f-issued", &clock::local_display(&c.issued_at));
+        field("msg-ledger-f-issuer", &c.issuer);
+        field("msg-ledger-f-closed", &clock::local_display(&c.recorded_at));
+    }
+    match &e.receipt {
+        Some(r) if r.signature_valid => rep.push(receipt_line(r, true)),
+        Some(_) => {
+            for f in flags(&e) {
+                rep.push(f);
+            }
+        }
+        None if e.closed.is_some() => rep.push(t("msg-ledger-no-receipt", &[])),
+        None => {}
     }
     Ok(rep)
 }

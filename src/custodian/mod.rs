@@ -19,11 +19,13 @@ mod certify;
 mod open;
 mod pack;
 mod prune;
+mod received;
 
 pub use certify::{certify, dry_run as certify_dry_run, CertifyRequest, DryRun, Issued};
 pub use open::{extract, extraction_destinations, sweep, verify, ExtractRequest, KeySource, OpenRequest, Opened};
 pub use pack::{pack, PackRequest, Packed};
 pub use prune::{decide as prune_decide, dry_run as prune_dry_run, prune, Decision, PruneRequest, Pruned, Verdict};
+pub use received::{ReceivedLog, EVENT as CERTIFICATE_RECEIVED};
 
 use std::path::PathBuf;
 

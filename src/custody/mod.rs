@@ -45,27 +45,36 @@ pub const EVENTS: &[&str] = &[
     "deleted",
     "note",
     "lost",
+    "certificate-received",
 ];
 
 /// The events a person attests with `kura custody add`. The others are
 /// recorded by kura itself, by the operation they describe (`packed` by
 /// pack, `verified` by verify, `extracting`/`extracted`/`abandoned` by extract,
-/// `deleted`/`returned` by certify), so that a record of them means the
-/// operation was done.
+/// `deleted`/`returned` by certify, `certificate-received` by `ledger close`),
+/// so that a record of them means the operation was done.
 pub const PEOPLE_EVENTS: &[&str] = &["handover", "received", "note", "lost"];
 
 /// Events that end the holder's custody: once one is recorded, the log
 /// takes no record of the vault being opened again, nor a second one.
 pub const CERTIFYING_EVENTS: &[&str] = &["deleted", "returned"];
 
-/// What may follow a certified deletion: notes only (the data is gone; a
-/// record of it being handed over, received, lost or opened again would
-/// contradict the certificate).
-const AFTER_DELETED: &[&str] = &["note"];
+/// What may follow a certified deletion: notes and the clinic's receipt of
+/// the certificate (the data is gone; a record of it being handed over,
+/// received, lost or opened again would contradict the certificate).
+const AFTER_DELETED: &[&str] = &["note", "certificate-received"];
 /// What may follow a certified return: the medium going back and the
-/// clinic checking it (handover, received, verified, notes, a loss), never
-/// another extraction or certification.
-const AFTER_RETURNED: &[&str] = &["note", "handover", "received", "verified", "lost"];
+/// clinic checking it (handover, received, verified, notes, a loss, the
+/// clinic's receipt of the certificate), never another extraction or
+/// certification.
+const AFTER_RETURNED: &[&str] = &[
+    "note",
+    "handover",
+    "received",
+    "verified",
+    "lost",
+    "certificate-received",
+];
 
 /// How long an operation waits for another kura to release the log (a
 /// custody record takes milliseconds; an extraction or a certification
@@ -591,12 +600,48 @@ impl Log {
             receipt_sig: None,
         };
         let line = sign_record(&record, signer)?;
-        let mut bytes = String::with_capacity(line.len() + 2);
+        self.write_lines(std::slice::from_ref(&line))?;
+        self.chain.lines.push(line);
+        self.chain.records.push(record.clone());
+        Ok(record)
+    }
+
+    /// Appends records signed elsewhere, as their exact lines: the rest of
+    /// a certificate's chain that this log is the beginning of. The log
+    /// with them must verify (chain, signatures, order), or nothing is
+    /// written.
+    pub fn append_lines(&mut self, lines: &[String]) -> Result<()> {
+        if lines.is_empty() {
+            return Ok(());
+        }
+        let mut text = String::new();
+        for l in self.chain.lines.iter().chain(lines) {
+            text.push_str(l);
+            text.push('\n');
+        }
+        let chain = verify_text(&text)?;
+        if chain.lines.len() != self.chain.lines.len() + lines.len() {
+            return Err(Error::internal("appended lines did not read as whole records"));
+        }
+        self.write_lines(lines)?;
+        self.chain = Chain {
+            torn_tail: false,
+            ..chain
+        };
+        Ok(())
+    }
+
+    /// Writes whole lines at the end of the file and syncs them; a failure
+    /// takes back what was written, so the log ends where it did.
+    fn write_lines(&mut self, lines: &[String]) -> Result<()> {
+        let mut bytes = String::new();
         if self.needs_newline {
             bytes.push('\n');
         }
-        bytes.push_str(&line);
-        bytes.push('\n');
+        for line in lines {
+            bytes.push_str(line);
+            bytes.push('\n');
+        }
         let path = self.path.display();
         let end = self.file.seek(SeekFrom::End(0)).at(&path)?;
         let written = self.file.write_all(bytes.as_bytes()).and_then(|_| self.file.sync_all());
@@ -608,9 +653,7 @@ impl Log {
             return Err(Error::io(e, path));
         }
         self.needs_newline = false;
-        self.chain.lines.push(line);
-        self.chain.records.push(record.clone());
-        Ok(record)
+        Ok(())
     }
 }
 

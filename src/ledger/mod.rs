@@ -10,6 +10,7 @@
 //! may use it at once. It must live on a local disk: SQLite's WAL mode does
 //! not work on network file systems.
 
+pub mod receipt;
 pub mod schema;
 
 use std::path::{Path, PathBuf};
@@ -23,6 +24,7 @@ use crate::certificate::model::{Certificate, Timeliness};
 use crate::custody::Chain;
 use crate::error::{Error, Kind, Result};
 use crate::keys::KeyInfo;
+use receipt::SignedReceipt;
 use schema::db_error;
 
 /// The environment variable that names the ledger file.
@@ -109,6 +111,46 @@ impl Closure {
     }
 }
 
+/// The clinic's signed receipt of the certificate that closed an export
+/// (see [`receipt`]), as kept in the ledger.
+#[derive(Debug, Clone, Serialize)]
+pub struct Receipt {
+    /// When the clinic received and checked the certificate (empty if the
+    /// kept receipt no longer reads).
+    pub received_at: String,
+    /// The clinic's key that signed it.
+    pub clinic: Option<KeyInfo>,
+    /// Received after the delete-by day.
+    pub received_late: bool,
+    /// `received_at` was set by hand (test builds): not evidence.
+    pub time_set_by_hand: bool,
+    /// BLAKE3 of the receipt's exact bytes.
+    pub blake3: String,
+    /// Whether the kept signature verifies (false: the ledger was altered).
+    pub signature_valid: bool,
+    #[serde(skip)]
+    pub signed: SignedReceipt,
+}
+
+impl Receipt {
+    /// A kept receipt, checked.
+    pub fn of(signed: SignedReceipt) -> Receipt {
+        let (checked, valid) = match signed.verify() {
+            Ok(r) => (Some(r), true),
+            Err(_) => (None, false),
+        };
+        Receipt {
+            received_at: checked.as_ref().map(|r| r.received_at.clone()).unwrap_or_default(),
+            clinic: checked.as_ref().map(|r| r.clinic.clone()),
+            received_late: checked.as_ref().is_some_and(|r| r.received_late()),
+            time_set_by_hand: checked.as_ref().is_some_and(|r| r.clock.is_some()),
+            blake3: signed.blake3(),
+            signature_valid: valid,
+            signed,
+        }
+    }
+}
+
 /// One registered export.
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry {
@@ -129,6 +171,8 @@ pub struct Entry {
     pub custody_records: u64,
     pub custody_head: String,
     pub closed: Option<Closure>,
+    /// The clinic's signed receipt of the closing certificate, if it made one.
+    pub receipt: Option<Receipt>,
 }
 
 impl Entry {
@@ -185,7 +229,7 @@ const COLUMNS: &str = "vault_id, approval_id, approved_by, purpose, delete_by, e
     engineer_fingerprint, engineer_comment, file_count, total_size, manifest_blake3, ciphertext_blake3, \
     created, registered_at, custody_source, custody_records, custody_head, closed_action, closed_on_time, \
     closed_at, certificate_id, certificate_blake3, certificate_issuer, closed_recorded_at, \
-    certificate_json, certificate_sig";
+    certificate_json, certificate_sig, receipt_json, receipt_sig";
 
 fn entry_from_row(r: &Row) -> rusqlite::Result<Entry> {
     let action: Option<String> = r.get(17)?;
@@ -228,6 +272,10 @@ fn entry_from_row(r: &Row) -> rusqlite::Result<Entry> {
         custody_records: r.get::<_, i64>(15)? as u64,
         custody_head: r.get(16)?,
         closed,
+        receipt: match (r.get::<_, Option<String>>(26)?, r.get::<_, Option<String>>(27)?) {
+            (Some(json), Some(sig)) => Some(Receipt::of(SignedReceipt { json, sig })),
+            _ => None,
+        },
     })
 }
 
@@ -422,6 +470,20 @@ impl Ledger {
     /// refused. `expected_head` is the stored copy's head the certificate was
     /// checked against: if the copy changed meanwhile, the close is refused.
     pub fn close(&mut self, vault_id: &str, expected_head: &str, c: &Closure) -> Result<(Closed, Entry)> {
+        self.close_with_receipt(vault_id, expected_head, c, None)
+    }
+
+    /// [`Ledger::close`], keeping the clinic's signed receipt of the
+    /// certificate with the entry. An entry that already keeps a receipt
+    /// keeps that one (the first receipt is the evidence); one closed
+    /// without a receipt takes it now.
+    pub fn close_with_receipt(
+        &mut self,
+        vault_id: &str,
+        expected_head: &str,
+        c: &Closure,
+        receipt: Option<&SignedReceipt>,
+    ) -> Result<(Closed, Entry)> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -461,6 +523,13 @@ impl Ledger {
                 Closed::New
             }
         };
+        if let (Some(r), None) = (receipt, &entry.receipt) {
+            tx.execute(
+                "UPDATE exports SET receipt_json = ?2, receipt_sig = ?3 WHERE vault_id = ?1",
+                params![vault_id, r.json, r.sig],
+            )
+            .map_err(db_error)?;
+        }
         let entry = get_in(&tx, vault_id)?.ok_or_else(|| Error::internal("closed entry vanished"))?;
         tx.commit().map_err(db_error)?;
         Ok((outcome, entry))

@@ -46,7 +46,13 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX exports_delete_by ON exports (delete_by);
     "#,
-    // 2: the clinic's signed take-out approvals as issued (`kura approve`),
+    // 2: the clinic's signed receipt of the certificate that closed the
+    // export (ledger::receipt): its exact JSON and its SSHSIG.
+    r#"
+    ALTER TABLE exports ADD COLUMN receipt_json TEXT;
+    ALTER TABLE exports ADD COLUMN receipt_sig TEXT;
+    "#,
+    // 3: the clinic's signed take-out approvals as issued (`kura approve`),
     // and the ledger's own settings (whether `ledger add` requires a vault's
     // approval to be signed by the clinic).
     r#"

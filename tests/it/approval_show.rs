@@ -334,6 +334,7 @@ fn a_signed_approval_is_trusted_only_as_the_clinic_signers_file_says() {
     assert_absent(&d.path("ledger.sqlite"));
     let v = json(&ok(&add(&["--clinic-signers", "clinic_signers", "--json"])));
     assert_eq!(consent(&v), "signed-trusted");
+    let vault_id = v["export"]["vault_id"].as_str().unwrap().to_string();
     let v = json_of(
         &d,
         &["ledger", "list", "--ledger", &l, "--clinic-signers", "clinic_signers"],
@@ -341,6 +342,43 @@ fn a_signed_approval_is_trusted_only_as_the_clinic_signers_file_says() {
     assert_eq!(v["exports"][0]["consent"]["state"], "signed-trusted");
     let list = text_of(&d, &["ledger", "list", "--ledger", &l]);
     assert!(list.contains("APP-S1") && list.contains("signer not checked"), "{list}");
+    for lang in ["en", "ja"] {
+        let list = text_of(
+            &d,
+            &[
+                "--lang",
+                lang,
+                "ledger",
+                "list",
+                "--ledger",
+                &l,
+                "--clinic-signers",
+                "clinic_signers",
+            ],
+        );
+        for line in list.lines() {
+            let w = unicode_width::UnicodeWidthStr::width(line);
+            assert!(w <= 80, "{lang}: {w} columns: {line}");
+        }
+    }
+    let show = text_of(
+        &d,
+        &[
+            "ledger",
+            "show",
+            &vault_id,
+            "--ledger",
+            &l,
+            "--clinic-signers",
+            "clinic_signers",
+        ],
+    );
+    assert!(
+        show.contains("trusted as \"clinic@kura.test\" per --clinic-signers"),
+        "{show}"
+    );
+    let v = json_of(&d, &["ledger", "show", &vault_id, "--ledger", &l]);
+    assert_eq!(consent(&v), "signed-unchecked");
 
     // The certificate: checked against the clinic signers on verify; the
     // page shows the key to compare.

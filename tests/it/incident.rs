@@ -35,11 +35,11 @@ fn the_deadline_is_three_business_days_counting_the_day_of_discovery() {
     assert!(out.contains("2026-03-05 (Thu)"), "{out}");
     // Thursday (the day of discovery), Friday, Monday.
     assert!(out.contains("by 2026-03-09 (Mon)"), "{out}");
-    assert!(out.contains("public holidays are not taken into account"), "{out}");
+    assert!(out.contains("Japanese public holidays (振替休日 included)"), "{out}");
 
     let (_, out, _) = incident(&d, THURSDAY, &["a.kura.custody", "--lang", "ja"]);
     assert!(out.contains("2026-03-09（月）"), "{out}");
-    assert!(out.contains("祝日は考慮していません"), "{out}");
+    assert!(out.contains("祝日（振替休日を含む）"), "{out}");
 
     // Discovered on a Friday: Friday, Monday, Tuesday.
     let out = ok(d.kura().env("KURA_NOW", "2026-03-09T09:00:00+09:00").args([
@@ -53,7 +53,7 @@ fn the_deadline_is_three_business_days_counting_the_day_of_discovery() {
     assert_eq!(v["facts"]["discovered"], "2026-03-06");
     assert_eq!(v["facts"]["deadline"], "2026-03-10");
     assert_eq!(v["facts"]["business_days"], 3);
-    assert_eq!(v["facts"]["public_holidays_considered"], false);
+    assert_eq!(v["facts"]["public_holidays_considered"], true);
 
     // A discovery date in the future is a mistake.
     let (code, _, _) = incident(&d, THURSDAY, &["a.kura", "--discovered", "2026-03-06"]);

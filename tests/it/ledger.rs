@@ -8,7 +8,7 @@ use serde_json::Value;
 
 const PACKED: &str = "2026-03-02T10:00:00+09:00";
 
-fn ledger(d: &Desk) -> Command {
+pub(crate) fn ledger(d: &Desk) -> Command {
     let mut c = d.kura();
     c.env("KURA_LEDGER", d.path("db/ledger.sqlite"));
     c
@@ -189,8 +189,9 @@ fn parallel_processes_share_one_ledger() {
     // Versioned schema, write-ahead log.
     let db = rusqlite::Connection::open(d.path("db/ledger.sqlite")).unwrap();
     let version: i64 = db.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    // 2: the clinic's signed approvals and the ledger's settings.
-    assert_eq!(version, 2);
+    // 2: the clinic's signed receipt of a certificate; 3: the clinic's signed
+    // approvals and the ledger's settings.
+    assert_eq!(version, 3);
     let mode: String = db.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
     assert_eq!(mode, "wal");
 }
@@ -245,7 +246,7 @@ fn the_default_ledger_is_private_in_the_users_data_folder() {
 }
 
 /// Packs, hands over and registers the clinic's copy of `NAME`'s log.
-fn registered(d: &Desk, name: &str, delete_by: &str) {
+pub(crate) fn registered(d: &Desk, name: &str, delete_by: &str) {
     d.pack_small(name, &format!("APP-{name}"), "check", delete_by, PACKED);
     d.handover(name, "2026-03-02T11:00:00+09:00");
     ok(ledger(d).args([

@@ -31,6 +31,7 @@ mod first_hour;
 mod hostile_input;
 mod house;
 mod incident;
+mod incident_report;
 mod json;
 mod ledger;
 mod media;

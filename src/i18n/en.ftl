@@ -97,6 +97,7 @@ msg-ledger-approval-registered-already = Approval { $id } was already in the led
 msg-ledger-config-require-on = { $path }: ledger add refuses a vault unless the clinic signed its approval with a key in --clinic-signers
 msg-ledger-config-require-off = { $path }: ledger add takes a vault whose approval was declared by the packer (and says so)
 help-ledger-add-arg-require-signed-approval = Refuse a vault whose approval was not signed by a key in --clinic-signers (3 if declared by the packer, 7 if the key is not listed or not checked); ledger config makes it permanent
+help-approve-arg-ledger = Register the approval in this ledger (default: KURA_LEDGER, or the default ledger once kura ledger add has made it; with neither, it is not registered)
 help-ledger-approvals-about = The take-out approvals the clinic signed (kura approve), and how many exports cite each
 help-ledger-approvals-arg-unused = Only the approvals no registered export cites yet
 help-ledger-config-about = Show or change the ledger's settings (whether ledger add requires the clinic's signed approval)

@@ -97,6 +97,7 @@ msg-ledger-approval-registered-already = 承認 { $id } は台帳 { $path } に�
 msg-ledger-config-require-on = { $path }: ledger add は、医療機関が --clinic-signers にある鍵で承認に署名した保管庫だけを受け付けます
 msg-ledger-config-require-off = { $path }: ledger add は、承認が技術者の申告だけの保管庫も受け付けます（その旨を表示します）
 help-ledger-add-arg-require-signed-approval = 承認に --clinic-signers にある鍵の署名がない保管庫を拒否します（技術者の申告だけなら 3、鍵が未記載か未確認なら 7）。常に有効にするには ledger config
+help-approve-arg-ledger = 承認をこの台帳に登録します（省略時は KURA_LEDGER、または kura ledger add で作られた既定の台帳。どちらもなければ登録しません）
 help-ledger-approvals-about = 医療機関が署名した持ち出し承認（kura approve）と、それぞれを使った持ち出しの件数
 help-ledger-approvals-arg-unused = 登録済みの持ち出しにまだ使われていない承認だけを表示
 help-ledger-config-about = 台帳の設定を表示・変更します（ledger add に医療機関の署名済み承認を求めるか）

@@ -30,6 +30,7 @@ pub mod custodian;
 pub mod custody;
 pub mod error;
 pub mod fault;
+pub mod form;
 pub mod fsutil;
 pub mod guard;
 pub mod i18n;

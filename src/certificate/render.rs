@@ -89,7 +89,7 @@ pub fn esc(s: &str) -> String {
 }
 
 /// A catalog text in both languages, escaped: Japanese first.
-fn both(id: &str, args: &[(&str, &str)]) -> String {
+pub(crate) fn both(id: &str, args: &[(&str, &str)]) -> String {
     let ja = i18n::text(Lang::Ja, id, args);
     let en = i18n::text(Lang::En, id, args);
     if ja == en {
@@ -148,7 +148,7 @@ fn nw(s: &str) -> String {
     format!("<span class=\"nw\">{}</span>", esc(s))
 }
 
-fn mono(s: &str) -> String {
+pub(crate) fn mono(s: &str) -> String {
     format!("<span class=\"mono\">{}</span>", esc(s))
 }
 
@@ -163,7 +163,7 @@ fn key(k: &KeyInfo) -> String {
 
 /// A time for people (local zone), with the recorded value beneath it when
 /// that was in another offset.
-fn when(t: &str) -> String {
+pub(crate) fn when(t: &str) -> String {
     let local = crate::clock::local_display(t);
     let own = chrono::DateTime::parse_from_rfc3339(t)
         .map(|d| d.format("%Y-%m-%d %H:%M:%S %:z").to_string())
@@ -200,7 +200,7 @@ fn fields(rows: &[(&str, String)]) -> String {
     s
 }
 
-fn section(title: &str, body: &str) -> String {
+pub(crate) fn section(title: &str, body: &str) -> String {
     format!("<section><h2>{}</h2>{body}</section>", both(title, &[]))
 }
 
@@ -341,7 +341,7 @@ fn custody_rows(lines: &[String]) -> Vec<Vec<String>> {
         .collect()
 }
 
-const CSS: &str = r#"
+pub(crate) const CSS: &str = r#"
 @page { size: A4; margin: 12mm 13mm 14mm 13mm; }
 * { box-sizing: border-box; }
 html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
@@ -519,8 +519,34 @@ fn approval_section(page: &Page) -> String {
             ("msg-html-delete-by", esc(&c.delete_by)),
             ("msg-html-on-time", on_time),
             ("msg-html-approval-doc", doc),
+            consent_field(c),
         ]),
     )
+}
+
+/// Whether the clinic signed the approval. A printed page cannot know the
+/// reader's clinic signers file: a signature is shown with its key, to be
+/// compared with the clinic's own.
+fn consent_field(c: &Certificate) -> (&'static str, String) {
+    let packed = chrono::DateTime::parse_from_rfc3339(&c.vault.created).map(|d| d.date_naive());
+    let consent = packed
+        .ok()
+        .and_then(|p| crate::approval::Consent::of(&c.approval, p, None).ok());
+    let value = match consent {
+        Some(crate::approval::Consent::Declared) => both("msg-consent-declared", &[]),
+        Some(crate::approval::Consent::Signed { approval, signer, .. }) => {
+            let clinic = match &approval.clinic.code {
+                Some(code) => format!("{} {code}", approval.clinic.name),
+                None => approval.clinic.name.clone(),
+            };
+            both(
+                "msg-html-consent-signed",
+                &[("clinic", &clinic), ("key", &signer.fingerprint)],
+            )
+        }
+        None => both("msg-html-consent-broken", &[]),
+    };
+    ("msg-html-consent", value)
 }
 
 /// The whole page: a first page a clinic files (what, for whom, when, by
@@ -564,33 +590,27 @@ fn clinic_value(c: &Certificate) -> String {
     let packed = chrono::DateTime::parse_from_rfc3339(&c.vault.created).map(|t| t.date_naive());
     let consent = packed.ok().map(|day| Consent::of(&c.approval, day, None));
     match consent {
-        Some(Ok(consent)) => match consent.clinic() {
-            Some(clinic) => match &clinic.code {
-                Some(code) => format!(
-                    "<b>{}</b> {}",
-                    esc(&clinic.name),
-                    both_inline_args("msg-html-clinic-code", &[("code", code)])
-                ),
-                None => format!("<b>{}</b>", esc(&clinic.name)),
-            },
-            None => format!(
-                "<span class=\"warn\">{}</span>",
-                both("msg-html-clinic-not-signed", &[])
-            ),
-        },
+        Some(Ok(Consent::Signed { approval, signer, .. })) => {
+            let clinic = &approval.clinic;
+            let code = clinic
+                .code
+                .as_deref()
+                .map(|code| format!(" {}", both_inline_args("msg-html-clinic-code", &[("code", code)])))
+                .unwrap_or_default();
+            // Whose key signed the approval, to compare with the clinic's
+            // own signers file (a page cannot check it).
+            let key = both_inline_args("msg-html-clinic-signed-key", &[("key", &signer.fingerprint)]);
+            format!("<b>{}</b>{code}<span class=\"line\">{key}</span>", esc(&clinic.name))
+        }
+        Some(Ok(Consent::Declared)) => format!(
+            "<span class=\"warn\">{}</span>",
+            both("msg-html-clinic-not-signed", &[])
+        ),
         _ => format!(
             "<span class=\"warn\">{}</span>",
             both("msg-html-clinic-unreadable", &[])
         ),
     }
-}
-
-/// The line saying whether the clinic signed the approval, and whose key
-/// that was.
-// The wording of the approval's standing is decided with every other place
-// that shows an approval: this is its one slot on the page.
-fn consent_line(_c: &Certificate) -> Option<String> {
-    None
 }
 
 /// Who did it: the issuer's name and organisation.
@@ -713,10 +733,9 @@ fn witnesses_value(page: &Page) -> String {
 fn summary_section(page: &Page, deleted: bool) -> String {
     let c = page.certificate;
     let action = action_id(c, deleted);
+    // The clinic row says whether the clinic signed the approval, and with
+    // which key; the annex's approval section says it in full.
     let mut rows = vec![("msg-html-clinic", clinic_value(c))];
-    if let Some(line) = consent_line(c) {
-        rows.push(("msg-html-consent", line));
-    }
     rows.extend([
         (
             "msg-html-approval-id",
@@ -1127,7 +1146,7 @@ fn css_string(s: &str) -> String {
 }
 
 /// A label on one line: `日本語 / English`.
-fn both_inline(id: &str) -> String {
+pub(crate) fn both_inline(id: &str) -> String {
     both_inline_args(id, &[])
 }
 

@@ -90,6 +90,8 @@ pub struct ApproveArgs {
     /// Replace an existing APPROVAL.json and its signature
     #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
+    pub ledger: super::ledger::LedgerPath,
 }
 
 /// A day given as `YYYY-MM-DD` to `option`, not before `today`.
@@ -236,6 +238,7 @@ pub fn run(a: ApproveArgs) -> Result<Report> {
     kura::fsutil::check_not_folder(&a.output, "APPROVAL.json")?;
     kura::fsutil::check_clobber(&a.output, a.force)?;
     kura::fsutil::check_clobber(&approval::signature_path(&a.output), a.force)?;
+    super::ledger::check_approval_if_configured(&a.ledger, &approval)?;
     let passphrase = a.id.passphrase();
     let key = a.id.keys(&passphrase).signer()?;
     let signed = approval.sign(&key)?;
@@ -248,7 +251,7 @@ pub fn run(a: ApproveArgs) -> Result<Report> {
         signer.key
     );
     let delete_by = approval.delete_by.clone();
-    Ok(Report::new(json!({
+    let mut rep = Report::new(json!({
         "approval": path,
         "signature": sig,
         "approval_id": approval.approval_id,
@@ -264,5 +267,7 @@ pub fn run(a: ApproveArgs) -> Result<Report> {
         &[("id", &approval.approval_id), ("path", &path), ("sig", &sig)],
     ))
     .line(t("msg-approve-signers", &[]))
-    .line(signers_line))
+    .line(signers_line);
+    super::ledger::register_approval_if_configured(&a.ledger, &approval, &signed, &mut rep)?;
+    Ok(rep)
 }

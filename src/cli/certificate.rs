@@ -39,6 +39,9 @@ pub struct VerifyCertArgs {
     /// The signature (default: CERT.json.sig)
     #[arg(long, value_name = "FILE")]
     pub sig: Option<PathBuf>,
+    /// The clinic signers file: say whether the approval was signed by the clinic's key
+    #[arg(long, value_name = "ALLOWED_SIGNERS")]
+    pub clinic_signers: Option<PathBuf>,
 }
 
 pub fn run(c: CertificateCommand) -> Result<Report> {
@@ -95,8 +98,10 @@ fn verify(a: VerifyCertArgs) -> Result<Report> {
     super::given("--custody", [&custody])?;
     super::given("--signers", [&signers])?;
     super::given("--sig", &a.sig)?;
+    let clinic_signers = super::consent::load_signers(&a.clinic_signers)?;
     let v = certificate::verify_files(&a.certificate, a.sig.as_deref(), &custody, &signers)?;
     let c = &v.certificate;
+    let consent = super::consent::assess(&c.approval, &c.vault.created, clinic_signers.as_ref())?;
     let lang = i18n::lang();
     let mut rep = Report::new(json!({
         "valid": true,
@@ -117,6 +122,7 @@ fn verify(a: VerifyCertArgs) -> Result<Report> {
         "custody_records": v.chain_records,
         "clinic_records": v.clinic_records,
         "witnesses": v.witnesses.iter().map(super::countersign::witness_json).collect::<Vec<_>>(),
+        "consent": super::consent::json(&consent),
         "vaults": v.vaults,
     }))
     .line(verdict(&v));
@@ -185,6 +191,9 @@ fn verify(a: VerifyCertArgs) -> Result<Report> {
             ],
         ),
     );
+    for l in super::consent::lines(&consent, &c.delete_by) {
+        rep.push(format!("  {l}"));
+    }
     for l in super::countersign::witness_lines(&v.witnesses) {
         rep.push(l);
     }

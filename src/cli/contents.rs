@@ -41,13 +41,13 @@ fn mtime_text(mtime: i64) -> String {
 }
 
 pub fn run(a: ContentsArgs) -> Result<Report> {
-    let opened = checked(&a.verify)?;
+    let (opened, consent) = checked(&a.verify)?;
     let m = &opened.manifest;
-    let mut value = json_of(&opened);
+    let mut value = json_of(&opened, &consent);
     value["entries"] = json!(m.entries);
     value["approval_document"] = json!(m.approval_document);
     let mut rep = Report::new(value);
-    describe(&opened, &mut rep);
+    describe(&opened, &consent, &mut rep);
     match &m.approval_document {
         Some(d) => rep.push(t(
             "msg-contents-approval-doc",

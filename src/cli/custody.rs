@@ -54,6 +54,9 @@ pub struct AddArgs {
 pub struct ShowArgs {
     /// The vault (or its .custody file)
     pub vault: PathBuf,
+    /// The clinic signers file: say whether the approval was signed by the clinic's key
+    #[arg(long, value_name = "ALLOWED_SIGNERS")]
+    pub clinic_signers: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -104,8 +107,11 @@ fn add(a: AddArgs) -> Result<Report> {
 }
 
 fn show(a: ShowArgs) -> Result<Report> {
+    let clinic_signers = super::consent::load_signers(&a.clinic_signers)?;
     let path = custody::log_path(&a.vault);
     let chain = custody::read(&path)?;
+    let r = &chain.receipt;
+    let consent = super::consent::assess(&r.approval, &r.created, clinic_signers.as_ref())?;
     let flags = chain.time_flags();
     let mut rep = Report::new(json!({
         "custody": path.display().to_string(),
@@ -118,6 +124,7 @@ fn show(a: ShowArgs) -> Result<Report> {
         "time_reliable": flags.is_empty(),
         "time_flags": flags,
         "receipt_reconstructed": chain.reconstructed(),
+        "consent": super::consent::json(&consent),
     }));
     // A record whose time is flagged is marked `!` after its number; the
     // lines under the table say why.
@@ -165,6 +172,16 @@ fn show(a: ShowArgs) -> Result<Report> {
                 format!("→ {d}")
             } else {
                 format!("{note} (→ {d})")
+            };
+        }
+        // The record that started the log carries the receipt, and with it
+        // the approval: whether the clinic signed it is said there.
+        if r.receipt.is_some() {
+            let said = super::consent::headline(&consent);
+            note = if note.is_empty() {
+                said
+            } else {
+                format!("{note}; {said}")
             };
         }
         let flagged = flags.iter().any(|f| f.record == r.seq);

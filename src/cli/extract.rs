@@ -102,8 +102,10 @@ pub fn run(a: ExtractArgs) -> Result<Report> {
     let mut opened = custodian::extract(&req, &|n| progress.set(n))?;
     drop(progress);
     opened.restarted = restarted.is_some();
-    let mut rep = Report::new(json_of(&opened));
-    describe(&opened, &mut rep);
+    let m = &opened.manifest;
+    let consent = super::consent::assess(&m.approval, &m.created, None)?;
+    let mut rep = Report::new(json_of(&opened, &consent));
+    describe(&opened, &consent, &mut rep);
     let dest = opened
         .destination
         .as_ref()
@@ -123,13 +125,15 @@ fn to_stdout(req: &OpenRequest, member: &str) -> Result<Report> {
     let (opened, sent) = custodian::extract_to_stdout(req, member, &mut out, &|n| progress.set(n))?;
     drop(out);
     drop(progress);
-    let mut json = json_of(&opened);
+    let m = &opened.manifest;
+    let consent = super::consent::assess(&m.approval, &m.created, None)?;
+    let mut json = json_of(&opened, &consent);
     if let serde_json::Value::Object(m) = &mut json {
         m.insert("to_stdout".into(), member.into());
         m.insert("bytes".into(), sent.into());
     }
     let mut rep = Report::new(json);
-    describe(&opened, &mut rep);
+    describe(&opened, &consent, &mut rep);
     rep.push(t(
         "msg-to-stdout-done",
         &[("member", member), ("size", &super::bytes(sent))],

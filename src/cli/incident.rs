@@ -170,6 +170,8 @@ pub fn run(a: IncidentArgs) -> Result<Report> {
         "lost_recorded": recorded,
         "ppc_items": items,
         "draft": draft,
+        "consent": super::consent::assess(&f.contents.approval, &f.contents.created, None)
+            .map_or_else(|e| super::consent::unreadable(&e), |c| super::consent::json(&c)),
     }));
     for l in draft {
         rep.push(l);
@@ -390,7 +392,18 @@ fn contents(out: &mut Vec<String>, f: &Facts) {
             ("delete_by", &c.approval.delete_by),
         ],
     )));
+    out.push(item(consent_line(c)));
     out.push(item(t("msg-incident-no-names", &[])));
+}
+
+/// Whether the clinic signed the approval (not checked against a clinic
+/// signers file: the draft says what the log shows); a signed approval that
+/// does not match is said so, not hidden, as the report must still go out.
+fn consent_line(c: &kura::incident::Contents) -> String {
+    match super::consent::assess(&c.approval, &c.created, None) {
+        Ok(consent) => super::consent::headline(&consent),
+        Err(e) => e.message(kura::i18n::lang()),
+    }
 }
 
 /// How the vault was protected, and whether its signers were checked.

@@ -22,12 +22,16 @@ pub struct InspectArgs {
     /// OpenSSH allowed_signers file: name the recipients as it does
     #[arg(long, value_name = "ALLOWED_SIGNERS")]
     pub signers: Option<PathBuf>,
+    /// The clinic signers file: say whether the approval was signed by the clinic's key
+    #[arg(long, value_name = "ALLOWED_SIGNERS")]
+    pub clinic_signers: Option<PathBuf>,
 }
 
 pub fn run(a: InspectArgs) -> Result<Report> {
     super::given("--custody", &a.custody)?;
     super::given("--signers", &a.signers)?;
     let signers = a.signers.as_deref().map(AllowedSigners::load).transpose()?;
+    let clinic_signers = super::consent::load_signers(&a.clinic_signers)?;
     let custody = a.custody.clone().unwrap_or_else(|| custody_path(&a.vault));
     let chain = kura::custody::read(&custody)?;
     let r = &chain.receipt;
@@ -48,6 +52,7 @@ pub fn run(a: InspectArgs) -> Result<Report> {
     if present && (size != Some(r.ciphertext.size) || hash.as_deref() != Some(r.ciphertext.blake3.as_str())) {
         return Err(Error::new(Kind::Integrity, "err-receipt-mismatch").arg("what", "ciphertext"));
     }
+    let consent = super::consent::assess(&r.approval, &r.created, clinic_signers.as_ref())?;
     let last = chain.records.last().map(|l| l.event.clone()).unwrap_or_default();
     // With a trust list, each recipient under the name it gives the key.
     let named: Vec<Option<String>> = r
@@ -75,6 +80,7 @@ pub fn run(a: InspectArgs) -> Result<Report> {
         "created": r.created,
         "packer": r.packer,
         "approval": r.approval,
+        "consent": super::consent::json(&consent),
         "overdue": overdue,
         "recipients": recipients,
         "approval_document_attached": document.is_some(),
@@ -143,6 +149,9 @@ pub fn run(a: InspectArgs) -> Result<Report> {
     }
     if chain.reconstructed() {
         rep.push(t("warn-receipt-unproven", &[("path", &custody.display().to_string())]));
+    }
+    for l in super::consent::lines(&consent, &r.approval.delete_by) {
+        rep.push(l);
     }
     Ok(rep)
 }

@@ -1,5 +1,6 @@
 //! `kura ledger add | list | close`: the clinic's register of exports.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
@@ -7,6 +8,7 @@ use serde_json::{json, Value};
 
 use super::table::{cell, pad, width};
 use super::{t, Report};
+use kura::approval::{Consent, Trust};
 use kura::certificate::model::Timing;
 use kura::clock;
 use kura::custodian::ReceivedLog;
@@ -16,7 +18,9 @@ use kura::i18n::escape_controls;
 use kura::keys::AllowedSigners;
 use kura::keys::PassphraseSource;
 use kura::ledger::receipt::CertificateReceipt;
-use kura::ledger::{self, Closed, Closure, Entry, Ledger, Receipt, Registered, Status};
+use kura::ledger::{
+    self, ApprovalRegistered, Closed, Closure, Entry, IssuedApproval, Ledger, Receipt, Registered, Status,
+};
 
 #[derive(Subcommand, Debug)]
 pub enum LedgerCommand {
@@ -26,6 +30,10 @@ pub enum LedgerCommand {
     List(ListArgs),
     /// Verify a deletion or return certificate against the ledger's copy of the custody log and close the export
     Close(CloseArgs),
+    /// The take-out approvals the clinic signed (kura approve), and how many exports cite each
+    Approvals(ApprovalsArgs),
+    /// Show or change the ledger's settings (whether ledger add requires the clinic's signed approval)
+    Config(ConfigArgs),
     /// Everything the ledger holds about one export: approval, engineer, custody copy, certificate, receipt
     Show(ShowArgs),
 }
@@ -72,12 +80,21 @@ pub struct AddArgs {
     /// OpenSSH allowed_signers file: every signer of the log must be listed
     #[arg(long, value_name = "FILE")]
     pub signers: Option<PathBuf>,
+    /// The clinic signers file: say whether the approval was signed by the clinic's key
+    #[arg(long, value_name = "ALLOWED_SIGNERS")]
+    pub clinic_signers: Option<PathBuf>,
+    /// Refuse a vault whose approval was not signed by a key in --clinic-signers (also: ledger config)
+    #[arg(long)]
+    pub require_signed_approval: bool,
     #[command(flatten)]
     pub ledger: LedgerPath,
 }
 
 #[derive(Args, Debug)]
 pub struct ListArgs {
+    /// The clinic signers file: say whether each approval was signed by the clinic's key
+    #[arg(long, value_name = "ALLOWED_SIGNERS")]
+    pub clinic_signers: Option<PathBuf>,
     /// One line per export with every column, wider than 80 columns
     #[arg(long)]
     pub wide: bool,
@@ -86,9 +103,30 @@ pub struct ListArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct ApprovalsArgs {
+    /// Only the approvals no registered export cites yet
+    #[arg(long)]
+    pub unused: bool,
+    #[command(flatten)]
+    pub ledger: LedgerPath,
+}
+
+#[derive(Args, Debug)]
+pub struct ConfigArgs {
+    /// on: ledger add refuses a vault whose approval the clinic did not sign with a key in --clinic-signers
+    #[arg(long, value_name = "on|off", value_parser = ["on", "off"])]
+    pub require_signed_approval: Option<String>,
+    #[command(flatten)]
+    pub ledger: LedgerPath,
+}
+
+#[derive(Args, Debug)]
 pub struct ShowArgs {
     /// The vault id (as kura ledger list shows it)
     pub id: String,
+    /// The clinic signers file: say whether the approval was signed by the clinic's key
+    #[arg(long, value_name = "ALLOWED_SIGNERS")]
+    pub clinic_signers: Option<PathBuf>,
     #[command(flatten)]
     pub ledger: LedgerPath,
 }
@@ -127,6 +165,8 @@ pub fn run(c: LedgerCommand) -> Result<Report> {
         LedgerCommand::Add(a) => add(a),
         LedgerCommand::List(a) => list(a),
         LedgerCommand::Close(a) => close(a),
+        LedgerCommand::Approvals(a) => approvals(a),
+        LedgerCommand::Config(a) => config(a),
         LedgerCommand::Show(a) => show(a),
     }
 }
@@ -332,14 +372,77 @@ fn who(e: &Entry) -> &str {
     }
 }
 
+/// Refuses an approval the clinic did not sign with a key the clinic
+/// signers file lists: declared by the packer (3), or signed by a key not
+/// listed or not checked (7).
+fn require_signed(consent: &Consent, vault_id: &str, approval_id: &str) -> Result<()> {
+    match consent {
+        Consent::Signed {
+            trust: Trust::Trusted(_),
+            ..
+        } => Ok(()),
+        Consent::Declared => Err(Error::new(Kind::Refused, "err-ledger-approval-declared")
+            .arg("id", vault_id)
+            .arg("approval", approval_id)),
+        Consent::Signed {
+            trust: Trust::Unchecked,
+            ..
+        } => Err(Error::new(Kind::Untrusted, "err-ledger-approval-unchecked").arg("approval", approval_id)),
+        Consent::Signed {
+            trust: Trust::Untrusted,
+            ..
+        } => Err(Error::new(Kind::Untrusted, "err-approval-untrusted").arg("id", approval_id)),
+    }
+}
+
+/// How a vault's approval stands against the approvals this ledger
+/// registered under the same id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Issued {
+    /// None registered under that id.
+    Unknown,
+    /// The vault carries the very document registered.
+    Same,
+    /// One was issued signed, but the vault was packed on the packer's
+    /// word instead.
+    NotUsed,
+}
+
+/// Refuses (6) a vault whose signed approval is not the document this
+/// ledger registered under the same id: another approval under the
+/// clinic's number.
+fn issued_here(db: &Ledger, approval: &kura::vault::Approval) -> Result<Issued> {
+    let Some(registered) = db.issued_document(&approval.id)? else {
+        return Ok(Issued::Unknown);
+    };
+    match &approval.signed {
+        Some(s) if s.document == registered => Ok(Issued::Same),
+        Some(_) => Err(Error::new(Kind::Integrity, "err-ledger-approval-not-issued").arg("approval", &approval.id)),
+        None => Ok(Issued::NotUsed),
+    }
+}
+
 fn add(a: AddArgs) -> Result<Report> {
     super::given("--signers", &a.signers)?;
+    let clinic_signers = super::consent::load_signers(&a.clinic_signers)?;
     let path = custody::log_path(&a.custody);
     let chain = custody::read(&path)?;
     if let Some(s) = &a.signers {
         chain.require_signers(&AllowedSigners::load(s)?)?;
     }
+    let r = &chain.receipt;
+    let consent = super::consent::assess(&r.approval, &r.created, clinic_signers.as_ref())?;
+    // Asked for on the command line: refused before the ledger is even
+    // opened (or created).
+    if a.require_signed_approval {
+        require_signed(&consent, &r.vault_id, &r.approval.id)?;
+    }
     let mut db = a.ledger.open()?;
+    let required = a.require_signed_approval || db.require_signed_approval()?;
+    if required {
+        require_signed(&consent, &r.vault_id, &r.approval.id)?;
+    }
+    let issued = issued_here(&db, &r.approval)?;
     let (outcome, entry) = db.register(
         &chain,
         &std::path::absolute(&path).unwrap_or(path.clone()),
@@ -356,6 +459,9 @@ fn add(a: AddArgs) -> Result<Report> {
         "outcome": what,
         "added_records": added,
         "signers_checked": a.signers.is_some(),
+        "signed_approval_required": required,
+        "approval_issued_here": issued == Issued::Same,
+        "consent": super::consent::json(&consent),
         "export": entry_json(&entry, clock::today()),
     }));
     let n = entry.custody_records.to_string();
@@ -375,6 +481,14 @@ fn add(a: AddArgs) -> Result<Report> {
             &[("id", &entry.vault_id), ("added", &added.to_string()), ("n", &n)],
         ),
     });
+    for l in super::consent::lines(&consent, &r.approval.delete_by) {
+        rep.push(l);
+    }
+    match issued {
+        Issued::Same => rep.push(t("msg-ledger-approval-issued-here", &[("approval", &r.approval.id)])),
+        Issued::NotUsed => rep.push(t("warn-ledger-approval-not-used", &[("approval", &r.approval.id)])),
+        Issued::Unknown => {}
+    }
     rep.push(t("msg-ledger-where", &[("path", &ledger_path)]));
     if a.signers.is_none() {
         rep.push(t("msg-custody-unchecked", &[]));
@@ -425,10 +539,55 @@ fn status_text(e: &Entry, today: chrono::NaiveDate) -> String {
     }
 }
 
+/// How an export's approval stands, read from the ledger's own copy of its
+/// custody log: a short line for the 80-column list, the full sentence, and
+/// the `consent` object. A copy that no longer verifies (or an approval
+/// that does not match it) is said so for that export, as `unreadable` with
+/// the error's id; the rest of the list is still shown.
+struct Shown {
+    short: String,
+    full: String,
+    json: Value,
+}
+
+fn consent_of(db: &Ledger, e: &Entry, signers: Option<&AllowedSigners>) -> Result<Shown> {
+    let text = db
+        .custody_text(&e.vault_id)?
+        .ok_or_else(|| Error::internal("listed entry vanished"))?;
+    let assessed = custody::verify_text(&text).and_then(|chain| {
+        let r = chain.receipt;
+        super::consent::assess(&r.approval, &r.created, signers)
+    });
+    Ok(match assessed {
+        Ok(c) => Shown {
+            short: super::consent::short(&c),
+            full: super::consent::headline(&c),
+            json: super::consent::json(&c),
+        },
+        Err(err) => {
+            let said = format!("{}: {}", t("msg-consent-label", &[]), err.message(kura::i18n::lang()));
+            Shown {
+                short: said.clone(),
+                full: said,
+                json: super::consent::unreadable(&err),
+            }
+        }
+    })
+}
+
+fn consents(db: &Ledger, entries: &[Entry], signers: Option<&AllowedSigners>) -> Result<HashMap<String, Shown>> {
+    entries
+        .iter()
+        .map(|e| Ok((e.vault_id.clone(), consent_of(db, e, signers)?)))
+        .collect()
+}
+
 fn list(a: ListArgs) -> Result<Report> {
+    let clinic_signers = super::consent::load_signers(&a.clinic_signers)?;
     let db = a.ledger.open_existing()?;
     let today = clock::today();
     let entries = db.list()?;
+    let consents = consents(&db, &entries, clinic_signers.as_ref())?;
     let count = |f: &dyn Fn(Status) -> bool| entries.iter().filter(|e| f(e.status(today))).count();
     let outstanding = count(&|s| s == Status::Outstanding);
     let overdue = count(&|s| s == Status::Overdue);
@@ -437,7 +596,11 @@ fn list(a: ListArgs) -> Result<Report> {
     let mut rep = Report::new(json!({
         "ledger": ledger_path,
         "today": today.format("%Y-%m-%d").to_string(),
-        "exports": entries.iter().map(|e| entry_json(e, today)).collect::<Vec<_>>(),
+        "exports": entries.iter().map(|e| {
+            let mut v = entry_json(e, today);
+            v["consent"] = consents.get(&e.vault_id).map(|c| c.json.clone()).unwrap_or(Value::Null);
+            v
+        }).collect::<Vec<_>>(),
         "counts": { "total": entries.len(), "outstanding": outstanding, "overdue": overdue, "closed": closed },
     }));
     let counts = [
@@ -459,9 +622,9 @@ fn list(a: ListArgs) -> Result<Report> {
         return Ok(rep);
     }
     let lines = if a.wide {
-        wide_table(&entries, today)
+        wide_table(&entries, today, &consents)
     } else {
-        narrow_table(&entries, today)
+        narrow_table(&entries, today, &consents)
     };
     rep.push(String::new());
     for l in lines {
@@ -493,7 +656,7 @@ fn by_urgency(entries: &[Entry], today: chrono::NaiveDate) -> Vec<&Entry> {
 /// for what must be looked at (a certificate received after the delete-by
 /// day, a receipt whose signature no longer verifies). Long values are cut
 /// with `…`; `kura ledger show ID` and `--wide` show them whole.
-fn narrow_table(entries: &[Entry], today: chrono::NaiveDate) -> Vec<String> {
+fn narrow_table(entries: &[Entry], today: chrono::NaiveDate, consents: &HashMap<String, Shown>) -> Vec<String> {
     let order = by_urgency(entries, today);
     let statuses: Vec<String> = order.iter().map(|e| status_text(e, today)).collect();
     let status_width = statuses.iter().map(|s| width(s)).max().unwrap_or(0).clamp(10, 38);
@@ -530,6 +693,13 @@ fn narrow_table(entries: &[Entry], today: chrono::NaiveDate) -> Vec<String> {
     for (e, status) in order.iter().zip(&statuses) {
         out.push(first([status, &e.delete_by, &e.approval_id, who(e)]));
         out.push(second(&e.purpose, &e.vault_id));
+        if let Some(c) = consents.get(&e.vault_id) {
+            out.push(
+                format!("  {}", cell(&c.short, CONSOLE_COLUMNS - 2))
+                    .trim_end()
+                    .to_string(),
+            );
+        }
         for flag in flags(e) {
             out.push(format!("  {}", cell(&flag, CONSOLE_COLUMNS - 2)).trim_end().to_string());
         }
@@ -559,7 +729,7 @@ fn flags(e: &Entry) -> Vec<String> {
 }
 
 /// One line an export, every column whole (wider than a console).
-fn wide_table(entries: &[Entry], today: chrono::NaiveDate) -> Vec<String> {
+fn wide_table(entries: &[Entry], today: chrono::NaiveDate, consents: &HashMap<String, Shown>) -> Vec<String> {
     let mut rows = vec![[
         t("msg-ledger-col-status", &[]),
         t("msg-f-delete-by", &[]),
@@ -568,6 +738,7 @@ fn wide_table(entries: &[Entry], today: chrono::NaiveDate) -> Vec<String> {
         t("msg-f-purpose", &[]),
         t("msg-f-vault-id", &[]),
         t("msg-ledger-col-received", &[]),
+        t("msg-consent-label", &[]),
     ]];
     for e in by_urgency(entries, today) {
         let mut received = e
@@ -587,9 +758,10 @@ fn wide_table(entries: &[Entry], today: chrono::NaiveDate) -> Vec<String> {
             e.purpose.clone(),
             e.vault_id.clone(),
             received,
+            consents.get(&e.vault_id).map(|c| c.full.clone()).unwrap_or_default(),
         ]);
     }
-    let widths: Vec<usize> = (0..7)
+    let widths: Vec<usize> = (0..8)
         .map(|i| rows.iter().map(|r| width(&escape_controls(&r[i]))).max().unwrap_or(0))
         .collect();
     rows.iter()
@@ -607,14 +779,17 @@ fn wide_table(entries: &[Entry], today: chrono::NaiveDate) -> Vec<String> {
 
 /// `kura ledger show ID`: every field of one export, one a line.
 fn show(a: ShowArgs) -> Result<Report> {
+    let clinic_signers = super::consent::load_signers(&a.clinic_signers)?;
     let db = a.ledger.open_existing()?;
     let today = clock::today();
     let e = db
         .get(&a.id)?
         .ok_or_else(|| Error::new(Kind::Refused, "err-ledger-unknown").arg("id", &a.id))?;
+    let consent = consent_of(&db, &e, clinic_signers.as_ref())?;
     let mut rep = Report::new(json!({
         "ledger": db.path().display().to_string(),
         "export": entry_json(&e, today),
+        "consent": consent.json,
     }));
     let mut field = |id: &str, value: &str| rep.push(format!("{}: {value}", t(id, &[])));
     field("msg-f-vault-id", &e.vault_id);
@@ -623,6 +798,8 @@ fn show(a: ShowArgs) -> Result<Report> {
     field("msg-ledger-f-approved-by", &e.approved_by);
     field("msg-f-purpose", &e.purpose);
     field("msg-f-delete-by", &e.delete_by);
+    rep.push(consent.full);
+    let mut field = |id: &str, value: &str| rep.push(format!("{}: {value}", t(id, &[])));
     field("msg-ledger-col-engineer", &e.engineer.display());
     field("msg-ledger-f-created", &clock::local_display(&e.created));
     field("msg-ledger-f-registered", &clock::local_display(&e.registered_at));
@@ -650,4 +827,195 @@ fn show(a: ShowArgs) -> Result<Report> {
         None => {}
     }
     Ok(rep)
+}
+
+/// The approvals the clinic signed and registered; `--unused`: only those
+/// no registered export cites yet.
+fn approvals(a: ApprovalsArgs) -> Result<Report> {
+    let db = a.ledger.open_existing()?;
+    let all = db.approvals()?;
+    let shown: Vec<&IssuedApproval> = all.iter().filter(|x| !a.unused || x.used == 0).collect();
+    let unused = all.iter().filter(|x| x.used == 0).count();
+    let ledger_path = db.path().display().to_string();
+    let mut rep = Report::new(json!({
+        "ledger": ledger_path,
+        "approvals": shown,
+        "counts": { "total": all.len(), "unused": unused },
+    }));
+    rep.push(t(
+        "msg-ledger-approvals-summary",
+        &[
+            ("path", &ledger_path),
+            ("total", &all.len().to_string()),
+            ("unused", &unused.to_string()),
+        ],
+    ));
+    for x in shown {
+        let until = match (&x.delete_by, &x.standing) {
+            (Some(d), _) => d.clone(),
+            (None, Some(s)) => t("msg-ledger-approval-standing", &[("days", &s.keep_days.to_string())]),
+            (None, None) => String::new(),
+        };
+        let used = if x.used == 0 {
+            t("msg-ledger-approval-unused", &[])
+        } else {
+            t("msg-ledger-approval-used", &[("n", &x.used.to_string())])
+        };
+        rep.push(format!(
+            "{}  {}  {}  {}",
+            cell(&used, 14),
+            cell(&x.approval_id, 16),
+            cell(&until, 16),
+            t(
+                "msg-ledger-approval-line",
+                &[
+                    ("clinic", &x.clinic.name),
+                    ("approver", &format!("{} ({})", x.approver.name, x.approver.role)),
+                    ("purpose", &x.purpose),
+                    ("key", &x.signer.fingerprint),
+                ],
+            )
+        ));
+    }
+    Ok(rep)
+}
+
+fn config(a: ConfigArgs) -> Result<Report> {
+    let mut db = match a.require_signed_approval {
+        Some(_) => a.ledger.open()?,
+        None => a.ledger.open_existing()?,
+    };
+    if let Some(v) = &a.require_signed_approval {
+        db.set_require_signed_approval(v == "on")?;
+    }
+    let on = db.require_signed_approval()?;
+    let ledger_path = db.path().display().to_string();
+    Ok(Report::new(json!({
+        "ledger": ledger_path,
+        "require_signed_approval": on,
+    }))
+    .line(t(
+        if on {
+            "msg-ledger-config-require-on"
+        } else {
+            "msg-ledger-config-require-off"
+        },
+        &[("path", &ledger_path)],
+    )))
+}
+
+/// The ledger `kura approve` registers approvals in: the one named
+/// (`--ledger`, `KURA_LEDGER`), else the default ledger once it exists;
+/// none, none is made.
+fn approvals_ledger(ledger: &LedgerPath) -> Option<PathBuf> {
+    match &ledger.ledger {
+        Some(p) => Some(p.clone()),
+        None => ledger::default_path().ok().filter(|p| p.exists()),
+    }
+}
+
+/// Before an approval is written: refuses (9) an id the configured ledger
+/// already holds with another document. Opens only a ledger that exists.
+pub fn check_approval_if_configured(ledger: &LedgerPath, approval: &kura::approval::Approval) -> Result<()> {
+    match approvals_ledger(ledger).filter(|p| p.exists()) {
+        Some(p) => Ledger::open(&p)?.check_approval_id(approval),
+        None => Ok(()),
+    }
+}
+
+/// Registers an approval the clinic has just signed (and written) in the
+/// clinic's ledger when one is configured (see [`approvals_ledger`]); says
+/// so in the report.
+pub fn register_approval_if_configured(
+    ledger: &LedgerPath,
+    approval: &kura::approval::Approval,
+    signed: &kura::vault::manifest::SignedApproval,
+    rep: &mut Report,
+) -> Result<()> {
+    let Some(path) = approvals_ledger(ledger) else {
+        return Ok(());
+    };
+    let mut db = Ledger::open(&path)?;
+    let (outcome, _) = db.register_approval(approval, signed, clock::now())?;
+    let ledger_path = db.path().display().to_string();
+    if let Value::Object(m) = &mut rep.json {
+        m.insert("ledger".into(), ledger_path.clone().into());
+        m.insert(
+            "ledger_outcome".into(),
+            match outcome {
+                ApprovalRegistered::New => "registered",
+                ApprovalRegistered::Unchanged => "unchanged",
+            }
+            .into(),
+        );
+    }
+    rep.push(t(
+        match outcome {
+            ApprovalRegistered::New => "msg-ledger-approval-registered",
+            ApprovalRegistered::Unchanged => "msg-ledger-approval-registered-already",
+        },
+        &[("id", &approval.approval_id), ("path", &ledger_path)],
+    ));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kura::approval::Approval;
+    use kura::keys::SigningKey;
+
+    fn approval(engineer: &SigningKey, clinic: &SigningKey, id: &str) -> Approval {
+        let doc = json!({
+            "format": "kura-approval", "version": 1, "approval_id": id,
+            "issued_at": "2026-11-27T10:00:00+09:00",
+            "clinic": {"name": "テスト医院"}, "approver": {"name": "山田 花子", "role": "院長"},
+            "engineers": [engineer.info()],
+            "recipients": [{"type": "ssh-ed25519", "fingerprint": clinic.info().fingerprint}],
+            "purpose": "ORCA data migration", "scope": "receipt tables",
+            "disposal": "delete", "delete_by": "2026-12-31",
+        });
+        Approval::parse(&doc.to_string()).unwrap()
+    }
+
+    #[test]
+    fn an_approval_is_registered_in_the_named_ledger_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.sqlite");
+        let (eng, clinic) = (
+            SigningKey::generate("eng").unwrap(),
+            SigningKey::generate("clinic").unwrap(),
+        );
+        let a = approval(&eng, &clinic, "APP-1");
+        let signed = a.sign(&clinic).unwrap();
+        let named = LedgerPath {
+            ledger: Some(path.clone()),
+        };
+        let mut rep = Report::new(json!({}));
+        register_approval_if_configured(&named, &a, &signed, &mut rep).unwrap();
+        assert_eq!(rep.json["ledger_outcome"], "registered");
+        let mut again = Report::new(json!({}));
+        register_approval_if_configured(&named, &a, &signed, &mut again).unwrap();
+        assert_eq!(again.json["ledger_outcome"], "unchanged");
+        let listed = Ledger::open(&path).unwrap().approvals().unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!((listed[0].approval_id.as_str(), listed[0].used), ("APP-1", 0));
+        assert_eq!(listed[0].signer.key, clinic.info().key);
+
+        // Another document under the same id is refused (9), and the first
+        // stays as it was.
+        let mut other = a.clone();
+        other.purpose = "something else".into();
+        let err =
+            register_approval_if_configured(&named, &other, &other.sign(&clinic).unwrap(), &mut again).unwrap_err();
+        assert_eq!((err.kind, err.id), (Kind::Exists, "err-ledger-approval-differs"));
+        // A signature over other bytes is not registered at all.
+        let mut forged = signed.clone();
+        forged.document = other.to_document();
+        let err = register_approval_if_configured(&named, &other, &forged, &mut again).unwrap_err();
+        assert_eq!(err.kind, Kind::Integrity);
+        let listed = Ledger::open(&path).unwrap().approvals().unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].purpose, "ORCA data migration");
+    }
 }

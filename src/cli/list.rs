@@ -68,6 +68,10 @@ pub fn json_of(s: &Status, today: chrono::NaiveDate) -> Value {
         "approval_id": receipt.map(|r| r.approval.id.clone()),
         "created": receipt.map(|r| r.created.clone()),
         "delete_by": receipt.map(|r| r.approval.delete_by.clone()),
+        "consent": receipt.map(|r| {
+            super::consent::assess(&r.approval, &r.created, None)
+                .map_or_else(|e| super::consent::unreadable(&e), |c| super::consent::json(&c))
+        }),
         "overdue": overdue(s, today),
         "size": s.size,
         "receipt_size": receipt.map(|r| r.ciphertext.size),
@@ -192,6 +196,18 @@ pub fn run(a: ListArgs) -> Result<Report> {
     }
     if all.iter().any(|s| s.time_flagged()) {
         rep.push(t("msg-list-hand-set", &[]));
+    }
+    // Whether the clinic signed each approval: said once for the list.
+    let declared = all
+        .iter()
+        .filter_map(|s| s.chain.as_ref())
+        .filter(|c| c.receipt.approval.signed.is_none())
+        .count();
+    if declared > 0 {
+        rep.push(t(
+            "msg-list-declared",
+            &[("n", &declared.to_string()), ("total", &all.len().to_string())],
+        ));
     }
     if !bad.is_empty() {
         rep.failure = Some(Error::new(Kind::Integrity, "err-list-failed").arg("n", bad.len()));

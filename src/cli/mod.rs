@@ -11,9 +11,11 @@ use kura::error::{Error, Kind, Result};
 use kura::i18n::{self, Lang};
 pub use kura::units::bytes;
 
+pub mod approval;
 pub mod approve;
 pub mod certificate;
 pub mod certify;
+pub mod consent;
 pub mod contents;
 pub mod countersign;
 pub mod custody;
@@ -93,6 +95,9 @@ pub enum Command {
     /// The clinic's ledger of exports: outstanding, overdue, closed
     #[command(subcommand)]
     Ledger(ledger::LedgerCommand),
+    /// The clinic's take-out approval: print its form, or show it
+    #[command(subcommand)]
+    Approval(approval::ApprovalCommand),
     /// Every vault in some folders: custody state, delete-by, and whether its ciphertext matches its receipt (no key needed)
     List(list::ListArgs),
     /// Delete the vaults a keep policy does not keep (and those past their delete-by day), with one certificate
@@ -235,6 +240,7 @@ fn run(cli: Cli) -> Result<Report> {
         Command::Man(a) => shell::man(a),
         Command::Ledger(c) => ledger::run(c),
         Command::Incident(a) => incident::run(a),
+        Command::Approval(c) => approval::run(c),
         Command::List(a) => list::run(a),
         Command::Prune(a) => prune::run(a),
     }

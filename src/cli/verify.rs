@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::progress::Progress;
 use super::{bytes, t, IdentityArgs, Report};
+use kura::approval::Consent;
 use kura::custodian::{self, KeySource, OpenRequest, Opened, Unrecorded};
 use kura::error::Result;
 use kura::naming::custody_path;
@@ -27,10 +28,13 @@ pub struct VerifyArgs {
     /// The custody log is lost: check the vault on its own (needs --signers) and start a new log
     #[arg(long)]
     pub without_receipt: bool,
+    /// The clinic signers file: say whether the approval was signed by the clinic's key
+    #[arg(long, value_name = "ALLOWED_SIGNERS")]
+    pub clinic_signers: Option<PathBuf>,
 }
 
 /// The lines and JSON both verify and extract report.
-pub fn describe(o: &Opened, rep: &mut Report) {
+pub fn describe(o: &Opened, consent: &Consent, rep: &mut Report) {
     let m = &o.manifest;
     rep.push(t(
         "msg-verified",
@@ -46,6 +50,9 @@ pub fn describe(o: &Opened, rep: &mut Report) {
             &[("key", &m.packer.display()), ("principal", p)],
         )),
         Trust::Unchecked => rep.push(t("msg-signer-unchecked", &[("key", &m.packer.display())])),
+    }
+    for l in super::consent::lines(consent, &m.approval.delete_by) {
+        rep.push(l);
     }
     let log = o.log.display().to_string();
     if let Some(from) = &o.copied_from {
@@ -70,7 +77,7 @@ pub fn describe(o: &Opened, rep: &mut Report) {
     }
 }
 
-pub fn json_of(o: &Opened) -> serde_json::Value {
+pub fn json_of(o: &Opened, consent: &Consent) -> serde_json::Value {
     let m = &o.manifest;
     json!({
         "vault_id": m.vault_id,
@@ -78,6 +85,7 @@ pub fn json_of(o: &Opened) -> serde_json::Value {
         "total_size": m.total_size,
         "packer": m.packer,
         "approval": m.approval,
+        "consent": super::consent::json(consent),
         "signer_trusted": matches!(o.trust, Trust::Allowed(_)),
         "signer_principal": match &o.trust { Trust::Allowed(p) => json!(p), Trust::Unchecked => json!(null) },
         "custody_recorded": o.recorded,
@@ -134,20 +142,21 @@ pub fn keys_after<'a>(restarted: &'a Option<custodian::Restarted>, keys: KeySour
 }
 
 pub fn run(a: VerifyArgs) -> Result<Report> {
-    let opened = checked(&a)?;
-    let mut rep = Report::new(json_of(&opened));
-    describe(&opened, &mut rep);
+    let (opened, consent) = checked(&a)?;
+    let mut rep = Report::new(json_of(&opened, &consent));
+    describe(&opened, &consent, &mut rep);
     Ok(rep)
 }
 
 /// Decrypts and checks the whole vault (recording it when the key can
 /// sign), with a progress bar on a terminal: `verify`, and `contents`
-/// before it lists anything.
-pub fn checked(a: &VerifyArgs) -> Result<Opened> {
+/// before it lists anything. Returns how its approval stands.
+pub fn checked(a: &VerifyArgs) -> Result<(Opened, Consent)> {
     custodian::require_vault(&a.vault)?;
     a.id.check()?;
     super::given("--signers", &a.signers)?;
     let custody = custody_given(&a.vault, &a.custody, a.without_receipt)?;
+    let clinic_signers = super::consent::load_signers(&a.clinic_signers)?;
     let passphrase = a.id.passphrase();
     let req = OpenRequest {
         vault: &a.vault,
@@ -164,5 +173,7 @@ pub fn checked(a: &VerifyArgs) -> Result<Opened> {
     let mut opened = custodian::verify(&req, &|n| progress.set(n))?;
     drop(progress);
     opened.restarted = restarted.is_some();
-    Ok(opened)
+    let m = &opened.manifest;
+    let consent = super::consent::assess(&m.approval, &m.created, clinic_signers.as_ref())?;
+    Ok((opened, consent))
 }

@@ -536,6 +536,207 @@ impl Ledger {
     }
 }
 
+/// A signed take-out approval the clinic issued, as the ledger keeps it.
+#[derive(Debug, Clone, Serialize)]
+pub struct IssuedApproval {
+    pub approval_id: String,
+    pub clinic: crate::approval::Clinic,
+    pub approver: crate::approval::Approver,
+    pub purpose: String,
+    pub scope: String,
+    pub disposal: crate::approval::Disposal,
+    /// `YYYY-MM-DD` of a one-off approval.
+    pub delete_by: Option<String>,
+    /// A standing approval's terms.
+    pub standing: Option<crate::approval::Standing>,
+    pub issued_at: String,
+    /// The key that signed it.
+    pub signer: KeyInfo,
+    pub registered_at: String,
+    /// How many registered exports cite its id (0: issued, not yet used).
+    pub used: u64,
+}
+
+/// What `register_approval` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApprovalRegistered {
+    New,
+    /// The same signed document was registered already.
+    Unchanged,
+}
+
+/// The setting that makes `ledger add` refuse a vault whose approval the
+/// clinic did not sign with a key it trusts.
+pub const SETTING_REQUIRE_SIGNED: &str = "require_signed_approval";
+
+impl Ledger {
+    /// Registers an approval the clinic signed, after checking that the
+    /// signature is good over the exact document and that the document is
+    /// `approval`. The same document again changes nothing; another
+    /// document under an id already registered is refused (9): an approval
+    /// id names one approval.
+    pub fn register_approval(
+        &mut self,
+        approval: &crate::approval::Approval,
+        signed: &crate::vault::manifest::SignedApproval,
+        now: DateTime<FixedOffset>,
+    ) -> Result<(ApprovalRegistered, IssuedApproval)> {
+        let (opened, signer) = crate::approval::open(signed)?;
+        if &opened != approval {
+            return Err(Error::new(Kind::Integrity, "err-approval-mismatch").arg("id", &approval.approval_id));
+        }
+        let a = &opened;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db_error)?;
+        let stored: Option<String> = tx
+            .query_row(
+                "SELECT document FROM approvals WHERE approval_id = ?1",
+                [&a.approval_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db_error)?;
+        let outcome = match stored {
+            Some(doc) if doc == signed.document => ApprovalRegistered::Unchanged,
+            Some(_) => return Err(Error::new(Kind::Exists, "err-ledger-approval-differs").arg("id", &a.approval_id)),
+            None => {
+                tx.execute(
+                    "INSERT INTO approvals (approval_id, clinic_name, clinic_code, approver, purpose, scope, \
+                     disposal, delete_by, keep_days, valid_until, issued_at, signer_key, signer_fingerprint, \
+                     document, signature, registered_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                    params![
+                        a.approval_id,
+                        a.clinic.name,
+                        a.clinic.code,
+                        format!("{} ({})", a.approver.name, a.approver.role),
+                        a.purpose,
+                        a.scope,
+                        serde_json::to_value(a.disposal)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string))
+                            .unwrap_or_default(),
+                        a.delete_by,
+                        a.standing.as_ref().map(|s| s.keep_days as i64),
+                        a.standing.as_ref().and_then(|s| s.valid_until.clone()),
+                        a.issued_at,
+                        signer.key,
+                        signer.fingerprint,
+                        signed.document,
+                        signed.signature,
+                        crate::clock::rfc3339(&now),
+                    ],
+                )
+                .map_err(db_error)?;
+                ApprovalRegistered::New
+            }
+        };
+        let issued = approvals_in(&tx, Some(&a.approval_id))?
+            .pop()
+            .ok_or_else(|| Error::internal("registered approval vanished"))?;
+        tx.commit().map_err(db_error)?;
+        Ok((outcome, issued))
+    }
+
+    /// The signed document registered under approval id `id`, if any.
+    pub fn issued_document(&self, id: &str) -> Result<Option<String>> {
+        self.conn
+            .query_row("SELECT document FROM approvals WHERE approval_id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(db_error)
+    }
+
+    /// Refuses (9) an approval whose id is registered with another
+    /// document: checked before an approval is written, so that a refusal
+    /// leaves nothing behind.
+    pub fn check_approval_id(&self, approval: &crate::approval::Approval) -> Result<()> {
+        match self.issued_document(&approval.approval_id)? {
+            Some(doc) if doc != approval.to_document() => {
+                Err(Error::new(Kind::Exists, "err-ledger-approval-differs").arg("id", &approval.approval_id))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Every approval the clinic registered, with how many exports cite
+    /// it, newest first.
+    pub fn approvals(&self) -> Result<Vec<IssuedApproval>> {
+        approvals_in(&self.conn, None)
+    }
+
+    /// Whether `ledger add` requires the clinic's trusted signature on a
+    /// vault's approval (off until set).
+    pub fn require_signed_approval(&self) -> Result<bool> {
+        let v: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM settings WHERE name = ?1",
+                [SETTING_REQUIRE_SIGNED],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db_error)?;
+        Ok(v.as_deref() == Some("on"))
+    }
+
+    pub fn set_require_signed_approval(&mut self, on: bool) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO settings (name, value) VALUES (?1, ?2) \
+                 ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                params![SETTING_REQUIRE_SIGNED, if on { "on" } else { "off" }],
+            )
+            .map(drop)
+            .map_err(db_error)
+    }
+}
+
+/// The approvals registered (one when `id` is given), each read back from
+/// its signed document, which the ledger checked when it took it.
+fn approvals_in(conn: &Connection, id: Option<&str>) -> Result<Vec<IssuedApproval>> {
+    let mut st = conn
+        .prepare(
+            "SELECT a.document, (SELECT count(*) FROM exports e WHERE e.approval_id = a.approval_id), \
+             a.registered_at, a.signature FROM approvals a WHERE ?1 IS NULL OR a.approval_id = ?1 \
+             ORDER BY a.issued_at DESC, a.approval_id",
+        )
+        .map_err(db_error)?;
+    let rows = st
+        .query_map([id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)? as u64,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })
+        .map_err(db_error)?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (document, used, registered_at, signature) = row.map_err(db_error)?;
+        let (a, signer) = crate::approval::open(&crate::vault::manifest::SignedApproval { document, signature })?;
+        out.push(IssuedApproval {
+            approval_id: a.approval_id,
+            clinic: a.clinic,
+            approver: a.approver,
+            purpose: a.purpose,
+            scope: a.scope,
+            disposal: a.disposal,
+            delete_by: a.delete_by,
+            standing: a.standing,
+            issued_at: a.issued_at,
+            signer,
+            registered_at,
+            used,
+        });
+    }
+    Ok(out)
+}
+
 fn get_in(conn: &Connection, vault_id: &str) -> Result<Option<Entry>> {
     conn.query_row(
         &format!("SELECT {COLUMNS} FROM exports WHERE vault_id = ?1"),

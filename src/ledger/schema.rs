@@ -52,6 +52,33 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE exports ADD COLUMN receipt_json TEXT;
     ALTER TABLE exports ADD COLUMN receipt_sig TEXT;
     "#,
+    // 3: the clinic's signed take-out approvals as issued (`kura approve`),
+    // and the ledger's own settings (whether `ledger add` requires a vault's
+    // approval to be signed by the clinic).
+    r#"
+    CREATE TABLE approvals (
+        approval_id         TEXT PRIMARY KEY NOT NULL,
+        clinic_name         TEXT NOT NULL,
+        clinic_code         TEXT,
+        approver            TEXT NOT NULL,      -- name (role)
+        purpose             TEXT NOT NULL,
+        scope               TEXT NOT NULL,
+        disposal            TEXT NOT NULL,      -- delete or return
+        delete_by           TEXT,               -- YYYY-MM-DD, a one-off approval
+        keep_days           INTEGER,            -- a standing approval
+        valid_until         TEXT,
+        issued_at           TEXT NOT NULL,
+        signer_key          TEXT NOT NULL,
+        signer_fingerprint  TEXT NOT NULL,
+        document            TEXT NOT NULL,      -- APPROVAL.json, byte for byte
+        signature           TEXT NOT NULL,      -- its SSHSIG
+        registered_at       TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE settings (
+        name                TEXT PRIMARY KEY NOT NULL,
+        value               TEXT NOT NULL
+    ) STRICT;
+    "#,
 ];
 
 /// Brings the database to the current schema. Refuses a database written by
@@ -95,6 +122,25 @@ mod tests {
         migrate(&mut c).unwrap();
         let v: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
         assert_eq!(v, MIGRATIONS.len() as i64);
+    }
+
+    #[test]
+    fn a_version_1_ledger_is_brought_up_keeping_its_exports() {
+        let mut c = Connection::open_in_memory().unwrap();
+        c.execute_batch(MIGRATIONS[0]).unwrap();
+        c.pragma_update(None, "user_version", 1).unwrap();
+        c.execute_batch(
+            "INSERT INTO exports (vault_id, approval_id, approved_by, purpose, delete_by, engineer_key, \
+             engineer_fingerprint, engineer_comment, file_count, total_size, manifest_blake3, \
+             ciphertext_blake3, created, registered_at, custody_source, custody_records, custody_head, \
+             custody_text) VALUES ('v', 'a', 'b', 'p', '2099-01-01', 'k', 'f', '', 1, 1, 'm', 'c', 't', \
+             't', 's', 1, 'h', 'x')",
+        )
+        .unwrap();
+        migrate(&mut c).unwrap();
+        let n: i64 = c.query_row("SELECT count(*) FROM exports", [], |r| r.get(0)).unwrap();
+        let a: i64 = c.query_row("SELECT count(*) FROM approvals", [], |r| r.get(0)).unwrap();
+        assert_eq!((n, a), (1, 0));
     }
 
     #[test]

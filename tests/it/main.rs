@@ -16,6 +16,7 @@ mod corpus;
 
 mod approval;
 #[cfg(unix)]
+mod approval_show;
 mod bounded;
 mod certdoc;
 mod certificate;

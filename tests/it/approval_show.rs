@@ -405,6 +405,41 @@ fn a_signed_approval_is_trusted_only_as_the_clinic_signers_file_says() {
         html.contains("テスト記念クリニック &lt;b&gt;&amp;"),
         "the clinic's name is escaped"
     );
+    // Printed, the first page a clinic files names the clinic, its code
+    // and the key that signed the approval, and still holds the signature
+    // boxes: it stands alone on one A4 page.
+    crate::render::chromium(&d.cwd, &["--print-to-pdf=cert.pdf"], &d.path("cert.html"));
+    let info = String::from_utf8_lossy(&tool_ok("pdfinfo", [d.path("cert.pdf")]).stdout).into_owned();
+    assert!(info.contains("(A4)"), "not A4:\n{info}");
+    let first = tool_ok(
+        "pdftotext",
+        [
+            "-layout",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            d.path("cert.pdf").to_str().unwrap(),
+            "-",
+        ],
+    );
+    let first = String::from_utf8_lossy(&first.stdout);
+    let fingerprint = clinic_key.split_whitespace().next().unwrap_or(&clinic_key);
+    for needle in [
+        "テスト記念クリニック <b>&",
+        "1312345678",
+        "承認に署名した鍵",
+        fingerprint,
+        "データ消去証明書",
+        "医療機関確認",
+        "立会人",
+    ] {
+        assert!(first.contains(needle), "page 1 lacks {needle:?}:\n{first}");
+    }
+    assert!(
+        !first.contains("記載なし"),
+        "a signed approval names its clinic:\n{first}"
+    );
 }
 
 #[test]

@@ -39,7 +39,7 @@ mkdir -p -- "$certificates"
 # 1. Pack: pg_dump's custom format streamed into the vault.
 kura pack -o "$vault" -R "$recipients" -i "$key" \
     --approval "$approval" --clinic-signers "$clinic_signers" \
-    --from-command -- pg_dump -Fc "$db"
+    --stdin-name "$db.dump" --from-command -- pg_dump -Fc "$db"
 
 status=0
 note() { if [[ $status -eq 0 ]]; then status=$1; fi; }

@@ -2,9 +2,11 @@
 //! run for real, night after night, against a throwaway PostgreSQL
 //! cluster, with the passphrase handed over as systemd's LoadCredential
 //! does; each night's dump restored by following docs/BACKUPS.md's
-//! walk-through line for line. The nights are simulated: `KURA_NOW` for
-//! kura (its records are flagged as dated by hand, as expected) and a
-//! `date` on PATH that says the same time, for the vault's name.
+//! walk-through line for line; a failing dump and an altered vault make
+//! the night fail with kura's exit code. The nights are simulated:
+//! `KURA_NOW` for kura (its records are flagged as dated by hand, as
+//! expected) and a `date` on PATH that says the same time, for the
+//! vault's name.
 
 #![cfg(unix)]
 
@@ -324,16 +326,40 @@ fn the_shipped_nightly_script_backs_up_restores_prunes_and_fails_loudly() {
     assert_eq!(names_in(&s.backups), files, "nothing written, nothing pruned");
     assert_eq!(s.certificates().len(), 3);
 
-    // The folder checks clean: the one vault left, every deleted one shown
-    // by its log.
+    // A night where an older vault has been altered: tonight's backup is
+    // still made, the check reports the altered one and prune keeps it
+    // (keep-last 3 alone would delete it), and the script exits with the
+    // check's 6.
+    ok(&s.night(&at("2026-04-15"), "orca"));
+    ok(&s.night(&at("2026-04-16"), "orca"));
+    let altered = s.backups.join(vault("2026-04-13"));
+    let mut bytes = fs::read(&altered).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x40;
+    fs::write(&altered, &bytes).unwrap();
+    let o = s.night(&at("2026-04-17"), "orca");
+    assert_no_panic(&o);
+    assert_eq!(o.status.code(), Some(6), "{}", describe(&o));
+    let left = set(&["2026-04-13", "2026-04-15", "2026-04-16", "2026-04-17"]);
+    assert_eq!(s.vaults(), left);
+    let refused = stdout_of(&o)
+        .lines()
+        .any(|l| l.starts_with("Not deleted:") && l.contains(&vault("2026-04-13")));
+    assert!(refused, "prune ran and refused it: {}", describe(&o));
+    assert_eq!(s.certificates().len(), 3, "nothing deleted");
+    bytes[middle] ^= 0x40;
+    fs::write(&altered, &bytes).unwrap();
+
+    // Put back, the folder checks clean: the four vaults left, every
+    // deleted one shown by its log.
     let o = ok(s
-        .service("kura", "2026-04-14T09:00:00+09:00", "orca")
+        .service("kura", "2026-04-17T09:00:00+09:00", "orca")
         .arg("--json")
         .args(["list", "--check"])
         .arg(&s.backups));
     let j = json(&o);
     let vaults = j["vaults"].as_array().unwrap();
-    assert_eq!(vaults.len(), nights.len(), "{j}");
+    assert_eq!(vaults.len(), nights.len() + 3, "{j}");
     let matching: Vec<&Value> = vaults.iter().filter(|v| v["ciphertext"] == "matches").collect();
-    assert_eq!(matching.len(), 1, "{j}");
+    assert_eq!(matching.len(), 4, "{j}");
 }

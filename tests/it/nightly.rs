@@ -193,22 +193,29 @@ impl Server {
         .collect()
     }
 
-    /// docs/BACKUPS.md section 6, its commands as written, for `vault`
-    /// (the example's name and folder replaced by the test's); into a fresh
-    /// `orca_restored`.
-    fn restore_as_documented(&self, vault: &str) -> Output {
-        let doc = fs::read_to_string(BACKUPS_DOC).unwrap();
-        let section = &doc[doc.find("## 6. ").expect("BACKUPS.md has its section 6")..];
-        let block = section.split("```sh\n").nth(1).unwrap().split("```").next().unwrap();
+    /// docs/BACKUPS.md section 6 (see [`walk_through`]), its commands as
+    /// written, for `vault` (the example's name and folder replaced by the
+    /// test's) at `now`; into a fresh `orca_restored`.
+    fn restore_as_documented(&self, vault: &str, now: &str) -> Output {
+        let block = walk_through(BACKUPS_DOC);
         assert!(block.contains("orca-20260401T013000.kura") && block.contains("/srv/kura-backups"));
         let script = block
             .replace("orca-20260401T013000.kura", vault)
             .replace("/srv/kura-backups", self.backups.to_str().unwrap());
         self.pg.sql("postgres", "DROP DATABASE IF EXISTS orca_restored");
-        let mut c = self.service("bash", "2026-04-20T10:00:00+09:00", "orca");
+        let mut c = self.service("bash", now, "orca");
         c.args(["-c", &format!("set -euo pipefail\n{script}")]);
         c.output().unwrap()
     }
+}
+
+/// The restore walk-through of a BACKUPS document: the first `sh` block
+/// of its section 6.
+fn walk_through(doc: &str) -> String {
+    let doc = fs::read_to_string(doc).unwrap();
+    let section = &doc[doc.find("## 6. ").expect("the document has its section 6")..];
+    let block = section.split("```sh\n").nth(1).unwrap().split("```").next().unwrap();
+    block.to_string()
 }
 
 /// The vault names of a night at 01:30 Japan time.
@@ -270,7 +277,7 @@ fn the_shipped_nightly_script_backs_up_restores_prunes_and_fails_loudly() {
 
         // Tonight's dump restores, by the documented walk-through, into the
         // same data; no dump file appears on the way.
-        let o = s.restore_as_documented(&vault(day));
+        let o = s.restore_as_documented(&vault(day), &format!("{day}T09:00:00+09:00"));
         ok(&o);
         assert!(stdout_of(&o).contains("orca.dump"), "{}", describe(&o));
         let (source, restored) = (s.data("orca"), s.data("orca_restored"));
@@ -362,4 +369,18 @@ fn the_shipped_nightly_script_backs_up_restores_prunes_and_fails_loudly() {
     assert_eq!(vaults.len(), nights.len() + 3, "{j}");
     let matching: Vec<&Value> = vaults.iter().filter(|v| v["ciphertext"] == "matches").collect();
     assert_eq!(matching.len(), 4, "{j}");
+}
+
+/// The Japanese walk-through runs the same commands as the English one
+/// (the one the test above runs): only its comments differ.
+#[test]
+fn the_japanese_restore_walk_through_runs_the_same_commands() {
+    let commands = |doc: &str| -> Vec<String> {
+        walk_through(doc)
+            .lines()
+            .map(|l| l.split(" #").next().unwrap().trim_end().to_string())
+            .collect()
+    };
+    let ja = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/BACKUPS.ja.md");
+    assert_eq!(commands(ja), commands(BACKUPS_DOC));
 }

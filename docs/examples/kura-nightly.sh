@@ -5,20 +5,26 @@
 # with one signed certificate. See docs/BACKUPS.md.
 #
 # Exit status: 0 when everything passed; otherwise the first failure's
-# kura exit code (docs/EXIT-CODES.md): 6 a vault fails its check, 11 the
-# newest good vault is past its delete-by day, and so on. A night whose
-# pack fails stops there: nothing is pruned without a new backup.
+# kura exit code (docs/EXIT-CODES.md): 10 pg_dump failed (no vault is
+# left), 6 a vault fails its check, 11 the newest good vault is past its
+# delete-by day, and so on. A night whose pack fails stops there: nothing
+# is pruned without a new backup.
 set -euo pipefail
 umask 077
 
-# Settings (the systemd unit sets them; these are the defaults).
+# Settings: environment variables (the systemd unit's Environment=), else
+# these defaults. pg_dump reaches the server as libpq says (PGHOST,
+# PGUSER, PGPORT…; by default the local socket, as this user).
 db=${KURA_DB:-orca}
 dir=${KURA_BACKUP_DIR:-/srv/kura-backups}
 key=${KURA_KEY:-/etc/kura/nightly.key}
 recipients=${KURA_RECIPIENTS:-/etc/kura/recipients.txt}
 approval=${KURA_APPROVAL:-/etc/kura/standing-approval.json}
 clinic_signers=${KURA_CLINIC_SIGNERS:-/etc/kura/clinic_signers}
-# Who may have packed the vaults of the folder: ours, and nobody else's.
+# Who may have packed the vaults of the folder and recorded in their logs:
+# this server's key, and the keys that check or restore them where they
+# lie (docs/BACKUPS.md, section 1). A vault with any other key's record is
+# never pruned.
 signers=${KURA_SIGNERS:-/etc/kura/allowed_signers}
 certificates=${KURA_CERTIFICATES:-${STATE_DIRECTORY:-/var/lib/kura}/certificates}
 read -r -a keep <<<"${KURA_KEEP:---keep-last 7 --keep-daily 14 --keep-weekly 8 --keep-monthly 12}"
@@ -36,10 +42,12 @@ stamp=$(date +%Y%m%dT%H%M%S)
 vault="$dir/$db-$stamp.kura"
 mkdir -p -- "$certificates"
 
-# 1. Pack: pg_dump's custom format streamed into the vault.
+# 1. Pack: pg_dump's custom format streamed into the vault as the one file
+#    DB.dump (kura runs pg_dump itself, no shell; if it fails, kura writes
+#    nothing and exits 10).
 kura pack -o "$vault" -R "$recipients" -i "$key" \
     --approval "$approval" --clinic-signers "$clinic_signers" \
-    --from-command -- pg_dump -Fc "$db"
+    --stdin-name "$db.dump" --from-command -- pg_dump -Fc "$db"
 
 status=0
 note() { if [[ $status -eq 0 ]]; then status=$1; fi; }

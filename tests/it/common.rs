@@ -993,6 +993,29 @@ impl Call {
         let fd = args.split(['<', '>']).nth(1).unwrap_or("");
         vec![fd.to_string()]
     }
+    /// [`Call::paths`], a relative name joined to the folder of the
+    /// descriptor before it (`renameat(4</dir>, "name", …)`, as `strace -y`
+    /// shows it).
+    pub fn resolved_paths(&self) -> Vec<String> {
+        let args = self.line.split_once('(').map(|(_, a)| a).unwrap_or("");
+        let mut out = vec![];
+        let mut dir: Option<String> = None;
+        for (i, part) in args.split('"').enumerate() {
+            if i % 2 == 1 {
+                out.push(match &dir {
+                    Some(d) if !part.starts_with('/') => format!("{d}/{part}"),
+                    _ => part.to_string(),
+                });
+                dir = None;
+            } else if let Some(d) = part.rsplit_once('<').and_then(|(_, d)| d.split_once('>')) {
+                dir = Some(d.0.to_string());
+            }
+        }
+        if out.is_empty() {
+            return self.paths();
+        }
+        out
+    }
 }
 
 /// Runs kura at `fx` with `args` under `strace -f` (kura and every process
@@ -1010,18 +1033,29 @@ pub fn strace(fx: &Desk, args: Vec<std::ffi::OsString>) -> Vec<Call> {
 pub fn strace_output(fx: &Desk, args: Vec<std::ffi::OsString>) -> (Output, Vec<Call>) {
     let log = fx.path("strace.log");
     let mut cmd = fx.command("strace");
-    cmd.args(["-f", "-qq", "-y", "-o"])
-        .arg(&log)
-        .args([
-            "-e",
-            "trace=open,openat,openat2,creat,rename,renameat,renameat2,link,linkat,mkdir,mkdirat,fsync,fdatasync,truncate,ftruncate",
-        ])
-        .arg(KURA)
-        .args(args);
-    let o = cmd
+    strace_into(&mut cmd, &log).arg(KURA).args(args);
+    traced(&mut cmd, &log)
+}
+
+/// Adds to `strace` (a command made by [`command`] or [`Desk::command`])
+/// the options that trace every process into `log`: the calls [`strace`]
+/// returns. The program to trace and its arguments follow.
+#[cfg(unix)]
+pub fn strace_into<'a>(strace: &'a mut Command, log: &Path) -> &'a mut Command {
+    strace.args(["-f", "-qq", "-y", "-o"]).arg(log).args([
+        "-e",
+        "trace=open,openat,openat2,creat,rename,renameat,renameat2,link,linkat,mkdir,mkdirat,fsync,fdatasync,truncate,ftruncate",
+    ])
+}
+
+/// Runs `strace` made with [`strace_into`]: its output, whatever its exit
+/// code, and the calls traced into `log`.
+#[cfg(unix)]
+pub fn traced(strace: &mut Command, log: &Path) -> (Output, Vec<Call>) {
+    let o = strace
         .output()
         .unwrap_or_else(|e| panic!("strace is required by this test (apt-get install strace): {e}"));
-    let calls = fs::read_to_string(&log)
+    let calls = fs::read_to_string(log)
         .unwrap()
         .lines()
         .map(|l| Call { line: l.to_string() })
@@ -1038,5 +1072,141 @@ pub fn writes(call: &Call) -> bool {
         }
         "creat" | "rename" | "renameat" | "renameat2" | "link" | "linkat" | "mkdir" | "mkdirat" | "truncate" => true,
         _ => false,
+    }
+}
+
+/// Writes outside `folders`: anything opened for writing, created,
+/// renamed or linked elsewhere, except the terminal and /dev/null (a
+/// successful call only).
+#[cfg(unix)]
+pub fn writes_outside(calls: &[Call], folders: &[&Path]) -> Vec<String> {
+    let inside: Vec<String> = folders.iter().map(|f| format!("{}/", f.to_str().unwrap())).collect();
+    calls
+        .iter()
+        .filter(|c| writes(c) && !c.line.contains("= -1"))
+        .filter(|c| {
+            c.resolved_paths()
+                .iter()
+                .any(|p| !(p == "/dev/null" || p == "/dev/tty" || inside.iter().any(|i| p.starts_with(i.as_str()))))
+        })
+        .map(|c| c.line.clone())
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// PostgreSQL
+// ---------------------------------------------------------------------------
+
+#[cfg(unix)]
+/// A PostgreSQL server binary: on PATH, else in Debian's versioned folder.
+pub fn pg_bin(name: &str) -> PathBuf {
+    for dir in std::env::var_os("PATH").iter().flat_map(std::env::split_paths) {
+        if dir.join(name).is_file() {
+            return dir.join(name);
+        }
+    }
+    let mut versions: Vec<PathBuf> = fs::read_dir("/usr/lib/postgresql")
+        .map(|d| d.flatten().map(|e| e.path().join("bin").join(name)).collect())
+        .unwrap_or_default();
+    versions.sort();
+    versions
+        .pop()
+        .filter(|p| p.is_file())
+        .unwrap_or_else(|| panic!("{name} is required by this test (apt-get install postgresql)"))
+}
+
+/// A throwaway cluster in a temporary folder, on a Unix socket there and
+/// no TCP, stopped when dropped. The server refuses to run as root: as
+/// root, it runs as `nobody`.
+pub struct Postgres {
+    dir: tempfile::TempDir,
+}
+
+#[cfg(unix)]
+impl Postgres {
+    pub fn as_owner(&self, program: &Path) -> Command {
+        // SAFETY: geteuid has no preconditions.
+        let mut c = if unsafe { libc::geteuid() } == 0 {
+            let mut c = command("setpriv");
+            c.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+                .arg(program);
+            c
+        } else {
+            command(program)
+        };
+        c.current_dir(self.dir.path());
+        c
+    }
+
+    pub fn start() -> Postgres {
+        let pg = Postgres {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        set_mode(pg.dir.path(), 0o755);
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } == 0 {
+            let passwd = fs::read_to_string("/etc/passwd").unwrap();
+            let nobody: Vec<u32> = passwd
+                .lines()
+                .find_map(|l| l.strip_prefix("nobody:"))
+                .expect("a user nobody")
+                .split(':')
+                .skip(1)
+                .take(2)
+                .map(|n| n.parse().unwrap())
+                .collect();
+            std::os::unix::fs::chown(pg.dir.path(), Some(nobody[0]), Some(nobody[1])).unwrap();
+        }
+        let data = pg.dir.path().join("data");
+        ok(pg
+            .as_owner(&pg_bin("initdb"))
+            .args([
+                "-A",
+                "trust",
+                "-U",
+                "kura",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+                "-D",
+            ])
+            .arg(&data));
+        ok(pg
+            .as_owner(&pg_bin("pg_ctl"))
+            .args(["-w", "-l", "log", "-D"])
+            .arg(&data)
+            .args([
+                "-o",
+                &format!("-k {} -c listen_addresses= -F", pg.dir.path().display()),
+                "start",
+            ]));
+        pg
+    }
+
+    pub fn socket(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// psql on database `db`: unaligned rows.
+    pub fn sql(&self, db: &str, sql: &str) -> String {
+        let o = ok(command("psql")
+            .args(["-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-U", "kura", "-h"])
+            .arg(self.socket())
+            .args(["-d", db, "-c", sql]));
+        stdout_of(&o)
+    }
+}
+
+#[cfg(unix)]
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let data = self.dir.path().join("data");
+        let _ = self
+            .as_owner(&pg_bin("pg_ctl"))
+            .args(["-w", "-m", "immediate", "-D"])
+            .arg(&data)
+            .arg("stop")
+            .output();
     }
 }

@@ -36,6 +36,7 @@ mod incident_report;
 mod json;
 mod ledger;
 mod media;
+mod nightly;
 #[cfg(unix)]
 mod readonly;
 mod render;

@@ -7,8 +7,8 @@
 use std::ffi::OsString;
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Output, Stdio};
 
 use crate::common::*;
 
@@ -483,134 +483,6 @@ fn a_vault_put_in_the_checked_ones_place_is_not_what_is_sent() {
 // PostgreSQL
 // ---------------------------------------------------------------------------
 
-/// A PostgreSQL server binary: on PATH, else in Debian's versioned folder.
-fn pg_bin(name: &str) -> PathBuf {
-    for dir in std::env::var_os("PATH").iter().flat_map(std::env::split_paths) {
-        if dir.join(name).is_file() {
-            return dir.join(name);
-        }
-    }
-    let mut versions: Vec<PathBuf> = fs::read_dir("/usr/lib/postgresql")
-        .map(|d| d.flatten().map(|e| e.path().join("bin").join(name)).collect())
-        .unwrap_or_default();
-    versions.sort();
-    versions
-        .pop()
-        .filter(|p| p.is_file())
-        .unwrap_or_else(|| panic!("{name} is required by this test (apt-get install postgresql)"))
-}
-
-/// A throwaway cluster in a temporary folder, on a Unix socket there and
-/// no TCP, stopped when dropped. The server refuses to run as root: as
-/// root, it runs as `nobody`.
-struct Postgres {
-    dir: tempfile::TempDir,
-}
-
-impl Postgres {
-    fn as_owner(&self, program: &Path) -> Command {
-        // SAFETY: geteuid has no preconditions.
-        let mut c = if unsafe { libc::geteuid() } == 0 {
-            let mut c = command("setpriv");
-            c.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
-                .arg(program);
-            c
-        } else {
-            command(program)
-        };
-        c.current_dir(self.dir.path());
-        c
-    }
-
-    fn start() -> Postgres {
-        let pg = Postgres {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        set_mode(pg.dir.path(), 0o755);
-        // SAFETY: geteuid has no preconditions.
-        if unsafe { libc::geteuid() } == 0 {
-            let passwd = fs::read_to_string("/etc/passwd").unwrap();
-            let nobody: Vec<u32> = passwd
-                .lines()
-                .find_map(|l| l.strip_prefix("nobody:"))
-                .expect("a user nobody")
-                .split(':')
-                .skip(1)
-                .take(2)
-                .map(|n| n.parse().unwrap())
-                .collect();
-            std::os::unix::fs::chown(pg.dir.path(), Some(nobody[0]), Some(nobody[1])).unwrap();
-        }
-        let data = pg.dir.path().join("data");
-        ok(pg
-            .as_owner(&pg_bin("initdb"))
-            .args([
-                "-A",
-                "trust",
-                "-U",
-                "kura",
-                "-E",
-                "UTF8",
-                "--locale=C",
-                "--no-sync",
-                "-D",
-            ])
-            .arg(&data));
-        ok(pg
-            .as_owner(&pg_bin("pg_ctl"))
-            .args(["-w", "-l", "log", "-D"])
-            .arg(&data)
-            .args([
-                "-o",
-                &format!("-k {} -c listen_addresses= -F", pg.dir.path().display()),
-                "start",
-            ]));
-        pg
-    }
-
-    fn socket(&self) -> &Path {
-        self.dir.path()
-    }
-
-    /// psql on database `db`: unaligned rows.
-    fn sql(&self, db: &str, sql: &str) -> String {
-        let o = ok(command("psql")
-            .args(["-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-U", "kura", "-h"])
-            .arg(self.socket())
-            .args(["-d", db, "-c", sql]));
-        stdout_of(&o)
-    }
-}
-
-impl Drop for Postgres {
-    fn drop(&mut self) {
-        let data = self.dir.path().join("data");
-        let _ = self
-            .as_owner(&pg_bin("pg_ctl"))
-            .args(["-w", "-m", "immediate", "-D"])
-            .arg(&data)
-            .arg("stop")
-            .output();
-    }
-}
-
-/// Writes that are not kura's outputs: anything opened for writing,
-/// created, renamed or linked outside the vault's folder, except the
-/// terminal and /dev/null (a successful call only).
-fn stray_writes(calls: &[Call], outputs: &Path) -> Vec<String> {
-    let out = outputs.to_str().unwrap();
-    calls
-        .iter()
-        .filter(|c| writes(c) && !c.line.contains("= -1"))
-        .filter(|c| {
-            c.paths()
-                .iter()
-                .any(|p| !(p == "/dev/null" || p == "/dev/tty" || p.starts_with(&format!("{out}/"))))
-        })
-        .map(|c| c.line.clone())
-        .collect()
-}
-
 #[cfg(unix)]
 #[test]
 fn a_postgres_dump_goes_through_a_vault_and_back_without_a_plaintext_file() {
@@ -639,7 +511,7 @@ fn a_postgres_dump_goes_through_a_vault_and_back_without_a_plaintext_file() {
     assert!(calls
         .iter()
         .any(|c| writes(c) && c.paths().iter().any(|p| p.contains("/.clinic.kura."))));
-    let stray = stray_writes(&calls, &out);
+    let stray = writes_outside(&calls, &[&out]);
     assert!(
         stray.is_empty(),
         "pack wrote outside its outputs:\n{}",
@@ -649,7 +521,7 @@ fn a_postgres_dump_goes_through_a_vault_and_back_without_a_plaintext_file() {
     // Sent back to standard output: kura writes nothing but its log.
     let (o, calls) = strace_output(&fx, to_stdout_args(&fx, &vault, "clinic.dump"));
     ok(&o);
-    let stray = stray_writes(&calls, &out);
+    let stray = writes_outside(&calls, &[&out]);
     assert!(stray.is_empty(), "extract wrote outside its log:\n{}", stray.join("\n"));
     let dump = o.stdout;
     assert!(dump.starts_with(b"PGDMP"), "not a pg_dump custom archive");

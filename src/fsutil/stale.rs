@@ -27,10 +27,12 @@ pub const TEMP_RANDOM: usize = 6;
 
 /// An unlocked, empty temporary file younger than this may be one whose
 /// writer has not yet taken its lock.
+#[cfg(unix)]
 const EMPTY_GRACE: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Deepest folder [`remove_tree`] descends into (a stage holds at most the
 /// depth a vault allows).
+#[cfg(unix)]
 const MAX_DEPTH: usize = 256;
 
 /// Whether `name` is the name of one of kura's temporary files.

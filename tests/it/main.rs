@@ -15,8 +15,8 @@ mod common;
 mod corpus;
 
 mod approval;
-#[cfg(unix)]
 mod approval_show;
+#[cfg(unix)]
 mod bounded;
 mod certdoc;
 mod certificate;

@@ -520,6 +520,37 @@ fn check_terms(approval: &Approval, recipients: &[RecipientInfo], today: NaiveDa
 }
 
 impl Approval {
+    /// Whether a vault packed by `packer` on `packed`, to `recipients`, is
+    /// one this approval lets exist: the pack checks the same before the
+    /// vault's first byte, but a vault carrying the clinic's signature may
+    /// come from another hand, and it must not pass as approved.
+    pub fn check_vault(&self, packer: &KeyInfo, recipients: &[RecipientInfo], packed: NaiveDate) -> Result<()> {
+        let outside = |why: &str| {
+            Err(Error::new(Kind::Integrity, "err-approval-not-covered")
+                .arg("id", &self.approval_id)
+                .arg("why", why))
+        };
+        if !self.engineers.iter().any(|e| e.key == packer.key) {
+            return outside("packer");
+        }
+        if !self
+            .recipients
+            .iter()
+            .all(|r| recipients.iter().any(|v| v.fingerprint == r.fingerprint))
+        {
+            return outside("recipient");
+        }
+        let until = self
+            .standing
+            .as_ref()
+            .and_then(|s| s.valid_until.as_deref())
+            .and_then(date);
+        if until.is_some_and(|until| packed > until) {
+            return outside("late");
+        }
+        Ok(())
+    }
+
     /// Refuses a vault larger than the approval allows.
     pub fn check_totals(&self, files: u64, bytes: u64) -> Result<()> {
         self.terms().check_totals(files, bytes)

@@ -52,6 +52,11 @@ err-signers-syntax = { $path } line { $line } is not a valid allowed_signers ent
 ## The clinic's signed approval (kura approve, pack --approval)
 err-approval-invalid = the approval file is not a valid kura approval ({ $reason }); ask the clinic for the file kura approve wrote
 err-approval-mismatch = the vault's approval fields do not match the clinic's signed approval { $id }: the vault or its log was altered
+err-approval-not-covered = approval { $id } does not cover this vault: { $why ->
+    [packer] the key that packed it is not one the approval lets pack
+    [recipient] it is not encrypted to every key the approval requires
+   *[late] it was packed after the approval's last day
+  }. The clinic did not approve this vault; tell the clinic and do not use it
 err-approval-untrusted = approval { $id } is not signed by a key in the clinic signers file; ask the clinic for its signers file (--clinic-signers) or a new approval
 err-approval-not-engineer = approval { $id } does not let { $key } pack; ask the clinic to add this key to the approval
 err-approval-recipient-missing = approval { $id } requires the vault to be encrypted to { $recipients }; add them with -r

@@ -52,6 +52,11 @@ err-signers-syntax = { $path } の { $line } 行目は allowed_signers の形式
 ## 医療機関が署名した承認 (kura approve, pack --approval)
 err-approval-invalid = 承認ファイルが kura の承認として正しくありません ({ $reason })。kura approve が書き出したファイルを医療機関から受け取ってください
 err-approval-mismatch = 保管庫の承認項目が医療機関の署名した承認 { $id } と一致しません。保管庫か管理記録が改変されています
+err-approval-not-covered = この保管庫は承認 { $id } の範囲外です（{ $why ->
+    [packer] 梱包した鍵は承認で梱包を許された鍵ではありません
+    [recipient] 承認が求めるすべての鍵に対して暗号化されていません
+   *[late] 承認の有効期限の後に梱包されています
+  }）。医療機関はこの保管庫を承認していません。使用せず医療機関に連絡してください
 err-approval-untrusted = 承認 { $id } は医療機関の署名者ファイルにある鍵で署名されていません。医療機関の署名者ファイル (--clinic-signers) か新しい承認を受け取ってください
 err-approval-not-engineer = 承認 { $id } では { $key } は梱包できません。医療機関にこの鍵を承認に加えてもらってください
 err-approval-recipient-missing = 承認 { $id } では保管庫を { $recipients } 宛てに暗号化する必要があります。-r で加えてください

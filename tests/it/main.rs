@@ -15,6 +15,7 @@ mod common;
 mod corpus;
 
 mod approval;
+mod attacks2;
 #[cfg(unix)]
 mod bounded;
 mod certdoc;

@@ -1,0 +1,103 @@
+//! Attacks on the clinic's signed approval, countersignatures, list/prune
+//! and the clinic's receipt: each test stages one and asserts kura refuses
+//! it or says what it is.
+
+use std::path::{Path, PathBuf};
+
+use crate::approval::approve_args;
+use crate::common::*;
+
+/// `kura approve` at `out` (see [`approve_args`]) with `extra`.
+fn approve(desk: &Desk, out: &str, extra: &[&str]) -> PathBuf {
+    ok(&desk.run(approve_args(desk, out, extra)));
+    desk.path(out)
+}
+
+/// Packs the desk's export through the library, as a hand that does not
+/// ask `PackUnder` would: the signed approval is carried as it is, none of
+/// its terms checked, by the desk's engineer, to the clinic's key, at `now`.
+fn pack_carrying(desk: &Desk, document: &Path, now: &str, out: &Path) {
+    let signed = kura::vault::manifest::SignedApproval {
+        document: std::fs::read_to_string(document).unwrap(),
+        signature: std::fs::read_to_string(kura::approval::signature_path(document)).unwrap(),
+    };
+    let (approval, _) = kura::approval::open(&signed).unwrap();
+    let now = chrono::DateTime::parse_from_rfc3339(now).unwrap();
+    let declared = approval.declared_for(&signed, now.date_naive());
+    let input = kura::vault::pack::ApprovalInput {
+        id: declared.id,
+        approved_by: declared.approved_by,
+        purpose: declared.purpose,
+        delete_by: declared.delete_by,
+        document: None,
+        signed: Some(signed),
+        terms: approval.terms(),
+    };
+    let mut recipients = kura::keys::Recipients::default();
+    recipients.add(&desk.clinic.line, "-r #1").unwrap();
+    let passphrase = kura::keys::PassphraseSource::new(None);
+    let keys = [desk.engineer.private.clone()];
+    let probe = kura::guard::system();
+    let inputs = [desk.export().to_path_buf()];
+    let opts = kura::vault::pack::PackOptions::new(out.to_path_buf());
+    kura::custodian::pack(
+        &kura::custodian::PackRequest {
+            inputs: &inputs,
+            approval: &input,
+            under: None,
+            opts: &opts,
+            keys: kura::custodian::Keys {
+                paths: &keys,
+                passphrase: &passphrase,
+            },
+            recipients: &recipients,
+            now,
+            allow: Default::default(),
+            probe: probe.as_ref(),
+        },
+        &|_| {},
+    )
+    .unwrap();
+}
+
+/// A vault carrying the clinic's signed approval, packed by a key the
+/// approval does not name, or after a standing approval ran out: verify
+/// must not pass it as packed under the clinic's approval.
+#[test]
+fn a_vault_outside_its_signed_approval_fails_verify() {
+    if ran_in_own_process() {
+        return;
+    }
+    let desk = Desk::with_export();
+    desk.mkdir("a");
+    desk.mkdir("out");
+    // Only the clinic's own key may pack under this one.
+    let clinic = desk.clinic.public.to_str().unwrap();
+    let other = approve(&desk, "a/other.json", &["--engineer", clinic]);
+    // The engineer may pack under this one until 2026-04-30.
+    let standing = approve(
+        &desk,
+        "a/standing.json",
+        &["--standing", "--keep-days", "30", "--valid-until", "2026-04-30"],
+    );
+    let cases = [
+        (other, NOW, "out/stranger.kura"),
+        (standing.clone(), "2026-06-01T10:00:00+09:00", "out/late.kura"),
+    ];
+    for (document, now, out) in cases {
+        let vault = desk.path(out);
+        pack_carrying(&desk, &document, now, &vault);
+        let out = desk.run(osargs!["--json", "verify", vault, "-i", desk.clinic.private]);
+        assert_eq!(out.status.code(), Some(6), "{}", describe(&out));
+        assert_eq!(
+            json(&out)["error"]["id"],
+            "err-approval-not-covered",
+            "{}",
+            describe(&out)
+        );
+    }
+    // Within its terms, the same way of packing verifies.
+    let vault = desk.path("out/fine.kura");
+    pack_carrying(&desk, &standing, NOW, &vault);
+    ok(&desk.run(osargs!["--json", "verify", vault, "-i", desk.clinic.private]));
+}

@@ -717,6 +717,7 @@ err-witness-too-many = more than { $max } countersignatures beside this certific
 err-witness-empty = { $option } must not be empty: give the witness's name and role as they are to be printed
 err-witness-too-long = { $option } is too long (at most { $max } characters)
 err-witness-is-issuer = a witness must be someone other than the issuer: this key signed the certificate itself; countersign with the witness's own key
+err-witness-is-issuer-principal = { $path } is countersigned by { $principal }, who issued the certificate (under another key): a witness is someone else; remove both files of that countersignature
 err-witness-already = this key has already countersigned this certificate ({ $path })
 msg-countersign-done = Countersigned: { $path } (signature { $sig }). Keep both files with the certificate.
 msg-f-witness = witness

@@ -101,3 +101,27 @@ fn a_vault_outside_its_signed_approval_fails_verify() {
     pack_carrying(&desk, &standing, NOW, &vault);
     ok(&desk.run(osargs!["--json", "verify", vault, "-i", desk.clinic.private]));
 }
+
+/// The issuer countersigns as a witness under a second key the clinic's
+/// signers file lists under the issuer's own name: the certificate must not
+/// be shown as witnessed by someone else.
+#[test]
+fn the_issuer_under_a_second_key_is_no_witness() {
+    use crate::certdoc::{certified, countersign, witness_key};
+    let d = Desk::new();
+    let cert = certified(&d);
+    let second = witness_key(&d, ENGINEER, true);
+    ok(&countersign(&d, &cert, &second, "立会人（ダミー）", "立会人", &[]));
+    let out = d.verify_certificate(&cert, "a.clinic.custody", "allowed_signers", &["--json"]);
+    assert_eq!(out.status.code(), Some(7), "{}", describe(&out));
+    assert_eq!(json(&out)["error"]["id"], "err-witness-is-issuer-principal");
+    let render = d
+        .kura()
+        .args(["--json", "certificate", "render", "-o", "cert.html"])
+        .args(["--signers", "allowed_signers", "--custody", "a.clinic.custody"])
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert_eq!(render.status.code(), Some(7), "{}", describe(&render));
+    assert_absent(&d.path("cert.html"));
+}

@@ -6,6 +6,8 @@
 //! 1. a vault whose custody log does not verify, or whose ciphertext is not
 //!    what its receipt says, is never deleted (its evidence is kept for
 //!    whoever looks into it) and fails the run;
+//!    So is a vault dated after today (its time cannot be right, and as the
+//!    newest it would push the real backups out of the policy);
 //! 2. the newest vault that passes every check (every byte hashed) is never
 //!    deleted, whatever its delete-by day says: a policy, however careless,
 //!    leaves one good backup. When its delete-by day has come, that is
@@ -135,6 +137,22 @@ pub fn decide(dir: &Path, policy: Policy, signers: &AllowedSigners, today: Naive
     for s in present {
         let trusted = s.chain.as_ref().map(|c| c.require_signers(signers));
         if let Some(Err(e)) = trusted {
+            out.push(Decision {
+                status: s,
+                verdict: Verdict::Refuse(e),
+            });
+            continue;
+        }
+        // Dated after today: a clock set wrong, or a hand that wants the
+        // vault to stand as the newest for years and push the real
+        // backups out. It is not deleted and counts for nothing.
+        if s.created().is_some_and(|t| t.date_naive() > today) {
+            let e = Error::new(Kind::Integrity, "err-prune-future")
+                .arg("path", s.found.vault.display())
+                .arg(
+                    "created",
+                    s.chain.as_ref().map(|c| c.receipt.created.clone()).unwrap_or_default(),
+                );
             out.push(Decision {
                 status: s,
                 verdict: Verdict::Refuse(e),

@@ -125,3 +125,27 @@ fn the_issuer_under_a_second_key_is_no_witness() {
     assert_eq!(render.status.code(), Some(7), "{}", describe(&render));
     assert_absent(&d.path("cert.html"));
 }
+
+/// A vault dated years ahead (a clock set wrong, or a packer's hand): it
+/// would stand as the newest vault for years, never deleted and pushing
+/// the real backups out of keep-last. It is refused and counts for nothing.
+#[test]
+fn a_vault_dated_in_the_future_pushes_no_backup_out() {
+    use crate::retention::{desk, pack_night, prune, vaults_left};
+    let d = desk();
+    pack_night(&d, "real", "2026-04-01T01:00:00+09:00", "2026-05-01");
+    pack_night(&d, "ahead", "2036-04-01T01:00:00+09:00", "2036-05-01");
+    let out = prune(&d, "2026-04-02T03:00:00+09:00", &["--keep-last", "1"], &["--json"]);
+    assert_eq!(out.status.code(), Some(6), "{}", describe(&out));
+    let left = vaults_left(&d);
+    assert!(left.contains("real") && left.contains("ahead"), "{left:?}");
+    let v = json(&out);
+    let ahead = v["vaults"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["vault"].as_str().unwrap().ends_with("ahead.kura"))
+        .unwrap()
+        .clone();
+    assert_eq!(ahead["error"], "err-prune-future", "{v:#}");
+}

@@ -26,7 +26,7 @@ pub struct Found {
 }
 
 /// What a file name says it is: the vault it belongs to.
-fn vault_of(name: &str) -> Option<&str> {
+pub fn vault_of(name: &str) -> Option<&str> {
     if let Some(v) = name.strip_suffix(naming::CUSTODY_SUFFIX) {
         return v.ends_with(".kura").then_some(v);
     }

@@ -242,10 +242,30 @@ fn certify_request<'a>(req: &'a PruneRequest, vault: &'a Path, custody: &'a Path
     }
 }
 
+/// The run's certificate (and its signature) must not be named as a file
+/// of the folder's vaults: with `--force` it would replace a vault or the
+/// custody log of one the run keeps.
+fn check_output_apart(req: &PruneRequest) -> Result<()> {
+    let Ok(dir) = crate::fsutil::canonicalize(req.dir) else {
+        return Ok(());
+    };
+    for out in [req.output.to_path_buf(), sig_path(req.output)] {
+        let inside = crate::fsutil::canonicalize(&crate::fsutil::parent_dir(&out)).is_ok_and(|p| p == dir);
+        let name = out.file_name().and_then(|n| n.to_str());
+        if inside && name.and_then(retention::vault_of).is_some() {
+            return Err(Error::new(Kind::Refused, "err-prune-output-in-folder")
+                .arg("path", out.display())
+                .arg("dir", req.dir.display()));
+        }
+    }
+    Ok(())
+}
+
 /// `--dry-run`: [`decide`], and for each vault to delete the checks
 /// certify makes, nothing more: nothing is removed and nothing written.
 pub fn dry_run(req: &PruneRequest) -> Result<Vec<Decision>> {
     crate::fsutil::check_not_folder(req.output, "certificate.json")?;
+    check_output_apart(req)?;
     crate::fsutil::check_clobber(req.output, req.force)?;
     let mut decisions = decide(req.dir, req.policy, req.signers, req.today)?;
     for d in decisions.iter_mut() {
@@ -277,6 +297,7 @@ fn paths(s: &Status) -> (std::path::PathBuf, std::path::PathBuf) {
 /// refused are left as they are; the run still deletes the others.
 pub fn prune(req: &PruneRequest) -> Result<Pruned> {
     crate::fsutil::check_not_folder(req.output, "certificate.json")?;
+    check_output_apart(req)?;
     crate::fsutil::check_clobber(req.output, req.force)?;
     crate::fsutil::check_clobber(&sig_path(req.output), req.force)?;
     let mut decisions = decide(req.dir, req.policy, req.signers, req.today)?;

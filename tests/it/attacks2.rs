@@ -149,3 +149,32 @@ fn a_vault_dated_in_the_future_pushes_no_backup_out() {
         .clone();
     assert_eq!(ahead["error"], "err-prune-future", "{v:#}");
 }
+
+/// A careless `-o` names a file of the folder's vaults (`--force` given,
+/// as a script may): the certificate would take the place of a kept
+/// vault's custody log. Refused before anything is removed or written.
+#[test]
+fn a_prune_certificate_named_as_a_vault_file_of_the_folder_is_refused() {
+    use crate::retention::{desk, pack_night, prune, vaults_left};
+    let d = desk();
+    pack_night(&d, "old", "2026-03-01T01:00:00+09:00", "2026-03-31");
+    pack_night(&d, "real", "2026-04-01T01:00:00+09:00", "2026-05-01");
+    let before = listing(&d.path("backups"), Meta::Content);
+    for out in ["backups/real.kura.custody", "backups/new.kura"] {
+        let o = prune(
+            &d,
+            "2026-04-02T03:00:00+09:00",
+            &["--keep-last", "1"],
+            &["-o", out, "--force", "--json"],
+        );
+        assert_eq!(o.status.code(), Some(3), "{}", describe(&o));
+        assert_eq!(
+            json(&o)["error"]["id"],
+            "err-prune-output-in-folder",
+            "{}",
+            describe(&o)
+        );
+        assert_eq!(listing(&d.path("backups"), Meta::Content), before, "{out}");
+    }
+    assert_eq!(vaults_left(&d).len(), 2);
+}

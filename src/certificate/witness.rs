@@ -187,6 +187,16 @@ pub fn check_all(cert: &Path, bytes: &[u8], signers: Option<&AllowedSigners>) ->
             }
         })?;
         let statement = check(&path, &statement, &sig, bytes, &id)?;
+        // One key countersigns once (countersign refuses a second time): a
+        // second statement by it is a copy, and would count one person twice.
+        if let Some(first) = out
+            .iter()
+            .find(|w: &&Witness| w.statement.signer.key == statement.signer.key)
+        {
+            return Err(Error::new(Kind::Integrity, "err-witness-twice")
+                .arg("path", path.display())
+                .arg("first", first.path.display()));
+        }
         let trust = match signers {
             None => Trust::Unchecked,
             Some(s) => s

@@ -718,6 +718,7 @@ err-witness-empty = { $option } must not be empty: give the witness's name and r
 err-witness-too-long = { $option } is too long (at most { $max } characters)
 err-witness-is-issuer = a witness must be someone other than the issuer: this key signed the certificate itself; countersign with the witness's own key
 err-witness-is-issuer-principal = { $path } is countersigned by { $principal }, who issued the certificate (under another key): a witness is someone else; remove both files of that countersignature
+err-witness-twice = { $path } is a second countersignature by the key that signed { $first }: one witness counts once; remove the copy (both its files)
 err-witness-already = this key has already countersigned this certificate ({ $path })
 msg-countersign-done = Countersigned: { $path } (signature { $sig }). Keep both files with the certificate.
 msg-f-witness = witness

@@ -706,6 +706,7 @@ err-witness-empty = { $option } を空にはできません: 印刷する立会�
 err-witness-too-long = { $option } が長すぎます（{ $max } 文字まで）
 err-witness-is-issuer = 立会人は実施者とは別の人でなければなりません: この鍵は証明書そのものに署名した鍵です。立会人本人の鍵で署名してください
 err-witness-is-issuer-principal = { $path } の立会人署名は証明書を発行した { $principal } 本人（別の鍵）によるものです。立会人は実施者とは別の人でなければなりません。この立会人署名の 2 つのファイルを取り除いてください
+err-witness-twice = { $path } は { $first } と同じ鍵による 2 つ目の立会人署名です。立会人 1 人の署名は 1 つだけです。複製（2 つのファイルとも）を取り除いてください
 err-witness-already = この鍵はこの証明書に既に立会人として署名しています（{ $path }）
 msg-countersign-done = 立会人として署名しました: { $path }（署名 { $sig }）。両方のファイルを証明書と一緒に保管してください。
 msg-f-witness = 立会人

@@ -178,3 +178,24 @@ fn a_prune_certificate_named_as_a_vault_file_of_the_folder_is_refused() {
     }
     assert_eq!(vaults_left(&d).len(), 2);
 }
+
+/// One witness's statement copied (or linked) under a second number: the
+/// certificate would show two countersignatures where one person signed.
+#[test]
+fn a_witness_copied_under_another_number_counts_once_or_not_at_all() {
+    use crate::certdoc::{certified, countersign, witness_key};
+    let d = Desk::new();
+    let cert = certified(&d);
+    let nurse = witness_key(&d, "nurse@clinic.test", true);
+    ok(&countersign(&d, &cert, &nurse, "佐藤（ダミー）", "立会人", &[]));
+    for ext in ["json", "json.sig"] {
+        std::fs::copy(
+            d.path(&format!("a.cert.json.witness-1.{ext}")),
+            d.path(&format!("a.cert.json.witness-2.{ext}")),
+        )
+        .unwrap();
+    }
+    let out = d.verify_certificate(&cert, "a.clinic.custody", "allowed_signers", &["--json"]);
+    assert_eq!(out.status.code(), Some(6), "{}", describe(&out));
+    assert_eq!(json(&out)["error"]["id"], "err-witness-twice");
+}

@@ -227,7 +227,11 @@ impl Approval {
         ];
         v.extend(optional.into_iter().filter_map(|(k, o)| o.as_deref().map(|x| (k, x))));
         v.extend(self.engineers.iter().map(|e| ("engineers", e.comment.as_str())));
-        v.extend(self.recipients.iter().map(|r| ("recipients", r.comment.as_str())));
+        v.extend(
+            self.recipients
+                .iter()
+                .flat_map(|r| [r.kind.as_str(), r.fingerprint.as_str(), r.comment.as_str()].map(|x| ("recipients", x))),
+        );
         v
     }
 
@@ -658,7 +662,7 @@ mod tests {
         SigningKey::generate("clinic").unwrap()
     }
 
-    fn approval(engineer: &SigningKey, clinic: &SigningKey) -> Approval {
+    pub(super) fn approval(engineer: &SigningKey, clinic: &SigningKey) -> Approval {
         Approval {
             format: FORMAT.into(),
             version: VERSION,
@@ -844,5 +848,20 @@ mod tests {
         assert!(check_pack(&a, &trusted, eng.info(), &a.recipients, after).is_err());
         a.delete_by = Some("2026-12-31".into());
         assert!(a.check_fields().is_err());
+    }
+
+    #[test]
+    fn a_recipient_field_that_would_show_otherwise_than_signed_is_refused() {
+        let (eng, clinic) = (key(), key());
+        let doc = approval(&eng, &clinic).to_document();
+        for (from, to) in [
+            ("\"type\": \"ssh-ed25519\",", "\"type\": \"ssh-ed25519\\u202e\","),
+            ("\"fingerprint\": \"SHA256:", "\"fingerprint\": \"\\u001b[8mSHA256:"),
+        ] {
+            let i = doc.rfind(from).expect("the recipient's field");
+            let forged = format!("{}{}{}", &doc[..i], to, &doc[i + from.len()..]);
+            let err = Approval::parse(&forged).unwrap_err();
+            assert_eq!(err.id, "err-approval-invalid", "{to}");
+        }
     }
 }

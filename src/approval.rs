@@ -131,6 +131,25 @@ fn date(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
 }
 
+/// The engineers' and recipients' objects hold only the fields kura reads:
+/// the key types they share with the manifest accept others, and a term
+/// the clinic signed (a key's expiry, say) must not be silently ignored.
+fn check_key_fields(text: &str) -> Result<()> {
+    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| invalid(&e.to_string()))?;
+    for (list, known) in [
+        ("engineers", ["key", "fingerprint", "comment"]),
+        ("recipients", ["type", "fingerprint", "comment"]),
+    ] {
+        let objects = v.get(list).and_then(|l| l.as_array()).into_iter().flatten();
+        for field in objects.filter_map(|o| o.as_object()).flat_map(|o| o.keys()) {
+            if !known.contains(&field.as_str()) {
+                return Err(invalid(&format!("unknown field in {list}: {field}")));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn invalid(reason: &str) -> Error {
     Error::new(Kind::Integrity, "err-approval-invalid").arg("reason", reason)
 }
@@ -141,6 +160,7 @@ impl Approval {
     /// `delete_by` and `standing`.
     pub fn parse(text: &str) -> Result<Approval> {
         let a: Approval = serde_json::from_str(text).map_err(|e| invalid(&e.to_string()))?;
+        check_key_fields(text)?;
         if a.format != FORMAT {
             return Err(invalid("format is not kura-approval"));
         }
@@ -662,7 +682,7 @@ mod tests {
         SigningKey::generate("clinic").unwrap()
     }
 
-    pub(super) fn approval(engineer: &SigningKey, clinic: &SigningKey) -> Approval {
+    fn approval(engineer: &SigningKey, clinic: &SigningKey) -> Approval {
         Approval {
             format: FORMAT.into(),
             version: VERSION,
@@ -860,6 +880,27 @@ mod tests {
         ] {
             let i = doc.rfind(from).expect("the recipient's field");
             let forged = format!("{}{}{}", &doc[..i], to, &doc[i + from.len()..]);
+            let err = Approval::parse(&forged).unwrap_err();
+            assert_eq!(err.id, "err-approval-invalid", "{to}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_field_in_an_engineer_or_recipient_is_refused() {
+        let (eng, clinic) = (key(), key());
+        let doc = approval(&eng, &clinic).to_document();
+        for (from, to) in [
+            (
+                "\"comment\": \"clinic\"\n    }\n  ],\n  \"recipients\"",
+                "\"comment\": \"clinic\",\n \"valid_before\": \"2026-01-01\"\n    }\n  ],\n  \"recipients\"",
+            ),
+            (
+                "\"type\": \"ssh-ed25519\",",
+                "\"type\": \"ssh-ed25519\", \"optional\": true,",
+            ),
+        ] {
+            let forged = doc.replacen(from, to, 1);
+            assert_ne!(forged, doc, "{from}");
             let err = Approval::parse(&forged).unwrap_err();
             assert_eq!(err.id, "err-approval-invalid", "{to}");
         }

@@ -355,6 +355,21 @@ pub struct ApprovalStanding {
 }
 
 impl ApprovalStanding {
+    /// The approval of the vault whose receipt is `r`: a signed approval
+    /// that does not let this vault exist (another packer, a recipient
+    /// missing, packed after its last day) is `invalid` too.
+    fn of_vault(r: &crate::vault::Receipt) -> ApprovalStanding {
+        let s = ApprovalStanding::of(&r.approval, &r.created);
+        let packed = chrono::DateTime::parse_from_rfc3339(&r.created).map(|t| t.date_naive());
+        match (&s.signed, packed) {
+            (Some(a), Ok(day)) if a.check_vault(&r.packer, &r.recipients, day).is_err() => ApprovalStanding {
+                consent: "invalid".into(),
+                signed: None,
+            },
+            _ => s,
+        }
+    }
+
     fn of(approval: &Approval, created: &str) -> ApprovalStanding {
         let packed = chrono::DateTime::parse_from_rfc3339(created)
             .map(|t| t.date_naive())
@@ -431,7 +446,7 @@ impl Facts {
             days_off: calendar.days_off(discovered, deadline),
             calendar: calendar.clone(),
             ppc: PpcDates::of(discovered, improper_purpose),
-            approval: ApprovalStanding::of(&r.approval, &r.created),
+            approval: ApprovalStanding::of_vault(r),
             contents: Contents {
                 vault_id: r.vault_id.clone(),
                 created: r.created.clone(),

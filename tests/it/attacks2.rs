@@ -95,6 +95,14 @@ fn a_vault_outside_its_signed_approval_fails_verify() {
             "{}",
             describe(&out)
         );
+        // The loss report does not call it consent either.
+        let out = ok(&desk.run(osargs!["--json", "incident", custody_of(&vault)]));
+        assert_eq!(
+            json(&out)["facts"]["approval"]["consent"],
+            "invalid",
+            "{}",
+            describe(&out)
+        );
     }
     // Within its terms, the same way of packing verifies.
     let vault = desk.path("out/fine.kura");

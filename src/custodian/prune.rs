@@ -7,7 +7,8 @@
 //!    what its receipt says, is never deleted (its evidence is kept for
 //!    whoever looks into it) and fails the run;
 //!    So is a vault dated after today (its time cannot be right, and as the
-//!    newest it would push the real backups out of the policy);
+//!    newest it would push the real backups out of the policy), and each
+//!    copy of a vault found under two names (counted twice, it would too);
 //! 2. the newest vault that passes every check (every byte hashed) is never
 //!    deleted, whatever its delete-by day says: a policy, however careless,
 //!    leaves one good backup. When its delete-by day has come, that is
@@ -131,10 +132,26 @@ pub fn decide(dir: &Path, policy: Policy, signers: &AllowedSigners, today: Naive
         .collect();
     // Newest first; those without a readable time last.
     present.sort_by_key(|s| std::cmp::Reverse(s.created()));
+    // A vault copied under another name (its log with it) is the same
+    // vault twice: counted twice, it would push a real backup out.
+    let mut ids: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for c in present.iter().filter_map(|s| s.chain.as_ref()) {
+        *ids.entry(c.receipt.vault_id.clone()).or_default() += 1;
+    }
     let mut out: Vec<Decision> = vec![];
     let mut good: Vec<Status> = vec![];
     let mut newest_found = false;
     for s in present {
+        if let Some(c) = s.chain.as_ref().filter(|c| ids[&c.receipt.vault_id] > 1) {
+            let e = Error::new(Kind::Integrity, "err-prune-same-vault")
+                .arg("path", s.found.vault.display())
+                .arg("id", &c.receipt.vault_id);
+            out.push(Decision {
+                status: s,
+                verdict: Verdict::Refuse(e),
+            });
+            continue;
+        }
         let trusted = s.chain.as_ref().map(|c| c.require_signers(signers));
         if let Some(Err(e)) = trusted {
             out.push(Decision {

@@ -794,6 +794,7 @@ err-prune-keep-last = --keep-last must be at least 1: a policy that keeps no vau
 err-prune-no-log = { $path } has no custody log beside it: it was not deleted; find its log (kura list shows it as "no log")
 err-prune-future = { $path } was packed on { $created }, after today: its time cannot be right, so it counts for no keep rule and was not deleted; check the clock of the computer that packed it
 err-prune-output-in-folder = the certificate { $path } would be named as a vault or custody log of { $dir }: name it outside the backup folder, or with a name that is not a vault's (-o)
+err-prune-same-vault = { $path } is the same vault ({ $id }) as another file of the folder: a copy counts for no keep rule and neither was deleted; keep one of them (with its log) and move the other away
 err-prune-mismatch = { $path } is missing or does not match its signed receipt: it was not deleted; run kura list --check and kura verify on it, and keep it for whoever looks into it
 err-prune-remains = { $path } is still there though its custody log records its deletion: it was not touched; find out how it came back (a copy put back from elsewhere?) before removing it
 err-prune-newest = { $path } is past its delete-by day ({ $delete_by }), but it is the newest vault that passed every check: it was not deleted, so that one good backup remains. Make a new backup (or extend the approval), then run kura prune again

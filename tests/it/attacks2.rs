@@ -207,3 +207,38 @@ fn a_witness_copied_under_another_number_counts_once_or_not_at_all() {
     assert_eq!(out.status.code(), Some(6), "{}", describe(&out));
     assert_eq!(json(&out)["error"]["id"], "err-witness-twice");
 }
+
+/// The newest backup copied under another name, its log with it (by a
+/// careless hand or on purpose): the same vault counted twice would push a
+/// real backup out of keep-last. Both copies are refused and count for
+/// nothing; the policy keeps the real backups.
+#[test]
+fn a_vault_copied_under_another_name_is_not_counted_twice() {
+    use crate::retention::{desk, pack_night, prune, vaults_left};
+    let d = desk();
+    for day in 1..=3 {
+        let name = format!("night-{day}");
+        pack_night(&d, &name, &format!("2026-04-0{day}T01:00:00+09:00"), "2026-05-01");
+    }
+    for ext in ["kura", "kura.custody"] {
+        std::fs::copy(
+            d.path(&format!("backups/night-3.{ext}")),
+            d.path(&format!("backups/zz-copy.{ext}")),
+        )
+        .unwrap();
+    }
+    let out = prune(&d, "2026-04-04T03:00:00+09:00", &["--keep-last", "2"], &["--json"]);
+    assert_eq!(out.status.code(), Some(6), "{}", describe(&out));
+    let left = vaults_left(&d);
+    for name in ["night-1", "night-2", "night-3", "zz-copy"] {
+        assert!(left.contains(name), "{name}: {left:?}");
+    }
+    let v = json(&out);
+    let copies: Vec<_> = v["vaults"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["error"] == "err-prune-same-vault")
+        .collect();
+    assert_eq!(copies.len(), 2, "{v:#}");
+}

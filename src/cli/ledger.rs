@@ -149,6 +149,21 @@ fn close(a: CloseArgs) -> Result<Report> {
     for p in a.receipt_out.iter().chain(&receipt_sig_path) {
         kura::fsutil::check_clobber(p, a.force)?;
     }
+    // Never in place of what is read or appended to (with --force, the
+    // clinic's log or the certificate would be replaced by the receipt).
+    let cert_sig = a
+        .sig
+        .clone()
+        .unwrap_or_else(|| kura::certificate::sig_path(&a.certificate));
+    let log = a.append_to.as_deref().map(custody::log_path);
+    let read = [Some(a.certificate.clone()), Some(cert_sig), log];
+    for p in a.receipt_out.iter().chain(&receipt_sig_path) {
+        if let Some(q) = read.iter().flatten().find(|q| kura::fsutil::same_entry(p, q)) {
+            return Err(Error::new(Kind::Refused, "err-ledger-receipt-out-clash")
+                .arg("path", p.display())
+                .arg("other", q.display()));
+        }
+    }
     // Its folder must be there before the ledger changes.
     if let Some(p) = &a.receipt_out {
         let dir = kura::fsutil::parent_dir(p);

@@ -420,6 +420,7 @@ help-ledger-close-arg-receipt-out = Write the signed receipt to FILE and its sig
 help-ledger-close-arg-force = Replace an existing --receipt-out file and its .sig
 
 ## ledger close: the clinic's signed receipt of a certificate
+err-ledger-receipt-out-clash = --receipt-out { $path } would replace { $other }, which this command reads or records in: name another file for the receipt
 err-ledger-receipt-needs-key = A receipt is signed with the clinic's key: give -i CLINIC_KEY with --append-to or --receipt-out
 err-ledger-receipt-by-issuer = { $key } signed the certificate itself and cannot sign the clinic's receipt of it: give the clinic's key with -i
 msg-ledger-receipt-signed = Receipt signed by { $who }: the certificate was received and checked on { $time }; it is kept in the ledger.

@@ -414,6 +414,7 @@ help-ledger-close-arg-receipt-out = 署名済みの受領記録を FILE に、�
 help-ledger-close-arg-force = 既にある --receipt-out のファイルとその .sig を置き換えます
 
 ## 台帳の完了: 医療機関による証明書の受領記録
+err-ledger-receipt-out-clash = --receipt-out { $path } は、このコマンドが読む（または記録する）{ $other } を置き換えてしまいます。受領記録には別のファイル名を指定してください
 err-ledger-receipt-needs-key = 受領記録には医療機関の鍵で署名します: --append-to や --receipt-out には -i 医療機関の鍵 を指定してください
 err-ledger-receipt-by-issuer = { $key } は証明書に署名した鍵なので、医療機関の受領記録には署名できません: -i には医療機関の鍵を指定してください
 msg-ledger-receipt-signed = { $who } が受領記録に署名しました: { $time } に証明書を受け取り、確認しました。台帳に保存しました。

@@ -242,3 +242,37 @@ fn a_vault_copied_under_another_name_is_not_counted_twice() {
         .collect();
     assert_eq!(copies.len(), 2, "{v:#}");
 }
+
+/// `ledger close --receipt-out` naming the very log given to `--append-to`
+/// (or the certificate), `--force` given: the clinic's custody log (or the
+/// certificate) would be replaced by the receipt. Refused before the
+/// ledger or any file changes.
+#[test]
+fn a_receipt_out_naming_the_log_or_the_certificate_is_refused() {
+    use crate::incident_report::{certified, close_cmd};
+    let d = Desk::new();
+    let cert = certified(&d, "a", "2026-06-30", "2026-06-01T10:00:00+09:00");
+    let before = listing(&d.root, Meta::Content);
+    for target in ["a.clinic.custody", "a.cert.json", "a.cert.json.sig"] {
+        let out = close_cmd(
+            &d,
+            "2026-06-02T09:00:00+09:00",
+            &cert,
+            &[
+                "-i",
+                "clinic.key",
+                "--append-to",
+                "a.clinic.custody",
+                "--receipt-out",
+                target,
+                "--force",
+                "--json",
+            ],
+        )
+        .output()
+        .unwrap();
+        assert_eq!(out.status.code(), Some(3), "{target}: {}", describe(&out));
+        assert_eq!(json(&out)["error"]["id"], "err-ledger-receipt-out-clash", "{target}");
+        assert_eq!(listing(&d.root, Meta::Content), before, "{target}");
+    }
+}

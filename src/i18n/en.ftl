@@ -613,6 +613,7 @@ err-certify-hard-link = { $path } has other hard links: destroying it would chan
 err-certify-too-wide = refusing to destroy { $path }: it is the root or your home folder (or holds it)
 err-certify-custody-inside = refusing to destroy { $path }: it holds the custody log, which is the evidence and must be kept
 err-certify-vault-inside = refusing to destroy { $path }: it holds the vault; give the vault and the copies separately
+err-certify-output-clash = the certificate { $path } would replace { $other }: name another file for the certificate (-o)
 err-certify-output-inside = refusing to destroy { $path }: the certificate is to be written inside it
 err-certify-overlap = { $path } and { $other } overlap: list each folder once
 err-certify-copy-remains = a plaintext copy extracted on this computer still exists at { $path } (custody record #{ $n }): add it to --deleted (or --destroy), or delete it first

@@ -607,6 +607,7 @@ err-certify-hard-link = { $path } には別のハードリンクがあります�
 err-certify-too-wide = { $path } は消去しません: ルートまたはホームフォルダー（またはそれを含むフォルダー）です
 err-certify-custody-inside = { $path } は消去しません: 証拠である管理記録が中にあり、残す必要があります
 err-certify-vault-inside = { $path } は消去しません: 保管庫が中にあります。保管庫と複製は別々に指定してください
+err-certify-output-clash = 証明書 { $path } が { $other } を置き換えてしまいます。証明書には別のファイル名を -o で指定してください
 err-certify-output-inside = { $path } は消去しません: 証明書をその中に書き出す指定になっています
 err-certify-overlap = { $path } と { $other } が重なっています: 各フォルダーは一度だけ指定してください
 err-certify-copy-remains = このコンピューターに展開した平文の複製が { $path } にまだあります（管理記録 #{ $n }）。--deleted（または --destroy）に加えて消去するか、先に取り除いてください

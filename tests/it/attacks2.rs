@@ -276,3 +276,29 @@ fn a_receipt_out_naming_the_log_or_the_certificate_is_refused() {
         assert_eq!(listing(&d.root, Meta::Content), before, "{target}");
     }
 }
+
+/// `certify -o` naming the vault's own custody log (or the vault), `--force`
+/// given: the log, the evidence, would be replaced by the certificate.
+/// Refused before anything is destroyed or written.
+#[test]
+fn a_certificate_output_naming_the_log_or_the_vault_is_refused() {
+    let d = Desk::new();
+    d.pack_small("a", "APP-ATK-2", "調査（ダミー）", "2026-06-30", NOW);
+    let before = listing(&d.root, Meta::Content);
+    for target in ["a.kura.custody", "a.kura"] {
+        let out = d.run([
+            "--json",
+            "certify",
+            "a.kura",
+            "--deleted",
+            "-i",
+            "engineer.key",
+            "-o",
+            target,
+            "--force",
+        ]);
+        assert_eq!(out.status.code(), Some(3), "{target}: {}", describe(&out));
+        assert_eq!(json(&out)["error"]["id"], "err-certify-output-clash", "{target}");
+        assert_eq!(listing(&d.root, Meta::Content), before, "{target}");
+    }
+}

@@ -156,14 +156,18 @@ fn close(a: CloseArgs) -> Result<Report> {
         .clone()
         .unwrap_or_else(|| kura::certificate::sig_path(&a.certificate));
     let log = a.append_to.as_deref().map(custody::log_path);
-    let read = [Some(a.certificate.clone()), Some(cert_sig), log];
-    for p in a.receipt_out.iter().chain(&receipt_sig_path) {
-        if let Some(q) = read.iter().flatten().find(|q| kura::fsutil::same_entry(p, q)) {
-            return Err(Error::new(Kind::Refused, "err-ledger-receipt-out-clash")
-                .arg("path", p.display())
-                .arg("other", q.display()));
-        }
-    }
+    let outputs: Vec<&std::path::Path> = a
+        .receipt_out
+        .iter()
+        .chain(&receipt_sig_path)
+        .map(|p| p.as_path())
+        .collect();
+    let read: Vec<&std::path::Path> = [&a.certificate, &cert_sig]
+        .into_iter()
+        .chain(&log)
+        .map(|p| p.as_path())
+        .collect();
+    kura::fsutil::check_apart(&outputs, &read)?;
     // Its folder must be there before the ledger changes.
     if let Some(p) = &a.receipt_out {
         let dir = kura::fsutil::parent_dir(p);

@@ -305,16 +305,7 @@ pub(super) fn plan(req: &CertifyRequest, chain: custody::Chain) -> Result<Plan> 
     check_clobber(req.output, req.force)?;
     check_clobber(&sig_path(req.output), req.force)?;
     // Never in place of the log (the evidence) or the vault, --force or not.
-    for out in [req.output.to_path_buf(), sig_path(req.output)] {
-        if let Some(q) = [req.custody, req.vault]
-            .into_iter()
-            .find(|q| crate::fsutil::same_entry(&out, q))
-        {
-            return Err(Error::new(Kind::Refused, "err-certify-output-clash")
-                .arg("path", out.display())
-                .arg("other", q.display()));
-        }
-    }
+    crate::fsutil::check_apart(&[req.output, &sig_path(req.output)], &[req.custody, req.vault])?;
     let receipt = &chain.receipt;
     super::consent(receipt, None)?;
     let vault_path = destroy::absolute(req.vault)?;

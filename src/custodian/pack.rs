@@ -55,6 +55,12 @@ pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Packed
     let output = &opts.output;
     crate::fsutil::check_not_folder(output, "export.kura")?;
     check_output_apart(req.inputs, output)?;
+    let logs = [
+        crate::naming::custody_path_single(output),
+        crate::naming::split_custody_path(output),
+    ];
+    let keys: Vec<&Path> = req.keys.paths.iter().map(PathBuf::as_path).collect();
+    crate::fsutil::check_apart(&[output, &logs[0], &logs[1]], &keys)?;
     if let Some(doc) = &req.approval.document {
         let max = crate::vault::format::MAX_APPROVAL_BYTES;
         if std::fs::metadata(doc).is_ok_and(|m| m.len() > max) {

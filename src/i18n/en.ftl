@@ -9,6 +9,7 @@ err-io-not-found = not found: { $path }
 err-io-permission = permission denied: { $path }
 err-io-full = the disk is full while writing { $path }; nothing partial was kept
 err-io-exists = { $path } already exists
+err-output-replaces-input = { $path } would replace { $other }, which this command reads or records in: name another file for the output
 err-output-exists = { $path } already exists; kura never overwrites it (use --force to replace it)
 err-file-too-large = { $path } is larger than kura accepts here ({ $max } bytes)
 err-not-utf8 = { $path } is not UTF-8 text
@@ -420,7 +421,6 @@ help-ledger-close-arg-receipt-out = Write the signed receipt to FILE and its sig
 help-ledger-close-arg-force = Replace an existing --receipt-out file and its .sig
 
 ## ledger close: the clinic's signed receipt of a certificate
-err-ledger-receipt-out-clash = --receipt-out { $path } would replace { $other }, which this command reads or records in: name another file for the receipt
 err-ledger-receipt-needs-key = A receipt is signed with the clinic's key: give -i CLINIC_KEY with --append-to or --receipt-out
 err-ledger-receipt-by-issuer = { $key } signed the certificate itself and cannot sign the clinic's receipt of it: give the clinic's key with -i
 msg-ledger-receipt-signed = Receipt signed by { $who }: the certificate was received and checked on { $time }; it is kept in the ledger.
@@ -613,7 +613,6 @@ err-certify-hard-link = { $path } has other hard links: destroying it would chan
 err-certify-too-wide = refusing to destroy { $path }: it is the root or your home folder (or holds it)
 err-certify-custody-inside = refusing to destroy { $path }: it holds the custody log, which is the evidence and must be kept
 err-certify-vault-inside = refusing to destroy { $path }: it holds the vault; give the vault and the copies separately
-err-certify-output-clash = the certificate { $path } would replace { $other }: name another file for the certificate (-o)
 err-certify-output-inside = refusing to destroy { $path }: the certificate is to be written inside it
 err-certify-overlap = { $path } and { $other } overlap: list each folder once
 err-certify-copy-remains = a plaintext copy extracted on this computer still exists at { $path } (custody record #{ $n }): add it to --deleted (or --destroy), or delete it first

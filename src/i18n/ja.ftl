@@ -9,6 +9,7 @@ err-io-not-found = 見つかりません: { $path }
 err-io-permission = アクセスが拒否されました: { $path }
 err-io-full = { $path } の書き込み中にディスクが一杯になりました。書きかけのものは残していません
 err-io-exists = { $path } は既に存在します
+err-output-replaces-input = { $path } は、このコマンドが読む（または記録する）{ $other } を置き換えてしまいます。出力には別のファイル名を指定してください
 err-output-exists = { $path } は既に存在します。kura は上書きしません（置き換える場合は --force）
 err-file-too-large = { $path } は大きすぎます（上限 { $max } バイト）
 err-not-utf8 = { $path } は UTF-8 のテキストではありません
@@ -414,7 +415,6 @@ help-ledger-close-arg-receipt-out = 署名済みの受領記録を FILE に、�
 help-ledger-close-arg-force = 既にある --receipt-out のファイルとその .sig を置き換えます
 
 ## 台帳の完了: 医療機関による証明書の受領記録
-err-ledger-receipt-out-clash = --receipt-out { $path } は、このコマンドが読む（または記録する）{ $other } を置き換えてしまいます。受領記録には別のファイル名を指定してください
 err-ledger-receipt-needs-key = 受領記録には医療機関の鍵で署名します: --append-to や --receipt-out には -i 医療機関の鍵 を指定してください
 err-ledger-receipt-by-issuer = { $key } は証明書に署名した鍵なので、医療機関の受領記録には署名できません: -i には医療機関の鍵を指定してください
 msg-ledger-receipt-signed = { $who } が受領記録に署名しました: { $time } に証明書を受け取り、確認しました。台帳に保存しました。
@@ -607,7 +607,6 @@ err-certify-hard-link = { $path } には別のハードリンクがあります�
 err-certify-too-wide = { $path } は消去しません: ルートまたはホームフォルダー（またはそれを含むフォルダー）です
 err-certify-custody-inside = { $path } は消去しません: 証拠である管理記録が中にあり、残す必要があります
 err-certify-vault-inside = { $path } は消去しません: 保管庫が中にあります。保管庫と複製は別々に指定してください
-err-certify-output-clash = 証明書 { $path } が { $other } を置き換えてしまいます。証明書には別のファイル名を -o で指定してください
 err-certify-output-inside = { $path } は消去しません: 証明書をその中に書き出す指定になっています
 err-certify-overlap = { $path } と { $other } が重なっています: 各フォルダーは一度だけ指定してください
 err-certify-copy-remains = このコンピューターに展開した平文の複製が { $path } にまだあります（管理記録 #{ $n }）。--deleted（または --destroy）に加えて消去するか、先に取り除いてください

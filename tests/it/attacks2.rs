@@ -272,7 +272,7 @@ fn a_receipt_out_naming_the_log_or_the_certificate_is_refused() {
         .output()
         .unwrap();
         assert_eq!(out.status.code(), Some(3), "{target}: {}", describe(&out));
-        assert_eq!(json(&out)["error"]["id"], "err-ledger-receipt-out-clash", "{target}");
+        assert_eq!(json(&out)["error"]["id"], "err-output-replaces-input", "{target}");
         assert_eq!(listing(&d.root, Meta::Content), before, "{target}");
     }
 }
@@ -298,7 +298,26 @@ fn a_certificate_output_naming_the_log_or_the_vault_is_refused() {
             "--force",
         ]);
         assert_eq!(out.status.code(), Some(3), "{target}: {}", describe(&out));
-        assert_eq!(json(&out)["error"]["id"], "err-certify-output-clash", "{target}");
+        assert_eq!(json(&out)["error"]["id"], "err-output-replaces-input", "{target}");
         assert_eq!(listing(&d.root, Meta::Content), before, "{target}");
+    }
+}
+
+/// `-o` naming the very key given with `-i`, `--force` given: `pack` would
+/// replace the engineer's key with the vault, `approve` the clinic's key
+/// with the approval. Refused before anything is written.
+#[test]
+fn an_output_naming_the_signing_key_is_refused() {
+    let d = Desk::with_export();
+    let before = listing(&d.root, Meta::Content);
+    let mut pack = d.pack_args(&d.engineer.private);
+    pack.extend(osargs!["--force", d.export()]);
+    let approve = approve_args(&d, "clinic.key", &["--force"]);
+    for mut args in [pack, approve] {
+        args.insert(0, "--json".into());
+        let out = d.run(&args);
+        assert_eq!(out.status.code(), Some(3), "{args:?}: {}", describe(&out));
+        assert_eq!(json(&out)["error"]["id"], "err-output-replaces-input", "{args:?}");
+        assert_eq!(listing(&d.root, Meta::Content), before, "{args:?}");
     }
 }

@@ -321,3 +321,33 @@ fn an_output_naming_the_signing_key_is_refused() {
         assert_eq!(listing(&d.root, Meta::Content), before, "{args:?}");
     }
 }
+
+/// `certificate render -o` naming the certificate it prints (or its
+/// signature, or the clinic's log), `--force` given: the page would
+/// replace the certificate. Refused.
+#[test]
+fn a_page_naming_the_certificate_it_prints_is_refused() {
+    use crate::certdoc::certified;
+    let d = Desk::new();
+    let cert = certified(&d);
+    let before = listing(&d.root, Meta::Content);
+    for target in ["a.cert.json", "a.cert.json.sig", "a.clinic.custody"] {
+        let out = d.run([
+            "--json",
+            "certificate",
+            "render",
+            "a.cert.json",
+            "-o",
+            target,
+            "--force",
+            "--signers",
+            "allowed_signers",
+            "--custody",
+            "a.clinic.custody",
+        ]);
+        assert_eq!(out.status.code(), Some(3), "{target}: {}", describe(&out));
+        assert_eq!(json(&out)["error"]["id"], "err-output-replaces-input", "{target}");
+        assert_eq!(listing(&d.root, Meta::Content), before, "{target}");
+    }
+    assert!(cert.exists());
+}

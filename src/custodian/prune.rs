@@ -6,7 +6,7 @@
 //! 1. a vault whose custody log does not verify, or whose ciphertext is not
 //!    what its receipt says, is never deleted (its evidence is kept for
 //!    whoever looks into it) and fails the run;
-//!    So is a vault dated after today (its time cannot be right, and as the
+//!    So is a vault dated after tomorrow (its time cannot be right, and as the
 //!    newest it would push the real backups out of the policy), and each
 //!    copy of a vault found under two names (counted twice, it would too);
 //! 2. the newest vault that passes every check (every byte hashed) is never
@@ -160,10 +160,12 @@ pub fn decide(dir: &Path, policy: Policy, signers: &AllowedSigners, today: Naive
             });
             continue;
         }
-        // Dated after today: a clock set wrong, or a hand that wants the
-        // vault to stand as the newest for years and push the real
-        // backups out. It is not deleted and counts for nothing.
-        if s.created().is_some_and(|t| t.date_naive() > today) {
+        // Dated after tomorrow (a day's grace for another time zone): a
+        // clock set wrong, or a hand that wants the vault to stand as the
+        // newest for years and push the real backups out. It is not
+        // deleted and counts for nothing.
+        let tomorrow = today.succ_opt().unwrap_or(today);
+        if s.created().is_some_and(|t| t.date_naive() > tomorrow) {
             let e = Error::new(Kind::Integrity, "err-prune-future")
                 .arg("path", s.found.vault.display())
                 .arg(

@@ -143,19 +143,28 @@ fn a_vault_dated_in_the_future_pushes_no_backup_out() {
     let d = desk();
     pack_night(&d, "real", "2026-04-01T01:00:00+09:00", "2026-05-01");
     pack_night(&d, "ahead", "2036-04-01T01:00:00+09:00", "2036-05-01");
-    let out = prune(&d, "2026-04-02T03:00:00+09:00", &["--keep-last", "1"], &["--json"]);
+    // Tomorrow where it was packed, today where it is pruned: not refused.
+    pack_night(&d, "east", "2026-04-03T08:00:00+14:00", "2026-05-01");
+    let out = prune(&d, "2026-04-02T03:00:00+09:00", &["--keep-last", "2"], &["--json"]);
     assert_eq!(out.status.code(), Some(6), "{}", describe(&out));
     let left = vaults_left(&d);
-    assert!(left.contains("real") && left.contains("ahead"), "{left:?}");
+    assert!(
+        left.contains("real") && left.contains("ahead") && left.contains("east"),
+        "{left:?}"
+    );
     let v = json(&out);
-    let ahead = v["vaults"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["vault"].as_str().unwrap().ends_with("ahead.kura"))
-        .unwrap()
-        .clone();
-    assert_eq!(ahead["error"], "err-prune-future", "{v:#}");
+    let of = |name: &str| {
+        v["vaults"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["vault"].as_str().unwrap().ends_with(name))
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(of("ahead.kura")["error"], "err-prune-future", "{v:#}");
+    assert_eq!(of("east.kura")["action"], "keep", "{v:#}");
+    assert_eq!(of("real.kura")["action"], "keep", "{v:#}");
 }
 
 /// A careless `-o` names a file of the folder's vaults (`--force` given,

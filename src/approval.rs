@@ -450,6 +450,21 @@ impl Consent {
         })
     }
 
+    /// Whether the approval lets the vault packed by `packer` on `packed`,
+    /// to `recipients`, exist ([`Approval::check_vault`]), and was not
+    /// signed by its packer: the packer's own word is no consent.
+    pub fn check_vault(&self, packer: &KeyInfo, recipients: &[RecipientInfo], packed: NaiveDate) -> Result<()> {
+        let Consent::Signed { approval, signer, .. } = self else {
+            return Ok(());
+        };
+        if signer.key == packer.key {
+            return Err(Error::new(Kind::Integrity, "err-approval-not-covered")
+                .arg("id", &approval.approval_id)
+                .arg("why", "self"));
+        }
+        approval.check_vault(packer, recipients, packed)
+    }
+
     /// The clinic's name, when the clinic signed.
     pub fn clinic(&self) -> Option<&Clinic> {
         match self {
@@ -624,11 +639,16 @@ impl PackUnder {
     /// is read, so that a refusal never asks for its passphrase). Returns
     /// the approval and the vault's delete-by day.
     pub fn precheck(&self, recipients: &[RecipientInfo], today: NaiveDate) -> Result<(Approval, NaiveDate)> {
+        self.checked(recipients, today).map(|(a, _, d)| (a, d))
+    }
+
+    /// [`PackUnder::precheck`], with the key that signed the approval.
+    fn checked(&self, recipients: &[RecipientInfo], today: NaiveDate) -> Result<(Approval, KeyInfo, NaiveDate)> {
         let (approval, signer) = open(&self.signed)?;
         check_trust(&approval, &Trust::of(&signer, Some(&self.clinic_signers)))?;
         let latest = check_terms(&approval, recipients, today)?;
         let Some(chosen) = self.delete_by else {
-            return Ok((approval, latest));
+            return Ok((approval, signer, latest));
         };
         if approval.standing.is_none() {
             return Err(Error::new(Kind::Usage, "err-approval-delete-by-fixed").arg("id", &approval.approval_id));
@@ -644,7 +664,7 @@ impl PackUnder {
                 .arg("date", chosen)
                 .arg("latest", latest));
         }
-        Ok((approval, chosen))
+        Ok((approval, signer, chosen))
     }
 
     /// Checks every term a pack by `packer` on `today`, to `recipients`,
@@ -659,8 +679,13 @@ impl PackUnder {
         today: NaiveDate,
         document: Option<PathBuf>,
     ) -> Result<ApprovalInput> {
-        let (approval, delete_by) = self.precheck(recipients, today)?;
+        let (approval, signer, delete_by) = self.checked(recipients, today)?;
         check_engineer(&approval, packer)?;
+        // Signed by the packer's own key: the packer's word again, whatever
+        // the signers file given says of that key.
+        if signer.key == packer.key {
+            return Err(Error::new(Kind::Refused, "err-approval-self-signed").arg("id", &approval.approval_id));
+        }
         let declared = approval.declared_for(&self.signed, today);
         Ok(ApprovalInput {
             id: declared.id,

@@ -357,24 +357,21 @@ pub struct ApprovalStanding {
 impl ApprovalStanding {
     /// The approval of the vault whose receipt is `r`: a signed approval
     /// that does not let this vault exist (another packer, a recipient
-    /// missing, packed after its last day) is `invalid` too.
+    /// missing, packed after its last day, signed by the packer) is
+    /// `invalid` too.
     fn of_vault(r: &crate::vault::Receipt) -> ApprovalStanding {
-        let s = ApprovalStanding::of(&r.approval, &r.created);
-        let packed = chrono::DateTime::parse_from_rfc3339(&r.created).map(|t| t.date_naive());
-        match (&s.signed, packed) {
-            (Some(a), Ok(day)) if a.check_vault(&r.packer, &r.recipients, day).is_err() => ApprovalStanding {
-                consent: "invalid".into(),
-                signed: None,
-            },
-            _ => s,
-        }
+        let packed = packed_day(&r.created);
+        let consent = crate::approval::Consent::of(&r.approval, packed, None)
+            .and_then(|c| c.check_vault(&r.packer, &r.recipients, packed).map(|()| c));
+        ApprovalStanding::from_consent(consent)
     }
 
     fn of(approval: &Approval, created: &str) -> ApprovalStanding {
-        let packed = chrono::DateTime::parse_from_rfc3339(created)
-            .map(|t| t.date_naive())
-            .unwrap_or_default();
-        match crate::approval::Consent::of(approval, packed, None) {
+        ApprovalStanding::from_consent(crate::approval::Consent::of(approval, packed_day(created), None))
+    }
+
+    fn from_consent(consent: Result<crate::approval::Consent>) -> ApprovalStanding {
+        match consent {
             Ok(c) => ApprovalStanding {
                 consent: c.name().to_string(),
                 signed: match c {
@@ -388,6 +385,14 @@ impl ApprovalStanding {
             },
         }
     }
+}
+
+/// The day a vault created at `created` (RFC 3339) was packed, in its own
+/// offset.
+fn packed_day(created: &str) -> NaiveDate {
+    chrono::DateTime::parse_from_rfc3339(created)
+        .map(|t| t.date_naive())
+        .unwrap_or_default()
 }
 
 /// Everything the report states.

@@ -50,7 +50,8 @@ pub fn require_vault(vault: &std::path::Path) -> Result<()> {
 /// checks that). A signed approval whose signature fails, or whose terms
 /// disagree with the fields the vault records, or that does not let this
 /// packer pack this vault (its engineers, its recipients, a standing
-/// approval's last day), is an integrity error (6);
+/// approval's last day, signed by the packer himself), is an integrity
+/// error (6);
 /// run wherever a vault's receipt is read to act on it.
 pub fn consent(
     receipt: &crate::vault::Receipt,
@@ -60,9 +61,7 @@ pub fn consent(
         .map_err(|_| crate::Error::new(crate::Kind::Integrity, "err-receipt-invalid"))?
         .date_naive();
     let consent = crate::approval::Consent::of(&receipt.approval, packed, clinic_signers)?;
-    if let crate::approval::Consent::Signed { approval, .. } = &consent {
-        approval.check_vault(&receipt.packer, &receipt.recipients, packed)?;
-    }
+    consent.check_vault(&receipt.packer, &receipt.recipients, packed)?;
     Ok(consent)
 }
 

@@ -56,8 +56,10 @@ err-approval-mismatch = the vault's approval fields do not match the clinic's si
 err-approval-not-covered = approval { $id } does not cover this vault: { $why ->
     [packer] the key that packed it is not one the approval lets pack
     [recipient] it is not encrypted to every key the approval requires
+    [self] the approval is signed with the very key that packed the vault
    *[late] it was packed after the approval's last day
   }. The clinic did not approve this vault; tell the clinic and do not use it
+err-approval-self-signed = approval { $id } is signed with the packer's own key: the clinic must sign it with its key; check that --clinic-signers lists only the clinic's keys
 err-approval-untrusted = approval { $id } is not signed by a key in the clinic signers file; ask the clinic for its signers file (--clinic-signers) or a new approval
 err-approval-not-engineer = approval { $id } does not let { $key } pack; ask the clinic to add this key to the approval
 err-approval-recipient-missing = approval { $id } requires the vault to be encrypted to { $recipients }; add them with -r

@@ -56,8 +56,10 @@ err-approval-mismatch = 保管庫の承認項目が医療機関の署名した�
 err-approval-not-covered = この保管庫は承認 { $id } の範囲外です（{ $why ->
     [packer] 梱包した鍵は承認で梱包を許された鍵ではありません
     [recipient] 承認が求めるすべての鍵に対して暗号化されていません
+    [self] 承認が保管庫を梱包した鍵そのもので署名されています
    *[late] 承認の有効期限の後に梱包されています
   }）。医療機関はこの保管庫を承認していません。使用せず医療機関に連絡してください
+err-approval-self-signed = 承認 { $id } は梱包する人自身の鍵で署名されています。医療機関が自身の鍵で署名する必要があります。--clinic-signers に医療機関の鍵だけが載っているか確認してください
 err-approval-untrusted = 承認 { $id } は医療機関の署名者ファイルにある鍵で署名されていません。医療機関の署名者ファイル (--clinic-signers) か新しい承認を受け取ってください
 err-approval-not-engineer = 承認 { $id } では { $key } は梱包できません。医療機関にこの鍵を承認に加えてもらってください
 err-approval-recipient-missing = 承認 { $id } では保管庫を { $recipients } 宛てに暗号化する必要があります。-r で加えてください

@@ -13,6 +13,16 @@ fn approve(desk: &Desk, out: &str, extra: &[&str]) -> PathBuf {
     desk.path(out)
 }
 
+/// An approval at `out` as [`approve`] makes it, but signed with the
+/// engineer's own key.
+fn self_approval(desk: &Desk, out: &str) -> PathBuf {
+    let mut args = approve_args(desk, out, &[]);
+    let i = args.iter().position(|a| a == "-i").unwrap();
+    args[i + 1] = desk.engineer.private.clone().into();
+    ok(&desk.run(args));
+    desk.path(out)
+}
+
 /// Packs the desk's export through the library, as a hand that does not
 /// ask `PackUnder` would: the signed approval is carried as it is, none of
 /// its terms checked, by the desk's engineer, to the clinic's key, at `now`.
@@ -61,7 +71,8 @@ fn pack_carrying(desk: &Desk, document: &Path, now: &str, out: &Path) {
 }
 
 /// A vault carrying the clinic's signed approval, packed by a key the
-/// approval does not name, or after a standing approval ran out: verify
+/// approval does not name, or after a standing approval ran out, or one
+/// carrying an approval its packer signed himself: verify
 /// must not pass it as packed under the clinic's approval.
 #[test]
 fn a_vault_outside_its_signed_approval_fails_verify() {
@@ -80,8 +91,10 @@ fn a_vault_outside_its_signed_approval_fails_verify() {
         "a/standing.json",
         &["--standing", "--keep-days", "30", "--valid-until", "2026-04-30"],
     );
+    let own = self_approval(&desk, "a/self.json");
     let cases = [
         (other, NOW, "out/stranger.kura"),
+        (own, NOW, "out/self.kura"),
         (standing.clone(), "2026-06-01T10:00:00+09:00", "out/late.kura"),
     ];
     for (document, now, out) in cases {
@@ -359,4 +372,37 @@ fn a_page_naming_the_certificate_it_prints_is_refused() {
         assert_eq!(listing(&d.root, Meta::Content), before, "{target}");
     }
     assert!(cert.exists());
+}
+
+/// The engineer signs an approval for himself and hands pack a signers
+/// file that lists his own key for every namespace (the desk's own
+/// allowed_signers, say): that is the packer's word again, not the
+/// clinic's consent. Refused before anything is written.
+#[test]
+fn an_approval_signed_by_the_packer_himself_is_refused() {
+    let d = Desk::with_export();
+    d.mkdir("a");
+    d.mkdir("out");
+    self_approval(&d, "a/self.json");
+    let before = listing(&d.root, Meta::Content);
+    let out = d.run(osargs![
+        "--json",
+        "pack",
+        "-o",
+        d.path("out/x.kura"),
+        "-r",
+        d.engineer.line,
+        "-r",
+        d.clinic.line,
+        "-i",
+        d.engineer.private,
+        "--approval",
+        d.path("a/self.json"),
+        "--clinic-signers",
+        d.signers,
+        d.export()
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", describe(&out));
+    assert_eq!(json(&out)["error"]["id"], "err-approval-self-signed");
+    assert_eq!(listing(&d.root, Meta::Content), before);
 }

@@ -406,3 +406,46 @@ fn an_approval_signed_by_the_packer_himself_is_refused() {
     assert_eq!(json(&out)["error"]["id"], "err-approval-self-signed");
     assert_eq!(listing(&d.root, Meta::Content), before);
 }
+
+/// A note recorded after a vault of the backup folder was deleted (the
+/// log takes notes and the clinic's receipt after a deletion): the vault
+/// is still rightly gone. list must not call it missing, nor prune refuse
+/// it night after night; and a deleted vault's ciphertext put back is
+/// still seen as remaining.
+#[test]
+fn a_note_after_a_deletion_leaves_the_vault_rightly_gone() {
+    use crate::retention::{desk, pack_night, prune};
+    let d = desk();
+    pack_night(&d, "old", "2026-03-01T01:00:00+09:00", "2026-03-31");
+    pack_night(&d, "real", "2026-04-01T01:00:00+09:00", "2026-05-01");
+    let kept = std::fs::read(d.path("backups/old.kura")).unwrap();
+    ok(&prune(&d, "2026-04-02T03:00:00+09:00", &["--keep-last", "1"], &[]));
+    ok(d.custody_add(
+        d.path("backups/old.kura.custody"),
+        "note",
+        &d.engineer.private,
+        &["--note", "消去を確認（ダミー）"],
+    )
+    .env("KURA_NOW", "2026-04-02T04:00:00+09:00"));
+    ok(d.kura().args(["list", "backups"]));
+    let again = prune(
+        &d,
+        "2026-04-03T03:00:00+09:00",
+        &["--keep-last", "1"],
+        &["-o", "again.json"],
+    );
+    ok(&again);
+    // The ciphertext back in the folder after its deletion and the note.
+    std::fs::write(d.path("backups/old.kura"), kept).unwrap();
+    let out = d.kura().args(["--json", "list", "backups"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(6), "{}", describe(&out));
+    let v = json(&out);
+    let old = v["vaults"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["vault"].as_str().unwrap().ends_with("old.kura"))
+        .unwrap()
+        .clone();
+    assert_eq!(old["ciphertext"], "remains", "{v:#}");
+}

@@ -366,6 +366,8 @@ impl ApprovalStanding {
         ApprovalStanding::from_consent(consent)
     }
 
+    /// The approval alone, whatever vault carries it.
+    #[cfg(test)]
     fn of(approval: &Approval, created: &str) -> ApprovalStanding {
         ApprovalStanding::from_consent(crate::approval::Consent::of(approval, packed_day(created), None))
     }

@@ -131,6 +131,25 @@ fn date(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
 }
 
+/// The engineers' and recipients' objects hold only the fields kura reads:
+/// the key types they share with the manifest accept others, and a term
+/// the clinic signed (a key's expiry, say) must not be silently ignored.
+fn check_key_fields(text: &str) -> Result<()> {
+    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| invalid(&e.to_string()))?;
+    for (list, known) in [
+        ("engineers", ["key", "fingerprint", "comment"]),
+        ("recipients", ["type", "fingerprint", "comment"]),
+    ] {
+        let objects = v.get(list).and_then(|l| l.as_array()).into_iter().flatten();
+        for field in objects.filter_map(|o| o.as_object()).flat_map(|o| o.keys()) {
+            if !known.contains(&field.as_str()) {
+                return Err(invalid(&format!("unknown field in {list}: {field}")));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn invalid(reason: &str) -> Error {
     Error::new(Kind::Integrity, "err-approval-invalid").arg("reason", reason)
 }
@@ -141,6 +160,7 @@ impl Approval {
     /// `delete_by` and `standing`.
     pub fn parse(text: &str) -> Result<Approval> {
         let a: Approval = serde_json::from_str(text).map_err(|e| invalid(&e.to_string()))?;
+        check_key_fields(text)?;
         if a.format != FORMAT {
             return Err(invalid("format is not kura-approval"));
         }
@@ -227,7 +247,11 @@ impl Approval {
         ];
         v.extend(optional.into_iter().filter_map(|(k, o)| o.as_deref().map(|x| (k, x))));
         v.extend(self.engineers.iter().map(|e| ("engineers", e.comment.as_str())));
-        v.extend(self.recipients.iter().map(|r| ("recipients", r.comment.as_str())));
+        v.extend(
+            self.recipients
+                .iter()
+                .flat_map(|r| [r.kind.as_str(), r.fingerprint.as_str(), r.comment.as_str()].map(|x| ("recipients", x))),
+        );
         v
     }
 
@@ -426,6 +450,21 @@ impl Consent {
         })
     }
 
+    /// Whether the approval lets the vault packed by `packer` on `packed`,
+    /// to `recipients`, exist ([`Approval::check_vault`]), and was not
+    /// signed by its packer: the packer's own word is no consent.
+    pub fn check_vault(&self, packer: &KeyInfo, recipients: &[RecipientInfo], packed: NaiveDate) -> Result<()> {
+        let Consent::Signed { approval, signer, .. } = self else {
+            return Ok(());
+        };
+        if signer.key == packer.key {
+            return Err(Error::new(Kind::Integrity, "err-approval-not-covered")
+                .arg("id", &approval.approval_id)
+                .arg("why", "self"));
+        }
+        approval.check_vault(packer, recipients, packed)
+    }
+
     /// The clinic's name, when the clinic signed.
     pub fn clinic(&self) -> Option<&Clinic> {
         match self {
@@ -520,6 +559,37 @@ fn check_terms(approval: &Approval, recipients: &[RecipientInfo], today: NaiveDa
 }
 
 impl Approval {
+    /// Whether a vault packed by `packer` on `packed`, to `recipients`, is
+    /// one this approval lets exist: the pack checks the same before the
+    /// vault's first byte, but a vault carrying the clinic's signature may
+    /// come from another hand, and it must not pass as approved.
+    pub fn check_vault(&self, packer: &KeyInfo, recipients: &[RecipientInfo], packed: NaiveDate) -> Result<()> {
+        let outside = |why: &str| {
+            Err(Error::new(Kind::Integrity, "err-approval-not-covered")
+                .arg("id", &self.approval_id)
+                .arg("why", why))
+        };
+        if !self.engineers.iter().any(|e| e.key == packer.key) {
+            return outside("packer");
+        }
+        if !self
+            .recipients
+            .iter()
+            .all(|r| recipients.iter().any(|v| v.fingerprint == r.fingerprint))
+        {
+            return outside("recipient");
+        }
+        let until = self
+            .standing
+            .as_ref()
+            .and_then(|s| s.valid_until.as_deref())
+            .and_then(date);
+        if until.is_some_and(|until| packed > until) {
+            return outside("late");
+        }
+        Ok(())
+    }
+
     /// Refuses a vault larger than the approval allows.
     pub fn check_totals(&self, files: u64, bytes: u64) -> Result<()> {
         self.terms().check_totals(files, bytes)
@@ -569,11 +639,16 @@ impl PackUnder {
     /// is read, so that a refusal never asks for its passphrase). Returns
     /// the approval and the vault's delete-by day.
     pub fn precheck(&self, recipients: &[RecipientInfo], today: NaiveDate) -> Result<(Approval, NaiveDate)> {
+        self.checked(recipients, today).map(|(a, _, d)| (a, d))
+    }
+
+    /// [`PackUnder::precheck`], with the key that signed the approval.
+    fn checked(&self, recipients: &[RecipientInfo], today: NaiveDate) -> Result<(Approval, KeyInfo, NaiveDate)> {
         let (approval, signer) = open(&self.signed)?;
         check_trust(&approval, &Trust::of(&signer, Some(&self.clinic_signers)))?;
         let latest = check_terms(&approval, recipients, today)?;
         let Some(chosen) = self.delete_by else {
-            return Ok((approval, latest));
+            return Ok((approval, signer, latest));
         };
         if approval.standing.is_none() {
             return Err(Error::new(Kind::Usage, "err-approval-delete-by-fixed").arg("id", &approval.approval_id));
@@ -589,7 +664,7 @@ impl PackUnder {
                 .arg("date", chosen)
                 .arg("latest", latest));
         }
-        Ok((approval, chosen))
+        Ok((approval, signer, chosen))
     }
 
     /// Checks every term a pack by `packer` on `today`, to `recipients`,
@@ -604,8 +679,13 @@ impl PackUnder {
         today: NaiveDate,
         document: Option<PathBuf>,
     ) -> Result<ApprovalInput> {
-        let (approval, delete_by) = self.precheck(recipients, today)?;
+        let (approval, signer, delete_by) = self.checked(recipients, today)?;
         check_engineer(&approval, packer)?;
+        // Signed by the packer's own key: the packer's word again, whatever
+        // the signers file given says of that key.
+        if signer.key == packer.key {
+            return Err(Error::new(Kind::Refused, "err-approval-self-signed").arg("id", &approval.approval_id));
+        }
         let declared = approval.declared_for(&self.signed, today);
         Ok(ApprovalInput {
             id: declared.id,
@@ -813,5 +893,41 @@ mod tests {
         assert!(check_pack(&a, &trusted, eng.info(), &a.recipients, after).is_err());
         a.delete_by = Some("2026-12-31".into());
         assert!(a.check_fields().is_err());
+    }
+
+    #[test]
+    fn a_recipient_field_that_would_show_otherwise_than_signed_is_refused() {
+        let (eng, clinic) = (key(), key());
+        let doc = approval(&eng, &clinic).to_document();
+        for (from, to) in [
+            ("\"type\": \"ssh-ed25519\",", "\"type\": \"ssh-ed25519\\u202e\","),
+            ("\"fingerprint\": \"SHA256:", "\"fingerprint\": \"\\u001b[8mSHA256:"),
+        ] {
+            let i = doc.rfind(from).expect("the recipient's field");
+            let forged = format!("{}{}{}", &doc[..i], to, &doc[i + from.len()..]);
+            let err = Approval::parse(&forged).unwrap_err();
+            assert_eq!(err.id, "err-approval-invalid", "{to}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_field_in_an_engineer_or_recipient_is_refused() {
+        let (eng, clinic) = (key(), key());
+        let doc = approval(&eng, &clinic).to_document();
+        for (from, to) in [
+            (
+                "\"comment\": \"clinic\"\n    }\n  ],\n  \"recipients\"",
+                "\"comment\": \"clinic\",\n \"valid_before\": \"2026-01-01\"\n    }\n  ],\n  \"recipients\"",
+            ),
+            (
+                "\"type\": \"ssh-ed25519\",",
+                "\"type\": \"ssh-ed25519\", \"optional\": true,",
+            ),
+        ] {
+            let forged = doc.replacen(from, to, 1);
+            assert_ne!(forged, doc, "{from}");
+            let err = Approval::parse(&forged).unwrap_err();
+            assert_eq!(err.id, "err-approval-invalid", "{to}");
+        }
     }
 }

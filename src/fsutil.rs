@@ -88,6 +88,28 @@ pub fn parent_dir(path: &Path) -> PathBuf {
     }
 }
 
+/// Whether the names `a` and `b` are one entry of one folder (their
+/// folders resolved, the last names compared as given): an output written
+/// to `a` would replace `b`.
+pub fn same_entry(a: &Path, b: &Path) -> bool {
+    let dir = |p: &Path| canonicalize(&parent_dir(p)).ok();
+    a.file_name().is_some() && a.file_name() == b.file_name() && dir(a).is_some() && dir(a) == dir(b)
+}
+
+/// Refuses, `--force` or not, an output that would replace a file the
+/// command reads or records in (a key given with `-i`, the custody log,
+/// the certificate): one name of one folder ([`same_entry`]).
+pub fn check_apart(outputs: &[&Path], inputs: &[&Path]) -> Result<()> {
+    for out in outputs {
+        if let Some(input) = inputs.iter().find(|i| same_entry(out, i)) {
+            return Err(Error::new(Kind::Refused, "err-output-replaces-input")
+                .arg("path", out.display())
+                .arg("other", input.display()));
+        }
+    }
+    Ok(())
+}
+
 /// Refuses an output that is a folder, with or without `--force`: what is
 /// written is a file, to be named inside it (`usbdir/export.kura`, with
 /// `name` the example's file name).

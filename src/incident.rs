@@ -355,11 +355,25 @@ pub struct ApprovalStanding {
 }
 
 impl ApprovalStanding {
+    /// The approval of the vault whose receipt is `r`: a signed approval
+    /// that does not let this vault exist (another packer, a recipient
+    /// missing, packed after its last day, signed by the packer) is
+    /// `invalid` too.
+    fn of_vault(r: &crate::vault::Receipt) -> ApprovalStanding {
+        let packed = packed_day(&r.created);
+        let consent = crate::approval::Consent::of(&r.approval, packed, None)
+            .and_then(|c| c.check_vault(&r.packer, &r.recipients, packed).map(|()| c));
+        ApprovalStanding::from_consent(consent)
+    }
+
+    /// The approval alone, whatever vault carries it.
+    #[cfg(test)]
     fn of(approval: &Approval, created: &str) -> ApprovalStanding {
-        let packed = chrono::DateTime::parse_from_rfc3339(created)
-            .map(|t| t.date_naive())
-            .unwrap_or_default();
-        match crate::approval::Consent::of(approval, packed, None) {
+        ApprovalStanding::from_consent(crate::approval::Consent::of(approval, packed_day(created), None))
+    }
+
+    fn from_consent(consent: Result<crate::approval::Consent>) -> ApprovalStanding {
+        match consent {
             Ok(c) => ApprovalStanding {
                 consent: c.name().to_string(),
                 signed: match c {
@@ -373,6 +387,14 @@ impl ApprovalStanding {
             },
         }
     }
+}
+
+/// The day a vault created at `created` (RFC 3339) was packed, in its own
+/// offset.
+fn packed_day(created: &str) -> NaiveDate {
+    chrono::DateTime::parse_from_rfc3339(created)
+        .map(|t| t.date_naive())
+        .unwrap_or_default()
 }
 
 /// Everything the report states.
@@ -431,7 +453,7 @@ impl Facts {
             days_off: calendar.days_off(discovered, deadline),
             calendar: calendar.clone(),
             ppc: PpcDates::of(discovered, improper_purpose),
-            approval: ApprovalStanding::of(&r.approval, &r.created),
+            approval: ApprovalStanding::of_vault(r),
             contents: Contents {
                 vault_id: r.vault_id.clone(),
                 created: r.created.clone(),

@@ -26,7 +26,7 @@ pub struct Found {
 }
 
 /// What a file name says it is: the vault it belongs to.
-fn vault_of(name: &str) -> Option<&str> {
+pub fn vault_of(name: &str) -> Option<&str> {
     if let Some(v) = name.strip_suffix(naming::CUSTODY_SUFFIX) {
         return v.ends_with(".kura").then_some(v);
     }
@@ -132,6 +132,9 @@ pub struct Status {
 
 /// Events after which the vault is rightly no longer there.
 const GONE: &[&str] = &["deleted", "lost"];
+/// Events that say something about the vault without changing where it is
+/// (what the log takes after a deletion).
+const REMARKS: &[&str] = &["note", "certificate-received"];
 
 impl Status {
     /// The log's last event.
@@ -139,6 +142,15 @@ impl Status {
         self.chain
             .as_ref()
             .and_then(|c| c.records.last())
+            .map(|r| r.event.as_str())
+    }
+
+    /// The log's last event about where the vault is: notes and the
+    /// clinic's receipt of a certificate after it leave it deleted.
+    fn whereabouts(&self) -> Option<&str> {
+        self.chain
+            .as_ref()
+            .and_then(|c| c.records.iter().rev().find(|r| !REMARKS.contains(&r.event.as_str())))
             .map(|r| r.event.as_str())
     }
 
@@ -237,7 +249,7 @@ pub fn survey(found: &Found, depth: Depth) -> Status {
         }
     };
     let Some(files) = files else {
-        st.cipher = match st.state() {
+        st.cipher = match st.whereabouts() {
             Some(e) if GONE.contains(&e) => Cipher::Gone,
             Some(_) => Cipher::Missing,
             None => Cipher::Unknown,
@@ -253,7 +265,7 @@ pub fn survey(found: &Found, depth: Depth) -> Status {
     let Some(receipt) = st.chain.as_ref().map(|c| c.receipt.ciphertext.clone()) else {
         return st;
     };
-    st.cipher = if st.state() == Some("deleted") {
+    st.cipher = if st.whereabouts() == Some("deleted") {
         Cipher::Remains
     } else if size != receipt.size {
         Cipher::SizeDiffers

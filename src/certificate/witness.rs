@@ -166,11 +166,12 @@ pub fn check(path: &Path, statement: &[u8], sig: &str, cert: &[u8], certificate_
 
 /// Every countersignature beside `cert` (whose exact bytes are `bytes`),
 /// checked; any that fails is refused (exit 6). Trust is judged against
-/// `signers` for `kura-countersign`.
+/// `signers` for `kura-countersign`; a witness those signers name as the
+/// certificate's issuer is refused (exit 7).
 pub fn check_all(cert: &Path, bytes: &[u8], signers: Option<&AllowedSigners>) -> Result<Vec<Witness>> {
     let c = Certificate::parse(bytes)?;
     let (id, issued) = (
-        c.certificate_id,
+        c.certificate_id.clone(),
         chrono::DateTime::parse_from_rfc3339(&c.issued_at).ok(),
     );
     let mut out = Vec::new();
@@ -186,12 +187,33 @@ pub fn check_all(cert: &Path, bytes: &[u8], signers: Option<&AllowedSigners>) ->
             }
         })?;
         let statement = check(&path, &statement, &sig, bytes, &id)?;
+        // One key countersigns once (countersign refuses a second time): a
+        // second statement by it is a copy, and would count one person twice.
+        if let Some(first) = out
+            .iter()
+            .find(|w: &&Witness| w.statement.signer.key == statement.signer.key)
+        {
+            return Err(Error::new(Kind::Integrity, "err-witness-twice")
+                .arg("path", path.display())
+                .arg("first", first.path.display()));
+        }
         let trust = match signers {
             None => Trust::Unchecked,
             Some(s) => s
                 .principal_for(&statement.signer, NS_COUNTERSIGN)
                 .map_or(Trust::Untrusted, Trust::Trusted),
         };
+        // The issuer under a second key the reader lists under the
+        // issuer's own name is not someone else (a pattern such as
+        // `*@clinic.example` names no one person).
+        if let (Trust::Trusted(p), Some(s)) = (&trust, signers) {
+            let one_name = !p.contains(['*', '?']);
+            if one_name && s.principal_for(&c.issuer.key, NS_CERTIFICATE).as_ref() == Some(p) {
+                return Err(Error::new(Kind::Untrusted, "err-witness-is-issuer-principal")
+                    .arg("path", path.display())
+                    .arg("principal", p));
+            }
+        }
         let signed = chrono::DateTime::parse_from_rfc3339(&statement.signed_at).ok();
         let dated_before_certificate = matches!((signed, issued), (Some(s), Some(i)) if s < i);
         out.push(Witness {

@@ -238,6 +238,8 @@ pub fn run(a: ApproveArgs) -> Result<Report> {
     kura::fsutil::check_not_folder(&a.output, "APPROVAL.json")?;
     kura::fsutil::check_clobber(&a.output, a.force)?;
     kura::fsutil::check_clobber(&approval::signature_path(&a.output), a.force)?;
+    let keys: Vec<&std::path::Path> = a.id.identity.iter().map(|p| p.as_path()).collect();
+    kura::fsutil::check_apart(&[&a.output, &approval::signature_path(&a.output)], &keys)?;
     super::ledger::check_approval_if_configured(&a.ledger, &approval)?;
     let passphrase = a.id.passphrase();
     let key = a.id.keys(&passphrase).signer()?;

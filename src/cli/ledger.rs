@@ -189,6 +189,25 @@ fn close(a: CloseArgs) -> Result<Report> {
     for p in a.receipt_out.iter().chain(&receipt_sig_path) {
         kura::fsutil::check_clobber(p, a.force)?;
     }
+    // Never in place of what is read or appended to (with --force, the
+    // clinic's log or the certificate would be replaced by the receipt).
+    let cert_sig = a
+        .sig
+        .clone()
+        .unwrap_or_else(|| kura::certificate::sig_path(&a.certificate));
+    let log = a.append_to.as_deref().map(custody::log_path);
+    let outputs: Vec<&std::path::Path> = a
+        .receipt_out
+        .iter()
+        .chain(&receipt_sig_path)
+        .map(|p| p.as_path())
+        .collect();
+    let read: Vec<&std::path::Path> = [&a.certificate, &cert_sig]
+        .into_iter()
+        .chain(&log)
+        .map(|p| p.as_path())
+        .collect();
+    kura::fsutil::check_apart(&outputs, &read)?;
     // Its folder must be there before the ledger changes.
     if let Some(p) = &a.receipt_out {
         let dir = kura::fsutil::parent_dir(p);

@@ -66,6 +66,14 @@ pub fn run(a: RenderArgs) -> Result<Report> {
     super::given("--sig", &a.sig)?;
     kura::fsutil::check_not_folder(&a.output, "certificate.html")?;
     kura::fsutil::check_clobber(&a.output, a.force)?;
+    let sig = a.sig.clone().unwrap_or_else(|| certificate::sig_path(&a.certificate));
+    let read: Vec<&std::path::Path> = [&a.certificate, &sig]
+        .into_iter()
+        .chain(&a.custody)
+        .chain(&a.signers)
+        .map(|p| p.as_path())
+        .collect();
+    kura::fsutil::check_apart(&[&a.output], &read)?;
     let bytes = kura::fsutil::read_bounded(&a.certificate, MAX_CERT_BYTES)?;
     let whole = Certificate::parse(&bytes)?;
     let (checked, part) = check(&a, &bytes)?.unzip();

@@ -313,6 +313,8 @@ pub(super) fn plan(req: &CertifyRequest, chain: custody::Chain) -> Result<Plan> 
     crate::fsutil::check_not_folder(req.output, "certificate.json")?;
     check_clobber(req.output, req.force)?;
     check_clobber(&sig_path(req.output), req.force)?;
+    // Never in place of the log (the evidence) or the vault, --force or not.
+    crate::fsutil::check_apart(&[req.output, &sig_path(req.output)], &[req.custody, req.vault])?;
     let receipt = &chain.receipt;
     super::consent(receipt, None)?;
     let vault_path = destroy::absolute(req.vault)?;

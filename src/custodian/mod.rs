@@ -53,7 +53,10 @@ pub fn require_vault(vault: &std::path::Path) -> Result<()> {
 /// How the clinic consented to the vault's export, from its receipt (the
 /// manifest carries the same approval, byte for byte, and opening the vault
 /// checks that). A signed approval whose signature fails, or whose terms
-/// disagree with the fields the vault records, is an integrity error (6);
+/// disagree with the fields the vault records, or that does not let this
+/// packer pack this vault (its engineers, its recipients, a standing
+/// approval's last day, signed by the packer himself), is an integrity
+/// error (6);
 /// run wherever a vault's receipt is read to act on it.
 pub fn consent(
     receipt: &crate::vault::Receipt,
@@ -62,7 +65,9 @@ pub fn consent(
     let packed = chrono::DateTime::parse_from_rfc3339(&receipt.created)
         .map_err(|_| crate::Error::new(crate::Kind::Integrity, "err-receipt-invalid"))?
         .date_naive();
-    crate::approval::Consent::of(&receipt.approval, packed, clinic_signers)
+    let consent = crate::approval::Consent::of(&receipt.approval, packed, clinic_signers)?;
+    consent.check_vault(&receipt.packer, &receipt.recipients, packed)?;
+    Ok(consent)
 }
 
 /// The key files given with `-i` and where their passphrase comes from.

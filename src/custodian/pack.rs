@@ -63,9 +63,16 @@ pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Packed
     let opts = req.opts;
     let output = &opts.output;
     let to_stdout = crate::naming::is_stdout(output);
+    // No output may replace a key this run reads (-o engineer.key).
+    let keys: Vec<&Path> = req.keys.paths.iter().map(PathBuf::as_path).collect();
     if !to_stdout {
         crate::fsutil::check_not_folder(output, "export.kura")?;
         check_output_apart(req.inputs, output)?;
+        let logs = [
+            crate::naming::custody_path_single(output),
+            crate::naming::split_custody_path(output),
+        ];
+        crate::fsutil::check_apart(&[output, &logs[0], &logs[1]], &keys)?;
     }
     if let Some(doc) = &req.approval.document {
         let max = crate::vault::format::MAX_APPROVAL_BYTES;
@@ -82,6 +89,7 @@ pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Packed
         (true, Some(c)) => {
             crate::fsutil::check_not_folder(c, "export.kura.custody")?;
             check_output_apart(req.inputs, c)?;
+            crate::fsutil::check_apart(&[c], &keys)?;
             c.to_path_buf()
         }
         (false, None) => match opts.split {

@@ -6,6 +6,9 @@
 //! 1. a vault whose custody log does not verify, or whose ciphertext is not
 //!    what its receipt says, is never deleted (its evidence is kept for
 //!    whoever looks into it) and fails the run;
+//!    So is a vault dated after tomorrow (its time cannot be right, and as the
+//!    newest it would push the real backups out of the policy), and each
+//!    copy of a vault found under two names (counted twice, it would too);
 //! 2. the newest vault that passes every check (every byte hashed) is never
 //!    deleted, whatever its delete-by day says: a policy, however careless,
 //!    leaves one good backup. When its delete-by day has come, that is
@@ -129,12 +132,46 @@ pub fn decide(dir: &Path, policy: Policy, signers: &AllowedSigners, today: Naive
         .collect();
     // Newest first; those without a readable time last.
     present.sort_by_key(|s| std::cmp::Reverse(s.created()));
+    // A vault copied under another name (its log with it) is the same
+    // vault twice: counted twice, it would push a real backup out.
+    let mut ids: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for c in present.iter().filter_map(|s| s.chain.as_ref()) {
+        *ids.entry(c.receipt.vault_id.clone()).or_default() += 1;
+    }
     let mut out: Vec<Decision> = vec![];
     let mut good: Vec<Status> = vec![];
     let mut newest_found = false;
     for s in present {
+        if let Some(c) = s.chain.as_ref().filter(|c| ids[&c.receipt.vault_id] > 1) {
+            let e = Error::new(Kind::Integrity, "err-prune-same-vault")
+                .arg("path", s.found.vault.display())
+                .arg("id", &c.receipt.vault_id);
+            out.push(Decision {
+                status: s,
+                verdict: Verdict::Refuse(e),
+            });
+            continue;
+        }
         let trusted = s.chain.as_ref().map(|c| c.require_signers(signers));
         if let Some(Err(e)) = trusted {
+            out.push(Decision {
+                status: s,
+                verdict: Verdict::Refuse(e),
+            });
+            continue;
+        }
+        // Dated after tomorrow (a day's grace for another time zone): a
+        // clock set wrong, or a hand that wants the vault to stand as the
+        // newest for years and push the real backups out. It is not
+        // deleted and counts for nothing.
+        let tomorrow = today.succ_opt().unwrap_or(today);
+        if s.created().is_some_and(|t| t.date_naive() > tomorrow) {
+            let e = Error::new(Kind::Integrity, "err-prune-future")
+                .arg("path", s.found.vault.display())
+                .arg(
+                    "created",
+                    s.chain.as_ref().map(|c| c.receipt.created.clone()).unwrap_or_default(),
+                );
             out.push(Decision {
                 status: s,
                 verdict: Verdict::Refuse(e),
@@ -224,10 +261,30 @@ fn certify_request<'a>(req: &'a PruneRequest, vault: &'a Path, custody: &'a Path
     }
 }
 
+/// The run's certificate (and its signature) must not be named as a file
+/// of the folder's vaults: with `--force` it would replace a vault or the
+/// custody log of one the run keeps.
+fn check_output_apart(req: &PruneRequest) -> Result<()> {
+    let Ok(dir) = crate::fsutil::canonicalize(req.dir) else {
+        return Ok(());
+    };
+    for out in [req.output.to_path_buf(), sig_path(req.output)] {
+        let inside = crate::fsutil::canonicalize(&crate::fsutil::parent_dir(&out)).is_ok_and(|p| p == dir);
+        let name = out.file_name().and_then(|n| n.to_str());
+        if inside && name.and_then(retention::vault_of).is_some() {
+            return Err(Error::new(Kind::Refused, "err-prune-output-in-folder")
+                .arg("path", out.display())
+                .arg("dir", req.dir.display()));
+        }
+    }
+    Ok(())
+}
+
 /// `--dry-run`: [`decide`], and for each vault to delete the checks
 /// certify makes, nothing more: nothing is removed and nothing written.
 pub fn dry_run(req: &PruneRequest) -> Result<Vec<Decision>> {
     crate::fsutil::check_not_folder(req.output, "certificate.json")?;
+    check_output_apart(req)?;
     crate::fsutil::check_clobber(req.output, req.force)?;
     let mut decisions = decide(req.dir, req.policy, req.signers, req.today)?;
     for d in decisions.iter_mut() {
@@ -259,6 +316,7 @@ fn paths(s: &Status) -> (std::path::PathBuf, std::path::PathBuf) {
 /// refused are left as they are; the run still deletes the others.
 pub fn prune(req: &PruneRequest) -> Result<Pruned> {
     crate::fsutil::check_not_folder(req.output, "certificate.json")?;
+    check_output_apart(req)?;
     crate::fsutil::check_clobber(req.output, req.force)?;
     crate::fsutil::check_clobber(&sig_path(req.output), req.force)?;
     let mut decisions = decide(req.dir, req.policy, req.signers, req.today)?;

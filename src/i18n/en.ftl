@@ -9,6 +9,7 @@ err-io-not-found = not found: { $path }
 err-io-permission = permission denied: { $path }
 err-io-full = the disk is full while writing { $path }; nothing partial was kept
 err-io-exists = { $path } already exists
+err-output-replaces-input = { $path } would replace { $other }, which this command reads or records in: name another file for the output
 err-output-exists = { $path } already exists; kura never overwrites it (use --force to replace it)
 err-file-too-large = { $path } is larger than kura accepts here ({ $max } bytes)
 err-not-utf8 = { $path } is not UTF-8 text
@@ -54,6 +55,13 @@ err-signers-syntax = { $path } line { $line } is not a valid allowed_signers ent
 ## The clinic's signed approval (kura approve, pack --approval)
 err-approval-invalid = the approval file is not a valid kura approval ({ $reason }); ask the clinic for the file kura approve wrote
 err-approval-mismatch = the vault's approval fields do not match the clinic's signed approval { $id }: the vault or its log was altered
+err-approval-not-covered = approval { $id } does not cover this vault: { $why ->
+    [packer] the key that packed it is not one the approval lets pack
+    [recipient] it is not encrypted to every key the approval requires
+    [self] the approval is signed with the very key that packed the vault
+   *[late] it was packed after the approval's last day
+  }. The clinic did not approve this vault; tell the clinic and do not use it
+err-approval-self-signed = approval { $id } is signed with the packer's own key: the clinic must sign it with its key; check that --clinic-signers lists only the clinic's keys
 err-approval-untrusted = approval { $id } is not signed by a key in the clinic signers file; ask the clinic for its signers file (--clinic-signers) or a new approval
 err-approval-not-engineer = approval { $id } does not let { $key } pack; ask the clinic to add this key to the approval
 err-approval-recipient-missing = approval { $id } requires the vault to be encrypted to { $recipients }; add them with -r
@@ -818,6 +826,8 @@ err-witness-too-many = more than { $max } countersignatures beside this certific
 err-witness-empty = { $option } must not be empty: give the witness's name and role as they are to be printed
 err-witness-too-long = { $option } is too long (at most { $max } characters)
 err-witness-is-issuer = a witness must be someone other than the issuer: this key signed the certificate itself; countersign with the witness's own key
+err-witness-is-issuer-principal = { $path } is countersigned by { $principal }, who issued the certificate (under another key): a witness is someone else; remove both files of that countersignature
+err-witness-twice = { $path } is a second countersignature by the key that signed { $first }: one witness counts once; remove the copy (both its files)
 err-witness-already = this key has already countersigned this certificate ({ $path })
 msg-countersign-done = Countersigned: { $path } (signature { $sig }). Keep both files with the certificate.
 msg-f-witness = witness
@@ -891,6 +901,9 @@ msg-list-overdue-mark = !: still here after its delete-by day.
 msg-list-hand-set = *: a time in its custody log was set by hand or runs backwards; its dates are not evidence.
 err-prune-keep-last = --keep-last must be at least 1: a policy that keeps no vault would leave no backup
 err-prune-no-log = { $path } has no custody log beside it: it was not deleted; find its log (kura list shows it as "no log")
+err-prune-future = { $path } was packed on { $created }, after tomorrow: its time cannot be right, so it counts for no keep rule and was not deleted; check the clock of the computer that packed it
+err-prune-output-in-folder = the certificate { $path } would be named as a vault or custody log of { $dir }: name it outside the backup folder, or with a name that is not a vault's (-o)
+err-prune-same-vault = { $path } is the same vault ({ $id }) as another file of the folder: a copy counts for no keep rule and neither was deleted; keep one of them (with its log) and move the other away
 err-prune-mismatch = { $path } is missing or does not match its signed receipt: it was not deleted; run kura list --check and kura verify on it, and keep it for whoever looks into it
 err-prune-remains = { $path } is still there though its custody log records its deletion: it was not touched; find out how it came back (a copy put back from elsewhere?) before removing it
 err-prune-newest = { $path } is past its delete-by day ({ $delete_by }), but it is the newest vault that passed every check: it was not deleted, so that one good backup remains. Make a new backup (or extend the approval), then run kura prune again

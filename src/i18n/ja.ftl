@@ -9,6 +9,7 @@ err-io-not-found = 見つかりません: { $path }
 err-io-permission = アクセスが拒否されました: { $path }
 err-io-full = { $path } の書き込み中にディスクが一杯になりました。書きかけのものは残していません
 err-io-exists = { $path } は既に存在します
+err-output-replaces-input = { $path } は、このコマンドが読む（または記録する）{ $other } を置き換えてしまいます。出力には別のファイル名を指定してください
 err-output-exists = { $path } は既に存在します。kura は上書きしません（置き換える場合は --force）
 err-file-too-large = { $path } は大きすぎます（上限 { $max } バイト）
 err-not-utf8 = { $path } は UTF-8 のテキストではありません
@@ -54,6 +55,13 @@ err-signers-syntax = { $path } の { $line } 行目は allowed_signers の形式
 ## 医療機関が署名した承認 (kura approve, pack --approval)
 err-approval-invalid = 承認ファイルが kura の承認として正しくありません ({ $reason })。kura approve が書き出したファイルを医療機関から受け取ってください
 err-approval-mismatch = 保管庫の承認項目が医療機関の署名した承認 { $id } と一致しません。保管庫か管理記録が改変されています
+err-approval-not-covered = この保管庫は承認 { $id } の範囲外です（{ $why ->
+    [packer] 梱包した鍵は承認で梱包を許された鍵ではありません
+    [recipient] 承認が求めるすべての鍵に対して暗号化されていません
+    [self] 承認が保管庫を梱包した鍵そのもので署名されています
+   *[late] 承認の有効期限の後に梱包されています
+  }）。医療機関はこの保管庫を承認していません。使用せず医療機関に連絡してください
+err-approval-self-signed = 承認 { $id } は梱包する人自身の鍵で署名されています。医療機関が自身の鍵で署名する必要があります。--clinic-signers に医療機関の鍵だけが載っているか確認してください
 err-approval-untrusted = 承認 { $id } は医療機関の署名者ファイルにある鍵で署名されていません。医療機関の署名者ファイル (--clinic-signers) か新しい承認を受け取ってください
 err-approval-not-engineer = 承認 { $id } では { $key } は梱包できません。医療機関にこの鍵を承認に加えてもらってください
 err-approval-recipient-missing = 承認 { $id } では保管庫を { $recipients } 宛てに暗号化する必要があります。-r で加えてください
@@ -806,6 +814,8 @@ err-witness-too-many = この証明書の横に立会人の署名が { $max } �
 err-witness-empty = { $option } を空にはできません: 印刷する立会人の氏名と役割を指定してください
 err-witness-too-long = { $option } が長すぎます（{ $max } 文字まで）
 err-witness-is-issuer = 立会人は実施者とは別の人でなければなりません: この鍵は証明書そのものに署名した鍵です。立会人本人の鍵で署名してください
+err-witness-is-issuer-principal = { $path } の立会人署名は証明書を発行した { $principal } 本人（別の鍵）によるものです。立会人は実施者とは別の人でなければなりません。この立会人署名の 2 つのファイルを取り除いてください
+err-witness-twice = { $path } は { $first } と同じ鍵による 2 つ目の立会人署名です。立会人 1 人の署名は 1 つだけです。複製（2 つのファイルとも）を取り除いてください
 err-witness-already = この鍵はこの証明書に既に立会人として署名しています（{ $path }）
 msg-countersign-done = 立会人として署名しました: { $path }（署名 { $sig }）。両方のファイルを証明書と一緒に保管してください。
 msg-f-witness = 立会人
@@ -876,6 +886,9 @@ msg-list-overdue-mark = !: 消去期限を過ぎても残っています。
 msg-list-hand-set = *: 管理記録の時刻が手で設定されたか逆行しています。その日付は証拠になりません。
 err-prune-keep-last = --keep-last は 1 以上にしてください。保管庫を 1 つも残さない方針では、バックアップがなくなります
 err-prune-no-log = { $path } の隣に管理記録がありません。消去していません。管理記録を探してください（kura list では「記録なし」と表示されます）
+err-prune-future = { $path } の梱包日時 { $created } は明日より後です。日時が正しくないため保持規則の対象外とし、消去していません。梱包したコンピューターの時計を確認してください
+err-prune-output-in-folder = 証明書 { $path } の名前が { $dir } の保管庫または管理記録の名前になってしまいます。バックアップのフォルダーの外か、保管庫ではない名前を -o で指定してください
+err-prune-same-vault = { $path } はフォルダー内の別のファイルと同じ保管庫（{ $id }）です。複製は保持規則の対象外とし、どちらも消去していません。一方（管理記録とともに）を残し、もう一方をフォルダーの外へ移してください
 err-prune-mismatch = { $path } が見つからないか、署名付き受領記録と一致しません。消去していません。kura list --check と kura verify で確認し、調べる人のために残してください
 err-prune-remains = { $path } は管理記録では消去済みですが、まだ残っています。手を付けていません。どうして戻ってきたのか（別の場所から複製が戻されたなど）を確かめてから消去してください
 err-prune-newest = { $path } は消去期限（{ $delete_by }）を過ぎていますが、すべての確認に通った最新の保管庫です。正常なバックアップを 1 つ残すため消去していません。新しいバックアップを作るか承認を延長してから、もう一度 kura prune を実行してください

@@ -16,7 +16,7 @@ const CLINIC_SIGNERS: &str = "clinic_signers";
 /// `kura approve` at the desk with a complete one-off approval (delete by
 /// [`DELETE_BY`]) for the desk's engineer, requiring the clinic's key as a
 /// recipient; `extra` adds options, or replaces the value of one given.
-fn approve_args(desk: &Desk, out: &str, extra: &[&str]) -> Vec<OsString> {
+pub(crate) fn approve_args(desk: &Desk, out: &str, extra: &[&str]) -> Vec<OsString> {
     let mut a = osargs![
         "approve",
         "-o",

@@ -15,7 +15,7 @@ const PACKED: &str = "2026-03-02T10:00:00+09:00";
 
 /// A certificate of deletion for a handed-over vault (`a.cert.json`), the
 /// clinic's copy of the log beside it (`a.clinic.custody`).
-fn certified(d: &Desk) -> PathBuf {
+pub(crate) fn certified(d: &Desk) -> PathBuf {
     d.pack_small("a", "APP-WIT-1", "レセプト不具合の調査", "2026-03-16", PACKED);
     d.handover("a", "2026-03-02T11:00:00+09:00");
     d.certify("a", false, "2026-03-10T15:00:00+09:00")
@@ -23,7 +23,7 @@ fn certified(d: &Desk) -> PathBuf {
 
 /// A witness's key `keys/NAME.key` (comment NAME); listed in the desk's
 /// allowed_signers (for every namespace) when `listed`.
-fn witness_key(d: &Desk, name: &str, listed: bool) -> PathBuf {
+pub(crate) fn witness_key(d: &Desk, name: &str, listed: bool) -> PathBuf {
     let key = d.path(&format!("keys/{name}.key"));
     ok(d.kura()
         .args(["keygen", "-o"])
@@ -39,7 +39,14 @@ fn witness_key(d: &Desk, name: &str, listed: bool) -> PathBuf {
 }
 
 /// `kura certificate countersign CERT -i KEY --name NAME --role ROLE [extra…]`.
-fn countersign(d: &Desk, cert: &Path, key: &Path, name: &str, role: &str, extra: &[&str]) -> std::process::Output {
+pub(crate) fn countersign(
+    d: &Desk,
+    cert: &Path,
+    key: &Path,
+    name: &str,
+    role: &str,
+    extra: &[&str],
+) -> std::process::Output {
     d.kura()
         .args(["certificate", "countersign"])
         .arg(cert)

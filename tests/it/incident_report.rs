@@ -202,12 +202,12 @@ const PACKED: &str = "2026-04-01T10:00:00+09:00";
 
 /// A vault handed over, registered from the clinic's copy, and certified
 /// deleted on `certified`.
-fn certified(d: &Desk, name: &str, delete_by: &str, certified: &str) -> std::path::PathBuf {
+pub(crate) fn certified(d: &Desk, name: &str, delete_by: &str, certified: &str) -> std::path::PathBuf {
     registered(d, name, delete_by);
     d.certify(name, false, certified)
 }
 
-fn close_cmd(d: &Desk, now: &str, cert: &std::path::Path, extra: &[&str]) -> std::process::Command {
+pub(crate) fn close_cmd(d: &Desk, now: &str, cert: &std::path::Path, extra: &[&str]) -> std::process::Command {
     let mut c = ledger(d);
     c.env("KURA_NOW", now)
         .args(["ledger", "close", "--signers", "allowed_signers"])

@@ -16,6 +16,7 @@ mod corpus;
 
 mod approval;
 mod approval_show;
+mod attacks2;
 #[cfg(unix)]
 mod bounded;
 mod certdoc;

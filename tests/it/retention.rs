@@ -12,7 +12,7 @@ use crate::common::*;
 use serde_json::Value;
 
 /// A desk with a folder `backups/` and one small dummy export to pack.
-fn desk() -> Desk {
+pub(crate) fn desk() -> Desk {
     let d = Desk::new();
     d.write("dump/orca_dump_dummy.sql", "-- dummy dump, no real patients\n");
     d.mkdir("backups");
@@ -21,7 +21,7 @@ fn desk() -> Desk {
 
 /// Packs the dummy dump into `backups/NAME.kura` at `now`, to be deleted
 /// by `delete_by`.
-fn pack_night(d: &Desk, name: &str, now: &str, delete_by: &str) -> PathBuf {
+pub(crate) fn pack_night(d: &Desk, name: &str, now: &str, delete_by: &str) -> PathBuf {
     let vault = d.path(&format!("backups/{name}.kura"));
     let mut a = with(d.pack_args(&vault), "--delete-by", delete_by);
     a = with(a, "--approval-id", format!("NIGHTLY-{name}"));
@@ -31,7 +31,7 @@ fn pack_night(d: &Desk, name: &str, now: &str, delete_by: &str) -> PathBuf {
 }
 
 /// The vaults (`*.kura`) left in `backups/`, by name without `.kura`.
-fn vaults_left(d: &Desk) -> BTreeSet<String> {
+pub(crate) fn vaults_left(d: &Desk) -> BTreeSet<String> {
     names_in(&d.path("backups"))
         .into_iter()
         .filter_map(|n| n.strip_suffix(".kura").map(str::to_string))
@@ -40,7 +40,7 @@ fn vaults_left(d: &Desk) -> BTreeSet<String> {
 
 /// `kura prune backups POLICY… -i ENGINEER --signers SIGNERS [-o prune.json] [extra…]` at
 /// `now` (no `-o` when `extra` gives one).
-fn prune(d: &Desk, now: &str, policy: &[&str], extra: &[&str]) -> Output {
+pub(crate) fn prune(d: &Desk, now: &str, policy: &[&str], extra: &[&str]) -> Output {
     let mut c = d.kura();
     c.env("KURA_NOW", now)
         .args(["prune", "backups"])

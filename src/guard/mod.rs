@@ -85,6 +85,81 @@ pub struct Medium {
     pub fat: bool,
     /// Bytes available to kura, when known.
     pub free: Option<u64>,
+    /// The device under the file system, as far as the platform tells.
+    pub device: Device,
+}
+
+/// What kind of device holds a file system.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DeviceKind {
+    /// A solid-state disk (SATA, NVMe, eMMC): flash behind a controller.
+    Ssd,
+    /// A spinning disk (the kernel reports it rotational).
+    Hdd,
+    /// A removable USB flash drive.
+    UsbFlash,
+    /// An SD or MMC card.
+    Sd,
+    /// A file system reached over a network.
+    Network,
+    /// Memory: tmpfs, ramfs, zram.
+    Memory,
+    /// A loop device (a file standing as a disk).
+    Loop,
+    /// A virtual machine's disk (virtio, Xen): the host's storage is
+    /// beyond this computer's view.
+    Virtual,
+    /// The platform does not tell.
+    #[default]
+    Unknown,
+}
+
+impl DeviceKind {
+    /// The name certificates record (`ssd`, `hdd`, `usb-flash`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            DeviceKind::Ssd => "ssd",
+            DeviceKind::Hdd => "hdd",
+            DeviceKind::UsbFlash => "usb-flash",
+            DeviceKind::Sd => "sd",
+            DeviceKind::Network => "network",
+            DeviceKind::Memory => "memory",
+            DeviceKind::Loop => "loop",
+            DeviceKind::Virtual => "virtual",
+            DeviceKind::Unknown => "unknown",
+        }
+    }
+}
+
+/// Every [`DeviceKind::name`].
+pub const DEVICE_KINDS: &[&str] = &[
+    "ssd",
+    "hdd",
+    "usb-flash",
+    "sd",
+    "network",
+    "memory",
+    "loop",
+    "virtual",
+    "unknown",
+];
+
+/// The device under a file system. What the platform does not tell stays
+/// `None` (or [`DeviceKind::Unknown`]): nothing is guessed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Device {
+    pub kind: DeviceKind,
+    /// How it is attached: `usb`, `nvme`, `mmc`, `ata`, `scsi`, `virtio`.
+    pub transport: Option<String>,
+    pub vendor: Option<String>,
+    pub model: Option<String>,
+    pub serial: Option<String>,
+    /// `Some(true)`: an encryption layer was found under the file system
+    /// (Linux: a dm-crypt/LUKS mapping; eCryptfs). `Some(false)`: the
+    /// stack down to the disk was read and holds none (self-encrypting
+    /// drives and per-folder encryption such as fscrypt are not seen).
+    /// `None`: not known.
+    pub encrypted: Option<bool>,
 }
 
 /// Classifies paths. The real platform's probe is [`system`].

@@ -445,6 +445,7 @@ pub fn html(page: &Page) -> String {
     let mut body = header(c, &fp, title);
     body.push_str(&status(page));
     body.push_str(&certificate_section(c, deleted));
+    body.push_str(&site_fields(c));
     body.push_str(&approval_section(page));
 
     let recipients: Vec<String> = c
@@ -511,6 +512,9 @@ fn items_section(c: &Certificate) -> String {
                 mono(&i.blake3),
                 format!("<b>{}</b>", both_word("outcome", &i.outcome)),
             ]
+            .into_iter()
+            .chain(item_medium_cells(i))
+            .collect()
         })
         .collect();
     section(
@@ -525,10 +529,74 @@ fn items_section(c: &Certificate) -> String {
                 "msg-html-col-files",
                 "msg-html-col-blake3",
                 "msg-html-col-outcome",
+                "msg-html-medium",
+                "msg-html-sanitization",
             ],
             &items,
         ),
     )
+}
+
+/// The item table's last two cells (headers `msg-html-medium` and
+/// `msg-html-sanitization`): an item's medium (kind, maker and model,
+/// serial number, file system, encryption; "unknown" where the system did
+/// not tell) and its sanitization category with what protects its
+/// remnants. Empty for a certificate made before kura recorded them.
+fn item_medium_cells(i: &Item) -> Vec<String> {
+    let medium = match &i.medium {
+        None => String::new(),
+        Some(m) => {
+            let unknown = || both("msg-medium-unknown", &[]);
+            let val = |v: &Option<String>| v.as_deref().map(esc).unwrap_or_else(unknown);
+            let encrypted = match m.encrypted {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "unknown",
+            };
+            let transport = m
+                .transport
+                .as_deref()
+                .map(|t| format!(" ({})", esc(t)))
+                .unwrap_or_default();
+            format!(
+                "<b>{}</b>{transport}<br>{} / {}<br>S/N {}<br>{} · {}",
+                both_word("medium-kind", &m.kind),
+                val(&m.vendor),
+                val(&m.model),
+                val(&m.serial),
+                val(&m.fs_type),
+                both_word("medium-encrypted", encrypted),
+            )
+        }
+    };
+    let sanitization = match &i.sanitization {
+        None => String::new(),
+        Some(s) => format!(
+            "<b>{}</b><br><span class=\"small\">{}</span>",
+            esc(&s.category),
+            both_text(&s.note)
+        ),
+    };
+    vec![medium, sanitization]
+}
+
+/// What the issuer stated of the place and the medium, and the issuer's
+/// title and contact: a table of the rows that were given (nothing when
+/// none was).
+fn site_fields(c: &Certificate) -> String {
+    let rows: Vec<(String, String)> = (c.stated().into_iter())
+        .map(|(name, v)| {
+            let value = match name {
+                "medium-after" => both_word("medium-after", v),
+                _ => esc(v),
+            };
+            (format!("msg-f-{name}"), value)
+        })
+        .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    fields(&rows.iter().map(|(l, v)| (l.as_str(), v.clone())).collect::<Vec<_>>())
 }
 
 /// The method of deletion, with its reference.

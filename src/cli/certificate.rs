@@ -113,6 +113,16 @@ fn verify(a: VerifyCertArgs) -> Result<Report> {
         "signer": { "principal": v.principal, "key": c.issuer.key },
         "custody_records": v.chain_records,
         "clinic_records": v.clinic_records,
+        "issuer": {
+            "name": c.issuer.name,
+            "organisation": c.issuer.organisation,
+            "title": c.issuer.title,
+            "contact": c.issuer.contact,
+        },
+        "place": c.place,
+        "medium_id": c.medium_id,
+        "medium_after": c.medium_after,
+        "items": c.items,
     }))
     .line(verdict(&v));
     for l in super::custody::time_flag_lines(&v.timeliness.time_flags) {
@@ -157,6 +167,13 @@ fn verify(a: VerifyCertArgs) -> Result<Report> {
         Timing::VaultLost => detail("msg-f-timing", t("msg-timing-vault-lost", &[])),
     }
     detail("msg-f-host", c.host.clone());
+    for (name, value) in c.stated() {
+        let value = match name {
+            "medium-after" => super::label("medium-after", value),
+            _ => value.to_string(),
+        };
+        detail(&format!("msg-f-{name}"), value);
+    }
     detail(
         "msg-f-method",
         format!(
@@ -187,6 +204,9 @@ fn verify(a: VerifyCertArgs) -> Result<Report> {
             t("msg-f-files", &[]),
             i.blake3
         ));
+        for l in item_medium_lines(i) {
+            rep.push(format!("      {l}"));
+        }
     }
     for x in &c.verification.extractions {
         rep.push(format!(
@@ -199,4 +219,51 @@ fn verify(a: VerifyCertArgs) -> Result<Report> {
     }
     rep.push(format!("  {}", c.method.caveat.get(lang)));
     Ok(rep)
+}
+
+/// An item's medium in one line: kind, maker and model, serial number,
+/// file system, encryption; what is not known said so.
+pub fn medium_line(m: &model::ItemMedium) -> String {
+    let unknown = || t("msg-medium-unknown", &[]);
+    let name: Vec<&str> = [&m.vendor, &m.model]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    let name = if name.is_empty() { unknown() } else { name.join(" ") };
+    let serial = t(
+        "msg-medium-serial",
+        &[("serial", &m.serial.clone().unwrap_or_else(unknown))],
+    );
+    let fs = m.fs_type.clone().unwrap_or_else(unknown);
+    let encrypted = match m.encrypted {
+        Some(true) => "msg-medium-encrypted-yes",
+        Some(false) => "msg-medium-encrypted-no",
+        None => "msg-medium-encrypted-unknown",
+    };
+    let kind = super::label("medium-kind", &m.kind);
+    let kind = match &m.transport {
+        Some(tr) => format!("{kind} ({tr})"),
+        None => kind,
+    };
+    format!("{kind}, {name}, {serial}, {fs}, {}", t(encrypted, &[]))
+}
+
+/// The lines under an item: its medium and what destroying it achieved
+/// (none for a certificate made before kura recorded them).
+pub fn item_medium_lines(i: &model::Item) -> Vec<String> {
+    let lang = i18n::lang();
+    let mut out = vec![];
+    if let Some(m) = &i.medium {
+        out.push(format!("{}: {}", t("msg-f-medium", &[]), medium_line(m)));
+    }
+    if let Some(s) = &i.sanitization {
+        out.push(format!(
+            "{}: NIST SP 800-88 \"{}\" — {}",
+            t("msg-f-sanitization", &[]),
+            s.category,
+            s.note.get(lang)
+        ));
+    }
+    out
 }

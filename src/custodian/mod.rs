@@ -19,7 +19,7 @@ mod certify;
 mod open;
 mod pack;
 
-pub use certify::{certify, dry_run as certify_dry_run, CertifyRequest, DryRun, Issued};
+pub use certify::{certify, dry_run as certify_dry_run, CertifyRequest, DryRun, Issued, Site};
 pub use open::{extract, extraction_destinations, sweep, verify, ExtractRequest, KeySource, OpenRequest, Opened};
 pub use pack::{pack, PackRequest, Packed};
 

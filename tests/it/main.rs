@@ -32,6 +32,7 @@ mod incident;
 mod json;
 mod ledger;
 mod media;
+mod medium;
 mod render;
 mod secrets;
 mod setup;

@@ -472,6 +472,61 @@ mod tests {
         }
     }
 
+    fn on(kind: &str, encrypted: Option<bool>) -> ItemMedium {
+        ItemMedium {
+            kind: kind.into(),
+            transport: None,
+            vendor: None,
+            model: None,
+            serial: None,
+            fs_type: None,
+            encrypted,
+        }
+    }
+
+    #[test]
+    fn each_item_says_what_protects_its_remnants() {
+        let basis = |role, outcome, m: Option<ItemMedium>| {
+            let s = Sanitization::of(role, outcome, m.as_ref());
+            (s.category, s.basis)
+        };
+        let clear = |b: &str| (SANITIZE_CLEAR.to_string(), b.to_string());
+        // The vault is ciphertext wherever it was.
+        for m in [on("usb-flash", Some(false)), on("unknown", None), on("hdd", Some(true))] {
+            assert_eq!(basis(ROLE_VAULT, OUTCOME_DESTROYED, Some(m)), clear("ciphertext"));
+        }
+        assert_eq!(
+            basis(ROLE_VAULT, OUTCOME_KEPT, None),
+            (SANITIZE_NONE.into(), "kept".into())
+        );
+        assert_eq!(
+            basis(ROLE_VAULT, OUTCOME_LOST, None),
+            (SANITIZE_NONE.into(), "lost".into())
+        );
+        // A plaintext copy: the volume's encryption first, then the medium.
+        let copy = |m| basis(ROLE_COPY, OUTCOME_DESTROYED, Some(m));
+        assert_eq!(copy(on("ssd", Some(true))), clear("encrypted-volume"));
+        assert_eq!(copy(on("unknown", Some(true))), clear("encrypted-volume"));
+        for k in ["ssd", "usb-flash", "sd"] {
+            assert_eq!(copy(on(k, Some(false))), clear("flash"), "{k}");
+            assert_eq!(copy(on(k, None)), clear("flash"), "{k}");
+        }
+        assert_eq!(copy(on("hdd", Some(false))), clear("hdd"));
+        assert_eq!(copy(on("memory", None)), clear("memory"));
+        assert_eq!(copy(on("network", None)), clear("network"));
+        for k in ["loop", "virtual", "unknown", "a-kind-from-a-newer-kura"] {
+            assert_eq!(copy(on(k, None)), clear("unknown"), "{k}");
+        }
+        assert_eq!(basis(ROLE_COPY, OUTCOME_DESTROYED, None), clear("unknown"));
+        for b in BASIS {
+            let t = Text::of(&format!("msg-cert-basis-{b}"));
+            assert!(
+                !t.en.starts_with("msg-") && !t.ja.starts_with("msg-"),
+                "{b} worded in both languages"
+            );
+        }
+    }
+
     #[test]
     fn only_times_that_are_evidence_meet_a_deadline() {
         let t = |on_time, lost, flags| Timeliness::of(on_time, lost, flags).timing;

@@ -162,6 +162,48 @@ pub struct Device {
     pub encrypted: Option<bool>,
 }
 
+/// What a Windows storage device descriptor (`STORAGE_DEVICE_DESCRIPTOR`,
+/// the answer to `IOCTL_STORAGE_QUERY_PROPERTY`) says of a disk: the
+/// removable-media flag at byte 10, the offsets of its vendor, product and
+/// serial number strings at bytes 12, 16 and 24 (0: none), and its bus at
+/// byte 28. The descriptor does not tell a SATA SSD from a spinning disk,
+/// nor whether the volume is encrypted: those stay unknown. Platform-neutral
+/// so that it is tested everywhere.
+pub fn device_from_descriptor(d: &[u8]) -> Device {
+    let u32_at = |o: usize| d.get(o..o + 4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes);
+    let text_at = |field: usize| -> Option<String> {
+        let off = usize::try_from(u32_at(field)?).ok()?;
+        if off == 0 || off >= d.len() {
+            return None;
+        }
+        let end = d[off..].iter().position(|b| *b == 0).map_or(d.len(), |e| off + e);
+        let s = String::from_utf8_lossy(&d[off..end]).trim().to_string();
+        (!s.is_empty()).then_some(s)
+    };
+    let removable = d.get(10).is_some_and(|r| *r != 0);
+    use DeviceKind::*;
+    let (kind, transport) = match u32_at(28) {
+        Some(0x7) if removable => (UsbFlash, Some("usb")),
+        Some(0x7) => (Unknown, Some("usb")),
+        Some(0xC) => (Sd, Some("mmc")),
+        Some(0xD) => (Unknown, Some("mmc")),
+        Some(0x11) => (Ssd, Some("nvme")),
+        Some(0x3 | 0xB) => (Unknown, Some("ata")),
+        Some(0x1 | 0xA) => (Unknown, Some("scsi")),
+        Some(0xE) => (Virtual, None),
+        Some(0xF) => (Loop, None),
+        _ => (Unknown, None),
+    };
+    Device {
+        kind,
+        transport: transport.map(str::to_string),
+        vendor: text_at(12),
+        model: text_at(16),
+        serial: text_at(24),
+        encrypted: None,
+    }
+}
+
 /// Classifies paths. The real platform's probe is [`system`].
 pub trait Probe {
     /// Describes the file system holding `path` (which need not exist yet:
@@ -503,6 +545,54 @@ mod tests {
         ] {
             assert!(!is_network_fs(t, s), "{t} {s}");
         }
+    }
+
+    /// A storage device descriptor: removable flag, bus, and strings.
+    fn descriptor(removable: bool, bus: u32, vendor: &str, product: &str, serial: &str) -> Vec<u8> {
+        let mut d = vec![0u8; 40];
+        d[10] = u8::from(removable);
+        d[28..32].copy_from_slice(&bus.to_le_bytes());
+        for (field, text) in [(12, vendor), (16, product), (24, serial)] {
+            if text.is_empty() {
+                continue;
+            }
+            let off = d.len() as u32;
+            d[field..field + 4].copy_from_slice(&off.to_le_bytes());
+            d.extend_from_slice(text.as_bytes());
+            d.push(0);
+        }
+        d
+    }
+
+    #[test]
+    fn a_windows_descriptor_names_the_disk_and_its_kind() {
+        let stick = device_from_descriptor(&descriptor(true, 0x7, "DummyCo ", "Stick 32G", "4C53DUMMY"));
+        assert_eq!(stick.kind, DeviceKind::UsbFlash);
+        assert_eq!(stick.transport.as_deref(), Some("usb"));
+        assert_eq!(stick.vendor.as_deref(), Some("DummyCo"));
+        assert_eq!(stick.model.as_deref(), Some("Stick 32G"));
+        assert_eq!(stick.serial.as_deref(), Some("4C53DUMMY"));
+        assert_eq!(stick.encrypted, None, "BitLocker is not asked");
+        assert_eq!(
+            device_from_descriptor(&descriptor(false, 0x11, "", "NVME DUMMY", "")).kind,
+            DeviceKind::Ssd
+        );
+        assert_eq!(
+            device_from_descriptor(&descriptor(true, 0xC, "", "", "")).kind,
+            DeviceKind::Sd
+        );
+        assert_eq!(
+            device_from_descriptor(&descriptor(false, 0xF, "", "", "")).kind,
+            DeviceKind::Loop
+        );
+        let sata = device_from_descriptor(&descriptor(false, 0xB, "", "DUMMY DISK", ""));
+        assert_eq!(sata.kind, DeviceKind::Unknown, "SSD or spinning disk: not told");
+        assert_eq!((sata.vendor, sata.serial), (None, None));
+        // Short, or pointing outside itself: nothing is read from outside.
+        let mut bad = descriptor(false, 0x7, "", "", "");
+        bad[24..28].copy_from_slice(&0xFFFF_FFFFu32.to_le_bytes());
+        assert_eq!(device_from_descriptor(&bad).serial, None);
+        assert_eq!(device_from_descriptor(&[0u8; 12]), Device::default());
     }
 
     #[test]

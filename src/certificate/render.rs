@@ -558,12 +558,14 @@ fn item_medium_cells(i: &Item) -> Vec<String> {
                 .as_deref()
                 .map(|t| format!(" ({})", esc(t)))
                 .unwrap_or_default();
+            let identity = if m.vendor.is_none() && m.model.is_none() && m.serial.is_none() {
+                both("msg-medium-identity-unknown", &[])
+            } else {
+                format!("{} / {}<br>S/N {}", val(&m.vendor), val(&m.model), val(&m.serial))
+            };
             format!(
-                "<b>{}</b>{transport}<br>{} / {}<br>S/N {}<br>{} · {}",
+                "<b>{}</b>{transport}<br>{identity}<br>{} · {}",
                 both_word("medium-kind", &m.kind),
-                val(&m.vendor),
-                val(&m.model),
-                val(&m.serial),
                 val(&m.fs_type),
                 both_word("medium-encrypted", encrypted),
             )

@@ -230,11 +230,14 @@ pub fn medium_line(m: &model::ItemMedium) -> String {
         .flatten()
         .map(String::as_str)
         .collect();
-    let name = if name.is_empty() { unknown() } else { name.join(" ") };
-    let serial = t(
-        "msg-medium-serial",
-        &[("serial", &m.serial.clone().unwrap_or_else(unknown))],
-    );
+    let identity = match (name.is_empty(), &m.serial) {
+        (true, None) => t("msg-medium-identity-unknown", &[]),
+        (true, s) | (false, s) => {
+            let name = if name.is_empty() { unknown() } else { name.join(" ") };
+            let serial = s.clone().unwrap_or_else(unknown);
+            t("msg-medium-named", &[("name", &name), ("serial", &serial)])
+        }
+    };
     let fs = m.fs_type.clone().unwrap_or_else(unknown);
     let encrypted = match m.encrypted {
         Some(true) => "msg-medium-encrypted-yes",
@@ -246,7 +249,16 @@ pub fn medium_line(m: &model::ItemMedium) -> String {
         Some(tr) => format!("{kind} ({tr})"),
         None => kind,
     };
-    format!("{kind}, {name}, {serial}, {fs}, {}", t(encrypted, &[]))
+    let encrypted = t(encrypted, &[]);
+    t(
+        "msg-medium-line",
+        &[
+            ("kind", &kind),
+            ("identity", &identity),
+            ("fs", &fs),
+            ("encrypted", &encrypted),
+        ],
+    )
 }
 
 /// The lines under an item: its medium and what destroying it achieved

@@ -204,6 +204,52 @@ pub fn device_from_descriptor(d: &[u8]) -> Device {
     }
 }
 
+/// What macOS's `diskutil info -plist DEVICE` says of the device under a
+/// volume, given a lookup of its keys (`true`/`false` for booleans):
+/// `BusProtocol`, `Removable`/`RemovableMedia`, `SolidState`,
+/// `VirtualOrPhysical`, `MediaName` (the model), and `FileVault` or
+/// `Encryption` true for an encrypted volume. It names no maker or serial
+/// number, and an unencrypted answer is not taken as proof (the disk may
+/// encrypt by itself): those stay unknown. Platform-neutral so that it is
+/// tested everywhere.
+pub fn device_from_plist<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Device {
+    let yes = |k: &str| get(k) == Some("true");
+    let bus = get("BusProtocol").unwrap_or("").to_ascii_lowercase();
+    let removable = yes("Removable") || yes("RemovableMedia");
+    let kind = if bus == "disk image" {
+        DeviceKind::Loop
+    } else if get("VirtualOrPhysical") == Some("Virtual") {
+        DeviceKind::Virtual
+    } else if bus == "usb" && removable {
+        DeviceKind::UsbFlash
+    } else if bus == "secure digital" || bus == "sd" {
+        DeviceKind::Sd
+    } else {
+        match get("SolidState") {
+            Some("true") => DeviceKind::Ssd,
+            Some("false") => DeviceKind::Hdd,
+            _ => DeviceKind::Unknown,
+        }
+    };
+    let transport = match bus.as_str() {
+        "usb" => Some("usb"),
+        "sata" => Some("ata"),
+        "secure digital" | "sd" => Some("mmc"),
+        _ => None,
+    };
+    Device {
+        kind,
+        transport: transport.map(str::to_string),
+        vendor: None,
+        model: get("MediaName")
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string),
+        serial: None,
+        encrypted: (yes("FileVault") || yes("Encryption")).then_some(true),
+    }
+}
+
 /// Classifies paths. The real platform's probe is [`system`].
 pub trait Probe {
     /// Describes the file system holding `path` (which need not exist yet:
@@ -593,6 +639,46 @@ mod tests {
         bad[24..28].copy_from_slice(&0xFFFF_FFFFu32.to_le_bytes());
         assert_eq!(device_from_descriptor(&bad).serial, None);
         assert_eq!(device_from_descriptor(&[0u8; 12]), Device::default());
+    }
+
+    #[test]
+    fn a_macos_plist_names_the_kind_and_filevault() {
+        let of = |pairs: &[(&'static str, &'static str)]| {
+            let pairs = pairs.to_vec();
+            device_from_plist(move |k| pairs.iter().find(|(key, _)| *key == k).map(|(_, v)| *v))
+        };
+        let internal = of(&[
+            ("BusProtocol", "Apple Fabric"),
+            ("SolidState", "true"),
+            ("MediaName", "DUMMY SSD "),
+            ("FileVault", "true"),
+        ]);
+        assert_eq!(internal.kind, DeviceKind::Ssd);
+        assert_eq!(internal.model.as_deref(), Some("DUMMY SSD"));
+        assert_eq!(
+            (internal.vendor, internal.serial),
+            (None, None),
+            "diskutil does not say"
+        );
+        assert_eq!(internal.encrypted, Some(true));
+        let stick = of(&[
+            ("BusProtocol", "USB"),
+            ("RemovableMedia", "true"),
+            ("SolidState", "false"),
+        ]);
+        assert_eq!(
+            (stick.kind, stick.transport.as_deref()),
+            (DeviceKind::UsbFlash, Some("usb"))
+        );
+        assert_eq!(stick.encrypted, None, "not encrypted is not proven");
+        assert_eq!(
+            of(&[("BusProtocol", "SATA"), ("SolidState", "false")]).kind,
+            DeviceKind::Hdd
+        );
+        assert_eq!(of(&[("BusProtocol", "Secure Digital")]).kind, DeviceKind::Sd);
+        assert_eq!(of(&[("BusProtocol", "Disk Image")]).kind, DeviceKind::Loop);
+        assert_eq!(of(&[("VirtualOrPhysical", "Virtual")]).kind, DeviceKind::Virtual);
+        assert_eq!(of(&[]), Device::default());
     }
 
     #[test]

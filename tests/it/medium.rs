@@ -69,17 +69,6 @@ impl Case {
         self.fx
             .verify_certificate(&self.cert, &self.clinic_copy, &self.fx.signers, extra)
     }
-
-    /// The certificate item for `path`.
-    fn item(&self, cert: &Value, path: &Path) -> Value {
-        let items = cert["items"].as_array().unwrap();
-        let p = path.to_str().unwrap();
-        items
-            .iter()
-            .find(|i| i["path"] == p)
-            .unwrap_or_else(|| panic!("no item for {p} in {items:?}"))
-            .clone()
-    }
 }
 
 /// Real memory and loop mounts, and fake media (Linux's sysfs).
@@ -89,6 +78,18 @@ mod linux {
     use std::process::Command;
 
     impl Case {
+        /// The certificate item for `path`.
+        fn item(&self, cert: &Value, path: &Path) -> Value {
+            let items = cert["items"].as_array().unwrap();
+            let p = path.to_str().unwrap();
+            items
+                .iter()
+                .find(|i| i["path"] == p)
+                .unwrap_or_else(|| panic!("no item for {p} in {items:?}"))
+                .clone()
+        }
+
+        #[cfg(debug_assertions)]
         /// Replaces the certificate with `v`, signed by the engineer with
         /// OpenSSH, as a dishonest issuer would.
         fn resign(&self, v: &Value) {
@@ -103,11 +104,16 @@ mod linux {
         }
     }
 
+    #[cfg(debug_assertions)]
     const USB: &str = "pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0/host6/target6:0:0/6:0:0:0";
+    #[cfg(debug_assertions)]
     const SSD: &str = "pci0000:00/0000:00:17.0/ata2/host1/target1:0:0/1:0:0:0";
+    #[cfg(debug_assertions)]
     const HDD: &str = "pci0000:00/0000:00:17.0/ata3/host2/target2:0:0/2:0:0:0";
+    #[cfg(debug_assertions)]
     const ODD: &str = "platform/odd0/mystery0";
 
+    #[cfg(debug_assertions)]
     /// A fake machine under `root`: a USB stick (`stick`, with maker, model
     /// and serial number), an SSD (`ssd`), a spinning disk (`hdd`), a LUKS
     /// volume on the SSD (`luks`), and a disk that tells nothing (`odd`), each
@@ -142,6 +148,7 @@ mod linux {
         }
     }
 
+    #[cfg(debug_assertions)]
     /// A [`Case`] whose vault is packed in `vault_dir`, on the fake machine of
     /// [`machine`]: returns it, the fixture and the machine's `data/` folder.
     fn on_machine(vault_dir: &str) -> (Case, PathBuf, PathBuf) {

@@ -224,6 +224,16 @@ fn disk_kind(disk: &Path, name: &str, transport: Option<&str>) -> DeviceKind {
     }
 }
 
+/// Whether a disk says it is a virtual machine's (QEMU, VMware, Hyper-V,
+/// VirtualBox, Xen): its maker or model names the hypervisor, or it sits
+/// on Hyper-V's VMBus. Such a disk reports "rotational" or not as its
+/// hypervisor pleases, so its kind is `virtual`, not `hdd` or `ssd`.
+fn virtual_disk(disk: &Path, vendor: Option<&str>, model: Option<&str>) -> bool {
+    let names = format!("{} {}", vendor.unwrap_or(""), model.unwrap_or("")).to_ascii_lowercase();
+    let makers = ["qemu", "vmware", "msft virtual", "vbox", "virtual disk", "xen"];
+    makers.iter().any(|m| names.contains(m)) || disk.to_string_lossy().to_ascii_lowercase().contains("/vmbus")
+}
+
 /// udev's properties of a block device (`E:KEY=VALUE` lines).
 fn udev_props(text: &str) -> Vec<(String, String)> {
     text.lines()
@@ -413,6 +423,11 @@ impl Linux {
                 }
                 p = dir.parent();
             }
+        }
+        if matches!(d.kind, DeviceKind::Ssd | DeviceKind::Hdd | DeviceKind::Unknown)
+            && virtual_disk(disk, d.vendor.as_deref(), d.model.as_deref())
+        {
+            d.kind = DeviceKind::Virtual;
         }
         // udev knows what sysfs leaves out (the serial of a SCSI disk).
         if let Some(devno) = attr(&disk.join("dev")) {
@@ -817,6 +832,11 @@ mod tests {
         let mmc = "platform/fe320000.mmc/mmc_host/mmc0/mmc0:aaaa";
         f.block(mmc, "mmcblk0", Some("mmcblk0p1"), false, (179, 1)).unwrap();
         f.attr(&format!("{mmc}/block/mmcblk0/device/type"), "SD").unwrap();
+        let vm = "pci0000:00/0000:00:10.0/host32/target32:0:0/32:0:0:0";
+        f.block(vm, "sdf", Some("sdf1"), false, (8, 81)).unwrap();
+        f.attr(&format!("{vm}/block/sdf/queue/rotational"), "1").unwrap();
+        f.attr(&format!("{vm}/block/sdf/device/vendor"), "VMware,").unwrap();
+        f.attr(&format!("{vm}/block/sdf/device/model"), "Virtual disk").unwrap();
         for (dir, fs, src, dev) in [
             ("hdd", "ext4", "/dev/sdb1", (8, 17)),
             ("nvme", "xfs", "/dev/nvme0n1p1", (259, 1)),
@@ -825,6 +845,7 @@ mod tests {
             ("lvm", "ext4", "/dev/mapper/vg-lv", (254, 4)),
             ("odd", "ext4", "/dev/sde", (8, 64)),
             ("sd", "exfat", "/dev/mmcblk0p1", (179, 1)),
+            ("vm", "ext4", "/dev/sdf1", (8, 81)),
             ("nfs", "nfs4", "server:/export", (0, 52)),
             ("ram", "tmpfs", "tmpfs", (0, 60)),
         ] {
@@ -871,6 +892,7 @@ mod tests {
         assert_eq!(odd.kind, DeviceKind::Unknown, "no rotational attribute: not guessed");
         assert_eq!((odd.vendor, odd.model, odd.serial), (None, None, None));
         assert_eq!(d("sd").kind, DeviceKind::Sd);
+        assert_eq!(d("vm").kind, DeviceKind::Virtual, "a disk named by its hypervisor");
         assert_eq!(d("nfs").kind, DeviceKind::Network);
         assert_eq!(d("nfs").encrypted, None);
         assert_eq!(d("ram").kind, DeviceKind::Memory);

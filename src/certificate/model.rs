@@ -47,6 +47,16 @@ pub struct Certificate {
     /// Whether `issued_at`'s date (in its own offset) is on or before `delete_by`.
     pub on_time: bool,
     pub custody: CustodyCopy,
+    /// Where it was done (`--place`), as the issuer states it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub place: String,
+    /// The medium's asset number (`--medium-id`), as the issuer states it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub medium_id: String,
+    /// What becomes of the medium afterwards (`--medium-after`): one of
+    /// [`MEDIUM_AFTER`]; empty when not stated.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub medium_after: String,
     /// A certificate of a prune run: every vault it deleted after the
     /// first (which the fields above describe), each with its own facts
     /// and custody chain. Absent from certificates of one vault.
@@ -67,11 +77,20 @@ pub struct VaultPart {
     pub custody: CustodyCopy,
 }
 
+/// What may become of a medium after certifying (`--medium-after`).
+pub const MEDIUM_AFTER: &[&str] = &["kept", "returned", "destroyed", "reused"];
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Issuer {
     pub name: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub organisation: String,
+    /// The issuer's title or role (`--title`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub title: String,
+    /// How to reach the issuer (`--contact`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub contact: String,
     /// The key that signed the certificate and the certifying record.
     pub key: KeyInfo,
 }
@@ -134,6 +153,90 @@ pub struct Item {
     pub blake3: String,
     /// `destroyed` or `kept`.
     pub outcome: String,
+    /// The medium it was on, as the system told just before (absent from
+    /// certificates made before kura recorded it, and for a lost vault).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub medium: Option<ItemMedium>,
+    /// What the destruction achieved on that medium, in NIST SP 800-88
+    /// terms (absent from certificates made before kura recorded it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sanitization: Option<Sanitization>,
+}
+
+/// The medium an item was on. `null` means the system did not tell:
+/// nothing here is guessed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemMedium {
+    /// `ssd`, `hdd`, `usb-flash`, `sd`, `network`, `memory`, `loop`,
+    /// `virtual` or `unknown` (see `guard::DEVICE_KINDS`).
+    pub kind: String,
+    /// `usb`, `nvme`, `mmc`, `ata`, `scsi`, `virtio`.
+    pub transport: Option<String>,
+    pub vendor: Option<String>,
+    pub model: Option<String>,
+    pub serial: Option<String>,
+    /// The file system's type (`ext4`, `vfat`, `NTFS`, …).
+    pub fs_type: Option<String>,
+    /// Whether the volume is encrypted underneath the file system.
+    pub encrypted: Option<bool>,
+}
+
+/// Sanitization categories an item may have.
+pub const SANITIZE_CLEAR: &str = "clear";
+pub const SANITIZE_NONE: &str = "none";
+
+/// What protects an item's remnants, and so which note it carries.
+pub const BASIS: &[&str] = &[
+    "ciphertext",
+    "encrypted-volume",
+    "flash",
+    "hdd",
+    "memory",
+    "network",
+    "unknown",
+    "kept",
+    "lost",
+];
+
+/// What destroying one item achieved, honestly.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sanitization {
+    /// NIST SP 800-88 category: `clear` (overwritten) or `none` (kept or
+    /// lost: nothing overwritten).
+    pub category: String,
+    /// Why its remnants are (or are not) safe: one of [`BASIS`].
+    pub basis: String,
+    /// The same, in words.
+    pub note: Text,
+}
+
+impl Sanitization {
+    /// The statement for an item of `role` with `outcome`, on `medium`.
+    pub fn of(role: &str, outcome: &str, medium: Option<&ItemMedium>) -> Sanitization {
+        let kind = medium.map(|m| m.kind.as_str()).unwrap_or("unknown");
+        let encrypted = medium.and_then(|m| m.encrypted) == Some(true);
+        let (category, basis) = match (outcome, role) {
+            (OUTCOME_KEPT, _) => (SANITIZE_NONE, "kept"),
+            (OUTCOME_LOST, _) => (SANITIZE_NONE, "lost"),
+            (_, ROLE_VAULT) => (SANITIZE_CLEAR, "ciphertext"),
+            _ if encrypted => (SANITIZE_CLEAR, "encrypted-volume"),
+            _ => (
+                SANITIZE_CLEAR,
+                match kind {
+                    "hdd" => "hdd",
+                    "memory" => "memory",
+                    "network" => "network",
+                    "ssd" | "usb-flash" | "sd" => "flash",
+                    _ => "unknown",
+                },
+            ),
+        };
+        Sanitization {
+            category: category.into(),
+            basis: basis.into(),
+            note: Text::of(&format!("msg-cert-basis-{basis}")),
+        }
+    }
 }
 
 /// A text in both languages.
@@ -283,6 +386,23 @@ impl Certificate {
         Some(first)
     }
 
+    /// What the issuer stated of themselves, the place and the medium:
+    /// (name, value) for each one given; the names are `title`, `contact`,
+    /// `place`, `medium-id` and `medium-after`.
+    pub fn stated(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("title", &self.issuer.title),
+            ("contact", &self.issuer.contact),
+            ("place", &self.place),
+            ("medium-id", &self.medium_id),
+            ("medium-after", &self.medium_after),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k, v.as_str()))
+        .collect()
+    }
+
     /// Whether the vault itself was lost before certifying: only the
     /// plaintext copies were destroyed, whatever `action` says.
     pub fn vault_lost(&self) -> bool {
@@ -415,6 +535,61 @@ mod tests {
             record,
             issue,
             dated_before: None,
+        }
+    }
+
+    fn on(kind: &str, encrypted: Option<bool>) -> ItemMedium {
+        ItemMedium {
+            kind: kind.into(),
+            transport: None,
+            vendor: None,
+            model: None,
+            serial: None,
+            fs_type: None,
+            encrypted,
+        }
+    }
+
+    #[test]
+    fn each_item_says_what_protects_its_remnants() {
+        let basis = |role, outcome, m: Option<ItemMedium>| {
+            let s = Sanitization::of(role, outcome, m.as_ref());
+            (s.category, s.basis)
+        };
+        let clear = |b: &str| (SANITIZE_CLEAR.to_string(), b.to_string());
+        // The vault is ciphertext wherever it was.
+        for m in [on("usb-flash", Some(false)), on("unknown", None), on("hdd", Some(true))] {
+            assert_eq!(basis(ROLE_VAULT, OUTCOME_DESTROYED, Some(m)), clear("ciphertext"));
+        }
+        assert_eq!(
+            basis(ROLE_VAULT, OUTCOME_KEPT, None),
+            (SANITIZE_NONE.into(), "kept".into())
+        );
+        assert_eq!(
+            basis(ROLE_VAULT, OUTCOME_LOST, None),
+            (SANITIZE_NONE.into(), "lost".into())
+        );
+        // A plaintext copy: the volume's encryption first, then the medium.
+        let copy = |m| basis(ROLE_COPY, OUTCOME_DESTROYED, Some(m));
+        assert_eq!(copy(on("ssd", Some(true))), clear("encrypted-volume"));
+        assert_eq!(copy(on("unknown", Some(true))), clear("encrypted-volume"));
+        for k in ["ssd", "usb-flash", "sd"] {
+            assert_eq!(copy(on(k, Some(false))), clear("flash"), "{k}");
+            assert_eq!(copy(on(k, None)), clear("flash"), "{k}");
+        }
+        assert_eq!(copy(on("hdd", Some(false))), clear("hdd"));
+        assert_eq!(copy(on("memory", None)), clear("memory"));
+        assert_eq!(copy(on("network", None)), clear("network"));
+        for k in ["loop", "virtual", "unknown", "a-kind-from-a-newer-kura"] {
+            assert_eq!(copy(on(k, None)), clear("unknown"), "{k}");
+        }
+        assert_eq!(basis(ROLE_COPY, OUTCOME_DESTROYED, None), clear("unknown"));
+        for b in BASIS {
+            let t = Text::of(&format!("msg-cert-basis-{b}"));
+            assert!(
+                !t.en.starts_with("msg") && !t.ja.starts_with("msg"),
+                "{b} worded in both languages"
+            );
         }
     }
 

@@ -571,6 +571,7 @@ pub fn html(page: &Page) -> String {
     body.push_str(&format!("<h1>{}</h1>", both("msg-html-annex", &[])));
     body.push_str(&check_details(page));
     body.push_str(&certificate_section(c, deleted));
+    body.push_str(&site_fields(c));
     body.push_str(&approval_section(page));
     body.push_str(&vault_section(c));
     body.push_str(&items_section(c));
@@ -977,13 +978,74 @@ fn items_section(c: &Certificate) -> String {
     )
 }
 
-/// The line printed beneath an item, across the whole table, kept on the
-/// same page as it: where what is recorded about the medium the item was on
-/// goes (kind, maker, model, serial number, file system, encryption, and
-/// the item's sanitization category). The table has no room for more
-/// columns. This certificate format records none of it, so there is none.
-fn item_medium_line(_item: &Item) -> Option<String> {
-    None
+/// The line printed beneath an item, across the whole table and kept on
+/// the same page as it (the table has no room for more columns): the
+/// item's medium (kind, maker and model,
+/// serial number, file system, encryption; "unknown" where the system did
+/// not tell) and its sanitization category with what protects its
+/// remnants. None for a certificate made before kura recorded them.
+fn item_medium_line(i: &Item) -> Option<String> {
+    let medium = match &i.medium {
+        None => String::new(),
+        Some(m) => {
+            let unknown = || both("msg-medium-unknown", &[]);
+            let val = |v: &Option<String>| v.as_deref().map(esc).unwrap_or_else(unknown);
+            let encrypted = match m.encrypted {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "unknown",
+            };
+            let transport = m
+                .transport
+                .as_deref()
+                .map(|t| format!(" ({})", esc(t)))
+                .unwrap_or_default();
+            let identity = if m.vendor.is_none() && m.model.is_none() && m.serial.is_none() {
+                both("msg-medium-identity-unknown", &[])
+            } else {
+                format!("{} / {}<br>S/N {}", val(&m.vendor), val(&m.model), val(&m.serial))
+            };
+            format!(
+                "<b>{}</b>{transport}<br>{identity}<br>{} · {}",
+                both_word("medium-kind", &m.kind),
+                val(&m.fs_type),
+                both_word("medium-encrypted", encrypted),
+            )
+        }
+    };
+    let sanitization = match &i.sanitization {
+        None => String::new(),
+        Some(s) => format!(
+            "<b>{}</b><br><span class=\"small\">{}</span>",
+            esc(&s.category),
+            both_text(&s.note)
+        ),
+    };
+    match (medium.is_empty(), sanitization.is_empty()) {
+        (true, true) => None,
+        (false, true) => Some(medium),
+        (true, false) => Some(sanitization),
+        (false, false) => Some(format!("{medium}<br>{sanitization}")),
+    }
+}
+
+/// What the issuer stated of the place and the medium, and the issuer's
+/// title and contact: a table of the rows that were given (nothing when
+/// none was).
+fn site_fields(c: &Certificate) -> String {
+    let rows: Vec<(String, String)> = (c.stated().into_iter())
+        .map(|(name, v)| {
+            let value = match name {
+                "medium-after" => both_word("medium-after", v),
+                _ => esc(v),
+            };
+            (format!("msg-f-{name}"), value)
+        })
+        .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    fields(&rows.iter().map(|(l, v)| (l.as_str(), v.clone())).collect::<Vec<_>>())
 }
 
 /// The method of deletion, with its reference.

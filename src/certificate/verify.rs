@@ -165,11 +165,30 @@ fn check_content(c: &Certificate, chain: &Chain, signer: &KeyInfo, clinic: &Chai
     if !vault_ok {
         return Err(field("items"));
     }
+    check_media(c)?;
     let (on_time, late) = timeliness(&c.issued_at, &r.approval.delete_by).ok_or_else(|| field("issued_at"))?;
     if on_time != c.on_time {
         return Err(field("on_time"));
     }
     Ok((on_time, late))
+}
+
+/// The medium fields agree with one another: a known `medium_after`, and
+/// each item's sanitization category and basis the ones its role, outcome
+/// and medium call for (certificates made before these fields have none).
+fn check_media(c: &Certificate) -> Result<()> {
+    if !c.medium_after.is_empty() && !MEDIUM_AFTER.contains(&c.medium_after.as_str()) {
+        return Err(field("medium_after"));
+    }
+    for i in &c.items {
+        if let Some(s) = &i.sanitization {
+            let due = Sanitization::of(&i.role, &i.outcome, i.medium.as_ref());
+            if s.category != due.category || s.basis != due.basis {
+                return Err(field("items.sanitization"));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Verifies a certificate (its exact bytes and armored signature) against

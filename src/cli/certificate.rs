@@ -124,6 +124,16 @@ fn verify(a: VerifyCertArgs) -> Result<Report> {
         "witnesses": v.witnesses.iter().map(super::countersign::witness_json).collect::<Vec<_>>(),
         "consent": super::consent::json(&consent),
         "vaults": v.vaults,
+        "issuer": {
+            "name": c.issuer.name,
+            "organisation": c.issuer.organisation,
+            "title": c.issuer.title,
+            "contact": c.issuer.contact,
+        },
+        "place": c.place,
+        "medium_id": c.medium_id,
+        "medium_after": c.medium_after,
+        "items": c.items,
     }))
     .line(verdict(&v));
     if v.vaults > 1 {
@@ -172,6 +182,13 @@ fn verify(a: VerifyCertArgs) -> Result<Report> {
         Timing::VaultLost => detail("msg-f-timing", t("msg-timing-vault-lost", &[])),
     }
     detail("msg-f-host", c.host.clone());
+    for (name, value) in c.stated() {
+        let value = match name {
+            "medium-after" => super::label("medium-after", value),
+            _ => value.to_string(),
+        };
+        detail(&format!("msg-f-{name}"), value);
+    }
     detail(
         "msg-f-method",
         format!(
@@ -208,6 +225,9 @@ fn verify(a: VerifyCertArgs) -> Result<Report> {
             t("msg-f-files", &[]),
             i.blake3
         ));
+        for l in item_medium_lines(i) {
+            rep.push(format!("      {l}"));
+        }
     }
     for x in &c.verification.extractions {
         rep.push(format!(
@@ -220,4 +240,63 @@ fn verify(a: VerifyCertArgs) -> Result<Report> {
     }
     rep.push(format!("  {}", c.method.caveat.get(lang)));
     Ok(rep)
+}
+
+/// An item's medium in one line: kind, maker and model, serial number,
+/// file system, encryption; what is not known said so.
+pub fn medium_line(m: &model::ItemMedium) -> String {
+    let unknown = || t("msg-medium-unknown", &[]);
+    let name: Vec<&str> = [&m.vendor, &m.model]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    let identity = match (name.is_empty(), &m.serial) {
+        (true, None) => t("msg-medium-identity-unknown", &[]),
+        (true, s) | (false, s) => {
+            let name = if name.is_empty() { unknown() } else { name.join(" ") };
+            let serial = s.clone().unwrap_or_else(unknown);
+            t("msg-medium-named", &[("name", &name), ("serial", &serial)])
+        }
+    };
+    let fs = m.fs_type.clone().unwrap_or_else(unknown);
+    let encrypted = match m.encrypted {
+        Some(true) => "msg-medium-encrypted-yes",
+        Some(false) => "msg-medium-encrypted-no",
+        None => "msg-medium-encrypted-unknown",
+    };
+    let kind = super::label("medium-kind", &m.kind);
+    let kind = match &m.transport {
+        Some(tr) => format!("{kind} ({tr})"),
+        None => kind,
+    };
+    let encrypted = t(encrypted, &[]);
+    t(
+        "msg-medium-line",
+        &[
+            ("kind", &kind),
+            ("identity", &identity),
+            ("fs", &fs),
+            ("encrypted", &encrypted),
+        ],
+    )
+}
+
+/// The lines under an item: its medium and what destroying it achieved
+/// (none for a certificate made before kura recorded them).
+pub fn item_medium_lines(i: &model::Item) -> Vec<String> {
+    let lang = i18n::lang();
+    let mut out = vec![];
+    if let Some(m) = &i.medium {
+        out.push(format!("{}: {}", t("msg-f-medium", &[]), medium_line(m)));
+    }
+    if let Some(s) = &i.sanitization {
+        out.push(format!(
+            "{}: NIST SP 800-88 \"{}\" — {}",
+            t("msg-f-sanitization", &[]),
+            s.category,
+            s.note.get(lang)
+        ));
+    }
+    out
 }

@@ -57,6 +57,21 @@ pub struct CertifyArgs {
     /// Run every check and list what would be destroyed, but destroy nothing and write nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// The medium's asset number, recorded in the certificate
+    #[arg(long, value_name = "TEXT")]
+    pub medium_id: Option<String>,
+    /// Where this is done (a clinic's room, an office), recorded in the certificate
+    #[arg(long, value_name = "TEXT")]
+    pub place: Option<String>,
+    /// The issuer's title or role, recorded in the certificate
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
+    /// How to reach the issuer (phone or e-mail), recorded in the certificate
+    #[arg(long, value_name = "TEXT")]
+    pub contact: Option<String>,
+    /// What happens to the medium afterwards: kept, returned, destroyed or reused
+    #[arg(long, value_name = "WHAT")]
+    pub medium_after: Option<String>,
 }
 
 pub fn run(a: CertifyArgs) -> Result<Report> {
@@ -72,6 +87,7 @@ pub fn run(a: CertifyArgs) -> Result<Report> {
     let pass = kura::keys::PassphraseSource::with_command(a.passphrase_file.clone(), a.passphrase_command.clone());
     let signer = kura::keys::identity::load_signing_key(&a.identity, &pass)?;
     let custody = a.custody.clone().unwrap_or_else(|| custody_path(&a.vault));
+    let probe = kura::guard::system();
     let req = CertifyRequest {
         vault: &a.vault,
         custody: &custody,
@@ -83,6 +99,14 @@ pub fn run(a: CertifyArgs) -> Result<Report> {
         note: a.note.clone(),
         output: &a.output,
         force: a.force,
+        probe: probe.as_ref(),
+        site: custodian::Site {
+            place: a.place.clone().unwrap_or_default(),
+            medium_id: a.medium_id.clone().unwrap_or_default(),
+            medium_after: a.medium_after.clone().unwrap_or_default(),
+            title: a.title.clone().unwrap_or_default(),
+            contact: a.contact.clone().unwrap_or_default(),
+        },
     };
     if a.dry_run {
         return Ok(dry_run(custodian::certify_dry_run(&req)?));
@@ -103,6 +127,9 @@ pub fn run(a: CertifyArgs) -> Result<Report> {
         };
         let (files, size) = (i.files.to_string(), bytes(i.size));
         rep.push(t(id, &[("path", &i.path), ("files", &files), ("size", &size)]));
+        for l in super::certificate::item_medium_lines(i) {
+            rep.push(format!("  {l}"));
+        }
     }
     for s in &issued.swept {
         rep.push(t("warn-stage-swept", &[("path", &s.display().to_string())]));
@@ -161,6 +188,9 @@ fn dry_run(d: custodian::DryRun) -> Report {
         };
         let (n, b) = (i.files.to_string(), bytes(i.size));
         rep.push(t(id, &[("path", &i.path), ("files", &n), ("size", &b)]));
+        for l in super::certificate::item_medium_lines(i) {
+            rep.push(format!("  {l}"));
+        }
     }
     other_hosts(&mut rep, &d.extractions);
     let (n, b) = (files.to_string(), bytes(size));

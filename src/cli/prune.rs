@@ -133,6 +133,7 @@ pub fn run(a: PruneArgs) -> Result<Report> {
     let signers = kura::keys::AllowedSigners::load(&a.signers)?;
     let pass = a.id.passphrase();
     let signer = a.id.keys(&pass).signer()?;
+    let probe = kura::guard::system();
     let req = PruneRequest {
         dir: &a.dir,
         policy,
@@ -144,6 +145,7 @@ pub fn run(a: PruneArgs) -> Result<Report> {
         note: a.note.clone(),
         output: &a.output,
         force: a.force,
+        probe: probe.as_ref(),
     };
     let (decisions, certificate) = if a.dry_run {
         (custodian::prune_dry_run(&req)?, None)

@@ -29,6 +29,22 @@ pub struct CertifyRequest<'a> {
     pub note: Option<String>,
     pub output: &'a Path,
     pub force: bool,
+    /// Where the items are: each one's medium is recorded.
+    pub probe: &'a dyn crate::guard::Probe,
+    /// What the issuer states of the medium and the place.
+    pub site: Site,
+}
+
+/// What the issuer states about where, and of the medium (each recorded as
+/// given, trimmed; empty when not given).
+#[derive(Debug, Clone, Default)]
+pub struct Site {
+    pub place: String,
+    pub medium_id: String,
+    /// One of `model::MEDIUM_AFTER`, or empty.
+    pub medium_after: String,
+    pub title: String,
+    pub contact: String,
 }
 
 /// What [`certify`] did.
@@ -243,7 +259,8 @@ fn check_extractions(chain: &custody::Chain, copies: &[PathBuf]) -> Result<Vec<E
     Ok(out)
 }
 
-fn item(role: &str, t: &destroy::Target, outcome: &str) -> Item {
+fn item(role: &str, t: &destroy::Target, outcome: &str, medium: Option<ItemMedium>) -> Item {
+    let sanitization = Sanitization::of(role, outcome, medium.as_ref());
     Item {
         role: role.to_string(),
         path: t.path.display().to_string(),
@@ -252,6 +269,29 @@ fn item(role: &str, t: &destroy::Target, outcome: &str) -> Item {
         files: t.files,
         blake3: t.blake3.clone(),
         outcome: outcome.to_string(),
+        medium,
+        sanitization: Some(sanitization),
+    }
+}
+
+/// The medium `path` is on (a split vault's: its first volume's), as the
+/// probe tells it; what it cannot tell is recorded as unknown.
+fn medium_of(probe: &dyn crate::guard::Probe, path: &Path) -> ItemMedium {
+    let m = probe.medium(&crate::naming::first_file(path)).unwrap_or_default();
+    let d = m.device;
+    let kind = if m.network {
+        crate::guard::DeviceKind::Network
+    } else {
+        d.kind
+    };
+    ItemMedium {
+        kind: kind.name().to_string(),
+        transport: d.transport,
+        vendor: d.vendor,
+        model: d.model,
+        serial: d.serial,
+        fs_type: Some(m.fs_type).filter(|t| !t.is_empty()),
+        encrypted: d.encrypted,
     }
 }
 
@@ -292,6 +332,8 @@ fn issuer(req: &CertifyRequest) -> Issuer {
     Issuer {
         name,
         organisation,
+        title: req.site.title.trim().to_string(),
+        contact: req.site.contact.trim().to_string(),
         key,
     }
 }
@@ -305,11 +347,18 @@ pub(super) struct Plan {
     /// The plaintext copies as surveyed.
     targets: Vec<destroy::Target>,
     extractions: Vec<Extraction>,
+    /// The medium of the vault (none when lost) and of each copy.
+    vault_medium: Option<ItemMedium>,
+    media: Vec<ItemMedium>,
 }
 
 /// Every refusal, before anything is touched: the quick ones first, then
 /// the surveys (which hash).
 pub(super) fn plan(req: &CertifyRequest, chain: custody::Chain) -> Result<Plan> {
+    let after = &req.site.medium_after;
+    if !after.is_empty() && !MEDIUM_AFTER.contains(&after.as_str()) {
+        return Err(Error::new(Kind::Usage, "err-certify-medium-after").arg("value", after));
+    }
     crate::fsutil::check_not_folder(req.output, "certificate.json")?;
     check_clobber(req.output, req.force)?;
     check_clobber(&sig_path(req.output), req.force)?;
@@ -348,12 +397,16 @@ pub(super) fn plan(req: &CertifyRequest, chain: custody::Chain) -> Result<Plan> 
         return Err(Error::new(Kind::Integrity, "err-certify-vault-mismatch").arg("path", vault.path.display()));
     }
     let targets = copies.iter().map(|p| destroy::survey(p)).collect::<Result<Vec<_>>>()?;
+    let vault_medium = (!lost).then(|| medium_of(req.probe, &vault_path));
+    let media = targets.iter().map(|t| medium_of(req.probe, &t.path)).collect();
     Ok(Plan {
         chain,
         vault,
         lost,
         targets,
         extractions,
+        vault_medium,
+        media,
     })
 }
 
@@ -368,8 +421,10 @@ fn vault_outcome(action: Action, lost: bool) -> &'static str {
 
 /// The certificate's items as the plan stands, the vault's first.
 pub(super) fn items(action: Action, plan: &Plan) -> Vec<Item> {
-    let vault = item(ROLE_VAULT, &plan.vault, vault_outcome(action, plan.lost));
-    let copies = plan.targets.iter().map(|t| item(ROLE_COPY, t, OUTCOME_DESTROYED));
+    let outcome = vault_outcome(action, plan.lost);
+    let vault = item(ROLE_VAULT, &plan.vault, outcome, plan.vault_medium.clone());
+    let copies =
+        (plan.targets.iter().zip(&plan.media)).map(|(t, m)| item(ROLE_COPY, t, OUTCOME_DESTROYED, Some(m.clone())));
     std::iter::once(vault).chain(copies).collect()
 }
 
@@ -499,6 +554,9 @@ pub(super) fn certificate(
             lines,
         },
         other_vaults: vec![],
+        place: req.site.place.trim().to_string(),
+        medium_id: req.site.medium_id.trim().to_string(),
+        medium_after: req.site.medium_after.clone(),
     })
 }
 

@@ -22,7 +22,7 @@ mod prune;
 mod received;
 mod restart;
 
-pub use certify::{certify, dry_run as certify_dry_run, CertifyRequest, DryRun, Issued};
+pub use certify::{certify, dry_run as certify_dry_run, CertifyRequest, DryRun, Issued, Site};
 pub use open::{
     check_destination, extract, extract_to_stdout, extraction_destinations, is_stdout_copy, sweep, verify,
     ExtractRequest, KeySource, OpenRequest, Opened, Unrecorded,

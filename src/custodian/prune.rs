@@ -57,6 +57,8 @@ pub struct PruneRequest<'a> {
     /// The run's certificate (its signature beside it).
     pub output: &'a Path,
     pub force: bool,
+    /// Which medium each vault is on, for the certificate's items.
+    pub probe: &'a dyn crate::guard::Probe,
 }
 
 /// What becomes of one vault.
@@ -258,6 +260,8 @@ fn certify_request<'a>(req: &'a PruneRequest, vault: &'a Path, custody: &'a Path
         note: req.note.clone(),
         output: req.output,
         force: req.force,
+        probe: req.probe,
+        site: Default::default(),
     }
 }
 

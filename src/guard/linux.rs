@@ -16,11 +16,20 @@
 //! Stacked devices are followed: device-mapper (LUKS, LVM) and md through
 //! `slaves/`, loop devices through `loop/backing_file`, so an encrypted
 //! container on a stick still counts as the stick.
+//!
+//! The device under a file system ([`super::Device`]) is read the same
+//! way, down the stack to the whole disk: a dm-crypt mapping on the way
+//! (`dm/uuid` starting `CRYPT-`) means an encrypted volume; the disk's
+//! `device/vendor`, `device/model`, `device/serial` (or `wwid`), a USB
+//! device's `serial` above it, and udev's `/run/udev/data/bMAJ:MIN`
+//! (`ID_VENDOR`, `ID_MODEL`, `ID_SERIAL_SHORT`) name it; its transport
+//! comes from its sysfs path (`usbN`, `nvme`, `mmc`, `virtio`, `ata`), its
+//! kind from that, `removable`, `queue/rotational` and `device/type`.
 
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
-use super::{existing_ancestor, is_fat_fs, is_network_fs, Medium, Portable, Probe};
+use super::{existing_ancestor, is_fat_fs, is_network_fs, Device, DeviceKind, Medium, Portable, Probe};
 use crate::error::Result;
 
 /// Reads the real `/proc` and `/sys`, or a fixture tree shaped like them.
@@ -143,6 +152,97 @@ fn read_trim(p: &Path) -> Option<String> {
     fs::read_to_string(p).ok().map(|s| s.trim().to_string())
 }
 
+/// A sysfs attribute as a value: trimmed, `None` when absent or empty.
+fn attr(p: &Path) -> Option<String> {
+    read_trim(p).filter(|s| !s.is_empty())
+}
+
+/// The whole disk of a block device's sysfs directory (a partition's
+/// parent).
+fn whole_disk(dev: &Path) -> PathBuf {
+    if dev.join("partition").exists() {
+        dev.parent().map(Path::to_path_buf).unwrap_or_else(|| dev.to_path_buf())
+    } else {
+        dev.to_path_buf()
+    }
+}
+
+/// Whether a sysfs path runs through a USB controller (`…/usbN/…`).
+fn via_usb(p: &Path) -> bool {
+    p.to_string_lossy()
+        .split('/')
+        .any(|c| c.len() > 3 && c.starts_with("usb") && c[3..].bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// How a disk is attached, from its sysfs path and name.
+fn transport(disk: &Path, name: &str) -> Option<&'static str> {
+    let s = disk.to_string_lossy();
+    let has = |c: &str| s.split('/').any(|x| x.starts_with(c));
+    if via_usb(disk) {
+        Some("usb")
+    } else if name.starts_with("nvme") || has("nvme") {
+        Some("nvme")
+    } else if name.starts_with("mmcblk") {
+        Some("mmc")
+    } else if has("virtio") || name.starts_with("vd") || name.starts_with("xvd") {
+        Some("virtio")
+    } else if has("ata") {
+        Some("ata")
+    } else if has("host") && has("target") {
+        Some("scsi")
+    } else {
+        None
+    }
+}
+
+/// The kind of a whole disk (not a stacked device).
+fn disk_kind(disk: &Path, name: &str, transport: Option<&str>) -> DeviceKind {
+    let rotational = read_trim(&disk.join("queue/rotational"));
+    let by_rotation = match rotational.as_deref() {
+        Some("0") => DeviceKind::Ssd,
+        Some("1") => DeviceKind::Hdd,
+        _ => DeviceKind::Unknown,
+    };
+    if name.starts_with("loop") {
+        return DeviceKind::Loop;
+    }
+    if name.starts_with("zram") || name.starts_with("ram") {
+        return DeviceKind::Memory;
+    }
+    match transport {
+        Some("usb") if read_trim(&disk.join("removable")).as_deref() == Some("1") => DeviceKind::UsbFlash,
+        Some("usb") => by_rotation,
+        Some("nvme") => DeviceKind::Ssd,
+        Some("mmc") => match read_trim(&disk.join("device/type")).as_deref() {
+            Some("SD") => DeviceKind::Sd,
+            Some("MMC") => DeviceKind::Ssd,
+            _ => DeviceKind::Unknown,
+        },
+        Some("virtio") => DeviceKind::Virtual,
+        _ if disk.to_string_lossy().contains("/devices/virtual/") => DeviceKind::Unknown,
+        _ => by_rotation,
+    }
+}
+
+/// Whether a disk says it is a virtual machine's (QEMU, VMware, Hyper-V,
+/// VirtualBox, Xen): its maker or model names the hypervisor, or it sits
+/// on Hyper-V's VMBus. Such a disk reports "rotational" or not as its
+/// hypervisor pleases, so its kind is `virtual`, not `hdd` or `ssd`.
+fn virtual_disk(disk: &Path, vendor: Option<&str>, model: Option<&str>) -> bool {
+    let names = format!("{} {}", vendor.unwrap_or(""), model.unwrap_or("")).to_ascii_lowercase();
+    let makers = ["qemu", "vmware", "msft virtual", "vbox", "virtual disk", "xen"];
+    makers.iter().any(|m| names.contains(m)) || disk.to_string_lossy().to_ascii_lowercase().contains("/vmbus")
+}
+
+/// udev's properties of a block device (`E:KEY=VALUE` lines).
+fn udev_props(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .filter_map(|l| l.strip_prefix("E:"))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.trim().to_string()))
+        .collect()
+}
+
 impl Linux {
     /// The running system.
     pub fn real() -> Self {
@@ -204,19 +304,12 @@ impl Linux {
     /// Whether a block device (sysfs dir) is portable, following stacked
     /// devices; `depth` bounds the walk.
     fn portable(&self, dev: &Path, depth: u32) -> (Option<Portable>, PathBuf) {
-        let disk = if dev.join("partition").exists() {
-            dev.parent().map(Path::to_path_buf).unwrap_or_else(|| dev.to_path_buf())
-        } else {
-            dev.to_path_buf()
-        };
+        let disk = whole_disk(dev);
         if depth > 8 {
             return (None, disk);
         }
         let name = disk.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
-        let s = disk.to_string_lossy();
-        if s.split('/')
-            .any(|c| c.len() > 3 && c.starts_with("usb") && c[3..].bytes().all(|b| b.is_ascii_digit()))
-        {
+        if via_usb(&disk) {
             return (Some(Portable::Usb), disk);
         }
         if read_trim(&disk.join("removable")).as_deref() == Some("1") {
@@ -249,6 +342,110 @@ impl Linux {
         (None, disk)
     }
 
+    /// The device holding a mount: memory and network file systems by
+    /// their type, block devices by walking their stack down to the disk.
+    fn device(&self, mount: &Mount, dev: Option<&Path>, network: bool) -> Device {
+        let t = mount.fs_type.to_ascii_lowercase();
+        if network {
+            return Device {
+                kind: DeviceKind::Network,
+                ..Device::default()
+            };
+        }
+        if t == "tmpfs" || t == "ramfs" {
+            return Device {
+                kind: DeviceKind::Memory,
+                ..Device::default()
+            };
+        }
+        let mut d = match dev {
+            Some(dev) => self.stack(dev),
+            None => Device::default(),
+        };
+        if t == "ecryptfs" {
+            d.encrypted = Some(true);
+        }
+        d
+    }
+
+    /// Walks a block device down through its slaves (device-mapper, md)
+    /// to the first whole disk, noting any dm-crypt mapping on the way.
+    fn stack(&self, dev: &Path) -> Device {
+        let mut crypt = false;
+        let mut cur = dev.to_path_buf();
+        for _ in 0..8 {
+            let disk = whole_disk(&cur);
+            if attr(&disk.join("dm/uuid")).is_some_and(|u| u.starts_with("CRYPT-")) {
+                crypt = true;
+            }
+            let slave = fs::read_dir(disk.join("slaves")).ok().and_then(|rd| {
+                let mut names: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
+                names.sort();
+                names.into_iter().find_map(|p| self.resolve(&p))
+            });
+            match slave {
+                Some(s) => cur = s,
+                None => {
+                    let mut d = self.disk(&disk);
+                    d.encrypted = Some(crypt);
+                    return d;
+                }
+            }
+        }
+        Device {
+            encrypted: crypt.then_some(true),
+            ..Device::default()
+        }
+    }
+
+    /// What a whole disk is and who made it.
+    fn disk(&self, disk: &Path) -> Device {
+        let name = disk.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+        let transport = transport(disk, &name);
+        let mut d = Device {
+            kind: disk_kind(disk, &name, transport),
+            transport: transport.map(str::to_string),
+            vendor: attr(&disk.join("device/vendor")),
+            model: attr(&disk.join("device/model")),
+            serial: attr(&disk.join("device/serial"))
+                .or_else(|| attr(&disk.join("serial")))
+                .or_else(|| attr(&disk.join("device/wwid")))
+                .or_else(|| attr(&disk.join("wwid"))),
+            encrypted: None,
+        };
+        // A USB disk's serial number is its USB device's, further up.
+        if d.serial.is_none() && transport == Some("usb") {
+            let mut p = disk.parent();
+            while let Some(dir) = p.filter(|p| via_usb(p)) {
+                if dir.join("idVendor").exists() {
+                    d.serial = attr(&dir.join("serial"));
+                    break;
+                }
+                p = dir.parent();
+            }
+        }
+        if matches!(d.kind, DeviceKind::Ssd | DeviceKind::Hdd | DeviceKind::Unknown)
+            && virtual_disk(disk, d.vendor.as_deref(), d.model.as_deref())
+        {
+            d.kind = DeviceKind::Virtual;
+        }
+        // udev knows what sysfs leaves out (the serial of a SCSI disk).
+        if let Some(devno) = attr(&disk.join("dev")) {
+            let udev = self.root.join(format!("run/udev/data/b{devno}"));
+            let props = udev_props(&fs::read_to_string(udev).unwrap_or_default());
+            let get = |k: &str| {
+                props
+                    .iter()
+                    .find(|(key, v)| key == k && !v.is_empty())
+                    .map(|(_, v)| v.clone())
+            };
+            d.vendor = d.vendor.or_else(|| get("ID_VENDOR"));
+            d.model = d.model.or_else(|| get("ID_MODEL"));
+            d.serial = d.serial.or_else(|| get("ID_SERIAL_SHORT"));
+        }
+        d
+    }
+
     fn mountinfo(&self) -> String {
         fs::read_to_string(self.root.join("proc/self/mountinfo")).unwrap_or_default()
     }
@@ -266,13 +463,15 @@ impl Linux {
             m.source = mount.source.clone();
             m.network = is_network_fs(&mount.fs_type, &mount.source);
             m.fat = is_fat_fs(&mount.fs_type);
-            if let Some(dev) = self.device_dir(mount) {
-                let (portable, disk) = self.portable(&dev, depth);
+            let dev = self.device_dir(mount);
+            if let Some(dev) = &dev {
+                let (portable, disk) = self.portable(dev, depth);
                 m.portable = portable;
                 m.disk = Some(disk.to_string_lossy().into_owned());
             } else if m.network {
                 m.disk = Some(mount.source.clone());
             }
+            m.device = self.device(mount, dev.as_deref(), m.network);
         }
         if let Some((magic, free)) = statfs(&at) {
             m.free = Some(free);
@@ -282,6 +481,10 @@ impl Linux {
                 }
                 if let Some((_, name)) = NETWORK_MAGIC.iter().find(|(x, _)| *x == magic) {
                     m.network = true;
+                    m.device = Device {
+                        kind: DeviceKind::Network,
+                        ..Device::default()
+                    };
                     if m.fs_type.is_empty() {
                         m.fs_type = name.to_string();
                     }
@@ -345,6 +548,10 @@ impl Fixture {
         let disk_dir = self.root.join("sys").join(&rel_disk);
         fs::create_dir_all(&disk_dir)?;
         fs::write(disk_dir.join("removable"), if removable { "1\n" } else { "0\n" })?;
+        // The whole disk's number: the partition's minor less its index,
+        // as the kernel numbers them (sda 8:0, sda1 8:1).
+        let disk_minor = if part.is_some() { dev.1 - dev.1 % 16 } else { dev.1 };
+        fs::write(disk_dir.join("dev"), format!("{}:{}\n", dev.0, disk_minor))?;
         let (rel, name) = match part {
             Some(p) => {
                 fs::create_dir_all(disk_dir.join(p))?;
@@ -381,6 +588,33 @@ impl Fixture {
             &Path::new("../..").join(&rel),
         )?;
         self.link(&sys.join(format!("class/block/dm-{n}")), &Path::new("../..").join(&rel))
+    }
+
+    /// Writes the sysfs attribute `rel` (below `/sys/devices`, such as
+    /// `PARENT/block/sdb/queue/rotational` or `PARENT/block/sdb/device/model`).
+    pub fn attr(&self, rel: &str, value: &str) -> std::io::Result<()> {
+        let p = self.root.join("sys/devices").join(rel);
+        if let Some(d) = p.parent() {
+            fs::create_dir_all(d)?;
+        }
+        fs::write(p, format!("{value}\n"))
+    }
+
+    /// Writes udev's record of the block device numbered `dev`
+    /// (`/run/udev/data/bMAJ:MIN`) with these `E:` properties.
+    pub fn udev(&self, dev: (u32, u32), props: &[(&str, &str)]) -> std::io::Result<()> {
+        let d = self.root.join("run/udev/data");
+        fs::create_dir_all(&d)?;
+        let text: String = props.iter().map(|(k, v)| format!("E:{k}={v}\n")).collect();
+        fs::write(d.join(format!("b{}:{}", dev.0, dev.1)), text)
+    }
+
+    /// Marks the device-mapper device `dm-N` a dm-crypt (LUKS) mapping.
+    pub fn crypt(&self, n: u32) -> std::io::Result<()> {
+        self.attr(
+            &format!("virtual/block/dm-{n}/dm/uuid"),
+            &format!("CRYPT-LUKS2-0123456789abcdef0123456789abcdef-luks-dm{n}"),
+        )
     }
 
     /// Mounts `fs_type` from `source` (device `dev`) at `mount_point` and
@@ -557,5 +791,117 @@ mod tests {
         let m = Linux::real().medium(Path::new("/dev/shm")).unwrap();
         assert_eq!(m.fs_type, "tmpfs");
         assert!(m.portable.is_none() && !m.network && !m.fat);
+    }
+
+    /// A desk computer: an internal SSD (ata), an internal spinning disk,
+    /// an NVMe disk, a USB stick with a LUKS partition, a disk that tells
+    /// nothing about itself, and an SD card.
+    #[test]
+    fn fixture_devices_are_described() {
+        let tmp = tempfile::tempdir().unwrap();
+        let tmp = tmp.path().canonicalize().unwrap();
+        let root = tmp.join("fx");
+        let data = tmp.join("data");
+        let mut f = Fixture::new(&root).unwrap();
+        let sda = "pci0000:00/0000:00:17.0/ata1/host0/target0:0:0/0:0:0:0";
+        f.attr(&format!("{sda}/block/sda/queue/rotational"), "0").unwrap();
+        f.attr(&format!("{sda}/block/sda/device/vendor"), "ATA     ").unwrap();
+        f.attr(&format!("{sda}/block/sda/device/model"), "DUMMY SSD 512GB")
+            .unwrap();
+        f.udev((8, 0), &[("ID_SERIAL_SHORT", "S0DUMMY0001"), ("ID_MODEL", "ignored")])
+            .unwrap();
+        let hdd = "pci0000:00/0000:00:17.0/ata2/host1/target1:0:0/1:0:0:0";
+        f.block(hdd, "sdb", Some("sdb1"), false, (8, 17)).unwrap();
+        f.attr(&format!("{hdd}/block/sdb/queue/rotational"), "1").unwrap();
+        let nvme = "pci0000:00/0000:00:1d.0/0000:3d:00.0/nvme/nvme0";
+        f.block(nvme, "nvme0n1", Some("nvme0n1p1"), false, (259, 1)).unwrap();
+        f.attr(&format!("{nvme}/block/nvme0n1/device/serial"), "NVME-DUMMY-7")
+            .unwrap();
+        let usb = "pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0/host6/target6:0:0/6:0:0:0";
+        f.block(usb, "sdc", Some("sdc1"), true, (8, 33)).unwrap();
+        f.block(usb, "sdc", Some("sdc2"), true, (8, 34)).unwrap();
+        f.attr(&format!("{usb}/block/sdc/device/vendor"), "DummyCo").unwrap();
+        f.attr(&format!("{usb}/block/sdc/device/model"), "Stick 32G").unwrap();
+        f.attr("pci0000:00/0000:00:14.0/usb1/1-1/idVendor", "0781").unwrap();
+        f.attr("pci0000:00/0000:00:14.0/usb1/1-1/serial", "4C53DUMMY").unwrap();
+        f.mapper(3, &format!("{usb}/block/sdc/sdc2"), (254, 3)).unwrap();
+        f.crypt(3).unwrap();
+        f.mapper(4, &format!("{hdd}/block/sdb/sdb1"), (254, 4)).unwrap();
+        let odd = "platform/odd0/host9/target9:0:0/9:0:0:0";
+        f.block(odd, "sde", None, false, (8, 64)).unwrap();
+        let mmc = "platform/fe320000.mmc/mmc_host/mmc0/mmc0:aaaa";
+        f.block(mmc, "mmcblk0", Some("mmcblk0p1"), false, (179, 1)).unwrap();
+        f.attr(&format!("{mmc}/block/mmcblk0/device/type"), "SD").unwrap();
+        let vm = "pci0000:00/0000:00:10.0/host32/target32:0:0/32:0:0:0";
+        f.block(vm, "sdf", Some("sdf1"), false, (8, 81)).unwrap();
+        f.attr(&format!("{vm}/block/sdf/queue/rotational"), "1").unwrap();
+        f.attr(&format!("{vm}/block/sdf/device/vendor"), "VMware,").unwrap();
+        f.attr(&format!("{vm}/block/sdf/device/model"), "Virtual disk").unwrap();
+        for (dir, fs, src, dev) in [
+            ("hdd", "ext4", "/dev/sdb1", (8, 17)),
+            ("nvme", "xfs", "/dev/nvme0n1p1", (259, 1)),
+            ("stick", "vfat", "/dev/sdc1", (8, 33)),
+            ("luks", "ext4", "/dev/mapper/secret", (254, 3)),
+            ("lvm", "ext4", "/dev/mapper/vg-lv", (254, 4)),
+            ("odd", "ext4", "/dev/sde", (8, 64)),
+            ("sd", "exfat", "/dev/mmcblk0p1", (179, 1)),
+            ("vm", "ext4", "/dev/sdf1", (8, 81)),
+            ("nfs", "nfs4", "server:/export", (0, 52)),
+            ("ram", "tmpfs", "tmpfs", (0, 60)),
+        ] {
+            fs::create_dir_all(data.join(dir)).unwrap();
+            f.mount(&data.join(dir), fs, src, dev).unwrap();
+        }
+        let probe = Linux::with_root(root);
+        let d = |p: &Path| probe.medium(p).unwrap().device;
+        let internal = d(&tmp.join("elsewhere"));
+        assert_eq!(internal.kind, DeviceKind::Ssd);
+        assert_eq!(internal.transport.as_deref(), Some("ata"));
+        assert_eq!(internal.vendor.as_deref(), Some("ATA"));
+        assert_eq!(
+            internal.model.as_deref(),
+            Some("DUMMY SSD 512GB"),
+            "sysfs first, udev fills gaps"
+        );
+        assert_eq!(internal.serial.as_deref(), Some("S0DUMMY0001"));
+        assert_eq!(internal.encrypted, Some(false));
+        let d = |dir: &str| probe.medium(&data.join(dir).join("x")).unwrap().device;
+        assert_eq!(d("hdd").kind, DeviceKind::Hdd);
+        let nvme = d("nvme");
+        assert_eq!((nvme.kind, nvme.transport.as_deref()), (DeviceKind::Ssd, Some("nvme")));
+        assert_eq!(nvme.serial.as_deref(), Some("NVME-DUMMY-7"));
+        let stick = d("stick");
+        assert_eq!(stick.kind, DeviceKind::UsbFlash);
+        assert_eq!(stick.vendor.as_deref(), Some("DummyCo"));
+        assert_eq!(stick.model.as_deref(), Some("Stick 32G"));
+        assert_eq!(stick.serial.as_deref(), Some("4C53DUMMY"), "the USB device's serial");
+        assert_eq!(stick.encrypted, Some(false));
+        let luks = d("luks");
+        assert_eq!(luks.encrypted, Some(true), "a dm-crypt mapping under the file system");
+        assert_eq!(
+            (luks.kind, luks.serial.as_deref()),
+            (DeviceKind::UsbFlash, Some("4C53DUMMY"))
+        );
+        let lvm = d("lvm");
+        assert_eq!(
+            (lvm.kind, lvm.encrypted),
+            (DeviceKind::Hdd, Some(false)),
+            "a mapping that is not dm-crypt"
+        );
+        let odd = d("odd");
+        assert_eq!(odd.kind, DeviceKind::Unknown, "no rotational attribute: not guessed");
+        assert_eq!((odd.vendor, odd.model, odd.serial), (None, None, None));
+        assert_eq!(d("sd").kind, DeviceKind::Sd);
+        assert_eq!(d("vm").kind, DeviceKind::Virtual, "a disk named by its hypervisor");
+        assert_eq!(d("nfs").kind, DeviceKind::Network);
+        assert_eq!(d("nfs").encrypted, None);
+        assert_eq!(d("ram").kind, DeviceKind::Memory);
+    }
+
+    #[test]
+    fn a_real_tmpfs_is_memory() {
+        let m = Linux::real().medium(Path::new("/dev/shm")).unwrap();
+        assert_eq!(m.device.kind, DeviceKind::Memory);
+        assert_eq!(m.device.encrypted, None);
     }
 }

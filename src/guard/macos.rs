@@ -2,6 +2,8 @@
 //! (`MNT_LOCAL`) and which device is mounted; `diskutil info -plist DEVICE`
 //! tells whether that device is removable, ejectable, external or on USB.
 //! When `diskutil` cannot be asked, the medium is not judged portable.
+//! The same answer describes the device for certificates
+//! ([`super::device_from_plist`]).
 
 use std::ffi::CStr;
 use std::path::{Path, PathBuf};
@@ -87,6 +89,7 @@ impl Probe for MacOs {
             if let Ok(out) = out {
                 let plist = String::from_utf8_lossy(&out.stdout);
                 m.portable = portable_from_plist(&plist);
+                m.device = super::device_from_plist(|k| plist_value(&plist, k));
                 let whole = plist_value(&plist, "ParentWholeDisk").unwrap_or(&m.source);
                 m.disk = Some(whole.to_string());
             }

@@ -85,6 +85,169 @@ pub struct Medium {
     pub fat: bool,
     /// Bytes available to kura, when known.
     pub free: Option<u64>,
+    /// The device under the file system, as far as the platform tells.
+    pub device: Device,
+}
+
+/// What kind of device holds a file system.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DeviceKind {
+    /// A solid-state disk (SATA, NVMe, eMMC): flash behind a controller.
+    Ssd,
+    /// A spinning disk (the kernel reports it rotational).
+    Hdd,
+    /// A removable USB flash drive.
+    UsbFlash,
+    /// An SD or MMC card.
+    Sd,
+    /// A file system reached over a network.
+    Network,
+    /// Memory: tmpfs, ramfs, zram.
+    Memory,
+    /// A loop device (a file standing as a disk).
+    Loop,
+    /// A virtual machine's disk (virtio, Xen): the host's storage is
+    /// beyond this computer's view.
+    Virtual,
+    /// The platform does not tell.
+    #[default]
+    Unknown,
+}
+
+impl DeviceKind {
+    /// The name certificates record (`ssd`, `hdd`, `usb-flash`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            DeviceKind::Ssd => "ssd",
+            DeviceKind::Hdd => "hdd",
+            DeviceKind::UsbFlash => "usb-flash",
+            DeviceKind::Sd => "sd",
+            DeviceKind::Network => "network",
+            DeviceKind::Memory => "memory",
+            DeviceKind::Loop => "loop",
+            DeviceKind::Virtual => "virtual",
+            DeviceKind::Unknown => "unknown",
+        }
+    }
+}
+
+/// Every [`DeviceKind::name`].
+pub const DEVICE_KINDS: &[&str] = &[
+    "ssd",
+    "hdd",
+    "usb-flash",
+    "sd",
+    "network",
+    "memory",
+    "loop",
+    "virtual",
+    "unknown",
+];
+
+/// The device under a file system. What the platform does not tell stays
+/// `None` (or [`DeviceKind::Unknown`]): nothing is guessed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Device {
+    pub kind: DeviceKind,
+    /// How it is attached: `usb`, `nvme`, `mmc`, `ata`, `scsi`, `virtio`.
+    pub transport: Option<String>,
+    pub vendor: Option<String>,
+    pub model: Option<String>,
+    pub serial: Option<String>,
+    /// `Some(true)`: an encryption layer was found under the file system
+    /// (Linux: a dm-crypt/LUKS mapping; eCryptfs). `Some(false)`: the
+    /// stack down to the disk was read and holds none (self-encrypting
+    /// drives and per-folder encryption such as fscrypt are not seen).
+    /// `None`: not known.
+    pub encrypted: Option<bool>,
+}
+
+/// What a Windows storage device descriptor (`STORAGE_DEVICE_DESCRIPTOR`,
+/// the answer to `IOCTL_STORAGE_QUERY_PROPERTY`) says of a disk: the
+/// removable-media flag at byte 10, the offsets of its vendor, product and
+/// serial number strings at bytes 12, 16 and 24 (0: none), and its bus at
+/// byte 28. The descriptor does not tell a SATA SSD from a spinning disk,
+/// nor whether the volume is encrypted: those stay unknown. Platform-neutral
+/// so that it is tested everywhere.
+pub fn device_from_descriptor(d: &[u8]) -> Device {
+    let u32_at = |o: usize| d.get(o..o + 4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes);
+    let text_at = |field: usize| -> Option<String> {
+        let off = usize::try_from(u32_at(field)?).ok()?;
+        if off == 0 || off >= d.len() {
+            return None;
+        }
+        let end = d[off..].iter().position(|b| *b == 0).map_or(d.len(), |e| off + e);
+        let s = String::from_utf8_lossy(&d[off..end]).trim().to_string();
+        (!s.is_empty()).then_some(s)
+    };
+    let removable = d.get(10).is_some_and(|r| *r != 0);
+    use DeviceKind::*;
+    let (kind, transport) = match u32_at(28) {
+        Some(0x7) if removable => (UsbFlash, Some("usb")),
+        Some(0x7) => (Unknown, Some("usb")),
+        Some(0xC) => (Sd, Some("mmc")),
+        Some(0xD) => (Unknown, Some("mmc")),
+        Some(0x11) => (Ssd, Some("nvme")),
+        Some(0x3 | 0xB) => (Unknown, Some("ata")),
+        Some(0x1 | 0xA) => (Unknown, Some("scsi")),
+        Some(0xE) => (Virtual, None),
+        Some(0xF) => (Loop, None),
+        _ => (Unknown, None),
+    };
+    Device {
+        kind,
+        transport: transport.map(str::to_string),
+        vendor: text_at(12),
+        model: text_at(16),
+        serial: text_at(24),
+        encrypted: None,
+    }
+}
+
+/// What macOS's `diskutil info -plist DEVICE` says of the device under a
+/// volume, given a lookup of its keys (`true`/`false` for booleans):
+/// `BusProtocol`, `Removable`/`RemovableMedia`, `SolidState`,
+/// `VirtualOrPhysical`, `MediaName` (the model), and `FileVault` or
+/// `Encryption` true for an encrypted volume. It names no maker or serial
+/// number, and an unencrypted answer is not taken as proof (the disk may
+/// encrypt by itself): those stay unknown. Platform-neutral so that it is
+/// tested everywhere.
+pub fn device_from_plist<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Device {
+    let yes = |k: &str| get(k) == Some("true");
+    let bus = get("BusProtocol").unwrap_or("").to_ascii_lowercase();
+    let removable = yes("Removable") || yes("RemovableMedia");
+    let kind = if bus == "disk image" {
+        DeviceKind::Loop
+    } else if get("VirtualOrPhysical") == Some("Virtual") {
+        DeviceKind::Virtual
+    } else if bus == "usb" && removable {
+        DeviceKind::UsbFlash
+    } else if bus == "secure digital" || bus == "sd" {
+        DeviceKind::Sd
+    } else {
+        match get("SolidState") {
+            Some("true") => DeviceKind::Ssd,
+            Some("false") => DeviceKind::Hdd,
+            _ => DeviceKind::Unknown,
+        }
+    };
+    let transport = match bus.as_str() {
+        "usb" => Some("usb"),
+        "sata" => Some("ata"),
+        "secure digital" | "sd" => Some("mmc"),
+        _ => None,
+    };
+    Device {
+        kind,
+        transport: transport.map(str::to_string),
+        vendor: None,
+        model: get("MediaName")
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string),
+        serial: None,
+        encrypted: (yes("FileVault") || yes("Encryption")).then_some(true),
+    }
 }
 
 /// Classifies paths. The real platform's probe is [`system`].
@@ -428,6 +591,94 @@ mod tests {
         ] {
             assert!(!is_network_fs(t, s), "{t} {s}");
         }
+    }
+
+    /// A storage device descriptor: removable flag, bus, and strings.
+    fn descriptor(removable: bool, bus: u32, vendor: &str, product: &str, serial: &str) -> Vec<u8> {
+        let mut d = vec![0u8; 40];
+        d[10] = u8::from(removable);
+        d[28..32].copy_from_slice(&bus.to_le_bytes());
+        for (field, text) in [(12, vendor), (16, product), (24, serial)] {
+            if text.is_empty() {
+                continue;
+            }
+            let off = d.len() as u32;
+            d[field..field + 4].copy_from_slice(&off.to_le_bytes());
+            d.extend_from_slice(text.as_bytes());
+            d.push(0);
+        }
+        d
+    }
+
+    #[test]
+    fn a_windows_descriptor_names_the_disk_and_its_kind() {
+        let stick = device_from_descriptor(&descriptor(true, 0x7, "DummyCo ", "Stick 32G", "4C53DUMMY"));
+        assert_eq!(stick.kind, DeviceKind::UsbFlash);
+        assert_eq!(stick.transport.as_deref(), Some("usb"));
+        assert_eq!(stick.vendor.as_deref(), Some("DummyCo"));
+        assert_eq!(stick.model.as_deref(), Some("Stick 32G"));
+        assert_eq!(stick.serial.as_deref(), Some("4C53DUMMY"));
+        assert_eq!(stick.encrypted, None, "BitLocker is not asked");
+        assert_eq!(
+            device_from_descriptor(&descriptor(false, 0x11, "", "NVME DUMMY", "")).kind,
+            DeviceKind::Ssd
+        );
+        assert_eq!(
+            device_from_descriptor(&descriptor(true, 0xC, "", "", "")).kind,
+            DeviceKind::Sd
+        );
+        assert_eq!(
+            device_from_descriptor(&descriptor(false, 0xF, "", "", "")).kind,
+            DeviceKind::Loop
+        );
+        let sata = device_from_descriptor(&descriptor(false, 0xB, "", "DUMMY DISK", ""));
+        assert_eq!(sata.kind, DeviceKind::Unknown, "SSD or spinning disk: not told");
+        assert_eq!((sata.vendor, sata.serial), (None, None));
+        // Short, or pointing outside itself: nothing is read from outside.
+        let mut bad = descriptor(false, 0x7, "", "", "");
+        bad[24..28].copy_from_slice(&0xFFFF_FFFFu32.to_le_bytes());
+        assert_eq!(device_from_descriptor(&bad).serial, None);
+        assert_eq!(device_from_descriptor(&[0u8; 12]), Device::default());
+    }
+
+    #[test]
+    fn a_macos_plist_names_the_kind_and_filevault() {
+        let of = |pairs: &[(&'static str, &'static str)]| {
+            let pairs = pairs.to_vec();
+            device_from_plist(move |k| pairs.iter().find(|(key, _)| *key == k).map(|(_, v)| *v))
+        };
+        let internal = of(&[
+            ("BusProtocol", "Apple Fabric"),
+            ("SolidState", "true"),
+            ("MediaName", "DUMMY SSD "),
+            ("FileVault", "true"),
+        ]);
+        assert_eq!(internal.kind, DeviceKind::Ssd);
+        assert_eq!(internal.model.as_deref(), Some("DUMMY SSD"));
+        assert_eq!(
+            (internal.vendor, internal.serial),
+            (None, None),
+            "diskutil does not say"
+        );
+        assert_eq!(internal.encrypted, Some(true));
+        let stick = of(&[
+            ("BusProtocol", "USB"),
+            ("RemovableMedia", "true"),
+            ("SolidState", "false"),
+        ]);
+        assert_eq!(
+            (stick.kind, stick.transport.as_deref()),
+            (DeviceKind::UsbFlash, Some("usb"))
+        );
+        assert_eq!(stick.encrypted, None, "not encrypted is not proven");
+        assert_eq!(
+            of(&[("BusProtocol", "SATA"), ("SolidState", "false")]).kind,
+            DeviceKind::Hdd
+        );
+        assert_eq!(of(&[("BusProtocol", "Secure Digital")]).kind, DeviceKind::Sd);
+        assert_eq!(of(&[("BusProtocol", "Disk Image")]).kind, DeviceKind::Loop);
+        assert_eq!(of(&[("VirtualOrPhysical", "Virtual")]).kind, DeviceKind::Virtual);
+        assert_eq!(of(&[]), Device::default());
     }
 
     #[test]

@@ -66,6 +66,8 @@ struct Device {
     portable: Option<Portable>,
     /// `PhysicalDriveN`.
     disk: Option<String>,
+    /// Its kind, maker, model and serial number, as its descriptor says.
+    described: super::Device,
 }
 
 /// How a storage device descriptor (`STORAGE_DEVICE_DESCRIPTOR`: version,
@@ -120,7 +122,9 @@ fn device(root: &[u16]) -> Device {
         )
     };
     if ok != 0 {
-        out.portable = portable_from_descriptor(&desc[..(got as usize).min(desc.len())]);
+        let answer = &desc[..(got as usize).min(desc.len())];
+        out.portable = portable_from_descriptor(answer);
+        out.described = super::device_from_descriptor(answer);
     }
     // STORAGE_DEVICE_NUMBER: device type, device number, partition number.
     let mut number = [0u32; 3];
@@ -179,6 +183,7 @@ impl Probe for Windows {
         } else {
             m.portable = dev.portable;
         }
+        m.device = dev.described;
         let mut fs_name = [0u16; 64];
         // SAFETY: every out-pointer is null or points at a buffer of the given size.
         let ok = unsafe {

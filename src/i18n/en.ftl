@@ -928,6 +928,52 @@ msg-cert-run-vaults = This certificate of a prune run covers { $n } vaults: vaul
 msg-cert-technique-unlink = A prune run: each vault's files (ciphertext only) were checked against the survey, renamed to a random name and unlinked, without an overwrite; folders were flushed.
 msg-cert-caveat-unlink = Not a NIST SP 800-88 sanitization: neither "Clear", "Purge" nor "Destroy". The ciphertext's blocks stay on the medium until reused. This is not cryptographic erase either: the recipients' keys still exist.
 
+## certify: the medium of each item (NIST SP 800-88 certificate of sanitization, データ消去証明書)
+err-certify-medium-after = --medium-after { $value } is not known: say kept, returned, destroyed or reused
+help-certify-arg-medium-id = The medium's asset number, recorded in the certificate
+help-certify-arg-place = Where this is done (a clinic's room, an office), recorded in the certificate
+help-certify-arg-title = The issuer's title or role, recorded in the certificate
+help-certify-arg-contact = How to reach the issuer (phone or e-mail), recorded in the certificate
+help-certify-arg-medium-after = What happens to the medium afterwards: kept, returned, destroyed or reused
+msg-cert-basis-ciphertext = Overwritten once (Clear). The vault was only ever ciphertext (age: X25519 and ChaCha20-Poly1305): without a recipient's private key any remnant of it is unreadable.
+msg-cert-basis-encrypted-volume = Overwritten once (Clear). The volume it was on is encrypted (a dm-crypt/LUKS or eCryptfs layer was found): remnants an overwrite may miss are protected by that volume's key.
+msg-cert-basis-flash = Overwritten once (Clear) on flash memory, and no encryption was found under its file system: wear levelling may keep old blocks the overwrite did not reach. For more, use the device's sanitize command (Purge) or destroy the medium.
+msg-cert-basis-hdd = Overwritten once (Clear) on a spinning disk, and no encryption was found under its file system: a journalling or copy-on-write file system may still hold earlier copies of some blocks.
+msg-cert-basis-memory = Overwritten once (Clear) in memory (tmpfs): gone when the computer is switched off, though pages may have been written to swap.
+msg-cert-basis-network = Overwritten once (Clear) over the network: the server's own disks, snapshots and backups are beyond what kura can reach or check.
+msg-cert-basis-unknown = Overwritten once (Clear). What the medium is (or whether it is encrypted) could not be told, so the limits of flash apply: old blocks the overwrite did not reach may remain.
+msg-cert-basis-kept = Not overwritten: kept intact and handed back.
+msg-cert-basis-lost = Not overwritten: the vault was lost before certifying. It is ciphertext (age), unreadable without a recipient's private key.
+msg-medium-kind-ssd = SSD
+msg-medium-kind-hdd = hard disk
+msg-medium-kind-usb-flash = USB flash drive
+msg-medium-kind-sd = SD card
+msg-medium-kind-network = network share
+msg-medium-kind-memory = memory (tmpfs)
+msg-medium-kind-loop = loop device (a file used as a disk)
+msg-medium-kind-virtual = virtual disk
+msg-medium-kind-unknown = unknown medium
+msg-medium-after-kept = kept
+msg-medium-after-returned = returned
+msg-medium-after-destroyed = destroyed
+msg-medium-after-reused = reused
+msg-medium-unknown = unknown
+msg-medium-encrypted-yes = encrypted
+msg-medium-encrypted-no = no encryption found
+msg-medium-encrypted-unknown = encryption unknown
+msg-medium-identity-unknown = maker, model and serial number unknown
+msg-medium-named = { $name }, serial { $serial }
+msg-medium-line = { $kind }, { $identity }, { $fs }, { $encrypted }
+msg-f-medium = medium
+msg-f-sanitization = sanitization
+msg-f-place = place
+msg-f-medium-id = medium asset number
+msg-f-medium-after = medium afterwards
+msg-f-title = title
+msg-f-contact = contact
+msg-html-medium = Medium
+msg-html-sanitization = Sanitization
+
 ## demo: the full flow
 msg-demo-clinic-copy = The clinic keeps its own copy of the custody log: { $path }
 

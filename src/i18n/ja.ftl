@@ -913,6 +913,52 @@ msg-cert-run-vaults = この証明書は定期消去の実行で消去した { $
 msg-cert-technique-unlink = 定期消去の実行: 各保管庫のファイル（暗号文のみ）を調査時と同じものか確かめたうえで、無作為な名前に変えてから消去しました。上書きはしていません。フォルダはディスクに書き出しました。
 msg-cert-caveat-unlink = NIST SP 800-88 のサニタイズ（Clear・Purge・Destroy）のいずれでもありません。暗号文のブロックは再利用されるまで媒体に残ります。受取人の鍵は残っているため、暗号化消去でもありません。
 
+## certify: the medium of each item (NIST SP 800-88 certificate of sanitization, データ消去証明書)
+err-certify-medium-after = --medium-after { $value } は指定できません: kept、returned、destroyed、reused のいずれかを指定してください
+help-certify-arg-medium-id = 媒体の資産番号（証明書に記載）
+help-certify-arg-place = 作業場所（医療機関の部屋、事務所など。証明書に記載）
+help-certify-arg-title = 発行者の役職（証明書に記載）
+help-certify-arg-contact = 発行者の連絡先（電話番号またはメールアドレス。証明書に記載）
+help-certify-arg-medium-after = 作業後の媒体の扱い: kept（保管）、returned（返却）、destroyed（破棄）、reused（再利用）
+msg-cert-basis-ciphertext = 1 回上書きしました（Clear）。保管庫は最初から暗号文（age: X25519 と ChaCha20-Poly1305）で、受取人の秘密鍵がなければ残骸も読めません。
+msg-cert-basis-encrypted-volume = 1 回上書きしました（Clear）。あったボリュームは暗号化されています（dm-crypt/LUKS または eCryptfs を検出）。上書きが届かない残骸は、そのボリュームの鍵が守ります。
+msg-cert-basis-flash = フラッシュメモリー上で 1 回上書きしました（Clear）。ファイルシステムの下に暗号化は見つかりませんでした。ウェアレベリングにより、上書きが届かない古いブロックが残ることがあります。より確実にするには、装置のサニタイズ機能（Purge）を使うか、媒体を物理的に破壊してください。
+msg-cert-basis-hdd = ハードディスク上で 1 回上書きしました（Clear）。ファイルシステムの下に暗号化は見つかりませんでした。ジャーナリング型やコピーオンライト型のファイルシステムでは、一部のブロックの以前の写しが残ることがあります。
+msg-cert-basis-memory = メモリー上（tmpfs）で 1 回上書きしました（Clear）。電源を切れば消えますが、スワップに書き出された部分が残ることがあります。
+msg-cert-basis-network = ネットワーク越しに 1 回上書きしました（Clear）。サーバー側のディスク、スナップショット、バックアップは kura からは届かず、確認できません。
+msg-cert-basis-unknown = 1 回上書きしました（Clear）。媒体の種類（または暗号化の有無）が分からないため、フラッシュと同じ限界があります: 上書きが届かない古いブロックが残ることがあります。
+msg-cert-basis-kept = 上書きしていません: そのままの状態で返却しました。
+msg-cert-basis-lost = 上書きしていません: 保管庫は証明の前に紛失しました。暗号文（age）のため、受取人の秘密鍵がなければ読めません。
+msg-medium-kind-ssd = SSD
+msg-medium-kind-hdd = ハードディスク
+msg-medium-kind-usb-flash = USB メモリー
+msg-medium-kind-sd = SD カード
+msg-medium-kind-network = ネットワーク共有
+msg-medium-kind-memory = メモリー（tmpfs）
+msg-medium-kind-loop = ループデバイス（ディスクとして使うファイル）
+msg-medium-kind-virtual = 仮想ディスク
+msg-medium-kind-unknown = 不明な媒体
+msg-medium-after-kept = 保管
+msg-medium-after-returned = 返却
+msg-medium-after-destroyed = 破棄
+msg-medium-after-reused = 再利用
+msg-medium-unknown = 不明
+msg-medium-encrypted-yes = 暗号化あり
+msg-medium-encrypted-no = 暗号化は検出されず
+msg-medium-encrypted-unknown = 暗号化は不明
+msg-medium-identity-unknown = メーカー・型番・シリアル番号は不明
+msg-medium-named = { $name }、シリアル番号 { $serial }
+msg-medium-line = { $kind }、{ $identity }、{ $fs }、{ $encrypted }
+msg-f-medium = 媒体
+msg-f-sanitization = 消去の方法
+msg-f-place = 作業場所
+msg-f-medium-id = 媒体の資産番号
+msg-f-medium-after = 作業後の媒体
+msg-f-title = 役職
+msg-f-contact = 連絡先
+msg-html-medium = 媒体
+msg-html-sanitization = 消去の方法
+
 ## demo: the full flow
 msg-demo-clinic-copy = 医療機関は管理記録の控えを保管します: { $path }
 

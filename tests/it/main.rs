@@ -37,6 +37,7 @@ mod incident_report;
 mod json;
 mod ledger;
 mod media;
+mod medium;
 mod nightly;
 #[cfg(unix)]
 mod readonly;

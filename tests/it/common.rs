@@ -1118,6 +1118,7 @@ pub fn pg_bin(name: &str) -> PathBuf {
 /// A throwaway cluster in a temporary folder, on a Unix socket there and
 /// no TCP, stopped when dropped. The server refuses to run as root: as
 /// root, it runs as `nobody`.
+#[cfg(unix)]
 pub struct Postgres {
     dir: tempfile::TempDir,
 }

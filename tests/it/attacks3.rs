@@ -1,0 +1,46 @@
+//! Attacks on streams (`pack --stdin-name … --from-command`): each test
+//! stages one and asserts what kura leaves behind.
+
+use std::ffi::OsString;
+use std::time::{Duration, Instant};
+
+use crate::common::*;
+use crate::faults::{signal, spawn, wait_until};
+
+/// SIGTERM while kura waits on a command that writes nothing for a while:
+/// the command is stopped with it, so kura ends at once (not after its
+/// 10-second grace) with 130, leaves nothing, and no command runs on.
+#[test]
+fn a_signal_while_a_stream_command_is_silent_stops_the_command_too() {
+    let fx = Desk::with_export();
+    let out = fx.mkdir("out");
+    let started = fx.path("started");
+    let mut a = fx.pack_args(out.join("x.kura"));
+    a.extend(osargs!["--stdin-name", "db.dump", "--from-command", "--", "sh", "-c"]);
+    a.push(OsString::from(format!(
+        "head -c 1000 /dev/zero; echo $$ > '{}'; exec sleep 60",
+        started.display()
+    )));
+    let mut cmd = fx.kura();
+    cmd.args(a);
+    let mut child = spawn(cmd);
+    let ready = wait_until(&mut child, || {
+        std::fs::read_to_string(&started).is_ok_and(|s| s.ends_with('\n'))
+    });
+    assert!(ready, "pack ended before the command started");
+    let pid: i32 = std::fs::read_to_string(&started).unwrap().trim().parse().unwrap();
+    let t = Instant::now();
+    signal(&child, libc::SIGTERM);
+    let o = child.wait_with_output().unwrap();
+    assert_no_panic(&o);
+    assert_eq!(o.status.code(), Some(130), "{}", describe(&o));
+    assert!(
+        t.elapsed() < Duration::from_secs(8),
+        "kura waited {:?} for the command",
+        t.elapsed()
+    );
+    assert_empty_dir(&out);
+    // The command was stopped (and reaped by kura), not left running.
+    // SAFETY: signal 0 only asks whether the process exists.
+    assert_ne!(unsafe { libc::kill(pid, 0) }, 0, "the command {pid} still runs");
+}

@@ -44,3 +44,38 @@ fn a_signal_while_a_stream_command_is_silent_stops_the_command_too() {
     // SAFETY: signal 0 only asks whether the process exists.
     assert_ne!(unsafe { libc::kill(pid, 0) }, 0, "the command {pid} still runs");
 }
+
+/// Files that merely look like a stream's parts (an export holding `x` and
+/// `x.part000001`): `--to-stdout x` sends `x` alone — never the other
+/// file's plaintext too — and succeeds; each part-named file comes out as
+/// itself.
+#[test]
+fn a_file_beside_files_named_like_its_parts_is_sent_alone() {
+    let fx = Desk::with_export();
+    let data = fx.mkdir("split");
+    std::fs::write(data.join("x"), b"dummy report\n").unwrap();
+    std::fs::write(data.join("x.part000001"), b"dummy piece one\n").unwrap();
+    std::fs::write(data.join("x.part000002"), b"dummy piece two\n").unwrap();
+    let vault = fx.path("x.kura");
+    ok(&fx.pack(&vault, &[], &[&data]));
+    for (member, want) in [
+        ("split/x", &b"dummy report\n"[..]),
+        ("split/x.part000001", b"dummy piece one\n"),
+        ("split/x.part000002", b"dummy piece two\n"),
+    ] {
+        let o = fx
+            .kura()
+            .args(osargs![
+                "extract",
+                &vault,
+                "-i",
+                fx.engineer.private,
+                "--to-stdout",
+                member
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{member}: {}", describe(&o));
+        assert_eq!(o.stdout, want, "{member}");
+    }
+}

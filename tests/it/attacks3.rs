@@ -79,3 +79,47 @@ fn a_file_beside_files_named_like_its_parts_is_sent_alone() {
         assert_eq!(o.stdout, want, "{member}");
     }
 }
+
+/// `-o - --custody LOG --force` whose reader goes away before the vault's
+/// last bytes: the run fails, and the log it replaced (another vault's,
+/// the only record of that vault) is back in its place, unchanged.
+#[test]
+fn a_forced_vault_to_standard_output_that_is_not_delivered_keeps_the_log_it_replaced() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let fx = Desk::with_export();
+    let out = fx.mkdir("out");
+    let log = out.join("db.custody");
+    let args = |force: bool| {
+        let mut a = fx.pack_args("-");
+        a.extend(osargs!["--custody", &log, "--stdin-name", "db.dump", "-"]);
+        if force {
+            a.push("--force".into());
+        }
+        a
+    };
+    let send = |a: Vec<OsString>, read: bool| {
+        let mut child = fx
+            .kura()
+            .args(a)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        if !read {
+            drop(child.stdout.take()); // the reader is gone before a byte
+        }
+        let mut stdin = child.stdin.take().unwrap();
+        let _ = stdin.write_all(b"dummy dump\n");
+        drop(stdin);
+        child.wait_with_output().unwrap()
+    };
+    ok(&send(args(false), true));
+    let first = std::fs::read(&log).unwrap();
+    let o = send(args(true), false);
+    assert_no_panic(&o);
+    assert_eq!(o.status.code(), Some(10), "{}", describe(&o));
+    assert_eq!(std::fs::read(&log).unwrap(), first, "the first vault's log was lost");
+    assert_eq!(names_in(&out), ["db.custody"]);
+}

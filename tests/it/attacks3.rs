@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::common::*;
 use crate::faults::{signal, spawn, wait_until};
+use crate::streams::run_with_stdin_read;
 
 /// SIGTERM while kura waits on a command that writes nothing for a while:
 /// the command is stopped with it, so kura ends at once (not after its
@@ -85,8 +86,6 @@ fn a_file_beside_files_named_like_its_parts_is_sent_alone() {
 /// the only record of that vault) is back in its place, unchanged.
 #[test]
 fn a_forced_vault_to_standard_output_that_is_not_delivered_keeps_the_log_it_replaced() {
-    use std::io::Write;
-    use std::process::Stdio;
     let fx = Desk::with_export();
     let out = fx.mkdir("out");
     let log = out.join("db.custody");
@@ -98,23 +97,7 @@ fn a_forced_vault_to_standard_output_that_is_not_delivered_keeps_the_log_it_repl
         }
         a
     };
-    let send = |a: Vec<OsString>, read: bool| {
-        let mut child = fx
-            .kura()
-            .args(a)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        if !read {
-            drop(child.stdout.take()); // the reader is gone before a byte
-        }
-        let mut stdin = child.stdin.take().unwrap();
-        let _ = stdin.write_all(b"dummy dump\n");
-        drop(stdin);
-        child.wait_with_output().unwrap()
-    };
+    let send = |a: Vec<OsString>, read: bool| run_with_stdin_read(&fx, &a, b"dummy dump\n", read);
     ok(&send(args(false), true));
     let first = std::fs::read(&log).unwrap();
     let o = send(args(true), false);

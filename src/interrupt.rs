@@ -34,6 +34,10 @@ enum Removal {
 static PENDING: Mutex<Vec<(PathBuf, Removal)>> = Mutex::new(Vec::new());
 static STOP: AtomicBool = AtomicBool::new(false);
 static CRITICAL: AtomicUsize = AtomicUsize::new(0);
+/// Commands kura reads a stream from (`pack --from-command`), stopped when
+/// a signal arrives: kura may be blocked reading a command that writes
+/// nothing for a while, and would otherwise wait for it.
+static CHILDREN: Mutex<Vec<u32>> = Mutex::new(Vec::new());
 
 /// How long the handler lets a command unwind by itself.
 const GRACE: Duration = Duration::from_secs(10);
@@ -58,6 +62,40 @@ pub fn register_empty_dir(path: &Path) {
 pub fn unregister(path: &Path) {
     if let Ok(mut p) = PENDING.lock() {
         p.retain(|(x, _)| x != path);
+    }
+}
+
+/// Remembers a running command (by its process id) to stop on
+/// interruption; forget it with [`unregister_child`] before waiting for it,
+/// so that no other process's id is ever signalled.
+pub fn register_child(pid: u32) {
+    if let Ok(mut c) = CHILDREN.lock() {
+        c.push(pid);
+    }
+    if requested() {
+        stop_children();
+    }
+}
+
+/// Forgets a command registered with [`register_child`].
+pub fn unregister_child(pid: u32) {
+    if let Ok(mut c) = CHILDREN.lock() {
+        c.retain(|&p| p != pid);
+    }
+}
+
+/// Sends SIGTERM to every registered command (not yet waited for: its id
+/// is still its own). Its output then ends, and so does kura's read.
+fn stop_children() {
+    #[cfg(unix)]
+    if let Ok(c) = CHILDREN.lock() {
+        for &pid in c.iter() {
+            if let Ok(pid) = libc::pid_t::try_from(pid) {
+                // SAFETY: kill has no memory preconditions; `pid` is a child
+                // not yet reaped, so the id is still that child's.
+                unsafe { libc::kill(pid, libc::SIGTERM) };
+            }
+        }
     }
 }
 
@@ -174,6 +212,7 @@ fn restore_terminal() {
 /// 130 here.
 pub fn on_signal(announce: impl FnOnce()) {
     STOP.store(true, SeqCst);
+    stop_children();
     if !nothing_pending() {
         let start = Instant::now();
         while start.elapsed() < GRACE {

@@ -147,10 +147,20 @@ pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Packed
     let _critical = crate::interrupt::Critical::enter()?;
     if to_stdout {
         // The vault's last bytes are held back until its log is on disk:
-        // a reader never gets a whole vault that has no log.
+        // a reader never gets a whole vault that has no log. If they cannot
+        // be delivered, the log goes again, and the one it replaced
+        // (--force: another vault's) is put back.
+        let previous = if opts.force { aside(&custody) } else { None };
         crate::fsutil::write_atomic(&custody, &log, opts.force)?;
         if let Err(e) = sealed.commit() {
-            let _ = std::fs::remove_file(&custody);
+            match previous {
+                Some(p) => {
+                    let _ = p.persist(&custody);
+                }
+                None => {
+                    let _ = std::fs::remove_file(&custody);
+                }
+            }
             return Err(e);
         }
     } else {
@@ -169,6 +179,23 @@ pub fn pack(req: &PackRequest, progress: &(dyn Fn(u64) + Sync)) -> Result<Packed
         swept,
         streams,
     })
+}
+
+/// A second name for the file at `path`, if there is one and the file
+/// system allows hard links: a hidden temporary name beside it (removed
+/// when dropped), to put the file back after replacing it.
+fn aside(path: &Path) -> Option<tempfile::TempPath> {
+    if !std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file()) {
+        return None;
+    }
+    let name = path.file_name()?.to_string_lossy().into_owned();
+    tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(crate::fsutil::stale::TEMP_SUFFIX)
+        .rand_bytes(crate::fsutil::stale::TEMP_RANDOM)
+        .make_in(crate::fsutil::parent_dir(path), |p| std::fs::hard_link(path, p))
+        .ok()
+        .map(tempfile::NamedTempFile::into_temp_path)
 }
 
 /// Refuses an output whose folder is one of the inputs or lies inside one:

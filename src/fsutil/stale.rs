@@ -9,8 +9,8 @@
 //! a file whose lock can be taken has no live writer. The one moment it is
 //! unlocked, between its creation and its lock, it is empty; so an
 //! unlocked file is removed only when it holds data or is more than a
-//! minute old. Only regular files of this user are removed, never through a
-//! link.
+//! minute old. Only regular files of this user with no other name (no
+//! hard link) are removed, never through a symbolic link.
 //!
 //! Folders (stages) are removed by [`remove_tree`], which follows no link
 //! anywhere below the folder it is given: each folder is opened relative to
@@ -75,7 +75,9 @@ fn remove_if_stale(path: &Path) -> bool {
         return false;
     };
     // SAFETY: geteuid has no preconditions.
-    if !before.file_type().is_file() || before.uid() != unsafe { libc::geteuid() } {
+    // kura's temporary file has one name; a file with others (a hard link
+    // named like one) is someone's file, whatever this name says.
+    if !before.file_type().is_file() || before.nlink() != 1 || before.uid() != unsafe { libc::geteuid() } {
         return false;
     }
     let Ok(f) = std::fs::OpenOptions::new()
@@ -212,10 +214,26 @@ mod tests {
         live.lock().unwrap();
         std::fs::write(p("someone.tmp"), b"not ours").unwrap();
         std::os::unix::fs::symlink(p("someone.tmp"), p(".x.kura.EEEEEE.kura-tmp")).unwrap();
+        // A hard link to someone's file, a folder and a FIFO named like
+        // kura's temporary files: none is kura's.
+        std::fs::write(p("precious"), b"someone's data").unwrap();
+        std::fs::hard_link(p("precious"), p(".x.kura.FFFFFF.kura-tmp")).unwrap();
+        filetime::set_file_mtime(p(".x.kura.FFFFFF.kura-tmp"), old).unwrap();
+        std::fs::create_dir(p(".x.kura.GGGGGG.kura-tmp")).unwrap();
+        let fifo = std::ffi::CString::new(p(".x.kura.HHHHHH.kura-tmp").to_str().unwrap()).unwrap();
+        // SAFETY: mkfifo with a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
         let mut swept = sweep_temps(dir.path());
         swept.sort();
         assert_eq!(swept, [p(".x.kura.AAAAAA.kura-tmp"), p(".x.kura.CCCCCC.kura-tmp")]);
-        for stays in [".x.kura.BBBBBB.kura-tmp", ".x.kura.DDDDDD.kura-tmp", "someone.tmp"] {
+        for stays in [
+            ".x.kura.BBBBBB.kura-tmp",
+            ".x.kura.DDDDDD.kura-tmp",
+            "someone.tmp",
+            ".x.kura.FFFFFF.kura-tmp",
+            ".x.kura.GGGGGG.kura-tmp",
+            ".x.kura.HHHHHH.kura-tmp",
+        ] {
             assert!(p(stays).exists(), "{stays}");
         }
         assert!(std::fs::symlink_metadata(p(".x.kura.EEEEEE.kura-tmp")).is_ok());

@@ -1123,6 +1123,7 @@ msg-passphrase-command-why-timeout = it was still running after { $secs } second
 msg-passphrase-command-why-large = it printed more than { $max } bytes
 msg-passphrase-command-why-utf8 = what it printed is not UTF-8 text
 msg-passphrase-command-why-empty = it printed nothing
+msg-passphrase-command-why-held = it ended, but a program it started (in the background?) still holds its output open; kura did not stop that program
 
 err-output-inside-input = the vault { $output } would be written inside { $input }, which is being packed: give -o a place outside what is packed
 msg-demo-step-keys-engineer = keys: the engineer's

@@ -1108,6 +1108,7 @@ msg-passphrase-command-why-timeout = { $secs } 秒たっても終わらなかっ
 msg-passphrase-command-why-large = { $max } バイトを超えて出力しました
 msg-passphrase-command-why-utf8 = 出力が UTF-8 のテキストではありません
 msg-passphrase-command-why-empty = 何も出力しませんでした
+msg-passphrase-command-why-held = コマンドは終了しましたが、そこから起動されたプログラム（バックグラウンド実行？）が出力を開いたままです。kura はそのプログラムを停止していません
 
 err-output-inside-input = 保管庫 { $output } の書き出し先が、格納する { $input } の中にあります。-o には格納するものの外の場所を指定してください
 msg-demo-step-keys-engineer = 鍵の作成: 技術者

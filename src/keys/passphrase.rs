@@ -29,6 +29,10 @@ pub const ENV_PASSPHRASE_COMMAND: &str = "KURA_PASSPHRASE_COMMAND";
 /// something that never comes must not make kura wait for ever.
 pub const COMMAND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// How long a passphrase command's output may stay open after the command
+/// itself has exited (a program it started holds it).
+const HELD_OUTPUT_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Largest passphrase file kura reads.
 const MAX_PASSPHRASE_FILE: u64 = 64 << 10;
 
@@ -218,15 +222,33 @@ fn run_command(cmd: &str, timeout: std::time::Duration) -> Result<Zeroizing<Stri
         let _ = child.wait();
         command_failed(cmd, e)
     };
-    let bytes = match rx.recv_timeout(timeout) {
-        Ok(Ok(b)) => b,
-        Ok(Err(e)) => {
-            return Err(stop(
-                &mut child,
-                why("msg-passphrase-command-why-start").arg("detail", e),
-            ))
+    // Its output ends when every program holding it has closed it: the
+    // command, and anything it left running in the background. The
+    // command's own exit is watched meanwhile; output still open a while
+    // after it has exited is held by such a program (not kura's to stop).
+    let deadline = std::time::Instant::now() + timeout;
+    let mut exited: Option<std::time::Instant> = None;
+    let bytes = loop {
+        match rx.recv_timeout(std::time::Duration::from_millis(20)) {
+            Ok(Ok(b)) => break b,
+            Ok(Err(e)) => {
+                return Err(stop(
+                    &mut child,
+                    why("msg-passphrase-command-why-start").arg("detail", e),
+                ))
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(command_failed(cmd, why("msg-passphrase-command-why-empty")))
+            }
         }
-        Err(_) => {
+        if exited.is_none() && matches!(child.try_wait(), Ok(Some(_))) {
+            exited = Some(std::time::Instant::now());
+        }
+        if exited.is_some_and(|t| t.elapsed() >= HELD_OUTPUT_GRACE) {
+            return Err(command_failed(cmd, why("msg-passphrase-command-why-held")));
+        }
+        if std::time::Instant::now() >= deadline {
             let secs = timeout.as_secs_f64();
             return Err(stop(
                 &mut child,
@@ -333,5 +355,11 @@ mod tests {
         assert!(started.elapsed() < std::time::Duration::from_secs(10));
         // Output closed, but the command goes on: stopped at the deadline too.
         assert!(why("echo p; exec >&-; sleep 30", std::time::Duration::from_millis(300)).contains("0.3"));
+        // Ended, but a program it left running holds its output open: said
+        // at once, not after the whole timeout, and not claimed stopped.
+        let started = std::time::Instant::now();
+        let held = why("echo p; sleep 30 &", t);
+        assert!(held.contains("still holds its output"), "{held}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
     }
 }

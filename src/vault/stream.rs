@@ -140,6 +140,7 @@ impl StreamSpec {
                             .arg("command", &shown)
                             .arg("origin", e)
                     })?;
+                crate::interrupt::register_child(child.id());
                 let out: ChildStdout = child
                     .stdout
                     .take()
@@ -202,6 +203,7 @@ impl Running {
         let Some((mut child, shown)) = self.0.take() else {
             return Ok(());
         };
+        crate::interrupt::unregister_child(child.id());
         let status = child.wait().at(&shown)?;
         if status.success() {
             return Ok(());
@@ -221,6 +223,7 @@ impl Running {
 impl Drop for Running {
     fn drop(&mut self) {
         if let Some((child, _)) = &mut self.0 {
+            crate::interrupt::unregister_child(child.id());
             let _ = child.kill();
             let _ = child.wait();
         }

@@ -138,8 +138,18 @@ struct ToWriter<'w> {
 }
 
 impl ToWriter<'_> {
+    /// The member itself, or the parts of a stream of that name in turn;
+    /// never both: files of an export may merely be named like parts
+    /// (`x` beside `x.part000001`), and only the manifest at the end tells
+    /// which is which. After the member itself nothing more is sent; after
+    /// part n, only part n + 1.
     fn wanted(&self, path: &str) -> bool {
-        path == self.member || split_part(path).is_some_and(|(stem, _)| stem == self.member)
+        match self.sent.last() {
+            None => path == self.member || split_part(path) == Some((self.member, 1)),
+            Some(last) => split_part(last)
+                .filter(|&(stem, _)| last != self.member && stem == self.member)
+                .is_some_and(|(_, n)| split_part(path) == Some((self.member, n + 1))),
+        }
     }
 }
 

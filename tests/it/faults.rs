@@ -47,7 +47,7 @@ fn large_export() -> &'static Path {
 }
 
 #[cfg(unix)]
-fn spawn(mut cmd: Command) -> Child {
+pub(crate) fn spawn(mut cmd: Command) -> Child {
     cmd.stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -57,7 +57,7 @@ fn spawn(mut cmd: Command) -> Child {
 /// Waits until `ready` holds (the child is mid-run) or the child exits;
 /// returns whether it is still running.
 #[cfg(unix)]
-fn wait_until(child: &mut Child, ready: impl Fn() -> bool) -> bool {
+pub(crate) fn wait_until(child: &mut Child, ready: impl Fn() -> bool) -> bool {
     loop {
         if child.try_wait().expect("wait").is_some() {
             return false;
@@ -70,7 +70,7 @@ fn wait_until(child: &mut Child, ready: impl Fn() -> bool) -> bool {
 }
 
 #[cfg(unix)]
-fn signal(child: &Child, sig: i32) {
+pub(crate) fn signal(child: &Child, sig: i32) {
     // SAFETY: sending a signal to our own child.
     let r = unsafe { libc::kill(child.id() as i32, sig) };
     assert_eq!(r, 0, "kill failed");

@@ -25,6 +25,12 @@ fn stream_pack_args(fx: &Desk, out: impl AsRef<std::ffi::OsStr>, name: &str, res
 
 /// Runs kura at the desk with `input` on its standard input.
 fn run_with_stdin(fx: &Desk, args: &[OsString], input: &[u8]) -> Output {
+    run_with_stdin_read(fx, args, input, true)
+}
+
+/// [`run_with_stdin`]; unless `read`, kura's standard output is closed by
+/// its reader before kura writes a byte.
+pub(crate) fn run_with_stdin_read(fx: &Desk, args: &[OsString], input: &[u8], read: bool) -> Output {
     let mut child = fx
         .kura()
         .args(args)
@@ -33,6 +39,9 @@ fn run_with_stdin(fx: &Desk, args: &[OsString], input: &[u8]) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("kura runs");
+    if !read {
+        drop(child.stdout.take());
+    }
     let mut stdin = child.stdin.take().unwrap();
     let input = input.to_vec();
     let writer = std::thread::spawn(move || {

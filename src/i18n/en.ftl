@@ -694,6 +694,9 @@ help-ledger-show-about = Everything the ledger holds about one export: approval,
 help-ledger-show-arg-id = The vault id (as kura ledger list shows it)
 help-ledger-list-arg-wide = One line per export with every column, wider than 80 columns
 
+## continuation copies: a log made read-only by its own user
+err-custody-owner-read-only = { $path } was not used: the custody log { $beside } is read-only only by its permissions, which its owner can change; make it writable (chmod u+w "{ $beside }") and run again without --custody, so that the vault's own log records what is done
+
 ## custody log
 msg-custody-why-no-signature = it has no signature
 msg-custody-why-malformed = it is not a well-formed record

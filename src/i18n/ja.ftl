@@ -688,6 +688,9 @@ help-ledger-show-about = 台帳にある1件の持ち出しのすべて: 承認�
 help-ledger-show-arg-id = 保管庫 ID（kura ledger list に表示されるもの）
 help-ledger-list-arg-wide = 1件を1行に、すべての列を表示します（80桁を超えます）
 
+## continuation copies: a log made read-only by its own user
+err-custody-owner-read-only = { $path } は使いませんでした。管理記録 { $beside } が読み取り専用なのはファイルの権限だけで、所有者が変更できます。書き込めるようにして（chmod u+w "{ $beside }"）、--custody を外して再実行してください。操作は保管庫自身の管理記録に記録します
+
 ## custody log
 msg-custody-why-no-signature = 署名がありません
 msg-custody-why-malformed = 記録の形式が正しくありません

@@ -18,6 +18,8 @@ mod approval;
 mod approval_show;
 mod attacks2;
 #[cfg(unix)]
+mod attacks4;
+#[cfg(unix)]
 mod bounded;
 mod certdoc;
 mod certificate;

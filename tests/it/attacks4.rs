@@ -36,3 +36,76 @@ fn a_log_its_owner_made_read_only_is_no_reason_for_a_copy() {
     assert_absent(&home.join("elsewhere.custody"));
     assert_eq!(std::fs::read(&log).unwrap(), before);
 }
+
+/// What a hostile USB stick says it is: escapes that clear the screen, a
+/// right-to-left override, markup, and a name far longer than any maker's.
+#[cfg(all(debug_assertions, target_os = "linux"))]
+const HOSTILE: &str = "Evil\x1b[2J\u{202e}<script>alert(1)</script>";
+
+#[cfg(all(debug_assertions, target_os = "linux"))]
+#[test]
+fn a_usb_sticks_hostile_name_is_bounded_and_escaped_wherever_shown() {
+    use kura::guard::linux::Fixture;
+    const USB: &str = "pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0/host6/target6:0:0/6:0:0:0";
+    let desk = Desk::with_export();
+    let vault = desk.packed("x.kura");
+    let root = desk.root.canonicalize().unwrap();
+    let (fixture, stick) = (root.join("media-fixture"), root.join("data/stick"));
+    let mut f = Fixture::new(&fixture).unwrap();
+    f.block(USB, "sdb", Some("sdb1"), true, (8, 17)).unwrap();
+    let long = format!("{HOSTILE}{}", "M".repeat(100_000));
+    f.attr(&format!("{USB}/block/sdb/device/vendor"), HOSTILE).unwrap();
+    f.attr(&format!("{USB}/block/sdb/device/model"), &long).unwrap();
+    f.udev((8, 16), &[("ID_SERIAL_SHORT", HOSTILE)]).unwrap();
+    std::fs::create_dir_all(&stick).unwrap();
+    f.mount(&stick, "vfat", "/dev/sdb1", (8, 17)).unwrap();
+    let copy = stick.join("copy.csv");
+    std::fs::write(&copy, "id,name\n00000001,DUMMY\n").unwrap();
+    let cert = desk.mkdir("out").join("CERT.json");
+    let out = desk
+        .kura()
+        .env("KURA_GUARD_FIXTURE", &fixture)
+        .arg("certify")
+        .arg(&vault)
+        .arg("--deleted")
+        .arg(&copy)
+        .arg("-i")
+        .arg(&desk.engineer.private)
+        .arg("-o")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    ok(&out);
+    let said = format!("{}{}", stdout_of(&out), stderr_of(&out));
+    assert!(!said.contains('\x1b') && !said.contains('\u{202e}'), "{said:?}");
+    assert!(said.len() < 20_000, "{} bytes said", said.len());
+
+    let text = std::fs::read_to_string(&cert).unwrap();
+    assert!(text.len() < 20_000, "the certificate is {} bytes", text.len());
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let items = v["items"].as_array().unwrap();
+    let item = items.iter().find(|i| i["path"] == copy.to_str().unwrap()).unwrap();
+    let m = &item["medium"];
+    for k in ["vendor", "model", "serial"] {
+        let s = m[k].as_str().unwrap_or_else(|| panic!("{k} in {m}"));
+        // Kept as the device said it (like every text in a certificate),
+        // escaped wherever it is shown.
+        assert!(s.starts_with(HOSTILE), "{k}: {s:?}");
+        assert!(s.chars().count() <= 256, "{k}: {} characters", s.chars().count());
+    }
+
+    let shown = stdout_of(&ok(&desk.verify_certificate(
+        &cert,
+        custody_of(&vault),
+        &desk.signers,
+        &[],
+    )));
+    assert!(!shown.contains('\x1b') && !shown.contains('\u{202e}'), "{shown:?}");
+    let html = desk.path("cert.html");
+    ok(desk.kura().args(["certificate", "render", "-o"]).arg(&html).arg(&cert));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        !page.contains("<script>") && !page.contains('\u{202e}'),
+        "markup passed into the page"
+    );
+}

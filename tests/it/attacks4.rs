@@ -109,3 +109,41 @@ fn a_usb_sticks_hostile_name_is_bounded_and_escaped_wherever_shown() {
         "markup passed into the page"
     );
 }
+
+#[test]
+fn a_certificate_over_a_restarted_log_says_so_and_fails_against_the_clinics_copy() {
+    // The vault moved away from its log (which records an extraction), a
+    // fresh log started with --without-receipt, and the return certified
+    // over that: the old history is not in the certificate.
+    let desk = Desk::with_export();
+    let vault = desk.packed("x.kura");
+    let log = custody_of(&vault);
+    let clinic = desk.path("clinic.custody");
+    let key = &desk.engineer.private;
+    ok(&desk.extract(&vault, key, &desk.path("restore"), &[]));
+    std::fs::copy(&log, &clinic).unwrap();
+    std::fs::rename(&log, desk.path("hidden.custody")).unwrap();
+    let signers = desk.signers.to_str().unwrap();
+    ok(&desk.verify(&vault, key, &["--without-receipt", "--signers", signers]));
+    let cert = desk.path("x.cert.json");
+    ok(desk
+        .kura()
+        .arg("certify")
+        .arg(&vault)
+        .arg("--returned")
+        .arg("-i")
+        .arg(key)
+        .arg("-o")
+        .arg(&cert));
+    // Against the clinic's own copy: refused, it is not that log.
+    let out = desk.verify_certificate(&cert, &clinic, &desk.signers, &[]);
+    assert_ne!(out.status.code(), Some(0), "{}", describe(&out));
+    // Against the restarted log the engineer hands over: it passes, and
+    // says loudly that the log was started again.
+    let out = desk.verify_certificate(&cert, &log, &desk.signers, &[]);
+    let said = stdout_of(&ok(&out));
+    assert!(said.contains("--without-receipt"), "{said}");
+    let out = desk.verify_certificate(&cert, &log, &desk.signers, &["--json"]);
+    let j = json(&ok(&out));
+    assert_eq!(j["receipt_reconstructed"], true, "{j}");
+}

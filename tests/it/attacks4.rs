@@ -147,3 +147,27 @@ fn a_certificate_over_a_restarted_log_says_so_and_fails_against_the_clinics_copy
     let j = json(&ok(&out));
     assert_eq!(j["receipt_reconstructed"], true, "{j}");
 }
+
+#[test]
+fn list_marks_a_vault_whose_receipt_was_rebuilt() {
+    // The ciphertext "matches" a receipt rebuilt from that very ciphertext:
+    // the list must not present it as a plain match.
+    let desk = Desk::with_export();
+    let vault = desk.packed("x.kura");
+    let good = desk.packed("good/y.kura");
+    std::fs::remove_file(custody_of(&vault)).unwrap();
+    let signers = desk.signers.to_str().unwrap();
+    ok(&desk.verify(
+        &vault,
+        &desk.engineer.private,
+        &["--without-receipt", "--signers", signers],
+    ));
+    let said = stdout_of(&ok(desk.kura().arg("list").arg(&desk.root)));
+    let row = said.lines().find(|l| l.starts_with("x.kura")).unwrap();
+    assert!(row.trim_end().ends_with('?'), "{said}");
+    assert!(said.contains("--without-receipt"), "{said}");
+    let j = json(&ok(desk.kura().args(["--json", "list"]).arg(&desk.root)));
+    assert_eq!(j["vaults"][0]["receipt_reconstructed"], true, "{j}");
+    let j = json(&ok(desk.kura().args(["--json", "list"]).arg(good.parent().unwrap())));
+    assert_eq!(j["vaults"][0]["receipt_reconstructed"], false, "{j}");
+}

@@ -148,20 +148,24 @@ fn a_certificate_over_a_restarted_log_says_so_and_fails_against_the_clinics_copy
     assert_eq!(j["receipt_reconstructed"], true, "{j}");
 }
 
+/// `ROOT/x.kura`, packed, its log lost, and a new one started with
+/// `verify --without-receipt`.
+fn restarted(desk: &Desk) -> std::path::PathBuf {
+    let vault = desk.packed("x.kura");
+    std::fs::remove_file(custody_of(&vault)).unwrap();
+    let signers = desk.signers.to_str().unwrap();
+    let flags = ["--without-receipt", "--signers", signers];
+    ok(&desk.verify(&vault, &desk.engineer.private, &flags));
+    vault
+}
+
 #[test]
 fn list_marks_a_vault_whose_receipt_was_rebuilt() {
     // The ciphertext "matches" a receipt rebuilt from that very ciphertext:
     // the list must not present it as a plain match.
     let desk = Desk::with_export();
-    let vault = desk.packed("x.kura");
+    restarted(&desk);
     let good = desk.packed("good/y.kura");
-    std::fs::remove_file(custody_of(&vault)).unwrap();
-    let signers = desk.signers.to_str().unwrap();
-    ok(&desk.verify(
-        &vault,
-        &desk.engineer.private,
-        &["--without-receipt", "--signers", signers],
-    ));
     let said = stdout_of(&ok(desk.kura().arg("list").arg(&desk.root)));
     let row = said.lines().find(|l| l.starts_with("x.kura")).unwrap();
     assert!(row.trim_end().ends_with('?'), "{said}");
@@ -170,4 +174,25 @@ fn list_marks_a_vault_whose_receipt_was_rebuilt() {
     assert_eq!(j["vaults"][0]["receipt_reconstructed"], true, "{j}");
     let j = json(&ok(desk.kura().args(["--json", "list"]).arg(good.parent().unwrap())));
     assert_eq!(j["vaults"][0]["receipt_reconstructed"], false, "{j}");
+}
+
+#[test]
+fn ledger_add_of_a_restarted_log_says_its_receipt_is_unproven() {
+    let desk = Desk::with_export();
+    let vault = restarted(&desk);
+    let ledger = desk.path("l.db");
+    let add = |json: bool| {
+        let mut c = desk.kura();
+        if json {
+            c.arg("--json");
+        }
+        c.args(["ledger", "add", "--ledger"])
+            .arg(&ledger)
+            .arg(custody_of(&vault));
+        c.arg("--signers").arg(&desk.signers);
+        ok(&c.output().unwrap())
+    };
+    let said = stdout_of(&add(false));
+    assert!(said.contains("rebuilt from the vault itself"), "{said}");
+    assert_eq!(json(&add(true))["receipt_reconstructed"], true);
 }

@@ -703,6 +703,9 @@ warn-cert-log-restarted = ! The custody log in this certificate was started agai
 ## kura list: a vault whose log was started again
 msg-list-reconstructed = ? after the ciphertext: its custody log was started again (--without-receipt) and its receipt rebuilt from the vault itself, so that this is the vault that was packed and handed over is unproven, and the lost log's records are not in the new one (kura inspect VAULT)
 
+## printed certificate: a log started again
+msg-html-log-restarted = This custody log was started again with --without-receipt (its first record is "restarted"): what the lost log recorded, extractions included, is neither in it nor covered by this certificate. Check the certificate against the clinic's own copy of the log.
+
 ## custody log
 msg-custody-why-no-signature = it has no signature
 msg-custody-why-malformed = it is not a well-formed record

@@ -697,6 +697,9 @@ warn-cert-log-restarted = ! この証明書の管理記録は --without-receipt 
 ## kura list: a vault whose log was started again
 msg-list-reconstructed = 暗号文の欄の ?: 管理記録が --without-receipt で作り直され、受領記録は保管庫自体から作り直されています。作成され引き渡された保管庫そのものであることは確認できず、失われた管理記録の内容は新しい記録に含まれません（kura inspect VAULT）
 
+## printed certificate: a log started again
+msg-html-log-restarted = この管理記録は --without-receipt で作り直されたものです（最初の記録が「restarted」）。失われた管理記録の内容（展開の記録を含む）はこの記録に含まれず、この証明書の対象にもなっていません。医療機関が保管する管理記録の写しで証明書を確認してください。
+
 ## custody log
 msg-custody-why-no-signature = 署名がありません
 msg-custody-why-malformed = 記録の形式が正しくありません

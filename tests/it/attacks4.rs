@@ -146,6 +146,14 @@ fn a_certificate_over_a_restarted_log_says_so_and_fails_against_the_clinics_copy
     let out = desk.verify_certificate(&cert, &log, &desk.signers, &["--json"]);
     let j = json(&ok(&out));
     assert_eq!(j["receipt_reconstructed"], true, "{j}");
+    // And the printed page says it too.
+    let html = desk.path("x.html");
+    ok(desk.kura().args(["certificate", "render", "-o"]).arg(&html).arg(&cert));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains("was started again with --without-receipt"),
+        "no word of the restart on the page"
+    );
 }
 
 /// `ROOT/x.kura`, packed, its log lost, and a new one started with

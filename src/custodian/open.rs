@@ -390,9 +390,8 @@ pub fn check_custody_beside(vault: &Path, custody: &Path) -> Result<()> {
 }
 
 /// Whether the vault's log cannot be written and its user cannot change
-/// that: a read-only medium, an immutable file, a file of another user.
-/// A log its own user made read-only (mode 0444 on a writable disk) is
-/// not: they may make it writable again, so what they do with the vault
+/// that: a read-only medium, a file of another user. A log its own user
+/// made read-only (mode 0444, or immutable, on a writable disk) is not: they may make it writable again, so what they do with the vault
 /// is recorded there, never in a copy the clinic does not see.
 fn write_protected(log: &Path) -> bool {
     if custody::writable(log) {
@@ -418,15 +417,10 @@ fn write_protected(log: &Path) -> bool {
         if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
             return true;
         }
-        if st.f_flag & libc::ST_RDONLY != 0 {
-            return true;
-        }
-        // On a writable file system, only an immutable flag (which its
-        // owner cannot lift without root) keeps its owner from writing.
-        std::fs::OpenOptions::new()
-            .write(true)
-            .open(log)
-            .is_err_and(|e| e.raw_os_error() == Some(libc::EPERM))
+        // On a writable file system its owner may make it writable again
+        // (chmod u+w; chattr -i for an immutable one, which only root can
+        // set in the first place).
+        st.f_flag & libc::ST_RDONLY != 0
     }
     #[cfg(not(unix))]
     true

@@ -695,7 +695,7 @@ help-ledger-show-arg-id = The vault id (as kura ledger list shows it)
 help-ledger-list-arg-wide = One line per export with every column, wider than 80 columns
 
 ## continuation copies: a log made read-only by its own user
-err-custody-owner-read-only = { $path } was not used: the custody log { $beside } is read-only only by its permissions, which its owner can change; make it writable (chmod u+w "{ $beside }") and run again without --custody, so that the vault's own log records what is done
+err-custody-owner-read-only = { $path } was not used: the custody log { $beside } is read-only only by its permissions or attributes, which its owner can change; make it writable (chmod u+w "{ $beside }", or chattr -i if it is immutable) and run again without --custody, so that the vault's own log records what is done
 
 ## certificate verify: a certificate over a log started again
 warn-cert-log-restarted = ! The custody log in this certificate was started again with --without-receipt (its first record is "restarted"): what the lost log recorded, extractions included, is neither in it nor covered by this certificate. Check the certificate against the clinic's own copy of the log

@@ -204,3 +204,27 @@ fn ledger_add_of_a_restarted_log_says_its_receipt_is_unproven() {
     assert!(said.contains("rebuilt from the vault itself"), "{said}");
     assert_eq!(json(&add(true))["receipt_reconstructed"], true);
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_log_its_owner_made_immutable_is_no_reason_for_a_copy() {
+    // Root may chattr +i the log, extract recording into a copy, and
+    // chattr -i again: the same as chmod for anyone else.
+    let desk = Desk::with_export();
+    let vault = desk.packed("x.kura");
+    let log = custody_of(&vault);
+    let before = std::fs::read(&log).unwrap();
+    let _lift = Chattr::set("+i", &log).expect("chattr +i where the test runs");
+    let copy = desk.path("elsewhere.custody");
+    let out = desk.extract(
+        &vault,
+        &desk.engineer.private,
+        &desk.path("restore"),
+        &["--custody", copy.to_str().unwrap()],
+    );
+    let line = assert_refused(&out, 3);
+    assert!(line.contains("chattr -i"), "{line}");
+    assert_absent(&desk.path("restore"));
+    assert_absent(&copy);
+    assert_eq!(std::fs::read(&log).unwrap(), before);
+}

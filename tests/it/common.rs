@@ -886,6 +886,34 @@ fn make_export(export: &Path) {
     set_mtime(export, 1_650_000_000);
 }
 
+/// `chattr FLAG PATH`, undone when dropped; `None` (with a note) where the
+/// file system does not support the flag.
+#[cfg(unix)]
+pub struct Chattr(pub PathBuf);
+
+#[cfg(unix)]
+impl Chattr {
+    pub fn set(flag: &str, path: &Path) -> Option<Chattr> {
+        let out = Command::new("chattr").arg(flag).arg(path).output();
+        let out = out.expect("chattr must be installed for these tests");
+        if !out.status.success() {
+            eprintln!(
+                "note: chattr {flag} is not supported here ({}); that assertion is skipped",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+            return None;
+        }
+        Some(Chattr(path.to_path_buf()))
+    }
+}
+
+#[cfg(unix)]
+impl Drop for Chattr {
+    fn drop(&mut self) {
+        let _ = Command::new("chattr").args(["-i", "-a"]).arg(&self.0).output();
+    }
+}
+
 /// A packed vault, its custody log and the engineer's key copied into
 /// `ROOT/nobody` and owned by `nobody` (see [`as_nobody`]), the key mode
 /// 0600, the log mode 0444 (on a writable disk, so only by its mode);

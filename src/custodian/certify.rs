@@ -290,7 +290,10 @@ fn medium_of(probe: &dyn crate::guard::Probe, path: &Path) -> ItemMedium {
         vendor: d.vendor,
         model: d.model,
         serial: d.serial,
-        fs_type: Some(m.fs_type).filter(|t| !t.is_empty()),
+        // A FUSE file system names its own subtype (`fuse.NAME`).
+        fs_type: Some(m.fs_type)
+            .filter(|t| !t.is_empty())
+            .map(crate::guard::bounded_name),
         encrypted: d.encrypted,
     }
 }

@@ -167,20 +167,26 @@ pub struct Device {
 /// 126), while a hostile device may report any length.
 pub const DEVICE_NAME_MAX: usize = 128;
 
+/// `s` cut to [`DEVICE_NAME_MAX`] characters (a cut one ends with `…`):
+/// a name a device or a file system driver reports.
+pub fn bounded_name(s: String) -> String {
+    if s.chars().count() <= DEVICE_NAME_MAX {
+        return s;
+    }
+    s.chars().take(DEVICE_NAME_MAX - 1).chain(['…']).collect()
+}
+
 impl Device {
-    /// The device with its maker, model and serial number cut to
-    /// [`DEVICE_NAME_MAX`] characters (a cut one ends with `…`), as they go
-    /// into a signed certificate and onto the screen.
-    pub fn bounded(mut self) -> Device {
-        for s in [&mut self.vendor, &mut self.model, &mut self.serial]
-            .into_iter()
-            .flatten()
-        {
-            if s.chars().count() > DEVICE_NAME_MAX {
-                *s = s.chars().take(DEVICE_NAME_MAX - 1).chain(['…']).collect();
-            }
+    /// The device with its maker, model and serial number cut by
+    /// [`bounded_name`], as they go into a signed certificate and onto the
+    /// screen.
+    pub fn bounded(self) -> Device {
+        Device {
+            vendor: self.vendor.map(bounded_name),
+            model: self.model.map(bounded_name),
+            serial: self.serial.map(bounded_name),
+            ..self
         }
-        self
     }
 }
 

@@ -58,7 +58,8 @@ fn a_usb_sticks_hostile_name_is_bounded_and_escaped_wherever_shown() {
     f.attr(&format!("{USB}/block/sdb/device/model"), &long).unwrap();
     f.udev((8, 16), &[("ID_SERIAL_SHORT", HOSTILE)]).unwrap();
     std::fs::create_dir_all(&stick).unwrap();
-    f.mount(&stick, "vfat", "/dev/sdb1", (8, 17)).unwrap();
+    let fs_type = format!("fuse.{}", "F".repeat(10_000));
+    f.mount(&stick, &fs_type, "/dev/sdb1", (8, 17)).unwrap();
     let copy = stick.join("copy.csv");
     std::fs::write(&copy, "id,name\n00000001,DUMMY\n").unwrap();
     let cert = desk.mkdir("out").join("CERT.json");
@@ -86,6 +87,8 @@ fn a_usb_sticks_hostile_name_is_bounded_and_escaped_wherever_shown() {
     let items = v["items"].as_array().unwrap();
     let item = items.iter().find(|i| i["path"] == copy.to_str().unwrap()).unwrap();
     let m = &item["medium"];
+    let fs = m["fs_type"].as_str().unwrap();
+    assert!(fs.starts_with("fuse.F") && fs.chars().count() <= 256, "{fs}");
     for k in ["vendor", "model", "serial"] {
         let s = m[k].as_str().unwrap_or_else(|| panic!("{k} in {m}"));
         // Kept as the device said it (like every text in a certificate),

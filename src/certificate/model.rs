@@ -343,6 +343,19 @@ impl Certificate {
         Ok(c)
     }
 
+    /// Whether the custody log this certificate carries (or that of any
+    /// vault it covers) was started again for a lost log (first record
+    /// `restarted`, docs/FORMAT.md 4.6): what the lost log recorded is not
+    /// in it, nor covered by the certificate.
+    pub fn log_restarted(&self) -> bool {
+        let restarted = |c: &CustodyCopy| {
+            c.lines.first().is_some_and(|l| {
+                serde_json::from_str::<serde_json::Value>(l).is_ok_and(|v| v["event"] == crate::custody::RESTARTED)
+            })
+        };
+        restarted(&self.custody) || self.other_vaults.iter().any(|p| restarted(&p.custody))
+    }
+
     /// One certificate per vault it covers, each as a certificate of that
     /// vault alone (issuer, method, time and id shared): itself for a
     /// certificate of one vault.

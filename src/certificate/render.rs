@@ -1106,6 +1106,12 @@ fn custody_section(c: &Certificate) -> String {
         ("msg-html-chain-records", esc(&c.custody.records.to_string())),
         ("msg-html-chain-head", mono(&c.custody.head)),
     ]);
+    if c.log_restarted() {
+        chain.push_str(&format!(
+            "<p class=\"warn\">{}</p>",
+            both("msg-html-log-restarted", &[])
+        ));
+    }
     chain.push_str(&table(
         "custody",
         &[

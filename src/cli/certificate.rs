@@ -118,6 +118,7 @@ fn verify(a: VerifyCertArgs) -> Result<Report> {
         "time_reliable": v.timeliness.time_reliable,
         "time_flags": v.timeliness.time_flags,
         "vault_lost": v.timeliness.vault_lost,
+        "receipt_reconstructed": c.log_restarted(),
         "signer": { "principal": v.principal, "key": c.issuer.key },
         "custody_records": v.chain_records,
         "clinic_records": v.clinic_records,
@@ -142,6 +143,9 @@ fn verify(a: VerifyCertArgs) -> Result<Report> {
     }
     for l in super::custody::time_flag_lines(&v.timeliness.time_flags) {
         rep.push(l);
+    }
+    if c.log_restarted() {
+        rep.push(t("warn-cert-log-restarted", &[]));
     }
     rep.push("");
     let yes_no = |b: bool| t(if b { "msg-yes" } else { "msg-no" }, &[]);

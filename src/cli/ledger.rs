@@ -480,6 +480,7 @@ fn add(a: AddArgs) -> Result<Report> {
         "signers_checked": a.signers.is_some(),
         "signed_approval_required": required,
         "approval_issued_here": issued == Issued::Same,
+        "receipt_reconstructed": chain.reconstructed(),
         "consent": super::consent::json(&consent),
         "export": entry_json(&entry, clock::today()),
     }));
@@ -507,6 +508,9 @@ fn add(a: AddArgs) -> Result<Report> {
         Issued::Same => rep.push(t("msg-ledger-approval-issued-here", &[("approval", &r.approval.id)])),
         Issued::NotUsed => rep.push(t("warn-ledger-approval-not-used", &[("approval", &r.approval.id)])),
         Issued::Unknown => {}
+    }
+    if chain.reconstructed() {
+        rep.push(t("warn-receipt-unproven", &[("path", &path.display().to_string())]));
     }
     rep.push(t("msg-ledger-where", &[("path", &ledger_path)]));
     if a.signers.is_none() {

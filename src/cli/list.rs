@@ -79,10 +79,18 @@ pub fn json_of(s: &Status, today: chrono::NaiveDate) -> Value {
         "log": s.log,
         "log_error": s.log_error.as_ref().map(|e| e.id),
         "time_flagged": s.time_flagged(),
+        "receipt_reconstructed": reconstructed(s),
         "ciphertext": s.cipher,
         "checked": s.depth,
         "ok": s.ok(),
     })
+}
+
+/// Whether the vault's log was started again (`--without-receipt`): its
+/// receipt was rebuilt from the vault, so the ciphertext matching it
+/// proves nothing of the vault that was handed over.
+fn reconstructed(s: &Status) -> bool {
+    s.chain.as_ref().is_some_and(|c| c.reconstructed())
 }
 
 /// `s` cut to its last `max` columns (with `…` in front) and padded: the
@@ -129,7 +137,10 @@ fn row(s: &Status, today: chrono::NaiveDate) -> String {
         cell(&delete_by, COLS[3]),
         cell(&size, COLS[4]),
         cell(&custody_word(s), COLS[5]),
-        cell(&cipher_word(s.cipher), COLS[6]),
+        cell(
+            &format!("{}{}", cipher_word(s.cipher), if reconstructed(s) { "?" } else { "" }),
+            COLS[6],
+        ),
     ];
     cells.join(" ").trim_end().to_string()
 }
@@ -196,6 +207,9 @@ pub fn run(a: ListArgs) -> Result<Report> {
     }
     if all.iter().any(|s| s.time_flagged()) {
         rep.push(t("msg-list-hand-set", &[]));
+    }
+    if all.iter().any(reconstructed) {
+        rep.push(t("msg-list-reconstructed", &[]));
     }
     // Whether the clinic signed each approval: said once for the list.
     let declared = all

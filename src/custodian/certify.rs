@@ -278,7 +278,7 @@ fn item(role: &str, t: &destroy::Target, outcome: &str, medium: Option<ItemMediu
 /// probe tells it; what it cannot tell is recorded as unknown.
 fn medium_of(probe: &dyn crate::guard::Probe, path: &Path) -> ItemMedium {
     let m = probe.medium(&crate::naming::first_file(path)).unwrap_or_default();
-    let d = m.device;
+    let d = m.device.bounded();
     let kind = if m.network {
         crate::guard::DeviceKind::Network
     } else {
@@ -290,7 +290,10 @@ fn medium_of(probe: &dyn crate::guard::Probe, path: &Path) -> ItemMedium {
         vendor: d.vendor,
         model: d.model,
         serial: d.serial,
-        fs_type: Some(m.fs_type).filter(|t| !t.is_empty()),
+        // A FUSE file system names its own subtype (`fuse.NAME`).
+        fs_type: Some(m.fs_type)
+            .filter(|t| !t.is_empty())
+            .map(crate::guard::bounded_name),
         encrypted: d.encrypted,
     }
 }

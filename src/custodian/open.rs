@@ -214,7 +214,7 @@ pub fn verify(req: &OpenRequest, progress: &dyn Fn(u64)) -> Result<Opened> {
 fn continue_elsewhere(vault: &Path, custody: &Path) -> Result<Option<PathBuf>> {
     let beside = crate::naming::custody_path(vault);
     let mut copied = None;
-    if !custody.exists() && !same_file(&beside, custody) && beside.exists() && !custody::writable(&beside) {
+    if !custody.exists() && !same_file(&beside, custody) && beside.exists() && write_protected(&beside) {
         custody::start_copy(&custody::read(&beside)?, custody)?;
         copied = Some(beside);
     }
@@ -367,6 +367,11 @@ pub fn check_custody_beside(vault: &Path, custody: &Path) -> Result<()> {
             .arg("path", custody.display())
             .arg("beside", beside.display()));
     }
+    if !write_protected(&beside) {
+        return Err(Error::new(Kind::Refused, "err-custody-owner-read-only")
+            .arg("path", custody.display())
+            .arg("beside", beside.display()));
+    }
     let original = custody::read(&beside)?;
     let copy = custody::read(custody)?;
     if !copy.lines.starts_with(&original.lines) {
@@ -382,6 +387,43 @@ pub fn check_custody_beside(vault: &Path, custody: &Path) -> Result<()> {
             .arg("n", n));
     }
     Ok(())
+}
+
+/// Whether the vault's log cannot be written and its user cannot change
+/// that: a read-only medium, a file of another user. A log its own user
+/// made read-only (mode 0444, or immutable, on a writable disk) is not: they may make it writable again, so what they do with the vault
+/// is recorded there, never in a copy the clinic does not see.
+fn write_protected(log: &Path) -> bool {
+    if custody::writable(log) {
+        return false;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        use std::os::unix::fs::MetadataExt;
+        let Ok(m) = std::fs::metadata(log) else {
+            return true;
+        };
+        // SAFETY: geteuid has no preconditions.
+        if m.uid() != unsafe { libc::geteuid() } {
+            return true;
+        }
+        let Ok(c) = std::ffi::CString::new(log.as_os_str().as_bytes()) else {
+            return true;
+        };
+        // SAFETY: statvfs reads a NUL-terminated path and fills the
+        // zeroed struct it is given.
+        let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+        if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+            return true;
+        }
+        // On a writable file system its owner may make it writable again
+        // (chmod u+w; chattr -i for an immutable one, which only root can
+        // set in the first place).
+        st.f_flag & libc::ST_RDONLY != 0
+    }
+    #[cfg(not(unix))]
+    true
 }
 
 fn not_empty(dest: &Path) -> Error {

@@ -162,6 +162,34 @@ pub struct Device {
     pub encrypted: Option<bool>,
 }
 
+/// The most characters of a medium's maker, model or serial number that
+/// kura keeps: real ones are far shorter (SCSI: 8 and 16, USB: at most
+/// 126), while a hostile device may report any length.
+pub const DEVICE_NAME_MAX: usize = 128;
+
+/// `s` cut to [`DEVICE_NAME_MAX`] characters (a cut one ends with `…`):
+/// a name a device or a file system driver reports.
+pub fn bounded_name(s: String) -> String {
+    if s.chars().count() <= DEVICE_NAME_MAX {
+        return s;
+    }
+    s.chars().take(DEVICE_NAME_MAX - 1).chain(['…']).collect()
+}
+
+impl Device {
+    /// The device with its maker, model and serial number cut by
+    /// [`bounded_name`], as they go into a signed certificate and onto the
+    /// screen.
+    pub fn bounded(self) -> Device {
+        Device {
+            vendor: self.vendor.map(bounded_name),
+            model: self.model.map(bounded_name),
+            serial: self.serial.map(bounded_name),
+            ..self
+        }
+    }
+}
+
 /// What a Windows storage device descriptor (`STORAGE_DEVICE_DESCRIPTOR`,
 /// the answer to `IOCTL_STORAGE_QUERY_PROPERTY`) says of a disk: the
 /// removable-media flag at byte 10, the offsets of its vendor, product and
@@ -565,6 +593,22 @@ pub fn is_fat_fs(fs_type: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_devices_names_are_cut_to_a_bound_and_short_ones_kept() {
+        let d = Device {
+            vendor: Some("DummyCo".into()),
+            model: Some("M".repeat(100_000)),
+            serial: Some("é".repeat(DEVICE_NAME_MAX)),
+            ..Device::default()
+        }
+        .bounded();
+        assert_eq!(d.vendor.as_deref(), Some("DummyCo"));
+        let model = d.model.unwrap();
+        assert_eq!(model.chars().count(), DEVICE_NAME_MAX);
+        assert!(model.ends_with('…'));
+        assert_eq!(d.serial.unwrap(), "é".repeat(DEVICE_NAME_MAX));
+    }
 
     #[test]
     fn network_types() {

@@ -694,6 +694,18 @@ help-ledger-show-about = Everything the ledger holds about one export: approval,
 help-ledger-show-arg-id = The vault id (as kura ledger list shows it)
 help-ledger-list-arg-wide = One line per export with every column, wider than 80 columns
 
+## continuation copies: a log made read-only by its own user
+err-custody-owner-read-only = { $path } was not used: the custody log { $beside } is read-only only by its permissions or attributes, which its owner can change; make it writable (chmod u+w "{ $beside }", or chattr -i if it is immutable) and run again without --custody, so that the vault's own log records what is done
+
+## certificate verify: a certificate over a log started again
+warn-cert-log-restarted = ! The custody log in this certificate was started again with --without-receipt (its first record is "restarted"): what the lost log recorded, extractions included, is neither in it nor covered by this certificate. Check the certificate against the clinic's own copy of the log
+
+## kura list: a vault whose log was started again
+msg-list-reconstructed = ? after the ciphertext: its custody log was started again (--without-receipt) and its receipt rebuilt from the vault itself, so that this is the vault that was packed and handed over is unproven, and the lost log's records are not in the new one (kura inspect VAULT)
+
+## printed certificate: a log started again
+msg-html-log-restarted = This custody log was started again with --without-receipt (its first record is "restarted"): what the lost log recorded, extractions included, is neither in it nor covered by this certificate. Check the certificate against the clinic's own copy of the log.
+
 ## custody log
 msg-custody-why-no-signature = it has no signature
 msg-custody-why-malformed = it is not a well-formed record

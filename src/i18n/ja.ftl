@@ -688,6 +688,18 @@ help-ledger-show-about = 台帳にある1件の持ち出しのすべて: 承認�
 help-ledger-show-arg-id = 保管庫 ID（kura ledger list に表示されるもの）
 help-ledger-list-arg-wide = 1件を1行に、すべての列を表示します（80桁を超えます）
 
+## continuation copies: a log made read-only by its own user
+err-custody-owner-read-only = { $path } は使いませんでした。管理記録 { $beside } が読み取り専用なのはファイルの権限や属性だけで、所有者が変更できます。書き込めるようにして（chmod u+w "{ $beside }"、変更不可属性なら chattr -i）、--custody を外して再実行してください。操作は保管庫自身の管理記録に記録します
+
+## certificate verify: a certificate over a log started again
+warn-cert-log-restarted = ! この証明書の管理記録は --without-receipt で作り直されたものです（最初の記録が「restarted」）。失われた管理記録の内容（展開の記録を含む）はこの記録に含まれず、この証明書の対象にもなっていません。医療機関が保管する管理記録の写しで証明書を確認してください
+
+## kura list: a vault whose log was started again
+msg-list-reconstructed = 暗号文の欄の ?: 管理記録が --without-receipt で作り直され、受領記録は保管庫自体から作り直されています。作成され引き渡された保管庫そのものであることは確認できず、失われた管理記録の内容は新しい記録に含まれません（kura inspect VAULT）
+
+## printed certificate: a log started again
+msg-html-log-restarted = この管理記録は --without-receipt で作り直されたものです（最初の記録が「restarted」）。失われた管理記録の内容（展開の記録を含む）はこの記録に含まれず、この証明書の対象にもなっていません。医療機関が保管する管理記録の写しで証明書を確認してください。
+
 ## custody log
 msg-custody-why-no-signature = 署名がありません
 msg-custody-why-malformed = 記録の形式が正しくありません

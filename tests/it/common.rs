@@ -886,6 +886,67 @@ fn make_export(export: &Path) {
     set_mtime(export, 1_650_000_000);
 }
 
+/// `chattr FLAG PATH`, undone when dropped; `None` (with a note) where the
+/// file system does not support the flag.
+#[cfg(unix)]
+pub struct Chattr(pub PathBuf);
+
+#[cfg(unix)]
+impl Chattr {
+    pub fn set(flag: &str, path: &Path) -> Option<Chattr> {
+        let out = Command::new("chattr").arg(flag).arg(path).output();
+        let out = out.expect("chattr must be installed for these tests");
+        if !out.status.success() {
+            eprintln!(
+                "note: chattr {flag} is not supported here ({}); that assertion is skipped",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+            return None;
+        }
+        Some(Chattr(path.to_path_buf()))
+    }
+}
+
+#[cfg(unix)]
+impl Drop for Chattr {
+    fn drop(&mut self) {
+        let _ = Command::new("chattr").args(["-i", "-a"]).arg(&self.0).output();
+    }
+}
+
+/// A packed vault, its custody log and the engineer's key copied into
+/// `ROOT/nobody` and owned by `nobody` (see [`as_nobody`]), the key mode
+/// 0600, the log mode 0444 (on a writable disk, so only by its mode);
+/// returns that folder (`x.kura`, `x.kura.custody`, `key`).
+#[cfg(unix)]
+pub fn vault_of_nobody(desk: &Desk) -> PathBuf {
+    let vault = desk.packed("x.kura");
+    set_mode(&desk.root, 0o755);
+    let home = desk.mkdir("nobody");
+    std::fs::copy(&vault, home.join("x.kura")).unwrap();
+    std::fs::copy(custody_of(&vault), home.join("x.kura.custody")).unwrap();
+    std::fs::copy(&desk.engineer.private, home.join("key")).unwrap();
+    for p in [
+        home.clone(),
+        home.join("x.kura"),
+        home.join("x.kura.custody"),
+        home.join("key"),
+    ] {
+        std::os::unix::fs::lchown(&p, Some(65534), Some(65534)).unwrap();
+    }
+    set_mode(&home.join("key"), 0o600);
+    set_mode(&home.join("x.kura.custody"), 0o444);
+    home
+}
+
+/// Runs kura with `args` as `nobody` in `home` (see [`vault_of_nobody`]).
+#[cfg(unix)]
+pub fn kura_as_nobody(desk: &Desk, home: &Path, args: &[&str]) -> Output {
+    let mut c = desk.kura();
+    c.current_dir(home).args(args);
+    as_nobody(c)
+}
+
 /// Runs kura as `nobody`, whose files these then are.
 #[cfg(unix)]
 pub fn as_nobody(c: Command) -> Output {

@@ -18,7 +18,7 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
-use crate::common::as_nobody;
+use crate::common::{as_nobody, Chattr};
 
 const KURA: &str = env!("CARGO_BIN_EXE_kura");
 const NOBODY: u32 = 65534;
@@ -92,31 +92,6 @@ impl Mount {
 impl Drop for Mount {
     fn drop(&mut self) {
         let _ = Command::new("umount").arg("-l").arg(&self.0).output();
-    }
-}
-
-/// `chattr FLAG PATH`, undone when dropped; `None` (with a note) where the
-/// file system does not support the flag.
-struct Chattr(PathBuf);
-
-impl Chattr {
-    fn set(flag: &str, path: &Path) -> Option<Chattr> {
-        let out = Command::new("chattr").arg(flag).arg(path).output();
-        let out = out.expect("chattr must be installed for these tests");
-        if !out.status.success() {
-            eprintln!(
-                "note: chattr {flag} is not supported here ({}); that assertion is skipped",
-                String::from_utf8_lossy(&out.stderr).trim()
-            );
-            return None;
-        }
-        Some(Chattr(path.to_path_buf()))
-    }
-}
-
-impl Drop for Chattr {
-    fn drop(&mut self) {
-        let _ = Command::new("chattr").args(["-i", "-a"]).arg(&self.0).output();
     }
 }
 

@@ -20,6 +20,8 @@ mod attacks2;
 #[cfg(unix)]
 mod attacks3;
 #[cfg(unix)]
+mod attacks4;
+#[cfg(unix)]
 mod bounded;
 mod certdoc;
 mod certificate;

@@ -629,24 +629,10 @@ fn a_signer_whose_line_expired_is_told_so_not_called_unlisted() {
 fn a_log_its_user_may_not_write_counts_as_write_protected() {
     // Not root: a log file mode 0444 is one that user cannot write.
     let desk = Desk::with_export();
-    let vault = desk.packed("x.kura");
-    set_mode(&desk.root, 0o755);
-    let home = desk.mkdir("nobody");
+    let home = vault_of_nobody(&desk);
     let log = home.join("x.kura.custody");
-    std::fs::copy(&vault, home.join("x.kura")).unwrap();
-    std::fs::copy(custody_of(&vault), &log).unwrap();
-    std::fs::copy(&desk.engineer.private, home.join("key")).unwrap();
-    for p in [home.clone(), home.join("x.kura"), log.clone(), home.join("key")] {
-        std::os::unix::fs::lchown(&p, Some(65534), Some(65534)).unwrap();
-    }
-    set_mode(&home.join("key"), 0o600);
-    set_mode(&log, 0o444);
     let before = std::fs::read(&log).unwrap();
-    let run = |args: &[&str]| {
-        let mut c = desk.kura();
-        c.current_dir(&home).args(args);
-        as_nobody(c)
-    };
+    let run = |args: &[&str]| kura_as_nobody(&desk, &home, args);
     let out = run(&["--json", "verify", "x.kura", "-i", "key"]);
     let j = json(&out);
     assert_eq!(j["custody_not_recorded"], "log-read-only", "{}", describe(&out));

@@ -417,6 +417,20 @@ pub enum Consent {
 }
 
 impl Consent {
+    /// [`Consent::of`] for a vault packed at `created` (its receipt's or
+    /// manifest's RFC 3339 time). An unsigned approval is declared whatever
+    /// the time; a signed one with a time that does not read is an
+    /// integrity error (6), like any other mismatch.
+    pub fn of_created(declared: &Declared, created: &str, clinic_signers: Option<&AllowedSigners>) -> Result<Consent> {
+        if declared.signed.is_none() {
+            return Ok(Consent::Declared);
+        }
+        let packed = chrono::DateTime::parse_from_rfc3339(created)
+            .map_err(|_| Error::new(Kind::Integrity, "err-receipt-invalid"))?
+            .date_naive();
+        Consent::of(declared, packed, clinic_signers)
+    }
+
     /// Assesses a vault's approval (from its receipt or manifest; the vault
     /// was packed on `packed`). A signed approval whose signature fails, or
     /// whose terms disagree with the fields the vault records, is an

@@ -528,13 +528,10 @@ fn approval_section(page: &Page) -> String {
 /// reader's clinic signers file: a signature is shown with its key, to be
 /// compared with the clinic's own.
 fn consent_field(c: &Certificate) -> (&'static str, String) {
-    let packed = chrono::DateTime::parse_from_rfc3339(&c.vault.created).map(|d| d.date_naive());
-    let consent = packed
-        .ok()
-        .and_then(|p| crate::approval::Consent::of(&c.approval, p, None).ok());
+    let consent = Consent::of_created(&c.approval, &c.vault.created, None).ok();
     let value = match consent {
-        Some(crate::approval::Consent::Declared) => both("msg-consent-declared", &[]),
-        Some(crate::approval::Consent::Signed { approval, signer, .. }) => {
+        Some(Consent::Declared) => both("msg-consent-declared", &[]),
+        Some(Consent::Signed { approval, signer, .. }) => {
             let clinic = match &approval.clinic.code {
                 Some(code) => format!("{} {code}", approval.clinic.name),
                 None => approval.clinic.name.clone(),
@@ -588,10 +585,8 @@ pub fn html(page: &Page) -> String {
 /// The clinic's name as the signed approval gives it, or why there is
 /// none: only an approval the clinic signed names it.
 fn clinic_value(c: &Certificate) -> String {
-    let packed = chrono::DateTime::parse_from_rfc3339(&c.vault.created).map(|t| t.date_naive());
-    let consent = packed.ok().map(|day| Consent::of(&c.approval, day, None));
-    match consent {
-        Some(Ok(Consent::Signed { approval, signer, .. })) => {
+    match Consent::of_created(&c.approval, &c.vault.created, None) {
+        Ok(Consent::Signed { approval, signer, .. }) => {
             let clinic = &approval.clinic;
             let code = clinic
                 .code
@@ -603,7 +598,7 @@ fn clinic_value(c: &Certificate) -> String {
             let key = both_inline_args("msg-html-clinic-signed-key", &[("key", &signer.fingerprint)]);
             format!("<b>{}</b>{code}<span class=\"line\">{key}</span>", esc(&clinic.name))
         }
-        Some(Ok(Consent::Declared)) => format!(
+        Ok(Consent::Declared) => format!(
             "<span class=\"warn\">{}</span>",
             both("msg-html-clinic-not-signed", &[])
         ),

@@ -101,7 +101,7 @@ fn verify(a: VerifyCertArgs) -> Result<Report> {
     let clinic_signers = super::consent::load_signers(&a.clinic_signers)?;
     let v = certificate::verify_files(&a.certificate, a.sig.as_deref(), &custody, &signers)?;
     let c = &v.certificate;
-    let consent = super::consent::assess(&c.approval, &c.vault.created, clinic_signers.as_ref())?;
+    let consent = kura::approval::Consent::of_created(&c.approval, &c.vault.created, clinic_signers.as_ref())?;
     let lang = i18n::lang();
     let mut rep = Report::new(json!({
         "valid": true,

@@ -9,27 +9,13 @@ use serde_json::{json, Value};
 
 use super::t;
 use kura::approval::{Consent, Disposal, Trust};
-use kura::error::{Error, Kind, Result};
+use kura::error::{Error, Result};
 use kura::keys::AllowedSigners;
-use kura::vault::Approval;
 
 /// The clinic signers file named by `--clinic-signers`, read.
 pub fn load_signers(path: &Option<PathBuf>) -> Result<Option<AllowedSigners>> {
     super::given("--clinic-signers", path)?;
     path.as_deref().map(AllowedSigners::load).transpose()
-}
-
-/// How the approval of a vault packed at `created` (its receipt's RFC 3339
-/// time) stands. A signed approval that does not open, or disagrees with
-/// the fields the vault records, is an integrity error (6).
-pub fn assess(a: &Approval, created: &str, signers: Option<&AllowedSigners>) -> Result<Consent> {
-    if a.signed.is_none() {
-        return Ok(Consent::Declared);
-    }
-    let packed = chrono::DateTime::parse_from_rfc3339(created)
-        .map_err(|_| Error::new(Kind::Integrity, "err-receipt-invalid"))?
-        .date_naive();
-    Consent::of(a, packed, signers)
 }
 
 /// The clinic as one value: its name, with its 医療機関コード when given.

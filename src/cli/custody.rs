@@ -111,7 +111,7 @@ fn show(a: ShowArgs) -> Result<Report> {
     let path = custody::log_path(&a.vault);
     let chain = custody::read(&path)?;
     let r = &chain.receipt;
-    let consent = super::consent::assess(&r.approval, &r.created, clinic_signers.as_ref())?;
+    let consent = kura::approval::Consent::of_created(&r.approval, &r.created, clinic_signers.as_ref())?;
     let flags = chain.time_flags();
     let mut rep = Report::new(json!({
         "custody": path.display().to_string(),

@@ -103,7 +103,7 @@ pub fn run(a: ExtractArgs) -> Result<Report> {
     drop(progress);
     opened.restarted = restarted.is_some();
     let m = &opened.manifest;
-    let consent = super::consent::assess(&m.approval, &m.created, None)?;
+    let consent = kura::approval::Consent::of_created(&m.approval, &m.created, None)?;
     let mut rep = Report::new(json_of(&opened, &consent));
     describe(&opened, &consent, &mut rep);
     let dest = opened
@@ -126,7 +126,7 @@ fn to_stdout(req: &OpenRequest, member: &str) -> Result<Report> {
     drop(out);
     drop(progress);
     let m = &opened.manifest;
-    let consent = super::consent::assess(&m.approval, &m.created, None)?;
+    let consent = kura::approval::Consent::of_created(&m.approval, &m.created, None)?;
     let mut json = json_of(&opened, &consent);
     if let serde_json::Value::Object(m) = &mut json {
         m.insert("to_stdout".into(), member.into());

@@ -170,7 +170,7 @@ pub fn run(a: IncidentArgs) -> Result<Report> {
         "lost_recorded": recorded,
         "ppc_items": items,
         "draft": draft,
-        "consent": super::consent::assess(&f.contents.approval, &f.contents.created, None)
+        "consent": kura::approval::Consent::of_created(&f.contents.approval, &f.contents.created, None)
             .map_or_else(|e| super::consent::unreadable(&e), |c| super::consent::json(&c)),
     }));
     for l in draft {
@@ -400,7 +400,7 @@ fn contents(out: &mut Vec<String>, f: &Facts) {
 /// signers file: the draft says what the log shows); a signed approval that
 /// does not match is said so, not hidden, as the report must still go out.
 fn consent_line(c: &kura::incident::Contents) -> String {
-    match super::consent::assess(&c.approval, &c.created, None) {
+    match kura::approval::Consent::of_created(&c.approval, &c.created, None) {
         Ok(consent) => super::consent::headline(&consent),
         Err(e) => e.message(kura::i18n::lang()),
     }

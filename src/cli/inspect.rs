@@ -52,7 +52,7 @@ pub fn run(a: InspectArgs) -> Result<Report> {
     if present && (size != Some(r.ciphertext.size) || hash.as_deref() != Some(r.ciphertext.blake3.as_str())) {
         return Err(Error::new(Kind::Integrity, "err-receipt-mismatch").arg("what", "ciphertext"));
     }
-    let consent = super::consent::assess(&r.approval, &r.created, clinic_signers.as_ref())?;
+    let consent = kura::approval::Consent::of_created(&r.approval, &r.created, clinic_signers.as_ref())?;
     let last = chain.records.last().map(|l| l.event.clone()).unwrap_or_default();
     // With a trust list, each recipient under the name it gives the key.
     let named: Vec<Option<String>> = r

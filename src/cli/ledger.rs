@@ -450,7 +450,7 @@ fn add(a: AddArgs) -> Result<Report> {
         chain.require_signers(&AllowedSigners::load(s)?)?;
     }
     let r = &chain.receipt;
-    let consent = super::consent::assess(&r.approval, &r.created, clinic_signers.as_ref())?;
+    let consent = kura::approval::Consent::of_created(&r.approval, &r.created, clinic_signers.as_ref())?;
     // Asked for on the command line: refused before the ledger is even
     // opened (or created).
     if a.require_signed_approval {
@@ -579,7 +579,7 @@ fn consent_of(db: &Ledger, e: &Entry, signers: Option<&AllowedSigners>) -> Resul
         .ok_or_else(|| Error::internal("listed entry vanished"))?;
     let assessed = custody::verify_text(&text).and_then(|chain| {
         let r = chain.receipt;
-        super::consent::assess(&r.approval, &r.created, signers)
+        kura::approval::Consent::of_created(&r.approval, &r.created, signers)
     });
     Ok(match assessed {
         Ok(c) => Shown {

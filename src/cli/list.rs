@@ -69,7 +69,7 @@ pub fn json_of(s: &Status, today: chrono::NaiveDate) -> Value {
         "created": receipt.map(|r| r.created.clone()),
         "delete_by": receipt.map(|r| r.approval.delete_by.clone()),
         "consent": receipt.map(|r| {
-            super::consent::assess(&r.approval, &r.created, None)
+            kura::approval::Consent::of_created(&r.approval, &r.created, None)
                 .map_or_else(|e| super::consent::unreadable(&e), |c| super::consent::json(&c))
         }),
         "overdue": overdue(s, today),

@@ -174,6 +174,6 @@ pub fn checked(a: &VerifyArgs) -> Result<(Opened, Consent)> {
     drop(progress);
     opened.restarted = restarted.is_some();
     let m = &opened.manifest;
-    let consent = super::consent::assess(&m.approval, &m.created, clinic_signers.as_ref())?;
+    let consent = kura::approval::Consent::of_created(&m.approval, &m.created, clinic_signers.as_ref())?;
     Ok((opened, consent))
 }
